@@ -1,0 +1,205 @@
+// Package pki holds the Plan (what to issue) and everything x509 for
+// docker-tls: the CA, server and client certificates, the encrypted CA key,
+// loading an existing CA and inspecting certificates.
+//
+// It does no file or terminal I/O: bytes in, bytes out.
+//
+//	plan := pki.DefaultPlan()
+//	plan.FQDN = "docker.example.com"
+//	if err := plan.Validate(); err != nil { ... }
+//	bundle, err := pki.Issue(plan, passphrase)
+package pki
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+)
+
+// KeyType names a key algorithm and size, as accepted by --key-type.
+type KeyType string
+
+const (
+	ECDSAP256 KeyType = "ecdsa-p256"
+	ECDSAP384 KeyType = "ecdsa-p384"
+	RSA2048   KeyType = "rsa-2048"
+	RSA3072   KeyType = "rsa-3072"
+	RSA4096   KeyType = "rsa-4096"
+	Ed25519   KeyType = "ed25519"
+)
+
+// KeyTypes lists the supported key types, default first.
+var KeyTypes = []KeyType{ECDSAP256, ECDSAP384, RSA2048, RSA3072, RSA4096, Ed25519}
+
+// ParseKeyType checks s against KeyTypes.
+func ParseKeyType(s string) (KeyType, error) {
+	for _, k := range KeyTypes {
+		if string(k) == strings.ToLower(strings.TrimSpace(s)) {
+			return k, nil
+		}
+	}
+	names := make([]string, len(KeyTypes))
+	for i, k := range KeyTypes {
+		names[i] = string(k)
+	}
+	return "", fmt.Errorf("unknown key type %q: use one of %s", s, strings.Join(names, ", "))
+}
+
+// Defaults, chosen so that a CA outlives many leaf renewals: a one-year CA is
+// a trap, because a year later every client breaks at once.
+const (
+	DefaultCADays       = 3650
+	DefaultDays         = 365
+	DefaultCACommonName = "docker-tls CA"
+	DefaultClient       = "client"
+	// MinPassphrase follows NIST SP 800-63B-4 for single-factor secrets.
+	MinPassphrase = 15
+	// MaxDays keeps NotAfter well inside what x509 and Go's time can encode.
+	MaxDays = 36500
+)
+
+// Plan is everything needed to issue a CA, a server certificate and the
+// client certificates. Both front ends (flags and the wizard) fill one in.
+type Plan struct {
+	CACommonName   string
+	CAOrganization string
+	FQDN           string   // server CN and first DNS SAN
+	DNSNames       []string // extra DNS SANs
+	IPs            []string // IP SANs, v4 or v6, as typed
+	KeyType        KeyType
+	CADays         int
+	Days           int // leaf validity
+	Clients        []string
+}
+
+// DefaultPlan returns a Plan with every default filled in but the FQDN.
+func DefaultPlan() Plan {
+	return Plan{
+		CACommonName: DefaultCACommonName,
+		KeyType:      ECDSAP256,
+		CADays:       DefaultCADays,
+		Days:         DefaultDays,
+		Clients:      []string{DefaultClient},
+	}
+}
+
+// Validate normalizes the plan in place (trims, lower-cases host names,
+// canonicalizes IPs) and returns FieldErrors listing every problem found, or
+// nil.
+func (p *Plan) Validate() error {
+	var errs FieldErrors
+	add := func(field, value string, err error) {
+		if err != nil {
+			errs = append(errs, &FieldError{Field: field, Value: value, Reason: reasonOf(err)})
+		}
+	}
+
+	p.CACommonName = strings.TrimSpace(p.CACommonName)
+	if p.CACommonName == "" {
+		p.CACommonName = DefaultCACommonName
+	}
+	p.CAOrganization = strings.TrimSpace(p.CAOrganization)
+
+	fqdn, err := NormalizeHost(p.FQDN)
+	add("fqdn", p.FQDN, err)
+	if err == nil {
+		p.FQDN = fqdn
+	}
+
+	seen := map[string]bool{p.FQDN: true}
+	dns := p.DNSNames[:0:0]
+	for _, raw := range p.DNSNames {
+		if strings.TrimSpace(raw) == "" {
+			continue
+		}
+		n, err := NormalizeHost(raw)
+		if err != nil {
+			add("san-dns", raw, err)
+			continue
+		}
+		if seen[n] {
+			add("san-dns", raw, fmt.Errorf("%s is listed twice", n))
+			continue
+		}
+		seen[n] = true
+		dns = append(dns, n)
+	}
+	p.DNSNames = dns
+
+	seenIP := map[string]bool{}
+	ips := p.IPs[:0:0]
+	for _, raw := range p.IPs {
+		if strings.TrimSpace(raw) == "" {
+			continue
+		}
+		ip, err := ParseSANIP(raw)
+		if err != nil {
+			add("san-ip", raw, err)
+			continue
+		}
+		if seenIP[ip.String()] {
+			add("san-ip", raw, fmt.Errorf("%s is listed twice", ip))
+			continue
+		}
+		seenIP[ip.String()] = true
+		ips = append(ips, ip.String())
+	}
+	p.IPs = ips
+
+	if _, err := ParseKeyType(string(p.KeyType)); err != nil {
+		add("key-type", string(p.KeyType), err)
+	}
+	add("ca-days", strconv.Itoa(p.CADays), checkDays(p.CADays))
+	add("days", strconv.Itoa(p.Days), checkDays(p.Days))
+	if p.Days > 0 && p.CADays > 0 && p.Days > p.CADays {
+		add("days", strconv.Itoa(p.Days), fmt.Errorf("a leaf valid %d days would outlive the CA (%d days): lower --days or raise --ca-days", p.Days, p.CADays))
+	}
+
+	if len(p.Clients) == 0 {
+		add("client", "", fmt.Errorf("at least one client is needed, or nobody can connect"))
+	}
+	seenClient := map[string]bool{}
+	for _, c := range p.Clients {
+		if err := ValidateClientName(c); err != nil {
+			add("client", c, err)
+			continue
+		}
+		if seenClient[c] {
+			add("client", c, fmt.Errorf("%s is listed twice", c))
+		}
+		seenClient[c] = true
+	}
+
+	if len(errs) == 0 {
+		return nil
+	}
+	return errs
+}
+
+// SANs returns the server certificate's DNS names: the FQDN first, then the
+// extra names. Call Validate first.
+func (p Plan) SANs() []string {
+	return append([]string{p.FQDN}, p.DNSNames...)
+}
+
+// ParsedIPs returns the IP SANs. Call Validate first.
+func (p Plan) ParsedIPs() []net.IP {
+	out := make([]net.IP, 0, len(p.IPs))
+	for _, s := range p.IPs {
+		if ip, err := ParseSANIP(s); err == nil {
+			out = append(out, ip)
+		}
+	}
+	return out
+}
+
+func checkDays(n int) error {
+	if n <= 0 {
+		return fmt.Errorf("must be a positive number of days")
+	}
+	if n > MaxDays {
+		return fmt.Errorf("%d days is more than %d (100 years)", n, MaxDays)
+	}
+	return nil
+}
