@@ -1,0 +1,383 @@
+package pki
+
+import (
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha1"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"slices"
+	"sync"
+	"time"
+)
+
+// Kind is the role of a certificate.
+type Kind string
+
+const (
+	KindCA     Kind = "ca"
+	KindServer Kind = "server"
+	KindClient Kind = "client"
+)
+
+// clockSkew backdates NotBefore, so that a host whose clock runs a little
+// behind ours does not reject a certificate issued a moment ago.
+const clockSkew = 5 * time.Minute
+
+// Option changes how certificates are issued.
+type Option func(*options)
+
+type options struct {
+	rand io.Reader
+	now  func() time.Time
+	keys *KeyGen
+}
+
+// WithRand sets the source of randomness for serial numbers, salts and keys
+// generated inside Issue. The default is crypto/rand.
+func WithRand(r io.Reader) Option { return func(o *options) { o.rand = r } }
+
+// WithNow sets the clock. The default is time.Now.
+func WithNow(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// WithKeys takes keys from g, started earlier with StartKeys, when g
+// generates the plan's key type; otherwise g is ignored.
+func WithKeys(g *KeyGen) Option { return func(o *options) { o.keys = g } }
+
+func newOptions(opts []Option) *options {
+	o := &options{rand: rand.Reader, now: time.Now}
+	for _, opt := range opts {
+		opt(o)
+	}
+	if o.rand == nil {
+		o.rand = rand.Reader
+	}
+	if o.now == nil {
+		o.now = time.Now
+	}
+	// Keys are generated concurrently; an arbitrary io.Reader may not be
+	// safe for that.
+	o.rand = &lockedReader{r: o.rand}
+	return o
+}
+
+type lockedReader struct {
+	mu sync.Mutex
+	r  io.Reader
+}
+
+func (l *lockedReader) Read(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.r.Read(p)
+}
+
+func (o *options) newKey(kt KeyType) (crypto.Signer, error) {
+	if o.keys != nil && o.keys.Type() == kt {
+		return o.keys.Take()
+	}
+	return GenerateKey(kt, o.rand)
+}
+
+// newKeys generates n keys at once, one goroutine per key.
+func (o *options) newKeys(kt KeyType, n int) ([]crypto.Signer, error) {
+	keys := make([]crypto.Signer, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { keys[i], errs[i] = o.newKey(kt) })
+	}
+	wg.Wait()
+	return keys, errors.Join(errs...)
+}
+
+// CA is a certificate authority able to sign: its certificate and key.
+type CA struct {
+	Cert    *x509.Certificate
+	CertPEM []byte
+	Key     crypto.Signer
+}
+
+// Leaf is an issued server or client certificate with its key.
+type Leaf struct {
+	Name    string // the server's FQDN or the client's name
+	Kind    Kind
+	Cert    *x509.Certificate
+	CertPEM []byte
+	KeyPEM  []byte // unencrypted PKCS#8 "PRIVATE KEY"
+}
+
+// Bundle is everything Issue made, as PEM bytes ready to be written.
+type Bundle struct {
+	CA       *CA
+	CAKeyPEM []byte // encrypted PKCS#8; nil when an existing CA was reused
+	NewCA    bool
+	Server   *Leaf
+	Clients  []*Leaf
+}
+
+// OutlivesCAError refuses a leaf that would still be valid after its CA
+// expires: clients would fail on the CA's date, not the leaf's.
+type OutlivesCAError struct {
+	Leaf         string
+	LeafNotAfter time.Time
+	CANotAfter   time.Time
+}
+
+func (e *OutlivesCAError) Error() string {
+	return fmt.Sprintf("certificate for %s would expire on %s, after its CA (%s): lower --days or renew the CA",
+		e.Leaf, e.LeafNotAfter.UTC().Format(time.DateOnly), e.CANotAfter.UTC().Format(time.DateOnly))
+}
+
+// Issue validates plan, then makes a new CA (or reuses ca when it is not
+// nil), the server certificate and one client certificate per plan.Clients.
+// All keys are generated concurrently. passphrase encrypts a new CA's key
+// and is only required when a new CA is made.
+func Issue(plan Plan, ca *CA, passphrase []byte, opts ...Option) (*Bundle, error) {
+	if err := plan.Validate(); err != nil {
+		return nil, err
+	}
+	newCA := ca == nil
+	if newCA {
+		if err := ValidatePassphrase(string(passphrase)); err != nil {
+			return nil, FieldErrors{{Field: "ca-passphrase", Reason: err.Error()}}
+		}
+	}
+	o := newOptions(opts)
+	n := 1 + len(plan.Clients)
+	if newCA {
+		n++
+	}
+	keys, err := o.newKeys(plan.KeyType, n)
+	if err != nil {
+		return nil, fmt.Errorf("issue: %w", err)
+	}
+
+	b := &Bundle{CA: ca, NewCA: newCA}
+	if newCA {
+		if b.CA, err = newCAWithKey(plan, keys[n-1], o); err != nil {
+			return nil, err
+		}
+		if b.CAKeyPEM, err = EncryptKey(b.CA.Key, passphrase, o.rand); err != nil {
+			return nil, err
+		}
+	}
+	now := o.now()
+	if b.Server, err = signLeaf(b.CA, serverTemplate(plan, keys[0], now), KindServer, keys[0], o); err != nil {
+		return nil, err
+	}
+	for i, name := range plan.Clients {
+		key := keys[1+i]
+		leaf, err := signLeaf(b.CA, clientTemplate(name, key, now, plan.Days), KindClient, key, o)
+		if err != nil {
+			return nil, err
+		}
+		b.Clients = append(b.Clients, leaf)
+	}
+	return b, nil
+}
+
+// NewCA makes a self-signed CA from the plan's CA fields and key type.
+func NewCA(plan Plan, opts ...Option) (*CA, error) {
+	if err := fieldErrorsFor(plan.Validate(), "key-type", "ca-days"); err != nil {
+		return nil, err
+	}
+	o := newOptions(opts)
+	key, err := o.newKey(plan.KeyType)
+	if err != nil {
+		return nil, fmt.Errorf("new ca: %w", err)
+	}
+	return newCAWithKey(plan, key, o)
+}
+
+// IssueServer issues the server certificate for the plan's names.
+func IssueServer(ca *CA, plan Plan, opts ...Option) (*Leaf, error) {
+	if err := fieldErrorsFor(plan.Validate(), "fqdn", "san-dns", "san-ip", "key-type", "days"); err != nil {
+		return nil, err
+	}
+	o := newOptions(opts)
+	key, err := o.newKey(plan.KeyType)
+	if err != nil {
+		return nil, fmt.Errorf("issue server: %w", err)
+	}
+	return signLeaf(ca, serverTemplate(plan, key, o.now()), KindServer, key, o)
+}
+
+// IssueClient issues one client certificate, e.g. to onboard a team member.
+func IssueClient(ca *CA, name string, days int, kt KeyType, opts ...Option) (*Leaf, error) {
+	var errs FieldErrors
+	if err := ValidateClientName(name); err != nil {
+		errs = append(errs, &FieldError{Field: "client", Value: name, Reason: err.Error()})
+	}
+	if err := checkDays(days); err != nil {
+		errs = append(errs, &FieldError{Field: "days", Value: fmt.Sprint(days), Reason: err.Error()})
+	}
+	if _, err := ParseKeyType(string(kt)); err != nil {
+		errs = append(errs, &FieldError{Field: "key-type", Value: string(kt), Reason: err.Error()})
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	o := newOptions(opts)
+	key, err := o.newKey(kt)
+	if err != nil {
+		return nil, fmt.Errorf("issue client: %w", err)
+	}
+	return signLeaf(ca, clientTemplate(name, key, o.now(), days), KindClient, key, o)
+}
+
+// fieldErrorsFor keeps the FieldErrors about the given fields.
+func fieldErrorsFor(err error, fields ...string) error {
+	var all FieldErrors
+	if !errors.As(err, &all) {
+		return err
+	}
+	var out FieldErrors
+	for _, e := range all {
+		if slices.Contains(fields, e.Field) {
+			out = append(out, e)
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+func template(cn string, key crypto.Signer, now time.Time, days int) *x509.Certificate {
+	return &x509.Certificate{
+		Subject:   pkix.Name{CommonName: cn},
+		NotBefore: now.Add(-clockSkew).UTC(),
+		NotAfter:  now.AddDate(0, 0, days).UTC(),
+		KeyUsage:  leafKeyUsage(key),
+	}
+}
+
+// serverTemplate: DNS names in DNS entries and IPs in IP entries, never an
+// IP as a DNS name ("doesn't contain any IP SANs"); serverAuth only.
+func serverTemplate(plan Plan, key crypto.Signer, now time.Time) *x509.Certificate {
+	t := template(plan.FQDN, key, now, plan.Days)
+	t.DNSNames = plan.SANs()
+	t.IPAddresses = plan.ParsedIPs()
+	t.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
+	return t
+}
+
+// clientTemplate: clientAuth only, so a client cert cannot serve TLS.
+func clientTemplate(name string, key crypto.Signer, now time.Time, days int) *x509.Certificate {
+	t := template(name, key, now, days)
+	t.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
+	return t
+}
+
+// leafKeyUsage: digitalSignature for every key; RSA keys also get
+// keyEncipherment, for TLS 1.2 RSA key exchange (RFC 5246).
+func leafKeyUsage(key crypto.Signer) x509.KeyUsage {
+	ku := x509.KeyUsageDigitalSignature
+	if _, ok := key.(*rsa.PrivateKey); ok {
+		ku |= x509.KeyUsageKeyEncipherment
+	}
+	return ku
+}
+
+func newCAWithKey(plan Plan, key crypto.Signer, o *options) (*CA, error) {
+	t := template(plan.CACommonName, key, o.now(), plan.CADays)
+	if plan.CAOrganization != "" {
+		t.Subject.Organization = []string{plan.CAOrganization}
+	}
+	t.IsCA = true
+	t.BasicConstraintsValid = true // Go marks basicConstraints critical
+	t.MaxPathLen = 0
+	t.MaxPathLenZero = true // pathlen:0: this CA signs leaves, never other CAs
+	t.KeyUsage = x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature
+	cert, der, err := sign(t, t, key, key, o)
+	if err != nil {
+		return nil, fmt.Errorf("new ca: %w", err)
+	}
+	return &CA{Cert: cert, CertPEM: encodeDER(der), Key: key}, nil
+}
+
+func signLeaf(ca *CA, t *x509.Certificate, kind Kind, key crypto.Signer, o *options) (*Leaf, error) {
+	if ca == nil || ca.Cert == nil || ca.Key == nil {
+		return nil, fmt.Errorf("issue %s %s: no CA to sign with", kind, t.Subject.CommonName)
+	}
+	if t.NotAfter.After(ca.Cert.NotAfter) {
+		return nil, &OutlivesCAError{Leaf: t.Subject.CommonName, LeafNotAfter: t.NotAfter, CANotAfter: ca.Cert.NotAfter}
+	}
+	// Keep the leaf inside its CA's validity, e.g. for a CA made a
+	// moment ago with the same clock.
+	if t.NotBefore.Before(ca.Cert.NotBefore) {
+		t.NotBefore = ca.Cert.NotBefore
+	}
+	t.AuthorityKeyId = ca.Cert.SubjectKeyId
+	cert, der, err := sign(t, ca.Cert, key, ca.Key, o)
+	if err != nil {
+		return nil, fmt.Errorf("issue %s %s: %w", kind, t.Subject.CommonName, err)
+	}
+	keyPEM, err := EncodeKey(key)
+	if err != nil {
+		return nil, err
+	}
+	return &Leaf{Name: t.Subject.CommonName, Kind: kind, Cert: cert, CertPEM: encodeDER(der), KeyPEM: keyPEM}, nil
+}
+
+// sign fills in the serial and SubjectKeyId, signs, and parses the result
+// again, so that what we return is what a verifier will read.
+func sign(t, parent *x509.Certificate, key, signer crypto.Signer, o *options) (*x509.Certificate, []byte, error) {
+	serial, err := newSerial(o.rand)
+	if err != nil {
+		return nil, nil, err
+	}
+	t.SerialNumber = serial
+	if t.SubjectKeyId, err = subjectKeyID(key.Public()); err != nil {
+		return nil, nil, err
+	}
+	der, err := x509.CreateCertificate(o.rand, t, parent, key.Public(), signer)
+	if err != nil {
+		return nil, nil, fmt.Errorf("sign: %w", err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, nil, fmt.Errorf("parse signed certificate: %w", err)
+	}
+	return cert, der, nil
+}
+
+// newSerial returns 128 random bits, positive and non-zero. CA/B Forum rules
+// ask for at least 64 bits of entropy; x509 allows up to 20 octets.
+func newSerial(r io.Reader) (*big.Int, error) {
+	b := make([]byte, 16)
+	for {
+		if _, err := io.ReadFull(r, b); err != nil {
+			return nil, fmt.Errorf("serial number: %w", err)
+		}
+		if s := new(big.Int).SetBytes(b); s.Sign() > 0 {
+			return s, nil
+		}
+	}
+}
+
+// subjectKeyID is the SHA-1 of the subjectPublicKey BIT STRING (RFC 5280
+// 4.2.1.2, method 1), as OpenSSL computes it. Go 1.25+ would otherwise use
+// a truncated SHA-256 for CAs and nothing for leaves.
+func subjectKeyID(pub crypto.PublicKey) ([]byte, error) {
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		return nil, fmt.Errorf("subject key id: %w", err)
+	}
+	var spki struct {
+		Algorithm        pkix.AlgorithmIdentifier
+		SubjectPublicKey asn1.BitString
+	}
+	if _, err := asn1.Unmarshal(der, &spki); err != nil {
+		return nil, fmt.Errorf("subject key id: %w", err)
+	}
+	sum := sha1.Sum(spki.SubjectPublicKey.Bytes)
+	return sum[:], nil
+}
