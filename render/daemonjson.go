@@ -1,0 +1,350 @@
+package render
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"reflect"
+	"strings"
+)
+
+// member is one top-level key of daemon.json with the byte ranges of its key
+// and raw value in the original file.
+type member struct {
+	key              string
+	keyStart         int
+	valStart, valEnd int
+}
+
+type jsonObject struct {
+	members []member
+	open    int // offset of '{'
+	close   int // offset of '}'
+}
+
+// parseObject parses data strictly: it must be one JSON object, with no
+// duplicate keys at any depth. It records the byte ranges of the top-level
+// members so that merging can edit the file in place and keep everything else
+// (order, spacing, nested formatting) byte for byte.
+func parseObject(data []byte) (*jsonObject, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	posErr := func(off int64, err error) error {
+		line, col := lineCol(data, int(off))
+		return &MergeError{Path: DaemonJSONPath, Line: line, Col: col, Err: err}
+	}
+	syntaxErr := func(err error) error {
+		var se *json.SyntaxError
+		// The streaming decoder's offsets are approximate; Unmarshal scans
+		// the whole input first and reports the exact byte.
+		if uerr := json.Unmarshal(data, new(any)); errors.As(uerr, &se) {
+			err = uerr
+		}
+		switch {
+		case errors.As(err, &se):
+			return posErr(se.Offset-1, fmt.Errorf("invalid JSON: %v", se)) // Offset counts the bad byte
+		case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+			return posErr(int64(len(data)), errors.New("invalid JSON: unexpected end of file"))
+		}
+		return posErr(dec.InputOffset(), fmt.Errorf("invalid JSON: %v", err))
+	}
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, syntaxErr(err)
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return nil, posErr(dec.InputOffset()-1, fmt.Errorf("top level must be a JSON object, found %s", describe(tok)))
+	}
+	obj := &jsonObject{open: int(dec.InputOffset()) - 1}
+
+	type frame struct {
+		keys    map[string]bool // nil for arrays
+		wantKey bool
+	}
+	stack := []frame{{keys: map[string]bool{}, wantKey: true}}
+	for len(stack) > 0 {
+		before := dec.InputOffset()
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, syntaxErr(err)
+		}
+		top := &stack[len(stack)-1]
+		if d, ok := tok.(json.Delim); ok && (d == '}' || d == ']') {
+			stack = stack[:len(stack)-1]
+			if len(stack) == 0 {
+				obj.close = int(dec.InputOffset()) - 1
+				break
+			}
+			if len(stack) == 1 {
+				obj.members[len(obj.members)-1].valEnd = int(dec.InputOffset())
+			}
+			if p := &stack[len(stack)-1]; p.keys != nil {
+				p.wantKey = true
+			}
+			continue
+		}
+		if top.keys != nil && top.wantKey {
+			key := tok.(string) // the decoder guarantees object keys are strings
+			start := int(before) + bytes.IndexByte(data[before:], '"')
+			if top.keys[key] {
+				line, col := lineCol(data, start)
+				return nil, &MergeError{Path: DaemonJSONPath, Key: key, Line: line, Col: col,
+					Err: errors.New("duplicate key: dockerd would silently use the last one; remove one of them")}
+			}
+			top.keys[key] = true
+			top.wantKey = false
+			if len(stack) == 1 {
+				obj.members = append(obj.members, member{key: key, keyStart: start})
+			}
+			continue
+		}
+		// A value: find where it starts (after ':' or ',' and white space).
+		if len(stack) == 1 {
+			m := &obj.members[len(obj.members)-1]
+			m.valStart = int(before) + bytes.IndexFunc(data[before:], func(r rune) bool {
+				return !strings.ContainsRune(" \t\r\n:,", r)
+			})
+			m.valEnd = int(dec.InputOffset())
+		}
+		if d, ok := tok.(json.Delim); ok {
+			if d == '{' {
+				stack = append(stack, frame{keys: map[string]bool{}, wantKey: true})
+			} else {
+				stack = append(stack, frame{})
+			}
+			continue
+		}
+		if top.keys != nil {
+			top.wantKey = true
+		}
+	}
+	if rest := bytes.TrimLeft(data[obj.close+1:], " \t\r\n"); len(rest) > 0 {
+		return nil, posErr(int64(len(data)-len(rest)), errors.New("unexpected data after the top-level object"))
+	}
+	return obj, nil
+}
+
+func describe(tok json.Token) string {
+	switch v := tok.(type) {
+	case json.Delim:
+		return fmt.Sprintf("%q", string(v))
+	case string:
+		return "a string"
+	case nil:
+		return "null"
+	case bool:
+		return "a boolean"
+	}
+	return "a number"
+}
+
+// lineCol converts a byte offset to 1-based line and column.
+func lineCol(data []byte, off int) (int, int) {
+	off = min(max(off, 0), len(data))
+	before := data[:off]
+	line := bytes.Count(before, []byte("\n")) + 1
+	col := off - bytes.LastIndexByte(before, '\n')
+	return line, col
+}
+
+// owned lists the keys docker-tls sets, in the order new ones are appended.
+var owned = []string{"tls", "tlscacert", "tlscert", "tlskey", "tlsverify", "hosts"}
+
+// MergeDaemonJSON sets the TLS keys and "hosts" in daemon.json and keeps
+// everything else as written. old may be nil (absent) or empty.
+func MergeDaemonJSON(old []byte, h Host) (out []byte, warnings []string, err error) {
+	h, err = h.withDefaults()
+	if err != nil {
+		return nil, nil, err
+	}
+	src := bytes.TrimSpace(old)
+	if len(src) == 0 {
+		src = []byte("{}")
+	}
+	obj, err := parseObject(src)
+	if err != nil {
+		return nil, nil, err
+	}
+	byKey := map[string]*member{}
+	for i := range obj.members {
+		byKey[obj.members[i].key] = &obj.members[i]
+	}
+
+	var oldHosts []string
+	if m := byKey["hosts"]; m != nil {
+		if err := json.Unmarshal(src[m.valStart:m.valEnd], &oldHosts); err != nil {
+			return nil, nil, &MergeError{Path: DaemonJSONPath, Key: "hosts", Err: errors.New("must be an array of strings")}
+		}
+	}
+	hosts, warnings := mergeHosts(oldHosts, "tcp://"+h.Listen)
+	want := map[string]any{
+		"tls": true, "tlsverify": true,
+		"tlscacert": h.CACert, "tlscert": h.Cert, "tlskey": h.Key,
+		"hosts": hosts,
+	}
+
+	// Decide which owned keys change; equal values keep their raw bytes.
+	var replace, add []string
+	for _, k := range owned {
+		m := byKey[k]
+		if m == nil {
+			add = append(add, k)
+			continue
+		}
+		if !sameJSON(src[m.valStart:m.valEnd], want[k]) {
+			replace = append(replace, k)
+			if s, ok := want[k].(string); ok {
+				warnings = append(warnings, fmt.Sprintf("daemon.json: %s was %s, now %q", k, src[m.valStart:m.valEnd], s))
+			}
+		}
+	}
+	if len(replace) == 0 && len(add) == 0 {
+		return append(bytes.Clone(src), '\n'), warnings, nil
+	}
+	if !bytes.Contains(src[obj.open:obj.close], []byte("\n")) && len(obj.members) > 0 {
+		// A one-line file has no indentation style to keep: expand it with
+		// the default so that added keys don't make one endless line.
+		var buf bytes.Buffer
+		if err := json.Indent(&buf, src, "", "  "); err != nil {
+			return nil, nil, err
+		}
+		return MergeDaemonJSON(buf.Bytes(), h)
+	}
+
+	unit := indentUnit(src, obj)
+	var b bytes.Buffer
+	pos := 0
+	for _, m := range obj.members {
+		if !contains(replace, m.key) {
+			continue
+		}
+		b.Write(src[pos:m.valStart])
+		b.WriteString(encodeValue(want[m.key], lineIndent(src, m.keyStart, unit), unit))
+		pos = m.valEnd
+	}
+	tail := obj.close
+	if n := len(obj.members); n > 0 {
+		tail = obj.members[n-1].valEnd
+	}
+	b.Write(src[pos:tail])
+	for i, k := range add {
+		if i > 0 || len(obj.members) > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("\n" + unit + encodeString(k) + ": " + encodeValue(want[k], unit, unit))
+	}
+	if len(obj.members) == 0 {
+		b.WriteString("\n}")
+	} else {
+		b.Write(src[tail : obj.close+1])
+	}
+	b.WriteByte('\n')
+	return b.Bytes(), warnings, nil
+}
+
+// mergeHosts keeps the unix sockets (default DefaultSocket) and adds newTCP.
+func mergeHosts(old []string, newTCP string) ([]string, []string) {
+	var hosts, warnings []string
+	for _, h := range old {
+		switch {
+		case strings.HasPrefix(h, "unix://"):
+			if !contains(hosts, h) {
+				hosts = append(hosts, h)
+			}
+		case h == newTCP:
+		case strings.HasPrefix(h, "fd://"):
+			warnings = append(warnings, fmt.Sprintf("daemon.json: dropped %q from hosts: fd:// is systemd socket activation, which the override no longer uses; local clients use %s", h, DefaultSocket))
+		case strings.HasPrefix(h, "tcp://") && tcpPort(h) == "2375":
+			warnings = append(warnings, fmt.Sprintf("daemon.json: dropped insecure %q from hosts: port 2375 is the unencrypted API, root access for anyone who can reach it", h))
+		default:
+			warnings = append(warnings, fmt.Sprintf("daemon.json: dropped %q from hosts: only the unix socket and %s are kept; add it back by hand if you need it (it will require TLS too)", h, newTCP))
+		}
+	}
+	if len(hosts) == 0 {
+		hosts = []string{DefaultSocket}
+	}
+	return append(hosts, newTCP), warnings
+}
+
+func tcpPort(h string) string {
+	_, port, err := net.SplitHostPort(strings.TrimPrefix(h, "tcp://"))
+	if err != nil {
+		return ""
+	}
+	return port
+}
+
+func sameJSON(raw []byte, want any) bool {
+	var got any
+	if json.Unmarshal(raw, &got) != nil {
+		return false
+	}
+	w, _ := json.Marshal(want)
+	var wantAny any
+	_ = json.Unmarshal(w, &wantAny)
+	return reflect.DeepEqual(got, wantAny)
+}
+
+// indentUnit is the indentation of the first top-level key when it starts a
+// line, else two spaces.
+func indentUnit(src []byte, obj *jsonObject) string {
+	if len(obj.members) == 0 {
+		return "  "
+	}
+	if ind := lineIndent(src, obj.members[0].keyStart, ""); ind != "" {
+		return ind
+	}
+	return "  "
+}
+
+// lineIndent returns the white space before off on its line, or def when
+// something other than white space precedes it.
+func lineIndent(src []byte, off int, def string) string {
+	start := bytes.LastIndexByte(src[:off], '\n') + 1
+	ind := src[start:off]
+	if len(bytes.Trim(ind, " \t")) != 0 {
+		return def
+	}
+	return string(ind)
+}
+
+func encodeString(s string) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s)
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// encodeValue renders one of our values; lists go one item per line, indented
+// one unit deeper than the key's line.
+func encodeValue(v any, ind, unit string) string {
+	switch v := v.(type) {
+	case bool:
+		if v {
+			return "true"
+		}
+		return "false"
+	case string:
+		return encodeString(v)
+	case []string:
+		items := make([]string, len(v))
+		for i, s := range v {
+			items[i] = ind + unit + encodeString(s)
+		}
+		return "[\n" + strings.Join(items, ",\n") + "\n" + ind + "]"
+	}
+	panic(fmt.Sprintf("render: unexpected value type %T", v))
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,35 @@
+// Package render owns the host side of docker-tls: it reads the current
+// /etc/docker/daemon.json and docker.service (with its drop-ins), computes the
+// new daemon.json and override.conf, renders unified diffs of every change,
+// and writes files as one transaction with backups and rollback.
+//
+// Every absolute path is a real path (as written into config files); reads and
+// writes join it under a root directory, like DESTDIR:
+//
+//	changes, err := render.Build("/", files, &render.Host{Listen: "0.0.0.0:2376"})
+//	if err != nil { ... }
+//	for _, c := range changes.Pending() { fmt.Print(render.Colorize(c.Diff)) }
+//	res, err := changes.Apply()
+//
+// render knows nothing of x509: certificates and keys arrive as opaque bytes.
+package render
+
+import "path/filepath"
+
+// Real paths, as written into config files. Every read and write joins them
+// under the root.
+const (
+	DaemonJSONPath    = "/etc/docker/daemon.json"
+	OverridePath      = "/etc/systemd/system/docker.service.d/override.conf"
+	DefaultDockerPath = "/etc/default/docker"
+	TLSDir            = "/etc/docker/tls"
+	DefaultSocket     = "unix:///var/run/docker.sock"
+)
+
+// Join returns the real path p under root (root "/" or "" means p itself).
+func Join(root, p string) string {
+	if root == "" || root == "/" {
+		return filepath.Clean(p)
+	}
+	return filepath.Join(root, p)
+}
