@@ -45,7 +45,11 @@ func parseObject(data []byte) (*jsonObject, error) {
 		}
 		switch {
 		case errors.As(err, &se):
-			return posErr(se.Offset-1, fmt.Errorf("invalid JSON: %v", se)) // Offset counts the bad byte
+			off := se.Offset - 1 // Offset counts the offending byte
+			if strings.HasPrefix(se.Error(), "unexpected end") {
+				off = se.Offset
+			}
+			return posErr(off, fmt.Errorf("invalid JSON: %v", se))
 		case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 			return posErr(int64(len(data)), errors.New("invalid JSON: unexpected end of file"))
 		}
@@ -56,7 +60,8 @@ func parseObject(data []byte) (*jsonObject, error) {
 		return nil, syntaxErr(err)
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return nil, posErr(dec.InputOffset()-1, fmt.Errorf("top level must be a JSON object, found %s", describe(tok)))
+		first := len(data) - len(bytes.TrimLeft(data, " \t\r\n"))
+		return nil, posErr(int64(first), fmt.Errorf("top level must be a JSON object, found %s", describe(tok)))
 	}
 	obj := &jsonObject{open: int(dec.InputOffset()) - 1}
 
