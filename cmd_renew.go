@@ -1,0 +1,168 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/docker-tls/docker-tls/pki"
+	"github.com/docker-tls/docker-tls/render"
+	"github.com/spf13/cobra"
+)
+
+type renewFlags struct {
+	root, passFile, keyType, client, fqdn string
+	sanDNS, sanIP                         []string
+	days                                  int
+	dryRun                                bool
+}
+
+func newRenewCmd(env *env) *cobra.Command {
+	f := &renewFlags{}
+	cmd := &cobra.Command{
+		Use:   "renew [flags]",
+		Short: "Re-issue the server certificate (same names, new dates), or a client's with --client",
+		Example: `  docker-tls renew
+  docker-tls renew --san-ip 192.0.2.11      # the same names plus a new IP
+  docker-tls renew --client alice --days 90`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := pki.ValidateDays(fmt.Sprint(f.days)); err != nil {
+				return usagef("--days %d: %v", f.days, err)
+			}
+			kt, err := pki.ParseKeyType(f.keyType)
+			if err != nil {
+				return usagef("--key-type: %v", err)
+			}
+			if f.client != "" {
+				if err := pki.ValidateClientName(f.client); err != nil {
+					return usagef("--client %q: %v", f.client, err)
+				}
+				if !exists(f.root, clientDir(f.client)+"/cert.pem") {
+					return withHint(fmt.Errorf("no client %q under %s", f.client, render.Join(f.root, clientsDir)),
+						"List them with \"docker-tls client list\"; add one with \"docker-tls client add NAME\".")
+				}
+				pass, err := passphraseSource{file: f.passFile}.read(env, false)
+				if err != nil {
+					return err
+				}
+				p, err := prepareClient(env, f.root, f.client, f.days, kt, pass, true)
+				if err != nil {
+					return err
+				}
+				return writeClient(env, &clientAddFlags{root: f.root, dryRun: f.dryRun}, p)
+			}
+			if !exists(f.root, caCert) {
+				return noCA(f.root)
+			}
+			pass, err := passphraseSource{file: f.passFile}.read(env, false)
+			if err != nil {
+				return err
+			}
+			p, err := prepareRenew(env, f.root, renewNames{fqdn: f.fqdn, dns: f.sanDNS, ips: f.sanIP}, f.days, kt, pass)
+			if err != nil {
+				return err
+			}
+			printPrepared(env, p, f.root)
+			if f.dryRun {
+				fmt.Fprintln(env.stdout, "\nDry run: nothing was written.")
+				return nil
+			}
+			res, err := p.changes.Apply()
+			if err != nil {
+				return applyFailed(err)
+			}
+			printWritten(env, res)
+			fmt.Fprintf(env.stdout, "\n%s", p.nextSteps)
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.IntVar(&f.days, "days", pki.DefaultDays, "validity in `DAYS`")
+	fl.StringVar(&f.keyType, "key-type", string(pki.ECDSAP256), "key type of the new key")
+	fl.StringVar(&f.client, "client", "", "renew this client's certificate instead of the server's")
+	fl.StringVar(&f.fqdn, "fqdn", "", "change the server's host name (default: keep it)")
+	fl.StringArrayVar(&f.sanDNS, "san-dns", nil, "add a DNS `NAME` (repeatable; the current names are kept)")
+	fl.StringArrayVar(&f.sanIP, "san-ip", nil, "add an `IP` (repeatable; the current IPs are kept)")
+	fl.StringVar(&f.passFile, "ca-passphrase-file", "", "read the CA passphrase from `FILE` (- for stdin); else $"+passEnv+", else a prompt")
+	fl.StringVar(&f.root, "root", "/", "treat `DIR` as the file system root, like DESTDIR")
+	fl.BoolVar(&f.dryRun, "dry-run", false, "show what would be written, write nothing")
+	return cmd
+}
+
+// prepareRenew re-issues the server certificate with the names of the current
+// one (plus any added), backing the old files up.
+// renewNames are the names to change when renewing; empty keeps the current ones.
+type renewNames struct {
+	fqdn     string
+	dns, ips []string
+}
+
+func prepareRenew(e *env, root string, f renewNames, days int, kt pki.KeyType, pass []byte) (*prepared, error) {
+	certPEM, ok, err := readFile(root, serverCert)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, withHint(fmt.Errorf("no server certificate at %s", render.Join(root, serverCert)),
+			"Run \"docker-tls init\" first.")
+	}
+	info, err := pki.Inspect(certPEM)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", serverCert, err)
+	}
+	plan := pki.DefaultPlan()
+	plan.FQDN = info.CommonName
+	if f.fqdn != "" {
+		plan.FQDN = f.fqdn
+	}
+	for _, n := range append(info.DNSNames, f.dns...) {
+		if n != plan.FQDN && n != info.CommonName {
+			plan.DNSNames = append(plan.DNSNames, n)
+		}
+	}
+	plan.DNSNames = dedupe(plan.DNSNames)
+	plan.IPs = dedupe(append(append([]string{}, info.IPs...), f.ips...))
+	plan.Days = days
+	plan.KeyType = kt
+	plan.CADays = pki.MaxDays // the CA's real end date is checked when signing
+	if err := plan.Validate(); err != nil {
+		return nil, usageErr(err)
+	}
+	ca, err := loadCA(root, pass)
+	if err != nil {
+		return nil, err
+	}
+	if ca == nil {
+		return nil, withHint(fmt.Errorf("no CA at %s", render.Join(root, caCert)), "Run \"docker-tls init\" first.")
+	}
+	leaf, err := pki.IssueServer(ca, plan, pki.WithNow(e.now))
+	if err != nil {
+		return nil, err
+	}
+	lf, err := ledgerWith(root, false, []*pki.Leaf{leaf}, e.now())
+	if err != nil {
+		return nil, err
+	}
+	files := append(leafFiles(ca, leaf), lf)
+	changes, err := render.Build(root, files, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &prepared{
+		summary: []string{fmt.Sprintf("Server    %s: renewed, %s, until %s (the old files are backed up)",
+			plan.FQDN, kt, leaf.Cert.NotAfter.Format("2006-01-02"))},
+		changes:   changes,
+		nextSteps: "Next step: restart Docker so that it loads the new certificate:\n  systemctl restart docker\n",
+	}, nil
+}
+
+func dedupe(s []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, v := range s {
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return out
+}

@@ -1,0 +1,35 @@
+package main
+
+import (
+	"io"
+	"os"
+	"time"
+
+	"github.com/charmbracelet/x/term"
+)
+
+// env is what commands read and write besides files: the streams, whether
+// they are terminals, and the clock. Tests build one with buffers.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	now            func() time.Time
+	getenv         func(string) string
+}
+
+func newEnv(stdin io.Reader, stdout, stderr io.Writer) *env {
+	return &env{stdin: stdin, stdout: stdout, stderr: stderr, now: time.Now, getenv: os.Getenv}
+}
+
+// isTerminal reports whether w (or r) is an interactive terminal.
+func isTerminal(v any) bool {
+	f, ok := v.(interface{ Fd() uintptr })
+	return ok && term.IsTerminal(f.Fd())
+}
+
+// interactive: both stdin and stdout are terminals, so we may prompt.
+func (e *env) interactive() bool { return isTerminal(e.stdin) && isTerminal(e.stdout) }
+
+// color: colour diffs only on a terminal and when NO_COLOR is unset
+// (https://no-color.org: any non-empty value disables colour).
+func (e *env) color() bool { return isTerminal(e.stdout) && e.getenv("NO_COLOR") == "" }

@@ -1,0 +1,56 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+
+	"github.com/docker-tls/docker-tls/render"
+)
+
+// The files docker-tls manages. These are the real paths, written into
+// daemon.json and printed; on disk they live under --root (render.Join).
+// The names are the ones in Docker's own documentation, and the client
+// bundle uses ca.pem/cert.pem/key.pem because that is what DOCKER_CERT_PATH
+// and ~/.docker expect.
+const (
+	tlsDir     = render.TLSDir
+	serverCA   = tlsDir + "/ca.pem"
+	serverCert = tlsDir + "/server-cert.pem"
+	serverKey  = tlsDir + "/server-key.pem"
+	caDir      = tlsDir + "/ca"
+	caCert     = caDir + "/ca.pem"
+	caKey      = caDir + "/ca-key.pem"
+	ledgerFile = caDir + "/issued.json"
+	clientsDir = tlsDir + "/clients"
+)
+
+func clientDir(name string) string { return path.Join(clientsDir, name) }
+
+// File modes say what is secret: keys 0600 (dockerd reads them as root),
+// certificates 0644, the CA directory 0700.
+const (
+	modeCert   os.FileMode = 0o644
+	modeKey    os.FileMode = 0o600
+	modePublic os.FileMode = 0o755
+	modeSecret os.FileMode = 0o700
+)
+
+// readFile reads a real path under root; a missing file is (nil, false, nil).
+func readFile(root, p string) ([]byte, bool, error) {
+	b, err := os.ReadFile(render.Join(root, p))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("cannot read %s: %w", render.Join(root, p), err)
+	}
+	return b, true, nil
+}
+
+func exists(root, p string) bool {
+	_, err := os.Lstat(render.Join(root, p))
+	return err == nil
+}

@@ -1,0 +1,195 @@
+// Command docker-tls secures a Docker daemon with mutual TLS: a private CA, a
+// server certificate for dockerd, one client certificate per person, and the
+// daemon.json and systemd override that make dockerd require them.
+//
+//	docker-tls                                   the wizard (on a terminal)
+//	docker-tls init --fqdn docker.example.com    the same plan, no prompts
+//	docker-tls client add alice                  onboard a team member
+//	docker-tls status                            what is configured, what expires
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"strings"
+
+	"charm.land/fang/v2"
+	"charm.land/huh/v2"
+	tea "charm.land/bubbletea/v2"
+	"github.com/spf13/cobra"
+)
+
+// Version is set with -ldflags "-X main.Version=v1.2.3"; otherwise it comes
+// from the module's build info.
+var Version = ""
+
+func version() string {
+	if Version != "" {
+		return Version
+	}
+	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
+		return info.Main.Version
+	}
+	return "devel"
+}
+
+const examples = `  docker-tls                                        the wizard: asks, shows the diffs, then writes
+  docker-tls init --fqdn docker.example.com --san-ip 192.0.2.10 --dry-run
+                                                    the same plan without prompts; --yes writes it
+  docker-tls client add alice --archive alice.tar.gz
+                                                    a bundle for a new team member
+  docker-tls status --probe                         certificates, expiry, config conflicts`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// run executes the command line and returns the exit code: 0 success,
+// 1 failure, 2 usage error, 130 aborted.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	args = pluginArgs(args)
+	env := newEnv(stdin, stdout, stderr)
+	root := newRootCmd(env)
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := fang.Execute(context.Background(), root,
+		fang.WithVersion(version()),
+		fang.WithoutManpage(),
+		fang.WithErrorHandler(func(w io.Writer, _ fang.Styles, err error) { printError(w, err) }),
+	)
+	return exitCode(err)
+}
+
+func newRootCmd(env *env) *cobra.Command {
+	f := &initFlags{}
+	root := &cobra.Command{
+		Use:   "docker-tls",
+		Short: "Secure a Docker daemon with mutual TLS, verified and reversible",
+		Long: `docker-tls sets up mutual TLS for dockerd on port 2376: a private CA (key encrypted),
+a server certificate, one client certificate per person, and the daemon.json and
+systemd override that make dockerd require them. It shows the diffs before it writes,
+backs up what it replaces, and rolls back a failed run.`,
+		Example: examples,
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runWizard(cmd.Context(), env, f)
+		},
+	}
+	// init's flags pre-fill the wizard's answers.
+	addInitFlags(root, f)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
+	root.AddCommand(
+		newInitCmd(env),
+		newClientCmd(env),
+		newRenewCmd(env),
+		newStatusCmd(env),
+		newApplyCmd(env),
+		newVersionCmd(env),
+		newPluginMetadataCmd(env),
+	)
+	for _, c := range root.Commands() {
+		c.SetFlagErrorFunc(root.FlagErrorFunc())
+	}
+	return root
+}
+
+func newVersionCmd(env *env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  noArgs,
+		RunE: func(*cobra.Command, []string) error {
+			fmt.Fprintf(env.stdout, "docker-tls %s\n", version())
+			return nil
+		},
+	}
+}
+
+// usageError marks errors that exit 2: unknown flags, missing or malformed arguments.
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+func usageErr(err error) error { return &usageError{err} }
+
+func usagef(format string, a ...any) error { return &usageError{fmt.Errorf(format, a...)} }
+
+// hintError carries a one-line hint printed under the error.
+type hintError struct {
+	err  error
+	hint string
+}
+
+func (e *hintError) Error() string { return e.err.Error() }
+func (e *hintError) Unwrap() error { return e.err }
+
+func withHint(err error, hint string) error {
+	if err == nil {
+		return nil
+	}
+	return &hintError{err, hint}
+}
+
+// errProblems is returned by status when it found problems: exit 1, already reported.
+var errProblems = errors.New("problems found")
+
+// errAborted: the user said no, or pressed ctrl+c.
+var errAborted = errors.New("aborted: nothing was written")
+
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usagef("%q takes no arguments, got %q (see %s --help)", cmd.CommandPath(), args[0], cmd.CommandPath())
+	}
+	return nil
+}
+
+func exitCode(err error) int {
+	var ue *usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ue), isCobraUsage(err):
+		return 2
+	case errors.Is(err, errAborted), errors.Is(err, huh.ErrUserAborted), errors.Is(err, tea.ErrInterrupted):
+		return 130
+	default:
+		return 1
+	}
+}
+
+// isCobraUsage catches the errors cobra makes before any of our code runs
+// (unknown command); flag errors come through SetFlagErrorFunc.
+func isCobraUsage(err error) bool {
+	s := err.Error()
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "flag needs an argument", "invalid argument", "accepts ", "requires at least", "required flag"} {
+		if len(s) >= len(p) && s[:len(p)] == p {
+			return true
+		}
+	}
+	return false
+}
+
+// printError prints mkcert-style: "ERROR: what: why", then a hint line.
+func printError(w io.Writer, err error) {
+	if errors.Is(err, errProblems) {
+		return // status already printed each finding
+	}
+	for _, line := range strings.Split(err.Error(), "\n") {
+		fmt.Fprintf(w, "ERROR: %s\n", line)
+	}
+	var he *hintError
+	var ue *usageError
+	switch {
+	case errors.As(err, &he):
+		fmt.Fprintf(w, "  %s\n", he.hint)
+	case errors.As(err, &ue), isCobraUsage(err):
+		fmt.Fprintln(w, "  Run \"docker-tls --help\" for usage and examples.")
+	}
+}
