@@ -17,9 +17,9 @@ import (
 	"runtime/debug"
 	"strings"
 
+	tea "charm.land/bubbletea/v2"
 	"charm.land/fang/v2"
 	"charm.land/huh/v2"
-	tea "charm.land/bubbletea/v2"
 	"github.com/spf13/cobra"
 )
 
