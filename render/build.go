@@ -118,6 +118,15 @@ func Build(root string, files []File, host *Host) (*Changes, error) {
 		return nil, fmt.Errorf("%w under %s: install docker (apt-get install docker.io) or pass --root to point at the system to configure", ErrNoUnit, rootName(root))
 	}
 	c.Warnings = append(c.Warnings, d.Warnings...)
+	for _, h := range d.HostFlags {
+		switch {
+		case h == "fd://" || h == "fd://*":
+		case strings.HasPrefix(h, "tcp://") && tcpPort(h) == "2375":
+			c.Warnings = append(c.Warnings, fmt.Sprintf("docker.service passes -H %s, the unencrypted API; the override drops it", h))
+		case h != "tcp://"+hostListen(host):
+			c.Warnings = append(c.Warnings, fmt.Sprintf("docker.service passes -H %s; the override drops it, add it to hosts in %s by hand if you still need it", h, DaemonJSONPath))
+		}
+	}
 	if d.DefaultDockerConflict != "" {
 		c.Warnings = append(c.Warnings, d.DefaultDockerConflict)
 	}
@@ -148,6 +157,11 @@ func Build(root string, files []File, host *Host) (*Changes, error) {
 		}
 	}
 	return c, nil
+}
+
+func hostListen(h *Host) string {
+	l, _ := ParseListen(h.Listen)
+	return l
 }
 
 func rootName(root string) string {

@@ -1,0 +1,170 @@
+package render
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Units as the packages install them (trimmed of comments).
+const (
+	// Debian/Ubuntu docker.io: /lib/systemd/system/docker.service.
+	debianUnit = `[Unit]
+Description=Docker Application Container Engine
+Documentation=https://docs.docker.com
+After=network-online.target docker.socket firewalld.service containerd.service time-set.target
+Wants=network-online.target containerd.service
+Requires=docker.socket
+
+[Service]
+Type=notify
+EnvironmentFile=-/etc/default/docker
+ExecStart=/usr/sbin/dockerd -H fd:// $DOCKER_OPTS
+ExecReload=/bin/kill -s HUP $MAINPID
+TimeoutStartSec=0
+RestartSec=2
+Restart=always
+LimitNOFILE=infinity
+LimitNPROC=infinity
+LimitCORE=infinity
+TasksMax=infinity
+Delegate=yes
+KillMode=process
+OOMScoreAdjust=-500
+
+[Install]
+WantedBy=multi-user.target
+`
+	// Docker CE (docker-ce package): /usr/lib/systemd/system/docker.service.
+	ceUnit = `[Unit]
+Description=Docker Application Container Engine
+Documentation=https://docs.docker.com
+After=network-online.target nss-lookup.target docker.socket firewalld.service containerd.service time-set.target
+Wants=network-online.target containerd.service
+Requires=docker.socket
+
+[Service]
+Type=notify
+# the default is not to use systemd for cgroups because the delegate issues still
+# exists and systemd currently does not support the cgroup feature set required
+# for containers run by docker
+ExecStart=/usr/bin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock
+ExecReload=/bin/kill -s HUP $MAINPID
+TimeoutStartSec=0
+RestartSec=2
+Restart=always
+StartLimitBurst=3
+StartLimitInterval=60s
+LimitNPROC=infinity
+LimitCORE=infinity
+TasksMax=infinity
+Delegate=yes
+KillMode=process
+OOMScoreAdjust=-500
+
+[Install]
+WantedBy=multi-user.target
+`
+	dockerSocket = `[Unit]
+Description=Docker Socket for the API
+
+[Socket]
+ListenStream=/run/docker.sock
+SocketMode=0660
+SocketUser=root
+SocketGroup=docker
+
+[Install]
+WantedBy=sockets.target
+`
+	proxyOverride = `[Unit]
+# Wait for the proxy.
+After=squid.service
+
+[Service]
+Environment="HTTP_PROXY=http://proxy.example.com:3128"
+Environment="NO_PROXY=localhost,127.0.0.1"
+LimitNOFILE=1048576
+`
+	resetOverride = `[Service]
+ExecStart=
+ExecStart=/usr/bin/dockerd -H fd:// -H tcp://0.0.0.0:2375 --containerd=/run/containerd/containerd.sock --log-level=warn
+`
+	noHUnit = `[Unit]
+Description=Docker Application Container Engine
+Requires=docker.socket
+
+[Service]
+Type=notify
+ExecStart=/usr/bin/dockerd --containerd=/run/containerd/containerd.sock
+`
+)
+
+const (
+	libUnit    = "/lib/systemd/system/docker.service"
+	usrLibUnit = "/usr/lib/systemd/system/docker.service"
+)
+
+// trees are host fixtures: real path -> content.
+var trees = map[string]map[string]string{
+	"debian": {libUnit: debianUnit, "/lib/systemd/system/docker.socket": dockerSocket},
+	"debian-2375": {
+		libUnit:        debianUnit,
+		DaemonJSONPath: "{\n\t\"hosts\": [\"tcp://0.0.0.0:2375\", \"unix:///var/run/docker.sock\"],\n\t\"log-level\": \"warn\"\n}\n",
+	},
+	"debian-default-docker": {
+		libUnit:           debianUnit,
+		DefaultDockerPath: "# Docker Upstart and SysVinit configuration file\n#DOCKER_OPTS=\"--dns 8.8.8.8\"\nDOCKER_OPTS=\"-H tcp://0.0.0.0:2375\"\n",
+	},
+	"ce":                {usrLibUnit: ceUnit, DaemonJSONPath: "{}\n"},
+	"ce-proxy-override": {usrLibUnit: ceUnit, OverridePath: proxyOverride},
+	"ce-reset-override": {usrLibUnit: ceUnit, OverridePath: resetOverride, DaemonJSONPath: ""},
+	"no-h":              {usrLibUnit: noHUnit},
+	"etc-unit-wins":     {usrLibUnit: ceUnit, "/etc/systemd/system/docker.service": noHUnit},
+}
+
+// writeTree creates the files of tree under root.
+func writeTree(t testing.TB, root string, tree map[string]string) {
+	t.Helper()
+	for p, data := range tree {
+		full := Join(root, p)
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// snapshot describes every path under root with its type, mode and content,
+// to compare a tree byte for byte before and after.
+func snapshot(t testing.TB, root string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		desc := fi.Mode().String()
+		if d.Type().IsRegular() {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			desc += " " + string(b)
+		}
+		out[strings.TrimPrefix(p, root)] = desc
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}

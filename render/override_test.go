@@ -1,0 +1,153 @@
+package render
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/x/exp/golden"
+)
+
+var overrideCases = []struct {
+	name, unit, existing string
+}{
+	{"debian", debianUnit, ""},
+	{"ce", ceUnit, ""},
+	{"ce-proxy-override", ceUnit, proxyOverride},
+	{"ce-reset-override", ceUnit, resetOverride},
+	{"ce-continued", strings.Replace(ceUnit, "-H fd:// --containerd", "\\\n    -H fd:// \\\n    --containerd", 1), ""},
+	{"no-section", ceUnit, "# only a comment\n"},
+}
+
+func TestRenderOverride(t *testing.T) {
+	for _, tt := range overrideCases {
+		t.Run(tt.name, func(t *testing.T) {
+			out, changed, reason := renderFor(t, tt.unit, tt.existing)
+			if !changed || reason != "" {
+				t.Fatalf("changed=%v reason=%q", changed, reason)
+			}
+			again, changed, _, err := RenderOverride(out, mustExecStart(t, tt.unit, tt.existing))
+			if err != nil || changed || string(again) != string(out) {
+				t.Fatalf("second render differs (err %v):\n%s", err, Diff(OverridePath, out, again))
+			}
+			// After the override is in place, the effective ExecStart has
+			// no -H any more: nothing left to do.
+			_, changed, reason, err = RenderOverride(out, mustExecStart(t, tt.unit, string(out)))
+			if err != nil || changed || !strings.Contains(reason, "passes no -H") {
+				t.Fatalf("re-run on the result: changed=%v reason=%q err=%v", changed, reason, err)
+			}
+			var old []byte
+			if tt.existing != "" {
+				old = []byte(tt.existing)
+			}
+			golden.RequireEqual(t, string(out)+"\n# diff\n"+Diff(OverridePath, old, out))
+		})
+	}
+}
+
+func TestRenderOverrideNoH(t *testing.T) {
+	out, changed, reason, err := RenderOverride(nil, "/usr/bin/dockerd --containerd=/run/containerd/containerd.sock")
+	if err != nil || changed || out != nil || reason != "docker.service passes no -H; daemon.json hosts is enough, no override written" {
+		t.Fatalf("got %q %v %q %v", out, changed, reason, err)
+	}
+	existing := []byte(proxyOverride)
+	out, changed, _, err = RenderOverride(existing, "")
+	if err != nil || changed || string(out) != proxyOverride {
+		t.Fatalf("no ExecStart: got %q %v %v", out, changed, err)
+	}
+}
+
+func mustExecStart(t *testing.T, unit, override string) string {
+	t.Helper()
+	es, err := EffectiveExecStart([]byte(unit), []byte(override))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return es
+}
+
+func renderFor(t *testing.T, unit, existing string) ([]byte, bool, string) {
+	t.Helper()
+	var old []byte
+	if existing != "" {
+		old = []byte(existing)
+	}
+	out, changed, reason, err := RenderOverride(old, mustExecStart(t, unit, existing))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out, changed, reason
+}
+
+// TestOverrideSystemdVerify runs systemd-analyze verify on the unit with each
+// rendered override. The unit's dockerd path is replaced by an executable
+// that exists before rendering, so verify checks the command too.
+func TestOverrideSystemdVerify(t *testing.T) {
+	if _, err := exec.LookPath("systemd-analyze"); err != nil {
+		t.Skip("systemd-analyze not installed (apt-get install systemd); override.conf not verified")
+	}
+	for _, tt := range overrideCases {
+		t.Run(tt.name, func(t *testing.T) {
+			dir, fake := verifyDir(t)
+			unit := fakeDockerd(tt.unit, fake)
+			out, _, _ := renderFor(t, unit, fakeDockerd(tt.existing, fake))
+			if msg, err := systemdVerify(dir, unit, string(out)); err != nil {
+				t.Fatalf("systemd-analyze verify rejected the override: %v\n%s\noverride:\n%s", err, msg, out)
+			}
+		})
+	}
+	t.Run("failWithoutReset", func(t *testing.T) {
+		// Proves the check can fail: a second ExecStart= without the empty
+		// reset is what systemd refuses.
+		dir, fake := verifyDir(t)
+		unit := fakeDockerd(ceUnit, fake)
+		bad := "[Service]\nExecStart=" + fake + " --containerd=/run/containerd/containerd.sock\n"
+		msg, err := systemdVerify(dir, unit, bad)
+		if err == nil || !strings.Contains(msg, "more than one ExecStart=") {
+			t.Fatalf("systemd-analyze accepted a drop-in without ExecStart= reset (err %v):\n%s", err, msg)
+		}
+	})
+}
+
+func verifyDir(t *testing.T) (dir, fake string) {
+	dir = t.TempDir()
+	fake = filepath.Join(dir, "bin", "dockerd")
+	if err := os.MkdirAll(filepath.Dir(fake), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(fake, []byte("#!/bin/sh\nexit 0\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir, fake
+}
+
+func fakeDockerd(s, fake string) string {
+	s = strings.ReplaceAll(s, "/usr/sbin/dockerd", fake)
+	return strings.ReplaceAll(s, "/usr/bin/dockerd", fake)
+}
+
+func systemdVerify(dir, unit, dropIn string) (string, error) {
+	units := filepath.Join(dir, "units")
+	files := map[string]string{
+		"docker.service":                 unit,
+		"docker.socket":                  dockerSocket,
+		"docker.service.d/override.conf": dropIn,
+	}
+	for name, data := range files {
+		p := filepath.Join(units, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return "", err
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			return "", err
+		}
+	}
+	cmd := exec.Command("systemd-analyze", "verify", "docker.service")
+	// The trailing colon appends the built-in search path, so that
+	// network-online.target and friends still resolve.
+	cmd.Env = append(os.Environ(), "SYSTEMD_UNIT_PATH="+units+":")
+	b, err := cmd.CombinedOutput()
+	return string(b), err
+}
