@@ -315,6 +315,10 @@ func signLeaf(ca *CA, t *x509.Certificate, kind Kind, key crypto.Signer, o *opti
 	if t.NotBefore.Before(ca.Cert.NotBefore) {
 		t.NotBefore = ca.Cert.NotBefore
 	}
+	if !t.NotBefore.Before(t.NotAfter) {
+		return nil, fmt.Errorf("issue %s %s: it would expire on %s, before its CA becomes valid (%s)", kind, t.Subject.CommonName,
+			t.NotAfter.Format(time.DateOnly), ca.Cert.NotBefore.Format(time.DateOnly))
+	}
 	t.AuthorityKeyId = ca.Cert.SubjectKeyId
 	cert, der, err := sign(t, ca.Cert, key, ca.Key, o)
 	if err != nil {

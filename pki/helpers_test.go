@@ -1,0 +1,84 @@
+package pki
+
+import (
+	"crypto/sha1"
+	"crypto/x509"
+	"encoding/asn1"
+	"sync"
+	"testing"
+	"time"
+)
+
+const testPass = "correct horse battery staple"
+
+// fixedNow makes issuance deterministic except for keys and serials.
+var fixedNow = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+func at(t time.Time) Option { return WithNow(func() time.Time { return t }) }
+
+func testPlan(kt KeyType) Plan {
+	p := DefaultPlan()
+	p.FQDN = "Docker.Test"
+	p.DNSNames = []string{"docker", "docker.internal"}
+	p.IPs = []string{"127.0.0.1", "2001:DB8::1", "::1"}
+	p.KeyType = kt
+	p.CAOrganization = "Example Ops"
+	p.Clients = []string{"alice", "bob"}
+	return p
+}
+
+var (
+	bundlesMu sync.Mutex
+	bundles   = map[KeyType]*Bundle{}
+	bundleMu  = map[KeyType]*sync.Mutex{}
+)
+
+// testBundle issues (once per key type, RSA-4096 is slow) a bundle valid now.
+func testBundle(t testing.TB, kt KeyType) *Bundle {
+	t.Helper()
+	bundlesMu.Lock()
+	mu := bundleMu[kt]
+	if mu == nil {
+		mu = &sync.Mutex{}
+		bundleMu[kt] = mu
+	}
+	bundlesMu.Unlock()
+	mu.Lock()
+	defer mu.Unlock()
+	bundlesMu.Lock()
+	b := bundles[kt]
+	bundlesMu.Unlock()
+	if b != nil {
+		return b
+	}
+	b, err := Issue(testPlan(kt), nil, []byte(testPass))
+	if err != nil {
+		t.Fatalf("Issue(%s): %v", kt, err)
+	}
+	bundlesMu.Lock()
+	bundles[kt] = b
+	bundlesMu.Unlock()
+	return b
+}
+
+// sha1SKI recomputes RFC 5280 method 1 independently of subjectKeyID.
+func sha1SKI(t testing.TB, c *x509.Certificate) []byte {
+	t.Helper()
+	var spki struct {
+		Algo asn1.RawValue
+		Key  asn1.BitString
+	}
+	if _, err := asn1.Unmarshal(c.RawSubjectPublicKeyInfo, &spki); err != nil {
+		t.Fatal(err)
+	}
+	s := sha1.Sum(spki.Key.Bytes)
+	return s[:]
+}
+
+func pool(cas ...*CA) *x509.CertPool {
+	p := x509.NewCertPool()
+	for _, ca := range cas {
+		p.AddCert(ca.Cert)
+	}
+	return p
+}
