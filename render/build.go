@@ -104,6 +104,9 @@ func Build(root string, files []File, host *Host) (*Changes, error) {
 		return c, nil
 	}
 
+	if _, err := host.withDefaults(); err != nil {
+		return nil, err
+	}
 	d, err := Detect(root)
 	if err != nil {
 		return nil, err

@@ -1,0 +1,171 @@
+package render
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/x/exp/golden"
+)
+
+// testFiles are what pki would hand over: opaque bytes.
+func testFiles() []File {
+	return []File{
+		{Path: TLSDir + "/ca/ca.pem", Data: []byte("-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n"), Mode: 0o644, DirMode: 0o700},
+		{Path: TLSDir + "/ca/ca-key.pem", Data: []byte("-----BEGIN ENCRYPTED PRIVATE KEY-----\nCAKEY\n-----END ENCRYPTED PRIVATE KEY-----\n"), Mode: 0o600, DirMode: 0o700, Exclusive: true},
+		{Path: TLSDir + "/ca.pem", Data: []byte("-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n"), Mode: 0o644},
+		{Path: TLSDir + "/server-cert.pem", Data: []byte("-----BEGIN CERTIFICATE-----\nSERVER\n-----END CERTIFICATE-----\n"), Mode: 0o644},
+		{Path: TLSDir + "/server-key.pem", Data: []byte("-----BEGIN PRIVATE KEY-----\nKEY\n-----END PRIVATE KEY-----\n"), Mode: 0o600},
+	}
+}
+
+// report describes Changes as text for goldens.
+func report(c *Changes) string {
+	var b strings.Builder
+	for _, ch := range c.Changes {
+		fmt.Fprintf(&b, "%s %s %04o backup=%v\n", ch.Action, ch.Path, ch.Mode, ch.Backup)
+	}
+	for _, ch := range c.Changes {
+		b.WriteString(ch.Diff)
+	}
+	for _, w := range c.Warnings {
+		b.WriteString("warning: " + w + "\n")
+	}
+	for _, n := range c.Notes {
+		b.WriteString("note: " + n + "\n")
+	}
+	return b.String()
+}
+
+func TestBuild(t *testing.T) {
+	names := make([]string, 0, len(trees))
+	for n := range trees {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			root := t.TempDir()
+			writeTree(t, root, trees[name])
+			before := snapshot(t, root)
+			c, err := Build(root, testFiles(), &testHost)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if after := snapshot(t, root); fmt.Sprint(after) != fmt.Sprint(before) {
+				t.Fatal("Build wrote to the root")
+			}
+			golden.RequireEqual(t, report(c))
+
+			// Applying and building again leaves nothing to do.
+			if _, err := c.Apply(); err != nil {
+				t.Fatal(err)
+			}
+			again, err := Build(root, testFiles()[2:], &testHost)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !again.Empty() {
+				t.Fatalf("second Build not empty:\n%s", report(again))
+			}
+		})
+	}
+}
+
+func TestDetect(t *testing.T) {
+	root := t.TempDir()
+	tree := map[string]string{
+		usrLibUnit: ceUnit,
+		"/usr/lib/systemd/system/docker.service.d/10-a.conf": "[Service]\nEnvironment=A=1\n",
+		"/etc/systemd/system/docker.service.d/10-a.conf":     "[Service]\nEnvironment=A=2\n",
+		"/run/systemd/system/docker.service.d/05-b.conf":     "[Service]\nExecStart=\nExecStart=/usr/bin/dockerd -H unix:///x.sock\n",
+		"/etc/systemd/system/docker.service.d/zz.conf":       "[Service]\nExecStart=\nExecStart=/usr/bin/dockerd --host=fd://\n",
+		"/etc/systemd/system/docker.service.d/notes.txt":     "ignored",
+		TLSDir + "/ca/ca.pem":                                "x",
+	}
+	writeTree(t, root, tree)
+	d, err := Detect(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"/run/systemd/system/docker.service.d/05-b.conf",
+		"/etc/systemd/system/docker.service.d/10-a.conf",
+		"/etc/systemd/system/docker.service.d/zz.conf",
+	}
+	if d.UnitPath != usrLibUnit || fmt.Sprint(d.DropIns) != fmt.Sprint(want) {
+		t.Fatalf("unit %q drop-ins %q", d.UnitPath, d.DropIns)
+	}
+	if d.ExecStart != "/usr/bin/dockerd --host=fd://" || fmt.Sprint(d.HostFlags) != "[fd://]" {
+		t.Fatalf("ExecStart %q hosts %q", d.ExecStart, d.HostFlags)
+	}
+	if !d.ExistingCA || d.ExistingServerCert || d.DaemonJSONExists || d.Snap || d.Rootless {
+		t.Fatalf("flags wrong: %+v", d)
+	}
+	if len(d.Warnings) != 1 || !strings.Contains(d.Warnings[0], "zz.conf sets ExecStart and sorts after override.conf") {
+		t.Fatalf("warnings %q", d.Warnings)
+	}
+
+	root = t.TempDir()
+	writeTree(t, root, trees["debian-default-docker"])
+	d, err = Detect(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(d.DefaultDockerConflict, "DOCKER_OPTS with -H tcp://0.0.0.0:2375") {
+		t.Fatalf("conflict %q", d.DefaultDockerConflict)
+	}
+}
+
+func TestBuildErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		tree    map[string]string
+		files   []File
+		host    *Host
+		is      error
+		wantErr string
+	}{
+		{"failNoUnit", map[string]string{}, nil, &testHost, ErrNoUnit, "apt-get install docker.io"},
+		{"failSnap", map[string]string{"/snap/bin/dockerd": ""}, nil, &testHost, ErrSnap, "not handled yet"},
+		{"failRootless", map[string]string{"/home/ann/.config/systemd/user/docker.service": ceUnit}, nil, &testHost, ErrRootless, "not handled yet"},
+		{"failRootlessExec", map[string]string{usrLibUnit: strings.Replace(ceUnit, "/usr/bin/dockerd", "/usr/bin/dockerd-rootless.sh", 1)}, nil, &testHost, ErrRootless, "wrong daemon"},
+		{"failBadJSON", map[string]string{usrLibUnit: ceUnit, DaemonJSONPath: "{\"a\":1,,}"}, nil, &testHost, nil, "daemon.json:1:8: invalid JSON"},
+		{"failListen", map[string]string{usrLibUnit: ceUnit}, nil, &Host{Listen: ":2376"}, nil, "localhost only"},
+		{"failDirInPlace", map[string]string{usrLibUnit: ceUnit, DaemonJSONPath + "/x": ""}, nil, &testHost, nil, "daemon.json is a directory"},
+		{"failDirInPlaceFile", map[string]string{TLSDir + "/ca.pem/x": ""}, testFiles(), nil, nil, "ca.pem is a directory"},
+		{"failExclusive", map[string]string{TLSDir + "/ca/ca-key.pem": "old key"}, testFiles(), nil, nil, "ca-key.pem already exists; refusing to overwrite"},
+		{"failTwice", nil, append(testFiles(), testFiles()[0]), nil, nil, "given twice"},
+		{"failRelative", nil, []File{{Path: "etc/x"}}, nil, nil, "must be absolute"},
+		{"failTwoExecStart", map[string]string{usrLibUnit: ceUnit, "/etc/systemd/system/docker.service.d/x.conf": "[Service]\nExecStart=/usr/bin/dockerd\n"}, nil, &testHost, nil, "2 ExecStart= commands"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := t.TempDir()
+			writeTree(t, root, tt.tree)
+			_, err := Build(root, tt.files, tt.host)
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) || tt.is != nil && !errors.Is(err, tt.is) {
+				t.Fatalf("err = %v; want %q (is %v)", err, tt.wantErr, tt.is)
+			}
+		})
+	}
+}
+
+func TestBuildModeFix(t *testing.T) {
+	root := t.TempDir()
+	key := testFiles()[4]
+	writeTree(t, root, map[string]string{key.Path: string(key.Data)})
+	if err := os.Chmod(Join(root, key.Path), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Build(root, []File{key}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ch := c.Changes[0]; ch.Action != Update || ch.Diff != "" || !ch.Backup {
+		t.Fatalf("world-readable key not fixed: %+v", ch)
+	}
+}
