@@ -80,7 +80,9 @@ func TestProfiles(t *testing.T) {
 					return nil
 				}, false},
 				{"okServerSKI", func() error { return want(bytes.Equal(srv.SubjectKeyId, sha1SKI(t, srv)), "SKI %x", srv.SubjectKeyId) }, false},
-				{"okServerAKI", func() error { return want(bytes.Equal(srv.AuthorityKeyId, ca.SubjectKeyId), "AKI %x", srv.AuthorityKeyId) }, false},
+				{"okServerAKI", func() error {
+					return want(bytes.Equal(srv.AuthorityKeyId, ca.SubjectKeyId), "AKI %x", srv.AuthorityKeyId)
+				}, false},
 				{"okServerSignedByCA", func() error { return srv.CheckSignatureFrom(ca) }, false},
 				{"okServerValidity", func() error { return wantDays(srv, DefaultDays) }, false},
 				{"okServerVerifyFQDN", func() error { return verify(srv, "docker.test", x509.ExtKeyUsageServerAuth) }, false},
