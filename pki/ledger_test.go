@@ -1,0 +1,73 @@
+package pki
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestLedger(t *testing.T) {
+	b := testBundle(t, ECDSAP256)
+	l, err := ParseLedger(nil)
+	if err != nil || len(l.Issued) != 0 {
+		t.Fatalf("ParseLedger(nil) = %+v, %v", l, err)
+	}
+	if got := string(l.Marshal()); got != "{\n  \"issued\": []\n}\n" {
+		t.Errorf("empty ledger marshals as %q", got)
+	}
+	issued := fixedNow.Add(123 * time.Millisecond)
+	l.Add(b.Server, issued)
+	l.Add(b.Clients[0], issued)
+	if !l.Has(KindServer, "docker.test") || !l.Has(KindClient, "alice") || l.Has(KindClient, "docker.test") || l.Has(KindClient, "bob") {
+		t.Errorf("Has: %+v", l.Issued)
+	}
+	out := l.Marshal()
+	for _, want := range []string{`"serial": "` + serialHex(b.Server.Cert) + `"`, `"cn": "alice"`, `"kind": "client"`, `"issued_at": "2026-03-01T12:00:00Z"`, `"not_after": "`} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("ledger lacks %s:\n%s", want, out)
+		}
+	}
+	if !strings.HasSuffix(string(out), "}\n") {
+		t.Error("no final newline")
+	}
+	back, err := ParseLedger(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(back.Marshal()) != string(out) {
+		t.Errorf("round trip changed the ledger:\n%s\n%s", out, back.Marshal())
+	}
+	if !back.Issued[0].NotAfter.Equal(b.Server.Cert.NotAfter) {
+		t.Errorf("not_after %v", back.Issued[0].NotAfter)
+	}
+}
+
+func TestParseLedger(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      string
+		wantErr bool
+	}{
+		{"okEmpty", "", false},
+		{"okWhitespace", " \n", false},
+		{"okNoEntries", `{"issued": []}`, false},
+		{"okNull", `{"issued": null}`, false},
+		{"okEntry", `{"issued": [{"serial": "ab", "cn": "alice", "kind": "client", "not_after": "2027-01-01T00:00:00Z", "issued_at": "2026-01-01T00:00:00Z"}]}`, false},
+		{"failUnknownField", `{"issued": [], "extra": 1}`, true},
+		{"failUnknownEntryField", `{"issued": [{"serial": "ab", "cn": "a", "kind": "client", "owner": "x"}]}`, true},
+		{"failUnknownKind", `{"issued": [{"serial": "ab", "cn": "a", "kind": "admin"}]}`, true},
+		{"failNoSerial", `{"issued": [{"cn": "a", "kind": "client"}]}`, true},
+		{"failTrailingData", `{"issued": []} {}`, true},
+		{"failNotJSON", `issued: []`, true},
+		{"failBadTime", `{"issued": [{"serial": "ab", "cn": "a", "kind": "client", "not_after": "tomorrow"}]}`, true},
+		{"failArray", `[]`, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseLedger([]byte(tt.in))
+			if (err != nil) != tt.wantErr {
+				t.Errorf("err = %v, wantErr %v", err, tt.wantErr)
+			}
+		})
+	}
+}
