@@ -1,0 +1,163 @@
+package wizard
+
+import (
+	"fmt"
+	"net"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/docker-tls/docker-tls/pki"
+)
+
+// DefaultListen is the listen address offered by the server step. An
+// explicit host matters: dockerd reads "tcp://:2376" as localhost only.
+const DefaultListen = "0.0.0.0:2376"
+
+// Answers is every answer of the wizard in one struct. huh fields bind
+// through pointers to its fields, so it lives on the heap for the whole run
+// and a step rebuilt after Esc shows what was typed before.
+type Answers struct {
+	CACommonName, CAOrganization string
+	Passphrase, Passphrase2      string
+	PassphraseFromFile           bool // --ca-passphrase-file given: show "passphrase: from file", skip asking
+
+	FQDN     string
+	DNSNames string   // comma/space separated as typed
+	IPs      []string // chosen from detected
+	ExtraIPs string   // typed, comma/space separated
+	Listen   string   // "0.0.0.0:2376"
+
+	Clients string // comma/space separated, default "client"
+
+	KeyType      string // one of pki.KeyTypes
+	CADays, Days string
+}
+
+// Plan builds the pki.Plan these answers describe. It does not validate:
+// main calls plan.Validate(), and Prepare reports pki.FieldErrors back.
+// Days that are not numbers become 0, which Validate refuses.
+func (a Answers) Plan() pki.Plan {
+	p := pki.DefaultPlan()
+	p.CACommonName = strings.TrimSpace(a.CACommonName)
+	p.CAOrganization = strings.TrimSpace(a.CAOrganization)
+	p.FQDN = strings.TrimSpace(a.FQDN)
+	p.DNSNames = pki.SplitList(a.DNSNames)
+	p.IPs = append(slices.Clone(a.IPs), pki.SplitList(a.ExtraIPs)...)
+	p.KeyType = pki.KeyType(strings.TrimSpace(a.KeyType))
+	p.CADays = atoi(a.CADays)
+	p.Days = atoi(a.Days)
+	p.Clients = pki.SplitList(a.Clients)
+	return p
+}
+
+func atoi(s string) int {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
+// withDefaults fills in what the flags of init did not give. IPs given by
+// flag that are not among the detected ones move to ExtraIPs, because the
+// multi-select can only hold its own options.
+//
+// When no IPs were given, every detected IP is preselected: a client that
+// connects by IP to a certificate without that IP fails with "doesn't
+// contain any IP SANs", the most common trap of a hand-made setup, while an
+// extra IP SAN costs nothing. The user can untick them.
+func (a Answers) withDefaults(d Detected) Answers {
+	def := func(s *string, v string) {
+		if strings.TrimSpace(*s) == "" {
+			*s = v
+		}
+	}
+	def(&a.CACommonName, pki.DefaultCACommonName)
+	def(&a.FQDN, d.Hostname)
+	def(&a.Listen, DefaultListen)
+	def(&a.Clients, pki.DefaultClient)
+	def(&a.KeyType, string(pki.ECDSAP256))
+	def(&a.CADays, strconv.Itoa(pki.DefaultCADays))
+	def(&a.Days, strconv.Itoa(pki.DefaultDays))
+	if a.PassphraseFromFile {
+		a.Passphrase2 = a.Passphrase
+	}
+	if a.IPs == nil {
+		a.IPs = slices.Clone(d.IPs)
+		return a
+	}
+	var chosen, extra []string
+	for _, ip := range a.IPs {
+		if slices.Contains(d.IPs, ip) {
+			chosen = append(chosen, ip)
+		} else {
+			extra = append(extra, ip)
+		}
+	}
+	a.IPs = chosen
+	if len(extra) > 0 {
+		a.ExtraIPs = strings.TrimSpace(a.ExtraIPs + " " + strings.Join(extra, ", "))
+	}
+	return a
+}
+
+// validateListen checks HOST:PORT for dockerd's tcp:// host.
+func validateListen(s string) error {
+	s = strings.TrimSpace(s)
+	host, port, err := net.SplitHostPort(s)
+	if err != nil {
+		return fmt.Errorf("use HOST:PORT, for example %s", DefaultListen)
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 1 || n > 65535 {
+		return fmt.Errorf("%q is not a port number (1-65535)", port)
+	}
+	if host == "" {
+		return fmt.Errorf("give a host: dockerd reads %q as localhost only; 0.0.0.0:%s listens everywhere", s, port)
+	}
+	if n == 2375 {
+		return fmt.Errorf("2375 is Docker's port without TLS: use 2376, so clients know to use TLS")
+	}
+	if net.ParseIP(host) == nil {
+		if _, err := pki.NormalizeHost(host); err != nil {
+			return fmt.Errorf("host %q: %v", host, err)
+		}
+	}
+	return nil
+}
+
+// validateList checks each item of a comma/space separated list and refuses
+// repeats (including of the names in taken, e.g. the FQDN).
+func validateList(s string, required bool, each func(string) error, taken ...string) error {
+	items := pki.SplitList(s)
+	if required && len(items) == 0 {
+		return fmt.Errorf("give at least one name")
+	}
+	seen := map[string]bool{}
+	for _, t := range taken {
+		seen[strings.ToLower(strings.TrimSpace(t))] = true
+	}
+	for _, it := range items {
+		if err := each(it); err != nil {
+			return err
+		}
+		k := strings.ToLower(it)
+		if seen[k] {
+			return fmt.Errorf("%s is listed twice", it)
+		}
+		seen[k] = true
+	}
+	return nil
+}
+
+// validateLeafDays checks the leaf validity and that it ends before the CA.
+func validateLeafDays(days, caDays string) error {
+	if err := pki.ValidateDays(days); err != nil {
+		return err
+	}
+	if d, ca := atoi(days), atoi(caDays); ca > 0 && d > ca {
+		return fmt.Errorf("%d days would outlive the CA (%d days): certificates cannot outlive their CA", d, ca)
+	}
+	return nil
+}

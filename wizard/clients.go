@@ -1,0 +1,37 @@
+package wizard
+
+import (
+	"strings"
+
+	"github.com/docker-tls/docker-tls/pki"
+)
+
+// newClientsPage asks for the client names: one certificate each, so that
+// one can be replaced without touching the others.
+func (m *Model) newClientsPage() page {
+	a := m.a
+	head := func(w int) string {
+		return m.st.Text.Render(wrap("Each client (a person, a CI runner) gets its own certificate, "+
+			"so one can be replaced without touching the others. More can be added later.", w))
+	}
+	names := placeholder(input("client", "Client names", &a.Clients, func(s string) error {
+		return validateList(s, true, pki.ValidateClientName)
+	}), "e.g. alice, bob, ci")
+	foot := func(w int) string {
+		list := pki.SplitList(a.Clients)
+		if len(list) == 0 {
+			return ""
+		}
+		var b strings.Builder
+		b.WriteString(m.st.Dim.Render("Bundles (ca.pem, cert.pem, key.pem):"))
+		for i, n := range list {
+			if i == 3 {
+				b.WriteString("\n  " + m.st.Dim.Render("…"))
+				break
+			}
+			b.WriteString("\n  " + m.st.Code.Render("/etc/docker/tls/clients/"+n+"/"))
+		}
+		return b.String()
+	}
+	return m.newFormPage(head, foot, names)
+}

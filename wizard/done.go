@@ -1,0 +1,216 @@
+package wizard
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/viewport"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/huh/v2"
+	"charm.land/lipgloss/v2"
+)
+
+const (
+	choiceQuit     = "quit"
+	choiceApplyNow = "apply"
+)
+
+// textPage is a heading, a long text in a viewport (next steps, status),
+// and under it either a choice (a huh select) or a one-line prompt. Enter
+// accepts; pgup/pgdn scroll the text, the arrows move the choice.
+type textPage struct {
+	m      *Model
+	head   func(w int) string
+	body   func(w int) string
+	prompt func(w int) string
+	sel    *formPage // nil: Enter accepts
+	accept []key.Binding
+	vp     viewport.Model
+	w, h   int
+}
+
+func (m *Model) newTextPage(head, body, prompt func(w int) string, accept key.Binding) *textPage {
+	vp := viewport.New()
+	vp.SoftWrap = true
+	return &textPage{m: m, head: head, body: body, prompt: prompt, vp: vp, accept: []key.Binding{accept}}
+}
+
+func (p *textPage) init() tea.Cmd {
+	if p.sel != nil {
+		return p.sel.init()
+	}
+	return nil
+}
+
+func (p *textPage) update(msg tea.Msg) (tea.Cmd, bool) {
+	if k, ok := msg.(tea.KeyPressMsg); ok {
+		switch k.String() {
+		case "pgup", "pgdown":
+			var cmd tea.Cmd
+			p.vp, cmd = p.vp.Update(msg)
+			return cmd, false
+		case "enter":
+			if p.sel == nil {
+				return nil, true
+			}
+		case "up", "down", "k", "j":
+			if p.sel == nil {
+				var cmd tea.Cmd
+				p.vp, cmd = p.vp.Update(msg)
+				return cmd, false
+			}
+		}
+	}
+	if p.sel != nil {
+		return p.sel.update(msg)
+	}
+	return nil, false
+}
+
+func (p *textPage) typing() bool { return false }
+
+func (p *textPage) keys() []key.Binding {
+	ks := p.accept
+	if p.sel != nil {
+		ks = []key.Binding{p.m.km.Choose, p.m.km.Next}
+	}
+	if p.vp.TotalLineCount() > p.vp.Height() {
+		ks = append(ks, bind("pgup/pgdn", "scroll"))
+	}
+	return ks
+}
+
+func (p *textPage) resize(w, h int) tea.Cmd {
+	p.w, p.h = w, h
+	used := 0
+	if p.head != nil {
+		used += lipgloss.Height(p.head(w)) + 1
+	}
+	var cmd tea.Cmd
+	if p.sel != nil {
+		cmd = p.sel.resize(w, h)
+		used += lipgloss.Height(p.sel.view()) + 1
+	} else if p.prompt != nil {
+		used += lipgloss.Height(p.prompt(w)) + 1
+	}
+	content := ""
+	if p.body != nil {
+		content = p.body(w)
+	}
+	p.vp.SetWidth(w)
+	p.vp.SetContent(content)
+	p.vp.SetHeight(max(min(h-used, lipgloss.Height(content)), 1))
+	if strings.TrimSpace(content) == "" {
+		p.vp.SetHeight(0)
+	}
+	return cmd
+}
+
+func (p *textPage) view() string {
+	var parts []string
+	if p.head != nil {
+		parts = append(parts, p.head(p.w))
+	}
+	if p.vp.Height() > 0 {
+		parts = append(parts, strings.TrimRight(p.vp.View(), "\n"))
+	}
+	switch {
+	case p.sel != nil:
+		parts = append(parts, p.sel.view())
+	case p.prompt != nil:
+		parts = append(parts, p.prompt(p.w))
+	}
+	return strings.Join(parts, "\n\n")
+}
+
+// newDonePage ends the setup (and renew): what was written, the next
+// steps, and Enter to quit. Restarting docker is offered, never the
+// default, and only when main passed ApplyNow (--root is "/").
+func (m *Model) newDonePage() page {
+	head := func(w int) string {
+		var s string
+		switch {
+		case m.res.Written:
+			s = m.st.OK.Render("✓ ") + m.st.Text.Render(fmt.Sprintf("Wrote %d files.", len(m.written)))
+			if m.deps.ApplyNow != nil && !m.appliedNow {
+				s += m.st.Text.Render(" Docker still runs with its old configuration.")
+			}
+		default:
+			s = m.st.OK.Render("✓ ") + m.st.Text.Render("Nothing was written: the host already matches these answers.")
+		}
+		if m.appliedNow {
+			if m.applyNowErr != nil {
+				s += "\n" + m.errLine("Applying failed: "+m.applyNowErr.Error(), w)
+			} else {
+				s += "\n" + m.st.OK.Render("✓ ") + m.st.Text.Render("Applied: docker restarted with TLS.")
+			}
+		}
+		return s
+	}
+	body := func(w int) string {
+		var parts []string
+		if m.appliedNow && m.applyNowOut != "" {
+			parts = append(parts, strings.TrimRight(m.applyNowOut, "\n"))
+		}
+		if m.prepared != nil && m.prepared.NextSteps != "" {
+			parts = append(parts, m.st.Heading.Render("Next steps")+"\n"+strings.TrimRight(m.prepared.NextSteps, "\n"))
+		}
+		return strings.Join(parts, "\n\n")
+	}
+	prompt := func(int) string { return "Press " + m.st.Key.Render("Enter") + " to quit." }
+	p := m.newTextPage(head, body, prompt, m.km.Quit)
+	if m.deps.ApplyNow != nil && m.res.Written && !m.appliedNow {
+		m.doneChoice = choiceQuit
+		sel := huh.NewSelect[string]().
+			Title("What now?").
+			Options(
+				huh.NewOption("Quit (the next steps are printed again)", choiceQuit),
+				huh.NewOption("Apply now: restart docker, probe, roll back on failure", choiceApplyNow),
+			).
+			Value(&m.doneChoice)
+		p.sel = m.newFormPage(nil, nil, fieldRef{key: "done", title: "What now", f: sel})
+	}
+	return p
+}
+
+// newMemberDonePage is the second screen of adding a team member: the
+// bundle and what to send them.
+func (m *Model) newMemberDonePage() page {
+	head := func(w int) string {
+		return m.st.OK.Render("✓ ") + m.st.Text.Render(wrap(fmt.Sprintf("Issued a certificate for %s, valid until %s.",
+			m.mem.Name, m.until(m.mem.Days)), w-2))
+	}
+	body := func(w int) string {
+		var b strings.Builder
+		if m.prepared != nil {
+			for _, f := range m.prepared.Files {
+				b.WriteString(fmt.Sprintf("%04o %s  %s\n", f.Mode.Perm(), f.Path, m.action(f.Action)))
+			}
+			for _, l := range m.prepared.Warnings {
+				b.WriteString(m.st.Warn.Render(wrap("! "+l, w)) + "\n")
+			}
+			if s := strings.TrimRight(m.prepared.NextSteps, "\n"); s != "" {
+				b.WriteString("\n" + s)
+			}
+		}
+		return strings.TrimRight(b.String(), "\n")
+	}
+	prompt := func(int) string {
+		return "Press " + m.st.Key.Render("Enter") + " to quit: the lines above are printed again."
+	}
+	return m.newTextPage(head, body, prompt, m.km.Quit)
+}
+
+// newStatusPage shows Deps.Status's text; Enter goes back to the menu.
+func (m *Model) newStatusPage() page {
+	var head func(int) string
+	if m.pageErr != "" {
+		e := m.pageErr
+		head = func(w int) string { return m.errLine(e, w) }
+		m.pageErr = ""
+	}
+	body := func(int) string { return strings.TrimRight(m.status, "\n") }
+	prompt := func(int) string { return "Press " + m.st.Key.Render("Enter") + " to go back to the menu." }
+	return m.newTextPage(head, body, prompt, bind("enter", "menu"))
+}

@@ -1,0 +1,49 @@
+package wizard
+
+import (
+	"charm.land/huh/v2"
+
+	"github.com/docker-tls/docker-tls/pki"
+)
+
+// newServerPage asks what the server certificate must name, and where
+// dockerd listens. Names and IPs are checked by pki's validators as they
+// are accepted, so an IP typed as a DNS name is caught here, not by a
+// client a year later.
+func (m *Model) newServerPage() page {
+	a := m.a
+	head := func(w int) string {
+		return m.st.Text.Render(wrap("Clients check that the server certificate names the host "+
+			"they connect to: list every name and IP address they will use.", w))
+	}
+	fields := []fieldRef{
+		input("fqdn", "Host name (FQDN)", &a.FQDN, pki.ValidateFQDN),
+		placeholder(input("san-dns", "Other DNS names (optional)", &a.DNSNames, func(s string) error {
+			return validateList(s, false, pki.ValidateDNSName, a.FQDN)
+		}), "e.g. docker.example.com, build1.lan"),
+	}
+	if ips := m.opts.Detected.IPs; len(ips) > 0 {
+		ms := huh.NewMultiSelect[string]().
+			Title("IP addresses of this host (space toggles)").
+			Options(huh.NewOptions(ips...)...).
+			Value(&a.IPs)
+		if len(ips) > 4 {
+			ms = ms.Height(5) // title + 4 rows; it scrolls
+		}
+		fields = append(fields, fieldRef{key: "ips", title: "IP addresses", f: ms})
+	}
+	fields = append(fields,
+		placeholder(input("san-ip", "Other IP addresses (optional)", &a.ExtraIPs, func(s string) error {
+			return validateList(s, false, pki.ValidateSANIP, a.IPs...)
+		}), "e.g. 203.0.113.7"),
+		input("listen", "Listen on (HOST:PORT)", &a.Listen, validateListen),
+	)
+	p := m.newFormPage(head, nil, fields...)
+	for _, k := range []string{"fqdn", "san-dns", "san-ip", "listen"} {
+		if len(m.fieldErr(k)) > 0 {
+			p.focusField(k)
+			break
+		}
+	}
+	return p
+}

@@ -1,0 +1,96 @@
+package wizard
+
+import (
+	"strings"
+
+	"charm.land/huh/v2"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// The welcome menu when a setup exists: what an admin comes back for, the
+// most frequent first.
+const (
+	choiceMember = "member"
+	choiceRenew  = "renew"
+	choiceStatus = "status"
+	choiceRedo   = "redo"
+)
+
+// newWelcomePage shows what detection found, and either starts the setup
+// on Enter or, when a CA exists, offers the menu.
+func (m *Model) newWelcomePage() page {
+	head := func(w int) string { return m.welcomeText(w) }
+	if !m.opts.Detected.ExistingCA {
+		foot := func(int) string {
+			return "Press " + m.st.Key.Render("Enter") + " to start the setup."
+		}
+		return m.newFormPage(head, foot)
+	}
+	if m.choice == "" {
+		m.choice = choiceMember
+	}
+	sel := huh.NewSelect[string]().
+		Title("What would you like to do?").
+		Options(
+			huh.NewOption("Add a team member", choiceMember),
+			huh.NewOption("Renew the server certificate", choiceRenew),
+			huh.NewOption("Show status", choiceStatus),
+			huh.NewOption("Redo the setup (keeps the CA)", choiceRedo),
+		).
+		Value(&m.choice)
+	return m.newFormPage(head, nil, fieldRef{key: "choice", title: "Choice", f: sel})
+}
+
+func (m *Model) welcomeText(w int) string {
+	d := m.opts.Detected
+	st := m.st
+	var b strings.Builder
+	if d.ExistingCA {
+		b.WriteString(st.Text.Render(wrap("docker-tls is already set up on this host.", w)))
+	} else {
+		b.WriteString(st.Text.Render(wrap("docker-tls protects the Docker daemon's TCP socket with mutual TLS: "+
+			"a private CA, a certificate for dockerd and one for each client. "+
+			"Nothing is written before you confirm the review.", w)))
+	}
+	b.WriteString("\n\n")
+	b.WriteString(st.Heading.Render("On this host"))
+
+	row := func(label, value string) {
+		b.WriteString("\n  " + st.Dim.Render(pad(label, 15)) + ansi.Truncate(value, max(w-17, 10), "…"))
+	}
+	if d.UnitPath != "" {
+		row("docker.service", d.UnitPath)
+		if d.ExecStart != "" {
+			row("ExecStart", st.Code.Render(d.ExecStart))
+		}
+	} else {
+		row("docker.service", st.Warn.Render("not found"))
+	}
+	if d.DaemonJSON {
+		row("daemon.json", "found: it will be merged, never replaced")
+	} else {
+		row("daemon.json", "none yet: it will be created")
+	}
+	if d.ExistingCA {
+		row("CA", st.OK.Render("found")+" under /etc/docker/tls/ca")
+	} else {
+		row("CA", "none yet: one will be created")
+	}
+	if d.Hostname != "" {
+		row("host name", d.Hostname)
+	}
+	if len(d.IPs) > 0 {
+		row("IPs", strings.Join(d.IPs, ", "))
+	}
+	for _, warn := range d.Warnings {
+		b.WriteString("\n" + st.Warn.Render(wrap("! "+warn, w)))
+	}
+	return b.String()
+}
+
+func pad(s string, n int) string {
+	if len(s) >= n {
+		return s + " "
+	}
+	return s + strings.Repeat(" ", n-len(s))
+}

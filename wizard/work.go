@@ -1,0 +1,325 @@
+package wizard
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/docker-tls/docker-tls/pki"
+)
+
+// The work the wizard asks for runs in tea.Cmds (never in Update) and comes
+// back as these messages. gen is the page generation the work started on:
+// a result for a page the user has left is dropped.
+type (
+	checkedMsg struct {
+		gen  int
+		pass string
+		err  error
+	}
+	preparedMsg struct {
+		gen int
+		p   *Prepared
+		err error
+	}
+	clientPreparedMsg struct {
+		gen int
+		p   *Prepared
+		err error
+	}
+	// applyMsg is one event of a running Apply: a file written, or the end.
+	applyMsg struct {
+		ch   chan applyMsg
+		path string
+		done bool
+		err  error
+	}
+	statusMsg struct {
+		gen  int
+		text string
+		err  error
+	}
+	applyNowMsg struct {
+		text string
+		err  error
+	}
+)
+
+var errNoDep = errors.New("not available in this build")
+
+// checkPass checks the CA passphrase in the background (the key derivation
+// is deliberately slow), then moves on from the current step.
+func (m *Model) checkPass(pass string) tea.Cmd {
+	check := m.deps.CheckPassphrase
+	if check == nil || (pass != "" && pass == m.passOK) {
+		return m.afterCheck()
+	}
+	m.busy = "Checking the CA passphrase…"
+	gen := m.gen
+	return tea.Batch(m.startSpin(), func() tea.Msg {
+		return checkedMsg{gen: gen, pass: pass, err: check(pass)}
+	})
+}
+
+func (m *Model) onChecked(msg checkedMsg) tea.Cmd {
+	if msg.gen != m.gen {
+		return nil
+	}
+	m.busy = ""
+	if msg.err != nil {
+		reason := msg.err.Error()
+		if m.passFromFile {
+			m.refusePassFile("the passphrase from the file: " + reason)
+		} else {
+			// Clear it: retyping is easier than editing a masked field.
+			if m.flow == flowMember {
+				m.mem.Passphrase = ""
+			} else {
+				m.a.Passphrase, m.a.Passphrase2 = "", ""
+			}
+			m.extErrs["passphrase"] = extErr{reasons: []string{reason}, at: ""}
+		}
+		cmd := m.goTo(m.step)
+		return cmd
+	}
+	m.passOK = msg.pass
+	return m.afterCheck()
+}
+
+func (m *Model) afterCheck() tea.Cmd {
+	switch m.step {
+	case stepCA:
+		return m.goTo(stepServer)
+	case stepMember:
+		return m.issueClient()
+	case stepRenew:
+		return m.goTo(stepReview)
+	}
+	return nil
+}
+
+// startPrepare runs Prepare (or PrepareRenew) for the review. Key
+// generation was started when the key type was chosen, so this is mostly
+// signing and computing the diffs.
+func (m *Model) startPrepare() tea.Cmd {
+	m.gen++
+	gen := m.gen
+	m.preparing, m.prepared, m.prepErr = true, nil, nil
+	m.applied, m.applyErr, m.written = false, nil, nil
+	var work func() (*Prepared, error)
+	if m.flow == flowRenew {
+		f, pass := m.deps.PrepareRenew, m.a.Passphrase
+		if f != nil {
+			work = func() (*Prepared, error) { return f(pass) }
+		}
+	} else {
+		f, a := m.deps.Prepare, *m.a
+		a.IPs = slices.Clone(a.IPs) // huh keeps writing to the original
+		if f != nil {
+			work = func() (*Prepared, error) { return f(a) }
+		}
+	}
+	return tea.Batch(m.startSpin(), func() tea.Msg {
+		if work == nil {
+			return preparedMsg{gen: gen, err: errNoDep}
+		}
+		p, err := work()
+		if err == nil && p == nil {
+			err = errors.New("nothing was prepared")
+		}
+		return preparedMsg{gen: gen, p: p, err: err}
+	})
+}
+
+func (m *Model) onPrepared(msg preparedMsg) tea.Cmd {
+	if msg.gen != m.gen || m.step != stepReview {
+		return nil
+	}
+	m.preparing = false
+	if fe := asFieldErrors(msg.err); fe != nil && m.flow == flowSetup {
+		if s, ok := ownerStep(fe[0].Field); ok {
+			m.setFieldErrors(fe)
+			return m.goTo(s)
+		}
+	}
+	if msg.err != nil {
+		m.prepErr = msg.err
+		return nil
+	}
+	m.prepared = msg.p
+	if rp, ok := m.cur.(*reviewPage); ok {
+		rp.refresh()
+	}
+	return nil
+}
+
+// confirmReview is Enter on the review: write, retry a failed Prepare, or
+// wait (Enter while generating does nothing: nothing is shown to confirm yet).
+func (m *Model) confirmReview() tea.Cmd {
+	switch {
+	case m.preparing:
+		return nil
+	case m.prepErr != nil:
+		return m.startPrepare()
+	case m.prepared == nil:
+		return nil
+	case m.prepared.Empty:
+		return m.goTo(stepDone)
+	}
+	return m.goTo(stepWrite)
+}
+
+// startApply runs Apply in a goroutine and turns its progress callback into
+// messages through a channel, one message per file (the usual Bubble Tea
+// pattern for a long job that reports as it goes). Apply runs at most once
+// per Prepare.
+func (m *Model) startApply(p *Prepared) tea.Cmd {
+	if m.applied || m.applying || p == nil {
+		return nil
+	}
+	m.applied, m.applying, m.written, m.applyErr = true, true, nil, nil
+	apply := m.deps.Apply
+	ch := make(chan applyMsg, 64)
+	start := func() tea.Msg {
+		go func() {
+			err := errNoDep
+			if apply != nil {
+				err = apply(p, func(path string) { ch <- applyMsg{ch: ch, path: path} })
+			}
+			ch <- applyMsg{ch: ch, done: true, err: err}
+		}()
+		return <-ch
+	}
+	return tea.Batch(m.startSpin(), start)
+}
+
+func (m *Model) onApply(msg applyMsg) tea.Cmd {
+	if !msg.done {
+		m.written = append(m.written, msg.path)
+		ch := msg.ch
+		return func() tea.Msg { return <-ch }
+	}
+	m.applying = false
+	if msg.err == nil {
+		m.res.Written = true
+		if m.prepared != nil {
+			m.res.NextSteps = m.prepared.NextSteps
+		}
+	}
+	if m.quitAfterApply {
+		m.res.Err = msg.err
+		return m.quit()
+	}
+	switch m.step {
+	case stepWrite:
+		if msg.err != nil {
+			m.applyErr = msg.err
+			return nil
+		}
+		return m.goTo(stepDone)
+	case stepMember:
+		m.busy = ""
+		if msg.err != nil {
+			m.pageErr = "writing the bundle failed: " + msg.err.Error()
+			return m.goTo(stepMember)
+		}
+		return m.goTo(stepMemberDone)
+	}
+	return nil
+}
+
+// issueClient is the add-a-team-member work: PrepareClient, then Apply.
+func (m *Model) issueClient() tea.Cmd {
+	f := m.deps.PrepareClient
+	name, days, pass := m.mem.Name, m.mem.Days, m.mem.Passphrase
+	m.applied = false
+	m.busy = fmt.Sprintf("Issuing a certificate for %s…", name)
+	gen := m.gen
+	return tea.Batch(m.startSpin(), func() tea.Msg {
+		if f == nil {
+			return clientPreparedMsg{gen: gen, err: errNoDep}
+		}
+		p, err := f(name, days, pass)
+		if err == nil && p == nil {
+			err = errors.New("nothing was prepared")
+		}
+		return clientPreparedMsg{gen: gen, p: p, err: err}
+	})
+}
+
+func (m *Model) onClientPrepared(msg clientPreparedMsg) tea.Cmd {
+	if msg.gen != m.gen {
+		return nil
+	}
+	if msg.err != nil {
+		m.busy = ""
+		if fe := asFieldErrors(msg.err); fe != nil {
+			var other []string
+			for _, e := range fe {
+				switch e.Field {
+				case "client", "days", "passphrase":
+					m.setFieldErrors(pki.FieldErrors{e})
+				default:
+					other = append(other, e.Error())
+				}
+			}
+			if len(other) > 0 {
+				m.pageErr = fmt.Sprint(other)
+			}
+		} else {
+			m.pageErr = msg.err.Error()
+		}
+		return m.goTo(stepMember)
+	}
+	m.prepared = msg.p
+	m.busy = "Writing the bundle…"
+	return m.startApply(msg.p)
+}
+
+func (m *Model) loadStatus() tea.Cmd {
+	f := m.deps.Status
+	m.busy = "Reading the status…"
+	gen := m.gen
+	return tea.Batch(m.startSpin(), func() tea.Msg {
+		if f == nil {
+			return statusMsg{gen: gen, err: errNoDep}
+		}
+		s, err := f()
+		return statusMsg{gen: gen, text: s, err: err}
+	})
+}
+
+func (m *Model) onStatus(msg statusMsg) tea.Cmd {
+	if msg.gen != m.gen {
+		return nil
+	}
+	m.busy = ""
+	m.status = msg.text
+	if msg.err != nil {
+		m.pageErr = "status: " + msg.err.Error()
+	}
+	return m.goTo(stepStatus)
+}
+
+// applyNow restarts docker with the new configuration (main's ApplyNow
+// probes it and rolls back on failure).
+func (m *Model) applyNow() tea.Cmd {
+	f := m.deps.ApplyNow
+	m.busy = "Restarting docker and probing the TLS port…"
+	return tea.Batch(m.startSpin(), func() tea.Msg {
+		s, err := f()
+		return applyNowMsg{text: s, err: err}
+	})
+}
+
+func (m *Model) onApplyNow(msg applyNowMsg) tea.Cmd {
+	m.busy = ""
+	m.appliedNow = true
+	m.applyNowOut, m.applyNowErr = msg.text, msg.err
+	if msg.err != nil {
+		m.res.Err = msg.err
+	}
+	return m.goTo(stepDone)
+}
