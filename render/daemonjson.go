@@ -165,7 +165,7 @@ func MergeDaemonJSON(old []byte, h Host) (out []byte, warnings []string, err err
 	if err != nil {
 		return nil, nil, err
 	}
-	src := bytes.TrimSpace(old)
+	src := bytes.Trim(old, " \t\r\n") // JSON white space only: "\f" is an error
 	if len(src) == 0 {
 		src = []byte("{}")
 	}

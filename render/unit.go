@@ -22,7 +22,9 @@ type unitLine struct {
 // (joined with a space), keys and values are trimmed. Lines systemd would
 // ignore (no '=', assignment outside a section) are kept as other lines.
 func parseUnit(data []byte) []unitLine {
-	text := strings.ReplaceAll(string(data), "\r\n", "\n")
+	// Raw lines keep any "\r" so rewriting changes nothing it doesn't own;
+	// TrimSpace below drops it for parsing.
+	text := string(data)
 	phys := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
 	if text == "" {
 		phys = nil
@@ -41,7 +43,7 @@ func parseUnit(data []byte) []unitLine {
 			// Gather continuation lines; comment lines inside a continued
 			// line are skipped, as systemd does.
 			logical := t
-			for strings.HasSuffix(logical, `\`) && i+1 < len(phys) {
+			for strings.HasSuffix(logical, `\`) && i+1 < len(phys) { // logical was trimmed: a backslash before CRLF continues too
 				i++
 				l.raw = append(l.raw, phys[i])
 				n := strings.TrimSpace(phys[i])
