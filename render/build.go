@@ -93,6 +93,9 @@ func Build(root string, files []File, host *Host) (*Changes, error) {
 			return err
 		}
 		c.Changes = append(c.Changes, ch)
+		if ch.Exists && ch.oldMode != ch.Mode {
+			c.Notes = append(c.Notes, fmt.Sprintf("%s: mode changes from %04o to %04o", f.Path, ch.oldMode, ch.Mode))
+		}
 		return nil
 	}
 	for _, f := range files {

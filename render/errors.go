@@ -55,7 +55,7 @@ func (e *ApplyError) Error() string {
 	if e.RolledBack {
 		return s + " (rolled back: nothing was changed)"
 	}
-	return s + " (rollback incomplete: check the files listed above)"
+	return s + " (rollback incomplete: the files named here may be left changed)"
 }
 
 func (e *ApplyError) Unwrap() error { return e.Err }
