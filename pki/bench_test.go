@@ -1,0 +1,48 @@
+package pki
+
+import (
+	"testing"
+)
+
+// Benchmarks, not timed tests: go test -run XXX -bench . ./pki
+
+func BenchmarkGenerateKey(b *testing.B) {
+	for _, kt := range KeyTypes {
+		b.Run(string(kt), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := GenerateKey(kt, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkIssue is the whole of `init`'s x509 work: CA, server and one
+// client (three keys, concurrently) and the encrypted CA key.
+func BenchmarkIssue(b *testing.B) {
+	for _, kt := range []KeyType{ECDSAP256, RSA4096} {
+		b.Run(string(kt), func(b *testing.B) {
+			plan := testPlan(kt)
+			plan.Clients = []string{"client"}
+			for b.Loop() {
+				if _, err := Issue(plan, nil, []byte(testPass)); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkEncryptKey is dominated by the 600,000 PBKDF2-HMAC-SHA256 rounds.
+func BenchmarkEncryptKey(b *testing.B) {
+	k, err := GenerateKey(ECDSAP256, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := EncryptKey(k, []byte(testPass), nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
