@@ -31,8 +31,7 @@ type textPage struct {
 }
 
 func (m *Model) newTextPage(head, body, prompt func(w int) string, accept key.Binding) *textPage {
-	vp := viewport.New()
-	vp.SoftWrap = true
+	vp := viewport.New() // content is wrapped before it goes in: heights are exact
 	return &textPage{m: m, head: head, body: body, prompt: prompt, vp: vp, accept: []key.Binding{accept}}
 }
 
@@ -96,7 +95,7 @@ func (p *textPage) resize(w, h int) tea.Cmd {
 	}
 	content := ""
 	if p.body != nil {
-		content = p.body(w)
+		content = wrap(p.body(w), w)
 	}
 	p.vp.SetWidth(w)
 	p.vp.SetContent(content)

@@ -173,7 +173,7 @@ func (p *formPage) view() string {
 		}
 	}
 	if len(under) > 0 {
-		if len(parts) > 0 {
+		if len(parts) > 0 && parts[len(parts)-1] != "" {
 			parts = append(parts, "")
 		}
 		parts = append(parts, strings.Join(under, "\n"))

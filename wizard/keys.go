@@ -38,9 +38,7 @@ func (m *Model) newKeysPage() page {
 			m.st.Dim.Render("Certificates valid until ") + m.until(a.Days)
 	}
 	head := func(w int) string {
-		return m.st.Text.Render(wrap("Keys are generated in the background as soon as you continue. "+
-			"A long-lived CA and short-lived certificates: renewing a certificate is one command, "+
-			"replacing the CA means new bundles for everyone.", w))
+		return m.st.Text.Render(wrap("Keys are generated in the background as soon as you continue.", w))
 	}
 	p := m.newFormPage(head, foot, fields...)
 	for _, k := range []string{"key-type", "ca-days", "days"} {

@@ -21,9 +21,9 @@ type reviewPage struct {
 }
 
 func (m *Model) newReviewPage() page {
-	vp := viewport.New()
-	vp.SoftWrap = true
-	return &reviewPage{m: m, vp: vp}
+	// The content is wrapped before it goes in (wrap), so that line
+	// counts, and so the scroll position shown, are exact.
+	return &reviewPage{m: m, vp: viewport.New()}
 }
 
 func (p *reviewPage) init() tea.Cmd { return p.m.startPrepare() }
@@ -66,7 +66,7 @@ func (p *reviewPage) resize(w, h int) tea.Cmd {
 // refresh fills the viewport from the prepared result.
 func (p *reviewPage) refresh() {
 	if p.m.prepared != nil {
-		p.vp.SetContent(p.m.reviewText(p.m.prepared, p.w))
+		p.vp.SetContent(wrap(p.m.reviewText(p.m.prepared, p.w), p.w))
 	}
 }
 
@@ -85,13 +85,16 @@ func (p *reviewPage) view() string {
 			"\n\nPress " + m.st.Key.Render("Enter") + " to finish."
 	}
 	prompt := "Press " + m.st.Key.Render("Enter") + " to write these files."
-	if p.vp.TotalLineCount() > p.vp.Height() {
-		prompt += m.st.Dim.Render(fmt.Sprintf("  pgup/pgdn to scroll (%d%%)", int(p.vp.ScrollPercent()*100)))
+	if total := p.vp.TotalLineCount(); total > p.vp.Height() {
+		first := p.vp.YOffset() + 1
+		last := min(p.vp.YOffset()+p.vp.Height(), total)
+		prompt += m.st.Dim.Render(fmt.Sprintf("  (lines %d-%d of %d: pgup/pgdn)", first, last, total))
 	}
 	return strings.TrimRight(p.vp.View(), "\n") + "\n\n" + prompt
 }
 
-// reviewText is the review's content: plan, files, warnings, notes, diffs.
+// reviewText is the review's content: plan, warnings and notes (read
+// first), files with modes and actions, then the diffs.
 func (m *Model) reviewText(pr *Prepared, w int) string {
 	st := m.st
 	var b strings.Builder
@@ -107,17 +110,6 @@ func (m *Model) reviewText(pr *Prepared, w int) string {
 			b.WriteString("  " + l + "\n")
 		}
 	}
-	if len(pr.Files) > 0 {
-		section("Files")
-		width := 0
-		for _, f := range pr.Files {
-			width = max(width, lipgloss.Width(f.Path))
-		}
-		width = min(width, max(w-20, 20))
-		for _, f := range pr.Files {
-			b.WriteString(fmt.Sprintf("  %04o %s  %s\n", f.Mode.Perm(), padRight(f.Path, width), m.action(f.Action)))
-		}
-	}
 	if len(pr.Warnings) > 0 {
 		section("Warnings")
 		for _, l := range pr.Warnings {
@@ -128,6 +120,17 @@ func (m *Model) reviewText(pr *Prepared, w int) string {
 		section("Notes")
 		for _, l := range pr.Notes {
 			b.WriteString(st.Dim.Render(wrap("· "+l, w)) + "\n")
+		}
+	}
+	if len(pr.Files) > 0 {
+		section("Files")
+		width := 0
+		for _, f := range pr.Files {
+			width = max(width, lipgloss.Width(f.Path))
+		}
+		width = min(width, max(w-20, 20))
+		for _, f := range pr.Files {
+			b.WriteString(fmt.Sprintf("  %04o %s  %s\n", f.Mode.Perm(), padRight(f.Path, width), m.action(f.Action)))
 		}
 	}
 	for _, f := range pr.Files {

@@ -27,9 +27,10 @@ func (m *Model) newServerPage() page {
 			Title("IP addresses of this host (space toggles)").
 			Options(huh.NewOptions(ips...)...).
 			Value(&a.IPs)
-		if len(ips) > 4 {
-			ms = ms.Height(5) // title + 4 rows; it scrolls
-		}
+		// Always give a height: without one huh v2.0.3 sizes the list one
+		// row short (it subtracts the title from the options' height).
+		// Title + at most 4 rows; more scroll.
+		ms = ms.Height(1 + min(len(ips), 4))
 		fields = append(fields, fieldRef{key: "ips", title: "IP addresses", f: ms})
 	}
 	fields = append(fields,

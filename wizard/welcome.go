@@ -56,7 +56,7 @@ func (m *Model) welcomeText(w int) string {
 	b.WriteString(st.Heading.Render("On this host"))
 
 	row := func(label, value string) {
-		b.WriteString("\n  " + st.Dim.Render(pad(label, 15)) + ansi.Truncate(value, max(w-17, 10), "…"))
+		b.WriteString("\n  " + st.Dim.Render(pad(label, 16)) + ansi.Truncate(value, max(w-18, 10), "…"))
 	}
 	if d.UnitPath != "" {
 		row("docker.service", d.UnitPath)

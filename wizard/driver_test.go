@@ -1,0 +1,184 @@
+package wizard
+
+import (
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// driver runs the root model the way huh's own tests do: call Update,
+// run the returned commands, feed their messages back, until no command is
+// left. BatchMsg and Sequence are unpacked. Unlike huh's batchUpdate it
+// loops to the end, which needs every periodic command gone: the spinner is
+// off (noAnim) and the text cursor's blink timer is recognised and skipped.
+type driver struct {
+	t    *testing.T
+	m    *Model
+	quit bool
+}
+
+// blinkPC identifies the closure the text cursor returns to blink: every
+// blink command shares its code pointer.
+var blinkPC = sync.OnceValue(func() uintptr {
+	ti := textinput.New()
+	if c := ti.Focus(); c != nil {
+		return reflect.ValueOf(c).Pointer()
+	}
+	return 0
+})
+
+var cmdType = reflect.TypeFor[tea.Cmd]()
+
+func newDriver(t *testing.T, deps Deps, opts Options) *driver {
+	t.Helper()
+	m := New(deps, opts)
+	m.noAnim = true
+	d := &driver{t: t, m: m}
+	d.run(m.Init())
+	d.send(tea.WindowSizeMsg{Width: 80, Height: 24})
+	return d
+}
+
+func (d *driver) send(msg tea.Msg) {
+	d.t.Helper()
+	if d.quit {
+		d.t.Fatalf("program has quit; cannot send %T", msg)
+	}
+	_, cmd := d.m.Update(msg)
+	d.run(cmd)
+}
+
+func (d *driver) run(cmd tea.Cmd) {
+	d.t.Helper()
+	queue := []tea.Cmd{cmd}
+	for steps := 0; len(queue) > 0; steps++ {
+		if steps > 10000 {
+			d.t.Fatal("command loop does not end")
+		}
+		c := queue[0]
+		queue = queue[1:]
+		if c == nil || reflect.ValueOf(c).Pointer() == blinkPC() {
+			continue
+		}
+		msg := d.exec(c)
+		switch msg := msg.(type) {
+		case nil:
+			continue
+		case tea.BatchMsg:
+			queue = append(append([]tea.Cmd{}, msg...), queue...)
+			continue
+		case tea.QuitMsg:
+			d.quit = true
+			return
+		}
+		// tea.Sequence's message type is unexported: a slice of Cmds.
+		if v := reflect.ValueOf(msg); v.Kind() == reflect.Slice && v.Type().Elem() == cmdType {
+			sub := make([]tea.Cmd, v.Len())
+			for i := range sub {
+				sub[i], _ = v.Index(i).Interface().(tea.Cmd)
+			}
+			queue = append(sub, queue...)
+			continue
+		}
+		_, next := d.m.Update(msg)
+		queue = append(queue, next)
+	}
+}
+
+// exec runs one command; one that blocks is a timer the driver does not
+// know about, and a bug in the test setup.
+func (d *driver) exec(c tea.Cmd) tea.Msg {
+	d.t.Helper()
+	done := make(chan tea.Msg, 1)
+	go func() { done <- c() }()
+	select {
+	case msg := <-done:
+		return msg
+	case <-time.After(5 * time.Second):
+		d.t.Fatal("a command blocked for 5s")
+		return nil
+	}
+}
+
+func (d *driver) key(names ...string) {
+	d.t.Helper()
+	for _, n := range names {
+		d.send(keyMsg(n))
+	}
+}
+
+func (d *driver) typ(s string) {
+	d.t.Helper()
+	for _, r := range s {
+		d.send(tea.KeyPressMsg{Code: r, Text: string(r)})
+	}
+}
+
+// clearAndType empties the focused text input and types s.
+func (d *driver) clearAndType(s string) {
+	d.t.Helper()
+	d.key("ctrl+u")
+	d.typ(s)
+}
+
+func (d *driver) screen() string { return screen(d.m) }
+
+func (d *driver) wantStep(s stepID) {
+	d.t.Helper()
+	if d.m.step != s {
+		d.t.Fatalf("step = %d (%s), want %d (%s)\n%s", d.m.step, stepNames[d.m.step], s, stepNames[s], d.screen())
+	}
+}
+
+func (d *driver) wantText(subs ...string) {
+	d.t.Helper()
+	s := d.screen()
+	for _, sub := range subs {
+		if !strings.Contains(s, sub) {
+			d.t.Fatalf("screen lacks %q:\n%s", sub, s)
+		}
+	}
+}
+
+func keyMsg(name string) tea.KeyPressMsg {
+	switch name {
+	case "enter":
+		return tea.KeyPressMsg{Code: tea.KeyEnter}
+	case "esc":
+		return tea.KeyPressMsg{Code: tea.KeyEscape}
+	case "tab":
+		return tea.KeyPressMsg{Code: tea.KeyTab}
+	case "shift+tab":
+		return tea.KeyPressMsg{Code: tea.KeyTab, Mod: tea.ModShift}
+	case "up":
+		return tea.KeyPressMsg{Code: tea.KeyUp}
+	case "down":
+		return tea.KeyPressMsg{Code: tea.KeyDown}
+	case "pgdown":
+		return tea.KeyPressMsg{Code: tea.KeyPgDown}
+	case "space":
+		return tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
+	case "?":
+		return tea.KeyPressMsg{Code: '?', Text: "?"}
+	}
+	if r, ok := strings.CutPrefix(name, "ctrl+"); ok && len(r) == 1 {
+		return tea.KeyPressMsg{Code: rune(r[0]), Mod: tea.ModCtrl}
+	}
+	panic("unknown key " + name)
+}
+
+// screen is the view without colours and without the trailing spaces huh
+// pads its lines with, as goldens are compared.
+func screen(m *Model) string {
+	lines := strings.Split(ansi.Strip(m.View().Content), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " ")
+	}
+	return strings.Join(lines, "\n")
+}
