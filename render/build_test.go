@@ -169,3 +169,26 @@ func TestBuildModeFix(t *testing.T) {
 		t.Fatalf("world-readable key not fixed: %+v", ch)
 	}
 }
+
+// TestBuildConfiguredHost: a host already set up (by hand or a previous run)
+// gives nothing to write and says why no override is needed.
+func TestBuildConfiguredHost(t *testing.T) {
+	configured, err := os.ReadFile("testdata/daemon/configured.in.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rendered, err := os.ReadFile("testdata/TestRenderOverride/ce.golden")
+	if err != nil {
+		t.Fatal(err)
+	}
+	override, _, _ := strings.Cut(string(rendered), "\n# diff\n")
+	root := t.TempDir()
+	writeTree(t, root, map[string]string{usrLibUnit: ceUnit, DaemonJSONPath: string(configured), OverridePath: override})
+	c, err := Build(root, nil, &testHost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Empty() || len(c.Warnings) != 0 || len(c.Notes) != 1 || !strings.Contains(c.Notes[0], "override left as it is") {
+		t.Fatalf("configured host not recognised:\n%s", report(c))
+	}
+}
