@@ -7,7 +7,7 @@
 //	plan := pki.DefaultPlan()
 //	plan.FQDN = "docker.example.com"
 //	if err := plan.Validate(); err != nil { ... }
-//	bundle, err := pki.Issue(plan, passphrase)
+//	bundle, err := pki.Issue(plan, nil, passphrase) // nil: make a new CA
 package pki
 
 import (
