@@ -183,11 +183,9 @@ func (m *Model) newMemberDonePage() page {
 	body := func(w int) string {
 		var b strings.Builder
 		if m.prepared != nil {
-			for _, f := range m.prepared.Files {
-				b.WriteString(fmt.Sprintf("%04o %s  %s\n", f.Mode.Perm(), f.Path, m.action(f.Action)))
-			}
+			b.WriteString(m.fileLines(m.prepared.Files, w) + "\n")
 			for _, l := range m.prepared.Warnings {
-				b.WriteString(m.st.Warn.Render(wrap("! "+l, w)) + "\n")
+				b.WriteString(m.st.Warn.Render(hang("! ", l, w)) + "\n")
 			}
 			if s := strings.TrimRight(m.prepared.NextSteps, "\n"); s != "" {
 				b.WriteString("\n" + s)

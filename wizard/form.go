@@ -150,8 +150,18 @@ func (p *formPage) hasField(k string) bool {
 }
 
 func (m *Model) errLine(s string, w int) string {
-	return m.st.Error.Render(wrap("✗ "+s, w))
+	return m.st.Error.Render(hang("✗ ", flagWords.Replace(s), w))
 }
+
+// flagWords turns pki's reasons, written for the command line, into the
+// wizard's words: the field titles instead of the flags.
+var flagWords = strings.NewReplacer(
+	"--san-ip", `"Other IP addresses"`,
+	"--san-dns", `"Other DNS names"`,
+	"--ca-days", `"CA valid for"`,
+	"--days", `"valid for (days)"`,
+	"--fqdn", `"Host name"`,
+)
 
 func (p *formPage) view() string {
 	var parts []string

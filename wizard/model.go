@@ -657,7 +657,22 @@ func fit(s string, w, h int) string {
 	return strings.Join(lines, "\n")
 }
 
-// wrap wraps plain text to the width.
+// wrap wraps text to the width.
 func wrap(s string, w int) string {
 	return lipgloss.Wrap(s, max(w, 20), "")
+}
+
+// hang wraps s after a prefix ("✗ ", "! "), indenting the lines that
+// follow under the text.
+func hang(prefix, s string, w int) string {
+	pw := lipgloss.Width(prefix)
+	lines := strings.Split(wrap(s, w-pw), "\n")
+	for i := range lines {
+		if i == 0 {
+			lines[i] = prefix + lines[i]
+		} else {
+			lines[i] = strings.Repeat(" ", pw) + lines[i]
+		}
+	}
+	return strings.Join(lines, "\n")
 }

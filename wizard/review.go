@@ -113,25 +113,18 @@ func (m *Model) reviewText(pr *Prepared, w int) string {
 	if len(pr.Warnings) > 0 {
 		section("Warnings")
 		for _, l := range pr.Warnings {
-			b.WriteString(st.Warn.Render(wrap("! "+l, w)) + "\n")
+			b.WriteString(st.Warn.Render(hang("! ", l, w)) + "\n")
 		}
 	}
 	if len(pr.Notes) > 0 {
 		section("Notes")
 		for _, l := range pr.Notes {
-			b.WriteString(st.Dim.Render(wrap("· "+l, w)) + "\n")
+			b.WriteString(st.Dim.Render(hang("· ", l, w)) + "\n")
 		}
 	}
 	if len(pr.Files) > 0 {
 		section("Files")
-		width := 0
-		for _, f := range pr.Files {
-			width = max(width, lipgloss.Width(f.Path))
-		}
-		width = min(width, max(w-20, 20))
-		for _, f := range pr.Files {
-			b.WriteString(fmt.Sprintf("  %04o %s  %s\n", f.Mode.Perm(), padRight(f.Path, width), m.action(f.Action)))
-		}
+		b.WriteString(m.fileLines(pr.Files, w) + "\n")
 	}
 	for _, f := range pr.Files {
 		if f.Diff == "" {
@@ -142,6 +135,21 @@ func (m *Model) reviewText(pr *Prepared, w int) string {
 		b.WriteString("\n")
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// fileLines lists files as "  0600 /etc/docker/tls/server-key.pem  create",
+// paths aligned: the modes show at a glance what is secret.
+func (m *Model) fileLines(files []FileView, w int) string {
+	width := 0
+	for _, f := range files {
+		width = max(width, lipgloss.Width(f.Path))
+	}
+	width = min(width, max(w-20, 20))
+	lines := make([]string, len(files))
+	for i, f := range files {
+		lines[i] = fmt.Sprintf("  %04o %s  %s", f.Mode.Perm(), padRight(f.Path, width), m.action(f.Action))
+	}
+	return strings.Join(lines, "\n")
 }
 
 func (m *Model) action(a string) string {

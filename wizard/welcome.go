@@ -83,7 +83,7 @@ func (m *Model) welcomeText(w int) string {
 		row("IPs", strings.Join(d.IPs, ", "))
 	}
 	for _, warn := range d.Warnings {
-		b.WriteString("\n" + st.Warn.Render(wrap("! "+warn, w)))
+		b.WriteString("\n" + st.Warn.Render(hang("! ", warn, w)))
 	}
 	return b.String()
 }

@@ -1,0 +1,100 @@
+package wizard
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/docker-tls/docker-tls/pki"
+)
+
+func TestPlan(t *testing.T) {
+	a := Answers{
+		CACommonName: " Acme CA ", CAOrganization: "Acme", FQDN: "Docker.Example.com",
+		DNSNames: "a.example.com, b.example.com", IPs: []string{"10.0.0.5"}, ExtraIPs: "203.0.113.7 2001:db8::1",
+		Clients: "alice,bob ci", KeyType: "rsa-3072", CADays: "1000", Days: " 90 ",
+	}
+	got := a.Plan()
+	want := pki.Plan{
+		CACommonName: "Acme CA", CAOrganization: "Acme", FQDN: "Docker.Example.com",
+		DNSNames: []string{"a.example.com", "b.example.com"},
+		IPs:      []string{"10.0.0.5", "203.0.113.7", "2001:db8::1"},
+		KeyType:  pki.RSA3072, CADays: 1000, Days: 90, Clients: []string{"alice", "bob", "ci"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Plan() =\n%+v\nwant\n%+v", got, want)
+	}
+	if a.IPs[0] != "10.0.0.5" || len(a.IPs) != 1 {
+		t.Error("Plan must not change the answers")
+	}
+	if err := got.Validate(); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestWithDefaults(t *testing.T) {
+	d := Detected{Hostname: "h.example.com", IPs: []string{"10.0.0.5", "10.0.0.6"}}
+	a := Answers{}.withDefaults(d)
+	if a.FQDN != "h.example.com" || a.Listen != "0.0.0.0:2376" || a.Clients != "client" ||
+		a.KeyType != "ecdsa-p256" || a.CADays != "3650" || a.Days != "365" || a.CACommonName != pki.DefaultCACommonName {
+		t.Errorf("defaults = %+v", a)
+	}
+	if !reflect.DeepEqual(a.IPs, d.IPs) {
+		t.Errorf("IPs = %v: every detected IP is preselected", a.IPs)
+	}
+	// IPs from flags: detected ones stay chosen, the others become typed.
+	a = Answers{IPs: []string{"10.0.0.6", "203.0.113.7"}}.withDefaults(d)
+	if !reflect.DeepEqual(a.IPs, []string{"10.0.0.6"}) || a.ExtraIPs != "203.0.113.7" {
+		t.Errorf("IPs = %v, ExtraIPs = %q", a.IPs, a.ExtraIPs)
+	}
+}
+
+func TestValidateListen(t *testing.T) {
+	for _, tc := range []struct {
+		in, err string
+	}{
+		{"0.0.0.0:2376", ""},
+		{"[::]:2376", ""},
+		{"docker1.example.com:2376", ""},
+		{":2376", "localhost only"},
+		{"0.0.0.0:2375", "without TLS"},
+		{"0.0.0.0", "HOST:PORT"},
+		{"0.0.0.0:99999", "not a port"},
+		{"bad_host:2376", "not allowed"},
+	} {
+		err := validateListen(tc.in)
+		if tc.err == "" && err != nil || tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)) {
+			t.Errorf("validateListen(%q) = %v, want %q", tc.in, err, tc.err)
+		}
+	}
+}
+
+func TestValidateList(t *testing.T) {
+	if err := validateList("a.example.com, A.example.com", false, pki.ValidateDNSName); err == nil || !strings.Contains(err.Error(), "twice") {
+		t.Errorf("repeat: %v", err)
+	}
+	if err := validateList("h.example.com", false, pki.ValidateDNSName, "h.example.com"); err == nil {
+		t.Error("the FQDN repeated as an extra name should be refused")
+	}
+	if err := validateList("", true, pki.ValidateClientName); err == nil {
+		t.Error("an empty required list should be refused")
+	}
+	if err := validateLeafDays("4000", "3650"); err == nil || !strings.Contains(err.Error(), "outlive") {
+		t.Errorf("leaf past CA: %v", err)
+	}
+}
+
+func TestStrength(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"", "weak"},
+		{"short", "weak"},
+		{"fifteen letters", "ok"},
+		{"Tr0ub4dor&3 horse", "ok"},
+		{"Tr0ub4dor&3 horse!", "strong"},
+		{"correct horse battery staple", "strong"},
+	} {
+		if got, _, _ := strength(tc.in); got != tc.want {
+			t.Errorf("strength(%q) = %s, want %s", tc.in, got, tc.want)
+		}
+	}
+}

@@ -1,0 +1,459 @@
+package wizard
+
+import (
+	"errors"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/exp/teatest/v2"
+
+	"github.com/docker-tls/docker-tls/pki"
+)
+
+// probe wraps the root model for teatest: after each Update it records
+// where the wizard is, under a lock, so the test can wait for a key's
+// effect without reading the model while the program runs (a data race)
+// and without relying on the output stream, which only carries the
+// changed cells.
+type probe struct {
+	*Model
+	mu    *sync.Mutex
+	state *probeState
+}
+
+type probeState struct {
+	step  stepID
+	focus any // the focused huh field, if any
+	busy  bool
+}
+
+func (p probe) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	_, cmd := p.Model.Update(msg)
+	s := probeState{step: p.Model.step, busy: p.Model.waiting()}
+	if fp, ok := p.Model.cur.(*formPage); ok && fp.form != nil && !fp.done {
+		s.focus = fp.form.GetFocusedField()
+	}
+	p.mu.Lock()
+	*p.state = s
+	p.mu.Unlock()
+	return p, cmd
+}
+
+func (p probe) get() probeState {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return *p.state
+}
+
+func startProbe(t *testing.T, deps Deps, opts Options) (*teatest.TestModel, probe) {
+	t.Helper()
+	p := probe{Model: New(deps, opts), mu: &sync.Mutex{}, state: &probeState{}}
+	tm := teatest.NewTestModel(t, p, teatest.WithInitialTermSize(80, 24))
+	return tm, p
+}
+
+// pressUntil sends a key and waits until the wizard has moved (another
+// field or step) and is idle.
+func pressUntil(t *testing.T, tm *teatest.TestModel, p probe, k string) probeState {
+	t.Helper()
+	before := p.get()
+	tm.Send(keyMsg(k))
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		s := p.get()
+		if s != before && !s.busy {
+			return s
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("%s had no effect; still at step %d", k, before.step)
+	return before
+}
+
+// TestEnterAllTheWay is the keyboard contract: from the first screen, with
+// valid defaults and the passphrase from a file, only Enter walks the whole
+// way and writes the files, once, with the answers shown.
+func TestEnterAllTheWay(t *testing.T) {
+	f := newFakes()
+	tm, p := startProbe(t, f.deps(), testOptions())
+	var steps []stepID
+	for range 30 {
+		s := pressUntil(t, tm, p, "enter")
+		if len(steps) == 0 || steps[len(steps)-1] != s.step {
+			steps = append(steps, s.step)
+		}
+		if s.step == stepDone {
+			break
+		}
+	}
+	want := []stepID{stepCA, stepServer, stepClients, stepKeys, stepReview, stepDone}
+	if !slices.Equal(steps, want) {
+		t.Fatalf("steps = %v, want %v", steps, want)
+	}
+	tm.Send(keyMsg("enter")) // Done: Enter quits
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(probe).Model
+
+	prepares, applies, startKeys := f.snapshot()
+	if applies != 1 {
+		t.Errorf("Apply called %d times, want 1", applies)
+	}
+	if !slices.Equal(startKeys, []string{"ecdsa-p256"}) {
+		t.Errorf("StartKeys calls = %v", startKeys)
+	}
+	if len(prepares) != 1 {
+		t.Fatalf("Prepare called %d times, want 1", len(prepares))
+	}
+	wantAnswers := Answers{
+		CACommonName: "docker-tls CA", Passphrase: "correct horse battery staple",
+		Passphrase2: "correct horse battery staple", PassphraseFromFile: true,
+		FQDN: "docker1.example.com", IPs: []string{"10.0.0.5", "192.168.1.20"},
+		Listen: "0.0.0.0:2376", Clients: "client", KeyType: "ecdsa-p256", CADays: "3650", Days: "365",
+	}
+	if !reflect.DeepEqual(prepares[0], wantAnswers) {
+		t.Errorf("Prepare got\n%+v\nwant\n%+v", prepares[0], wantAnswers)
+	}
+	plan := prepares[0].Plan()
+	if err := plan.Validate(); err != nil {
+		t.Fatalf("plan does not validate: %v", err)
+	}
+	wantPlan := pki.Plan{
+		CACommonName: "docker-tls CA", FQDN: "docker1.example.com", DNSNames: []string{},
+		IPs: []string{"10.0.0.5", "192.168.1.20"}, KeyType: pki.ECDSAP256,
+		CADays: 3650, Days: 365, Clients: []string{"client"},
+	}
+	if !reflect.DeepEqual(plan, wantPlan) {
+		t.Errorf("plan =\n%+v\nwant\n%+v", plan, wantPlan)
+	}
+	res := fm.Result()
+	if !res.Written || res.Aborted || res.Err != nil || !strings.Contains(res.NextSteps, "systemctl daemon-reload") {
+		t.Errorf("result = %+v", res)
+	}
+	if !strings.HasSuffix(fm.View().Content, "\n") {
+		t.Error("the final view must end with a newline (inline mode erases the last line)")
+	}
+	if s := screen(fm); !strings.Contains(s, "Wrote 11 files") {
+		t.Errorf("final screen:\n%s", s)
+	}
+}
+
+// TestCtrlCWritesNothing aborts on the review, files prepared and shown:
+// Apply is never called.
+func TestCtrlCWritesNothing(t *testing.T) {
+	f := newFakes()
+	tm, p := startProbe(t, f.deps(), testOptions())
+	for p.get().step != stepReview {
+		pressUntil(t, tm, p, "enter")
+	}
+	tm.Send(keyMsg("ctrl+c"))
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(probe).Model
+	if _, applies, _ := f.snapshot(); applies != 0 {
+		t.Errorf("Apply called %d times", applies)
+	}
+	if res := fm.Result(); !res.Aborted || res.Written {
+		t.Errorf("result = %+v, want Aborted", res)
+	}
+}
+
+func TestCtrlCInAForm(t *testing.T) {
+	f := newFakes()
+	d := newDriver(t, f.deps(), testOptions())
+	d.key("enter", "enter", "enter")
+	d.wantStep(stepServer)
+	d.typ("x")
+	d.key("ctrl+c")
+	if !d.quit || !d.m.Result().Aborted {
+		t.Fatalf("quit=%v result=%+v", d.quit, d.m.Result())
+	}
+	if prepares, applies, _ := f.snapshot(); applies != 0 || len(prepares) != 0 {
+		t.Errorf("Prepare %d, Apply %d calls; want none", len(prepares), applies)
+	}
+}
+
+// TestEscKeepsAnswers: Esc on the server step goes back to the CA step
+// with what was typed there; forward again shows what was typed on the
+// server step.
+func TestEscKeepsAnswers(t *testing.T) {
+	opts := testOptions()
+	opts.Defaults = Answers{}
+	d := newDriver(t, newFakes().deps(), opts)
+	d.key("enter")
+	d.wantStep(stepCA)
+	d.clearAndType("Acme Docker CA")
+	d.key("enter")
+	d.typ("Acme Ltd")
+	d.key("enter")
+	d.typ("a long enough passphrase")
+	d.key("enter")
+	d.typ("a long enough passphrase")
+	d.key("enter")
+	d.wantStep(stepServer)
+	d.clearAndType("build.example.com")
+	d.key("esc")
+	d.wantStep(stepCA)
+	d.wantText("Acme Docker CA", "Acme Ltd", "24 characters")
+	d.key("enter", "enter", "enter", "enter")
+	d.wantStep(stepServer)
+	d.wantText("build.example.com")
+	if d.m.a.FQDN != "build.example.com" || d.m.a.CAOrganization != "Acme Ltd" {
+		t.Errorf("answers = %+v", *d.m.a)
+	}
+}
+
+// TestInlineValidation: an IP typed as the host name shows pki's reason
+// under the form and the step does not advance.
+func TestInlineValidation(t *testing.T) {
+	d := newDriver(t, newFakes().deps(), testOptions())
+	d.key("enter", "enter", "enter")
+	d.wantStep(stepServer)
+	d.clearAndType("10.0.0.1")
+	d.key("enter", "enter")
+	d.wantStep(stepServer)
+	_, want := pki.NormalizeHost("10.0.0.1")
+	d.wantText("✗ Host name (FQDN): 10.0.0.1 is an IP address")
+	if !strings.Contains(want.Error(), "10.0.0.1 is an IP address") {
+		t.Fatalf("pki's reason changed: %v", want)
+	}
+	// Fixing it clears the error and moves on.
+	d.clearAndType("docker1.example.com")
+	d.key("enter")
+	if strings.Contains(d.screen(), "✗") {
+		t.Errorf("error still shown:\n%s", d.screen())
+	}
+}
+
+// TestMemberFlow: existing CA, add a team member; a wrong passphrase shows
+// next to the field, the right one reaches the second screen and writes.
+func TestMemberFlow(t *testing.T) {
+	f := newFakes()
+	d := newDriver(t, f.deps(), existingOptions())
+	d.key("enter")
+	d.wantStep(stepMember)
+	d.key("enter")
+	d.wantText("✗ Name: a client name is required")
+	d.typ("alice")
+	d.key("enter")
+	d.clearAndType("30")
+	d.key("enter")
+	d.typ("wrong")
+	d.key("enter")
+	d.wantStep(stepMember)
+	d.wantText("✗ CA passphrase:", "wrong CA passphrase")
+	if d.m.mem.Passphrase != "" {
+		t.Error("a refused passphrase should be cleared")
+	}
+	if !d.m.cur.typing() {
+		t.Error("the passphrase field should have the focus after a refusal")
+	}
+	d.typ(f.rightPass)
+	d.key("enter")
+	d.wantStep(stepMemberDone)
+	d.wantText("Issued a certificate for alice, valid until 2026-12-22", "/etc/docker/tls/clients/alice/key.pem")
+	d.key("enter")
+	res := d.m.Result()
+	if !d.quit || !res.Written || !strings.Contains(res.NextSteps, "Send alice") {
+		t.Errorf("quit=%v result=%+v", d.quit, res)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !slices.Equal(f.checks, []string{"wrong", f.rightPass}) {
+		t.Errorf("checks = %q", f.checks)
+	}
+	if len(f.clients) != 1 || f.clients[0] != [3]string{"alice", "30", f.rightPass} {
+		t.Errorf("PrepareClient calls = %q", f.clients)
+	}
+	if f.applies != 1 {
+		t.Errorf("Apply called %d times", f.applies)
+	}
+}
+
+// TestFieldErrorsGoBack: Prepare's pki.FieldErrors send the user to the
+// step that asks for the first bad field, with the reason shown there.
+func TestFieldErrorsGoBack(t *testing.T) {
+	f := newFakes()
+	f.prepareErr = []error{pki.FieldErrors{
+		{Field: "days", Value: "400", Reason: "a leaf valid 400 days would outlive the CA"},
+		{Field: "fqdn", Value: "x", Reason: "some reason"},
+	}}
+	d := newDriver(t, f.deps(), testOptions())
+	for range 12 { // to the review, whose Prepare sends us back
+		d.key("enter")
+	}
+	d.wantStep(stepKeys)
+	d.wantText("✗ Server and client certificates valid for (days): a leaf valid 400 days")
+	// The bad field has the focus: one Enter accepts the step again, which
+	// clears the error and prepares again.
+	d.key("enter")
+	d.wantStep(stepReview)
+	d.wantText("Press Enter to write these files.")
+	if prepares, _, _ := f.snapshot(); len(prepares) != 2 {
+		t.Errorf("Prepare called %d times, want 2", len(prepares))
+	}
+}
+
+// TestPrepareErrorKeepsAnswers: another error stays on the review; Enter
+// tries again.
+func TestPrepareErrorKeepsAnswers(t *testing.T) {
+	f := newFakes()
+	f.prepareErr = []error{errInvalidJSON}
+	d := newDriver(t, f.deps(), testOptions())
+	walkToReview(d)
+	d.wantStep(stepReview)
+	d.wantText("✗ Could not prepare the files", "invalid character")
+	d.key("enter")
+	d.wantText("Press Enter to write these files.")
+	d.key("enter")
+	d.wantStep(stepDone)
+}
+
+// TestHelpKey: "?" toggles the overlay outside text fields and is typed
+// inside them.
+func TestHelpKey(t *testing.T) {
+	d := newDriver(t, newFakes().deps(), testOptions())
+	d.key("?")
+	d.wantText("Keys", "ctrl+c stops")
+	d.key("enter") // closes the overlay, does not start the setup
+	d.wantStep(stepWelcome)
+	d.key("enter")
+	d.wantStep(stepCA)
+	d.key("enter") // to the organisation field
+	d.typ("?")
+	if d.m.helpOpen || !strings.HasSuffix(d.m.a.CAOrganization, "?") {
+		t.Errorf("? in a text field: helpOpen=%v org=%q", d.m.helpOpen, d.m.a.CAOrganization)
+	}
+}
+
+// TestApplyNow: offered on the done screen, never the default.
+func TestApplyNow(t *testing.T) {
+	f := newFakes()
+	f.withApply = true
+	d := newDriver(t, f.deps(), testOptions())
+	walkToReview(d)
+	d.key("enter")
+	d.wantStep(stepDone)
+	d.key("down", "enter")
+	d.wantText("Applied: docker restarted", "TLS probe on 127.0.0.1:2376 ok")
+	d.key("enter")
+	if !d.quit || f.applyNows != 1 {
+		t.Errorf("quit=%v applyNows=%d", d.quit, f.applyNows)
+	}
+}
+
+// TestNoApplyNowForSandboxRoot: without Deps.ApplyNow, Enter quits.
+func TestNoApplyNowForSandboxRoot(t *testing.T) {
+	d := newDriver(t, newFakes().deps(), testOptions())
+	walkToReview(d)
+	d.key("enter")
+	if strings.Contains(d.screen(), "Apply now") {
+		t.Error("apply now offered without Deps.ApplyNow")
+	}
+	d.key("enter")
+	if !d.quit {
+		t.Error("Enter on done should quit")
+	}
+}
+
+// TestStartKeysAgainOnChange: keys are started once per key type chosen.
+func TestStartKeysAgainOnChange(t *testing.T) {
+	f := newFakes()
+	d := newDriver(t, f.deps(), testOptions())
+	for d.m.step != stepKeys {
+		d.key("enter")
+	}
+	d.key("enter", "enter", "enter", "esc") // review, back to keys
+	d.wantStep(stepKeys)
+	d.key("enter", "enter", "enter", "esc") // same type: not again
+	d.key("down", "enter", "enter", "enter")
+	d.wantStep(stepReview)
+	if _, _, sk := f.snapshot(); !slices.Equal(sk, []string{"ecdsa-p256", "ecdsa-p384"}) {
+		t.Errorf("StartKeys calls = %v", sk)
+	}
+}
+
+// TestPassphraseFileTooShort: a short passphrase from file is not used for
+// a new CA; the CA step asks for one and says why.
+func TestPassphraseFileTooShort(t *testing.T) {
+	opts := testOptions()
+	opts.Defaults.Passphrase = "short"
+	d := newDriver(t, newFakes().deps(), opts)
+	d.key("enter")
+	d.wantText("✗ CA passphrase: the passphrase from the file: the CA passphrase needs", "(it has 5)")
+	if !d.m.cur.typing() || d.m.a.Passphrase != "" {
+		t.Error("the passphrase field should be focused and empty")
+	}
+}
+
+// TestResize: the body follows the window, and stays inside it.
+func TestResize(t *testing.T) {
+	d := newDriver(t, newFakes().deps(), testOptions())
+	walkToReview(d)
+	for _, sz := range [][2]int{{120, 40}, {80, 24}, {60, 16}} {
+		d.send(tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
+		fits(t, d.screen(), sz[0], sz[1])
+	}
+}
+
+// TestStatusAndBack: Show status, then Enter goes back to the menu.
+func TestStatusAndBack(t *testing.T) {
+	d := newDriver(t, newFakes().deps(), existingOptions())
+	d.key("down", "down", "enter")
+	d.wantStep(stepStatus)
+	d.wantText("server certificate valid until 2027-11-22")
+	d.key("enter")
+	d.wantStep(stepWelcome)
+	d.wantText("> Show status")
+}
+
+// TestRenewFlow: passphrase, review of PrepareRenew's files, write, done.
+func TestRenewFlow(t *testing.T) {
+	f := newFakes()
+	d := newDriver(t, f.deps(), existingOptions())
+	d.key("down", "enter")
+	d.wantStep(stepRenew)
+	d.typ(f.rightPass)
+	d.key("enter")
+	d.wantStep(stepReview)
+	d.wantText("Renew the server certificate · 2/4", "Press Enter to write these files.")
+	d.key("esc")
+	d.wantStep(stepRenew)
+	d.key("enter") // the passphrase is kept, and not checked twice
+	d.key("enter")
+	d.wantStep(stepDone)
+	if f.renews != 2 || f.applies != 1 || len(f.checks) != 1 {
+		t.Errorf("renews=%d applies=%d checks=%d", f.renews, f.applies, len(f.checks))
+	}
+}
+
+// TestRedoChecksPassphrase: redoing the setup with an existing CA checks
+// the passphrase on the CA step.
+func TestRedoChecksPassphrase(t *testing.T) {
+	f := newFakes()
+	d := newDriver(t, f.deps(), existingOptions())
+	d.key("down", "down", "down", "enter")
+	d.wantStep(stepCA)
+	d.typ("nope")
+	d.key("enter")
+	d.wantStep(stepCA)
+	d.wantText("wrong CA passphrase")
+	d.typ(f.rightPass)
+	d.key("enter")
+	d.wantStep(stepServer)
+}
+
+func TestApplyFailureThenQuit(t *testing.T) {
+	f := newFakes()
+	f.applyErr = errors.New("disk full")
+	d := newDriver(t, f.deps(), testOptions())
+	walkToReview(d)
+	d.key("enter")
+	d.wantStep(stepWrite)
+	d.wantText("Writing failed: disk full")
+	d.key("enter")
+	if res := d.m.Result(); !d.quit || res.Written || res.Err == nil {
+		t.Errorf("quit=%v result=%+v", d.quit, res)
+	}
+}
