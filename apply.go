@@ -47,6 +47,9 @@ func applyHost(e *env, root string, res *render.Result) error {
 		return nil
 	}
 	fmt.Fprintf(e.stderr, "Docker did not come back with the new configuration: %v\nRolling back...\n", err)
+	// Read the journal now: the restart below logs a page of its own and
+	// would push out the lines that say why the new configuration failed.
+	j := journal()
 	if rerr := render.Rollback(root, res); rerr != nil {
 		return fmt.Errorf("apply failed (%v) and the rollback failed too: %w", err, rerr)
 	}
@@ -60,7 +63,7 @@ func applyHost(e *env, root string, res *render.Result) error {
 	} else {
 		msg += " and Docker was restarted with them"
 	}
-	if j := journal(); j != "" {
+	if j != "" {
 		msg += "\nLast lines of the docker journal:\n" + j
 	}
 	return withHint(fmt.Errorf("%s", msg), "Fix what the journal says, then run \"docker-tls init\" again; \"docker-tls status\" shows conflicts.")
