@@ -192,7 +192,7 @@ func clientInstructions(p *clientPrepared, root, archive string) string {
 	}
 	fmt.Fprintf(&b, "  export DOCKER_HOST=%s DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=%s\n", p.endpoint, local)
 	fmt.Fprintf(&b, "  docker version\n")
-	fmt.Fprintf(&b, "\nor keep it as a Docker context:\n\n  %s\n", contextCreate(p.fqdn, p.endpoint, local))
+	fmt.Fprintf(&b, "\nor keep it as a Docker context:\n\n%s", contextCreate(p.fqdn, p.endpoint, local, "  "))
 	return b.String()
 }
 

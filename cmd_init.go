@@ -131,8 +131,7 @@ func runInit(e *env, f *initFlags, s setup) error {
 	if f.apply {
 		return applyHost(e, s.root, res)
 	}
-	fmt.Fprintln(e.stdout)
-	fmt.Fprint(e.stdout, p.nextSteps)
+	fmt.Fprintf(e.stdout, "\nNext steps:\n%s", indent(p.nextSteps, "  "))
 	return nil
 }
 
@@ -212,4 +211,14 @@ func printWritten(e *env, res *render.Result) {
 // and the ledger are listed with their modes instead.
 func showDiff(c render.Change) bool {
 	return c.Diff != "" && (c.Path == render.DaemonJSONPath || c.Path == render.OverridePath)
+}
+
+func indent(s, pre string) string {
+	lines := strings.SplitAfter(s, "\n")
+	for i, l := range lines {
+		if l != "" {
+			lines[i] = pre + l
+		}
+	}
+	return strings.Join(lines, "")
 }

@@ -71,7 +71,7 @@ func newRenewCmd(env *env) *cobra.Command {
 				return applyFailed(err)
 			}
 			printWritten(env, res)
-			fmt.Fprintf(env.stdout, "\n%s", p.nextSteps)
+			fmt.Fprintf(env.stdout, "\nNext step: %s", p.nextSteps)
 			return nil
 		},
 	}
@@ -151,7 +151,7 @@ func prepareRenew(e *env, root string, f renewNames, days int, kt pki.KeyType, p
 		summary: []string{fmt.Sprintf("Server    %s: renewed, %s, until %s (the old files are backed up)",
 			plan.FQDN, kt, leaf.Cert.NotAfter.Format("2006-01-02"))},
 		changes:   changes,
-		nextSteps: "Next step: restart Docker so that it loads the new certificate:\n  systemctl restart docker\n",
+		nextSteps: "Restart Docker so that it loads the new certificate:\n  systemctl restart docker\n",
 	}, nil
 }
 

@@ -257,7 +257,7 @@ func setupSummary(s setup, ca *pki.CA, newCA bool, issued []*pki.Leaf, now time.
 	day := "2006-01-02"
 	var out []string
 	if newCA {
-		out = append(out, fmt.Sprintf("CA        new %q, %s, until %s; key encrypted (PBKDF2-SHA256, AES-256-CBC)",
+		out = append(out, fmt.Sprintf("CA        new %q, %s, until %s, key encrypted",
 			ca.Cert.Subject.CommonName, s.plan.KeyType, ca.Cert.NotAfter.Format(day)))
 	} else {
 		out = append(out, fmt.Sprintf("CA        existing %q, until %s", ca.Cert.Subject.CommonName, ca.Cert.NotAfter.Format(day)))
@@ -300,24 +300,26 @@ func dockerHost(fqdn, listen string) string {
 }
 
 // nextSteps is what to do after writing: restart, verify, hand out bundles.
+// Lines stay under 80 columns so that they read well in the wizard too.
 func nextSteps(s setup) string {
 	var b strings.Builder
 	host := dockerHost(s.plan.FQDN, s.listen)
 	first := clientDir(s.plan.Clients[0])
-	fmt.Fprintf(&b, "Next steps:\n")
-	fmt.Fprintf(&b, "  1. Restart Docker with the new configuration:\n")
-	fmt.Fprintf(&b, "       systemctl daemon-reload && systemctl restart docker\n")
+	fmt.Fprintf(&b, "1. Restart Docker with the new configuration:\n")
+	fmt.Fprintf(&b, "     systemctl daemon-reload && systemctl restart docker\n")
 	if s.root != "/" && s.root != "" {
-		fmt.Fprintf(&b, "     (the files were written under %s: copy them to / on the host first)\n", s.root)
+		fmt.Fprintf(&b, "   (written under %s: copy the files to / on the host first)\n", s.root)
 	}
-	fmt.Fprintf(&b, "  2. Check that TLS is required, with a client bundle:\n")
-	fmt.Fprintf(&b, "       docker --tlsverify --tlscacert %s/ca.pem --tlscert %s/cert.pem --tlskey %s/key.pem -H %s version\n", first, first, first, host)
-	fmt.Fprintf(&b, "  3. Give each person their bundle (%s/NAME/) and have them run:\n", clientsDir)
-	fmt.Fprintf(&b, "       %s\n", contextCreate(s.plan.FQDN, host, "$HOME/.docker/"+s.plan.FQDN))
+	fmt.Fprintf(&b, "2. Check that it answers over TLS, with a client bundle:\n")
+	fmt.Fprintf(&b, "     DOCKER_CERT_PATH=%s DOCKER_TLS_VERIFY=1 \\\n", first)
+	fmt.Fprintf(&b, "       docker -H %s version\n", host)
+	fmt.Fprintf(&b, "3. Give each person their bundle (%s/NAME/) and have them run:\n", clientsDir)
+	b.WriteString(contextCreate(s.plan.FQDN, host, "$HOME/.docker/"+s.plan.FQDN, "     "))
 	return b.String()
 }
 
-func contextCreate(fqdn, host, dir string) string {
-	return fmt.Sprintf("docker context create %s --docker \"host=%s,ca=%s/ca.pem,cert=%s/cert.pem,key=%s/key.pem\" && docker context use %s",
-		fqdn, host, dir, dir, dir, fqdn)
+// contextCreate is the `docker context create` line for a bundle copied to dir.
+func contextCreate(fqdn, host, dir, indent string) string {
+	return fmt.Sprintf("%sD=%s\n%sdocker context create %s \\\n%s  --docker \"host=%s,ca=$D/ca.pem,cert=$D/cert.pem,key=$D/key.pem\"\n%sdocker --context %s version\n",
+		indent, dir, indent, fqdn, indent, host, indent, fqdn)
 }
