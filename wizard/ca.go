@@ -66,6 +66,13 @@ func (m *Model) newCAPage() page {
 	return p
 }
 
+func plural(n int, s string) string {
+	if n == 1 {
+		return s
+	}
+	return s + "s"
+}
+
 func notEmpty(msg string) func(string) error {
 	return func(s string) error {
 		if strings.TrimSpace(s) == "" {
@@ -116,7 +123,7 @@ func (m *Model) meter(p string) string {
 		filled = 1
 	}
 	bar := m.st.Meter[label].Render(strings.Repeat("█", filled)) + m.st.Dim.Render(strings.Repeat("░", cells-filled))
-	detail := fmt.Sprintf("%d characters, %d kinds", n, classes)
+	detail := fmt.Sprintf("%d %s, %d %s", n, plural(n, "character"), classes, plural(classes, "kind"))
 	if n < pki.MinPassphrase {
 		detail += fmt.Sprintf(" (at least %d)", pki.MinPassphrase)
 	}

@@ -196,7 +196,8 @@ func (m *Model) Init() tea.Cmd {
 func (m *Model) bodySize() (int, int) {
 	// title, blank, body, blank, footer, and the blank last line that keeps
 	// the footer on screen when an inline program exits.
-	return m.w, max(m.h-5, 3)
+	// huh's text inputs panic below a few columns: keep a floor.
+	return max(m.w, 24), max(m.h-5, 3)
 }
 
 // goTo enters a step, building its page afresh from the answers (so Esc
@@ -254,6 +255,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.KeyPressMsg:
 		return m, m.onKey(msg)
 	case tea.WindowSizeMsg:
+		// A terminal that is not ready yet (a detached tmux) reports 0x0.
+		if msg.Width <= 0 || msg.Height <= 0 {
+			return m, nil
+		}
 		// Never forward the terminal's size: a page gets the body's size.
 		m.w, m.h = msg.Width, msg.Height
 		m.help.SetWidth(msg.Width)
@@ -574,7 +579,7 @@ func (m *Model) spinLine(label string) string {
 	if m.noAnim {
 		return m.st.Heading.Render("…") + " " + label
 	}
-	return m.spin.View() + " " + label
+	return strings.TrimRight(m.spin.View(), " ") + " " + label
 }
 
 func (m *Model) titleBar() string {
@@ -606,6 +611,13 @@ func (m *Model) stepTitle() string {
 }
 
 func (m *Model) footer() string {
+	// The last frame stays in the scrollback: no keys there.
+	if m.quitting {
+		if m.res.Aborted && !m.res.Written {
+			return m.st.Warn.Render("Stopped: nothing was written.")
+		}
+		return ""
+	}
 	if m.helpOpen {
 		return m.help.ShortHelpView([]key.Binding{bind("?/esc", "close help"), m.km.Abort})
 	}

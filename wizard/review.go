@@ -66,7 +66,10 @@ func (p *reviewPage) resize(w, h int) tea.Cmd {
 // refresh fills the viewport from the prepared result.
 func (p *reviewPage) refresh() {
 	if p.m.prepared != nil {
-		p.vp.SetContent(wrap(p.m.reviewText(p.m.prepared, p.w), p.w))
+		content := wrap(p.m.reviewText(p.m.prepared, p.w), p.w)
+		p.vp.SetContent(content)
+		// Short content: no gap between it and the prompt.
+		p.vp.SetHeight(max(min(p.h-reviewPromptLines, lipgloss.Height(content)), 3))
 	}
 }
 

@@ -157,6 +157,9 @@ func TestCtrlCWritesNothing(t *testing.T) {
 	if res := fm.Result(); !res.Aborted || res.Written {
 		t.Errorf("result = %+v, want Aborted", res)
 	}
+	if s := screen(fm); !strings.Contains(s, "Stopped: nothing was written.") {
+		t.Errorf("last frame:\n%s", s)
+	}
 }
 
 func TestCtrlCInAForm(t *testing.T) {
@@ -394,6 +397,17 @@ func TestResize(t *testing.T) {
 	for _, sz := range [][2]int{{120, 40}, {80, 24}, {60, 16}} {
 		d.send(tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
 		fits(t, d.screen(), sz[0], sz[1])
+	}
+	// Degenerate sizes (a terminal not ready yet, a tiny pane) must not
+	// panic, on any step.
+	d = newDriver(t, newFakes().deps(), testOptions())
+	for _, sz := range [][2]int{{0, 0}, {3, 2}, {10, 5}} {
+		d.send(tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
+		for range 12 {
+			_ = d.screen()
+			d.key("enter")
+		}
+		d = newDriver(t, newFakes().deps(), testOptions())
 	}
 }
 
