@@ -72,7 +72,7 @@ func (p *textPage) typing() bool { return false }
 func (p *textPage) keys() []key.Binding {
 	ks := p.accept
 	if p.sel != nil {
-		ks = []key.Binding{p.m.km.Choose, p.m.km.Next}
+		ks = []key.Binding{p.m.km.Choose, bind("enter", "confirm")}
 	}
 	if p.vp.TotalLineCount() > p.vp.Height() {
 		ks = append(ks, bind("pgup/pgdn", "scroll"))

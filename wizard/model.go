@@ -379,6 +379,11 @@ func (m *Model) back() tea.Cmd {
 	if s == stepReview {
 		m.applied, m.applyErr, m.written = false, nil, nil
 	}
+	m.pageErr = ""
+	if s == stepWelcome {
+		// Errors found for a flow the user left no longer apply.
+		m.extErrs = map[string]extErr{}
+	}
 	return m.goTo(s)
 }
 

@@ -23,6 +23,7 @@ package wizard
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -118,6 +119,9 @@ func Run(ctx context.Context, deps Deps, opts Options) (Result, error) {
 	}
 	res := m.Result()
 	if err != nil {
+		if errors.Is(err, tea.ErrInterrupted) { // SIGINT from outside
+			res.Aborted = true
+		}
 		return res, err
 	}
 	if res.Written && res.NextSteps != "" {

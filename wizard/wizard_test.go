@@ -177,6 +177,29 @@ func TestCtrlCInAForm(t *testing.T) {
 	}
 }
 
+// TestCtrlCWhileWriting: ctrl+c during Apply waits for the write (one
+// transaction) to end, then quits; the result says both.
+func TestCtrlCWhileWriting(t *testing.T) {
+	f := newFakes()
+	d := newDriver(t, f.deps(), testOptions())
+	walkToReview(d)
+	_, cmd := d.m.Update(keyMsg("enter")) // starts Apply; its command not run yet
+	d.wantStep(stepWrite)
+	d.key("ctrl+c")
+	if d.quit {
+		t.Fatal("quit in the middle of the write")
+	}
+	d.wantText("Stopping once this write has finished")
+	d.run(cmd)
+	res := d.m.Result()
+	if !d.quit || !res.Aborted || !res.Written {
+		t.Errorf("quit=%v result=%+v", d.quit, res)
+	}
+	if _, applies, _ := f.snapshot(); applies != 1 {
+		t.Errorf("Apply called %d times", applies)
+	}
+}
+
 // TestEscKeepsAnswers: Esc on the server step goes back to the CA step
 // with what was typed there; forward again shows what was typed on the
 // server step.
