@@ -24,7 +24,7 @@ func EncryptKey(key crypto.Signer, passphrase []byte, r io.Reader) ([]byte, erro
 	if err != nil {
 		return nil, fmt.Errorf("encrypt key: %w", err)
 	}
-	block, err := encryptPKCS8(r, der, passphrase, KDFIterations)
+	block, err := encryptPKCS8(r, der, passphrase)
 	if err != nil {
 		return nil, fmt.Errorf("encrypt key: %w", err)
 	}

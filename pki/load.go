@@ -76,7 +76,7 @@ func DecryptKey(pemBytes, passphrase []byte) (crypto.Signer, error) {
 		if err != nil {
 			return nil, err
 		}
-		der, err := p.decrypt(passphrase)
+		der, err := p.decrypt(block.Bytes, passphrase)
 		if err != nil {
 			return nil, fmt.Errorf("decrypt key: %w", err)
 		}
