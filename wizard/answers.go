@@ -66,7 +66,9 @@ func atoi(s string) int {
 // When no IPs were given, every detected IP is preselected: a client that
 // connects by IP to a certificate without that IP fails with "doesn't
 // contain any IP SANs", the most common trap of a hand-made setup, while an
-// extra IP SAN costs nothing. The user can untick them.
+// extra IP SAN costs nothing. The user can untick them. Addresses a
+// certificate cannot carry (a link-local one with a zone) are offered but
+// not preselected, so that Enter all the way still works.
 func (a Answers) withDefaults(d Detected) Answers {
 	def := func(s *string, v string) {
 		if strings.TrimSpace(*s) == "" {
@@ -84,7 +86,12 @@ func (a Answers) withDefaults(d Detected) Answers {
 		a.Passphrase2 = a.Passphrase
 	}
 	if a.IPs == nil {
-		a.IPs = slices.Clone(d.IPs)
+		a.IPs = []string{}
+		for _, ip := range d.IPs {
+			if pki.ValidateSANIP(ip) == nil {
+				a.IPs = append(a.IPs, ip)
+			}
+		}
 		return a
 	}
 	var chosen, extra []string

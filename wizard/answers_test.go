@@ -33,14 +33,14 @@ func TestPlan(t *testing.T) {
 }
 
 func TestWithDefaults(t *testing.T) {
-	d := Detected{Hostname: "h.example.com", IPs: []string{"10.0.0.5", "10.0.0.6"}}
+	d := Detected{Hostname: "h.example.com", IPs: []string{"10.0.0.5", "10.0.0.6", "fe80::1%eth0"}}
 	a := Answers{}.withDefaults(d)
 	if a.FQDN != "h.example.com" || a.Listen != "0.0.0.0:2376" || a.Clients != "client" ||
 		a.KeyType != "ecdsa-p256" || a.CADays != "3650" || a.Days != "365" || a.CACommonName != pki.DefaultCACommonName {
 		t.Errorf("defaults = %+v", a)
 	}
-	if !reflect.DeepEqual(a.IPs, d.IPs) {
-		t.Errorf("IPs = %v: every detected IP is preselected", a.IPs)
+	if !reflect.DeepEqual(a.IPs, d.IPs[:2]) {
+		t.Errorf("IPs = %v: every detected IP a certificate can carry is preselected", a.IPs)
 	}
 	// IPs from flags: detected ones stay chosen, the others become typed.
 	a = Answers{IPs: []string{"10.0.0.6", "203.0.113.7"}}.withDefaults(d)

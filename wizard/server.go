@@ -26,7 +26,15 @@ func (m *Model) newServerPage() page {
 		ms := huh.NewMultiSelect[string]().
 			Title("IP addresses of this host (space toggles)").
 			Options(huh.NewOptions(ips...)...).
-			Value(&a.IPs)
+			Value(&a.IPs).
+			Validate(func(ips []string) error {
+				for _, ip := range ips {
+					if err := pki.ValidateSANIP(ip); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
 		// Always give a height: without one huh v2.0.3 sizes the list one
 		// row short (it subtracts the title from the options' height).
 		// Title + at most 4 rows; more scroll.

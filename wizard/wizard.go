@@ -75,7 +75,8 @@ type Deps struct {
 	// Prepare generates the certificates and computes the changes. It may
 	// return pki.FieldErrors: each is shown next to its field.
 	Prepare func(a Answers) (*Prepared, error)
-	// Apply writes the files, calling progress after each one.
+	// Apply writes the files, calling progress after each one. It runs in
+	// its own goroutine while the screen still reads p: it must not modify p.
 	Apply func(p *Prepared, progress func(path string)) error
 	// PrepareClient is the "add a team member" flow.
 	PrepareClient func(name, days, passphrase string) (*Prepared, error)
