@@ -25,6 +25,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -83,6 +84,12 @@ func e2eTools(t *testing.T, tools ...string) map[string]string {
 		"docker":  "the docker CLI (apt-get install docker.io, or docker-ce-cli)",
 		"curl":    "curl (apt-get install curl)",
 		"openssl": "openssl (apt-get install openssl)",
+		// dockerd starts its own containerd, found on PATH, when the unit
+		// passes no --containerd= (as in the fixture).
+		"containerd": "containerd (apt-get install docker.io pulls it in)",
+	}
+	if slices.Contains(tools, "dockerd") {
+		tools = append(tools, "containerd")
 	}
 	paths := map[string]string{}
 	for _, tool := range tools {
@@ -959,4 +966,46 @@ func TestE2EApplyRestartsDockerAndRollsBack(t *testing.T) {
 		t.Errorf("dockerd was not restarted after the rollback: pid %d before, %d after", pid2, pid3)
 	}
 	wantServerVersion(t, "alice after the rollback", dockerWith(t, cfg, host, clientBundle(root, "alice"), "version"), version)
+}
+
+// TestE2EOverrideIsWhatLetsDockerdStart shows the trap the override avoids,
+// on the real dockerd: without it, the unit's -H fd:// and "hosts" in the
+// generated daemon.json make dockerd refuse to start.
+func TestE2EOverrideIsWhatLetsDockerdStart(t *testing.T) {
+	e2eTools(t, "dockerd")
+	root := fixtureRoot(t)
+	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	mustDockerTLS(t, "init", "--root", root, "--fqdn", "localhost", "--san-ip", "127.0.0.1", "--listen", addr, "--yes")
+	if err := os.Remove(filepath.Join(root, "etc/systemd/system/docker.service.d/override.conf")); err != nil {
+		t.Fatal(err)
+	}
+	dir := stateDir(t)
+	t.Cleanup(func() { stopDockerd(dir) })
+	_, logPath, err := launchDockerd(root, dir, false)
+	if err == nil {
+		t.Fatal("dockerd started with -H fd:// and hosts in daemon.json")
+	}
+	b, _ := os.ReadFile(logPath)
+	if !bytes.Contains(b, []byte("the following directives are specified both as a flag and in the configuration file: hosts")) {
+		t.Errorf("dockerd failed, but not for the hosts conflict: %v\n%s", err, b)
+	}
+	// status names the conflict and how to fix it.
+	r := dockerTLS(t, nil, "status", "--root", root)
+	if r.code != 1 || !strings.Contains(r.stdout, "dockerd will refuse to start") {
+		t.Errorf("status:\n%s", r)
+	}
+	// init writes the override again, and dockerd starts.
+	mustDockerTLS(t, "init", "--root", root, "--fqdn", "localhost", "--san-ip", "127.0.0.1", "--listen", addr, "--yes")
+	if _, _, err := launchDockerd(root, dir, false); err != nil {
+		b, _ := os.ReadFile(latestLog(dir))
+		t.Fatalf("dockerd with the override: %v\n%s", err, b)
+	}
+}
+
+func latestLog(dir string) string {
+	logs := daemonLogs(dir)
+	if len(logs) == 0 {
+		return ""
+	}
+	return logs[len(logs)-1]
 }
