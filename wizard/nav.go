@@ -1,0 +1,163 @@
+package wizard
+
+// Navigation: which step follows which, and where Esc leads. Pages only
+// say "accepted"; the order of the flows lives here, in one place.
+
+import (
+	tea "charm.land/bubbletea/v2"
+)
+
+// goTo enters a step, building its page afresh from the answers (so Esc
+// and FieldErrors show the current values).
+func (m *Model) goTo(s stepID) tea.Cmd {
+	m.gen++
+	m.step = s
+	m.helpOpen = false
+	switch s {
+	case stepWelcome, stepCA, stepServer, stepClients, stepKeys:
+		m.flow = flowSetup
+	case stepMember, stepMemberDone:
+		m.flow = flowMember
+	case stepRenew:
+		m.flow = flowRenew
+	case stepStatus:
+		m.flow = flowStatus
+	}
+	m.cur = m.newPage(s)
+	return tea.Batch(m.cur.init(), m.cur.resize(m.bodySize()))
+}
+
+func (m *Model) newPage(s stepID) page {
+	switch s {
+	case stepCA:
+		return m.newCAPage()
+	case stepServer:
+		return m.newServerPage()
+	case stepClients:
+		return m.newClientsPage()
+	case stepKeys:
+		return m.newKeysPage()
+	case stepReview:
+		return m.newReviewPage()
+	case stepWrite:
+		return m.newWritePage()
+	case stepDone:
+		return m.newDonePage()
+	case stepMember:
+		return m.newMemberPage()
+	case stepMemberDone:
+		return m.newMemberDonePage()
+	case stepRenew:
+		return m.newRenewPage()
+	case stepStatus:
+		return m.newStatusPage()
+	}
+	return m.newWelcomePage()
+}
+
+// backStep reports where Esc leads, if anywhere.
+func (m *Model) backStep() (stepID, bool) {
+	switch m.step {
+	case stepCA, stepMember, stepRenew, stepStatus:
+		return stepWelcome, true
+	case stepServer, stepClients, stepKeys:
+		return m.step - 1, true
+	case stepReview:
+		if m.flow == flowRenew {
+			return stepRenew, true
+		}
+		return stepKeys, true
+	case stepWrite:
+		if m.applyErr != nil {
+			return stepReview, true
+		}
+	}
+	return 0, false
+}
+
+func (m *Model) back() tea.Cmd {
+	s, ok := m.backStep()
+	if !ok {
+		return nil
+	}
+	if s == stepReview {
+		m.applied, m.applyErr, m.written = false, nil, nil
+	}
+	m.pageErr = ""
+	if s == stepWelcome {
+		// Errors found for a flow the user left no longer apply.
+		m.extErrs = map[string]extErr{}
+	}
+	return m.goTo(s)
+}
+
+// finish moves on when the current page is accepted.
+func (m *Model) finish() tea.Cmd {
+	switch m.step {
+	case stepWelcome:
+		if !m.opts.Detected.ExistingCA {
+			return m.goTo(stepCA)
+		}
+		switch m.choice {
+		case choiceRenew:
+			return m.goTo(stepRenew)
+		case choiceStatus:
+			return m.loadStatus()
+		case choiceRedo:
+			return m.goTo(stepCA)
+		}
+		return m.goTo(stepMember)
+	case stepCA:
+		m.clearErrs("ca-cn", "ca-org", "passphrase")
+		if m.opts.Detected.ExistingCA {
+			return m.checkPass(m.a.Passphrase)
+		}
+		return m.goTo(stepServer)
+	case stepServer:
+		m.clearErrs("fqdn", "san-dns", "san-ip", "listen")
+		return m.goTo(stepClients)
+	case stepClients:
+		m.clearErrs("client")
+		return m.goTo(stepKeys)
+	case stepKeys:
+		m.clearErrs("key-type", "ca-days", "days")
+		return tea.Batch(m.startKeys(), m.goTo(stepReview))
+	case stepReview:
+		return m.confirmReview()
+	case stepWrite:
+		if m.applyErr != nil {
+			m.res.Err = m.applyErr
+			return m.quit()
+		}
+	case stepDone:
+		if m.doneChoice == choiceApplyNow && !m.appliedNow && m.deps.ApplyNow != nil {
+			return m.applyNow()
+		}
+		return m.quit()
+	case stepMember:
+		m.clearErrs("client", "days", "passphrase")
+		m.pageErr = ""
+		return m.checkPass(m.mem.Passphrase)
+	case stepRenew:
+		m.clearErrs("passphrase")
+		m.pageErr = ""
+		return m.checkPass(m.a.Passphrase)
+	case stepMemberDone:
+		return m.quit()
+	case stepStatus:
+		return m.goTo(stepWelcome)
+	}
+	return nil
+}
+
+// startKeys starts key generation as soon as the key type is known, so
+// that confirming the review rarely waits. Again only if it changed.
+func (m *Model) startKeys() tea.Cmd {
+	kt := m.a.KeyType
+	if m.deps.StartKeys == nil || kt == m.startedKeys {
+		return nil
+	}
+	m.startedKeys = kt
+	start := m.deps.StartKeys
+	return func() tea.Msg { start(kt); return nil }
+}

@@ -1,0 +1,153 @@
+package wizard
+
+// The frame every page is drawn in: title bar with the step, body clipped
+// to the window, key help. Inline mode, so the last frame stays in the
+// scrollback.
+
+import (
+	"strconv"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// View draws the frame: title bar, body, key help.
+func (m *Model) View() tea.View {
+	bw, bh := m.bodySize()
+	var body string
+	switch {
+	case m.helpOpen:
+		body = m.helpView(bw)
+	case m.busy != "":
+		body = m.spinLine(m.busy)
+	default:
+		body = m.cur.view()
+	}
+	var b strings.Builder
+	b.WriteString(m.titleBar())
+	b.WriteString("\n\n")
+	b.WriteString(fit(body, bw, bh))
+	b.WriteString("\n\n")
+	b.WriteString(m.footer())
+	// Inline mode: on exit the renderer erases the frame's last line, so
+	// the last line is a blank one (CHARM-V2.md).
+	b.WriteString("\n")
+	return tea.NewView(b.String())
+}
+
+func (m *Model) spinLine(label string) string {
+	if m.noAnim {
+		return m.st.Heading.Render("…") + " " + label
+	}
+	return strings.TrimRight(m.spin.View(), " ") + " " + label
+}
+
+func (m *Model) titleBar() string {
+	left := m.st.App.Render("docker-tls") + " " + m.st.Step.Render(m.stepTitle())
+	if r := m.opts.Detected.Root; r != "" && r != "/" {
+		right := m.st.Root.Render("root: " + r)
+		gap := m.w - lipgloss.Width(left) - lipgloss.Width(right)
+		if gap >= 2 {
+			return left + strings.Repeat(" ", gap) + right
+		}
+	}
+	return left
+}
+
+func (m *Model) stepTitle() string {
+	switch m.flow {
+	case flowMember:
+		if m.step == stepMemberDone {
+			return "Add a team member · 2/2"
+		}
+		return "Add a team member · 1/2"
+	case flowRenew:
+		n := map[stepID]string{stepRenew: "1/4", stepReview: "2/4", stepWrite: "3/4", stepDone: "4/4"}[m.step]
+		return "Renew the server certificate · " + n
+	case flowStatus:
+		return "Status"
+	}
+	return "Step " + strconv.Itoa(int(m.step)+1) + "/8 · " + stepNames[m.step]
+}
+
+func (m *Model) footer() string {
+	// The last frame stays in the scrollback: no keys there.
+	if m.quitting {
+		if m.res.Aborted && !m.res.Written {
+			return m.st.Warn.Render("Stopped: nothing was written.")
+		}
+		return ""
+	}
+	if m.helpOpen {
+		return m.help.ShortHelpView([]key.Binding{bind("?/esc", "close help"), m.km.Abort})
+	}
+	if m.busy != "" || m.quitAfterApply {
+		return m.help.ShortHelpView([]key.Binding{m.km.Abort})
+	}
+	ks := append([]key.Binding{}, m.cur.keys()...)
+	if _, ok := m.backStep(); ok {
+		ks = append(ks, m.km.Back)
+	}
+	if !m.cur.typing() {
+		ks = append(ks, m.km.Help)
+	}
+	ks = append(ks, m.km.Abort)
+	return m.help.ShortHelpView(ks)
+}
+
+func (m *Model) helpView(w int) string {
+	var b strings.Builder
+	b.WriteString(m.st.Heading.Render("Keys"))
+	b.WriteString("\n\n")
+	b.WriteString(m.help.FullHelpView(m.km.fullHelp()))
+	b.WriteString("\n\n")
+	b.WriteString(m.st.Dim.Render(wrap(
+		"Enter accepts what is shown, on every screen: pressing Enter all the way "+
+			"uses the defaults. Esc goes back one step and keeps your answers. "+
+			"? shows this help when the cursor is not in a text field (there, ? is "+
+			"typed as text). ctrl+c stops at once and writes nothing.", w)))
+	return b.String()
+}
+
+// bind makes a help-only binding.
+func bind(k, desc string) key.Binding {
+	return key.NewBinding(key.WithKeys(k), key.WithHelp(k, desc))
+}
+
+// fit clips the body to the space the frame leaves, so the frame never
+// scrolls the terminal; lines are cut, not wrapped, at the width.
+func fit(s string, w, h int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	for i, l := range lines {
+		if lipgloss.Width(l) > w {
+			lines[i] = ansi.Truncate(l, w, "…")
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// wrap wraps text to the width.
+func wrap(s string, w int) string {
+	return lipgloss.Wrap(s, max(w, 20), "")
+}
+
+// hang wraps s after a prefix ("✗ ", "! "), indenting the lines that
+// follow under the text.
+func hang(prefix, s string, w int) string {
+	pw := lipgloss.Width(prefix)
+	lines := strings.Split(wrap(s, w-pw), "\n")
+	for i := range lines {
+		if i == 0 {
+			lines[i] = prefix + lines[i]
+		} else {
+			lines[i] = strings.Repeat(" ", pw) + lines[i]
+		}
+	}
+	return strings.Join(lines, "\n")
+}
