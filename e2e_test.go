@@ -1009,3 +1009,47 @@ func latestLog(dir string) string {
 	}
 	return logs[len(logs)-1]
 }
+
+// TestE2EOpenSSLVerifiesTheBundles checks what init wrote with OpenSSL's own
+// verifier: each certificate chains to the CA and has the right purpose only.
+func TestE2EOpenSSLVerifiesTheBundles(t *testing.T) {
+	e2eTools(t, "openssl")
+	t.Setenv(passEnv, testPass)
+	root := fixtureRoot(t)
+	mustRun(t, 0, initArgs(root, "--san-ip", "192.0.2.10", "--client", "alice", "--yes")...)
+	ca := filepath.Join(root, "etc/docker/tls/ca.pem")
+	server := filepath.Join(root, "etc/docker/tls/server-cert.pem")
+	alice := clientBundle(root, "alice")
+	verify := func(purpose, cert string, extra ...string) cmdResult {
+		args := append([]string{"verify", "-x509_strict", "-CAfile", ca, "-purpose", purpose}, extra...)
+		return runTool(t, nil, "openssl", append(args, cert)...)
+	}
+	for _, c := range []struct {
+		purpose, cert string
+		extra         []string
+		ok            bool
+	}{
+		{"sslserver", server, []string{"-verify_hostname", testFQDN}, true},
+		{"sslserver", server, []string{"-verify_ip", "192.0.2.10"}, true},
+		{"sslserver", server, []string{"-verify_ip", "192.0.2.11"}, false},
+		{"sslclient", server, nil, false},
+		{"sslclient", alice.cert, nil, true},
+		{"sslserver", alice.cert, nil, false},
+	} {
+		r := verify(c.purpose, c.cert, c.extra...)
+		if ok := r.code == 0 && strings.Contains(r.stdout, ": OK"); ok != c.ok {
+			t.Errorf("openssl verify: want ok=%v:\n%s", c.ok, r)
+		}
+	}
+	// The key in the bundle is the certificate's.
+	pub := func(args ...string) string {
+		r := runTool(t, nil, "openssl", args...)
+		if r.code != 0 {
+			t.Fatalf("openssl:\n%s", r)
+		}
+		return r.stdout
+	}
+	if pub("pkey", "-in", alice.key, "-pubout") != pub("x509", "-in", alice.cert, "-noout", "-pubkey") {
+		t.Error("alice's key.pem does not match cert.pem")
+	}
+}
