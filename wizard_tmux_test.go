@@ -74,12 +74,21 @@ func (s *tmuxSession) waitText(text string) string {
 	return s.waitFor(fmt.Sprintf("%q", text), func(scr string) bool { return strings.Contains(scr, text) })
 }
 
-// enter presses Enter and waits until the screen shows its effect.
+// enter presses Enter and waits until the screen shows its effect and has
+// settled (huh moves between fields and steps through its own commands, so
+// a screen can change more than once after one key).
 func (s *tmuxSession) enter() string {
 	s.t.Helper()
 	before := s.screen()
 	s.keys("Enter")
-	return s.waitFor("the screen to change after Enter", func(scr string) bool { return scr != before })
+	s.waitFor("the screen to change after Enter", func(scr string) bool { return scr != before })
+	last := ""
+	return s.waitFor("the screen to settle", func(scr string) bool {
+		settled := scr == last
+		last = scr
+		time.Sleep(150 * time.Millisecond)
+		return settled
+	})
 }
 
 func wizardFixture(t *testing.T) (bin, root, passFile string) {
@@ -122,6 +131,16 @@ func TestWizardInTmuxEnterAllTheWay(t *testing.T) {
 		}
 		if strings.Contains(scr, "Step 8/8") {
 			break
+		}
+		if strings.Contains(scr, "Step 7/8") {
+			// Writing: nothing to confirm. An Enter now would reach the done
+			// screen and quit it.
+			s.waitText("Step 8/8")
+			continue
+		}
+		if strings.Contains(scr, "Step 6/8") && !strings.Contains(scr, "Enter to write") {
+			s.waitText("Enter to write") // the plan is still being prepared
+			continue
 		}
 		s.enter()
 	}
