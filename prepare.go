@@ -262,20 +262,17 @@ func setupSummary(s setup, ca *pki.CA, newCA bool, issued []*pki.Leaf, now time.
 	} else {
 		out = append(out, fmt.Sprintf("CA        existing %q, until %s", ca.Cert.Subject.CommonName, ca.Cert.NotAfter.Format(day)))
 	}
-	names := s.plan.FQDN
-	if len(s.plan.DNSNames) > 0 {
-		names += ", " + strings.Join(s.plan.DNSNames, ", ")
-	}
-	if len(s.plan.IPs) > 0 {
-		names += "; IP " + strings.Join(s.plan.IPs, ", ")
-	}
 	server := "unchanged (already valid for these names)"
 	for _, l := range issued {
 		if l.Kind == pki.KindServer {
 			server = fmt.Sprintf("new, %s, until %s", s.plan.KeyType, l.Cert.NotAfter.Format(day))
 		}
 	}
-	out = append(out, fmt.Sprintf("Server    %s: %s", names, server))
+	out = append(out, fmt.Sprintf("Server    %s", server))
+	out = append(out, fmt.Sprintf("  DNS     %s", strings.Join(s.plan.SANs(), ", ")))
+	if len(s.plan.IPs) > 0 {
+		out = append(out, fmt.Sprintf("  IP      %s", strings.Join(s.plan.IPs, ", ")))
+	}
 	for _, name := range s.plan.Clients {
 		state := "unchanged (already issued)"
 		for _, l := range issued {

@@ -210,7 +210,11 @@ func toWizard(p *prepared) *wizard.Prepared {
 		Handle:    p.changes,
 	}
 	for _, c := range p.changes.Changes {
-		w.Files = append(w.Files, wizard.FileView{Path: c.Path, Mode: c.Mode, Action: c.Action.String(), Diff: c.Diff})
+		fv := wizard.FileView{Path: c.Path, Mode: c.Mode, Action: c.Action.String()}
+		if showDiff(c) {
+			fv.Diff = c.Diff
+		}
+		w.Files = append(w.Files, fv)
 	}
 	return w
 }

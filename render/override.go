@@ -8,10 +8,10 @@ import (
 // managedComment explains the override to whoever opens it. Its lines are
 // fixed so that a re-run can recognise and replace them.
 var managedComment = []string{
-	`# Managed by docker-tls: the -H/--host flags moved to "hosts" in /etc/docker/daemon.json.`,
-	`# dockerd refuses to start when hosts is set both as a flag and in daemon.json, so the`,
-	`# command below is the unit's own ExecStart without -H. The empty ExecStart= first clears`,
-	`# the unit's command: systemd refuses a second ExecStart= for a Type=notify service.`,
+	`# Managed by docker-tls. The -H/--host flags moved to "hosts" in`,
+	`# /etc/docker/daemon.json: dockerd refuses to start when hosts is set`,
+	`# both as a flag and in daemon.json. The empty ExecStart= clears the`,
+	`# unit's command first; systemd refuses a second ExecStart= otherwise.`,
 }
 
 // RenderOverride returns the new override.conf for docker.service given the
