@@ -33,7 +33,7 @@ and Docker is restarted again.`,
 			return applyHost(env, root, res)
 		},
 	}
-	cmd.Flags().StringVar(&root, "root", "/", "treat `DIR` as the file system root, like DESTDIR")
+	cmd.Flags().StringVar(&root, "root", "/", "treat DIR as the file system root, like DESTDIR")
 	return cmd
 }
 

@@ -74,11 +74,11 @@ func newClientAddCmd(env *env) *cobra.Command {
 		},
 	}
 	fl := cmd.Flags()
-	fl.IntVar(&f.days, "days", pki.DefaultDays, "validity in `DAYS`")
+	fl.IntVar(&f.days, "days", pki.DefaultDays, "how many days the certificate is valid")
 	fl.StringVar(&f.keyType, "key-type", string(pki.ECDSAP256), "key type: ecdsa-p256, ecdsa-p384, rsa-2048, rsa-3072, rsa-4096, ed25519")
-	fl.StringVar(&f.archive, "archive", "", "also pack the bundle into `FILE.tar.gz` (mode 0600) to hand over")
-	fl.StringVar(&f.passFile, "ca-passphrase-file", "", "read the CA passphrase from `FILE` (- for stdin); else $"+passEnv+", else a prompt")
-	fl.StringVar(&f.root, "root", "/", "treat `DIR` as the file system root, like DESTDIR")
+	fl.StringVar(&f.archive, "archive", "", "also pack the bundle into FILE.tar.gz (mode 0600) to hand over")
+	fl.StringVar(&f.passFile, "ca-passphrase-file", "", "read the CA passphrase from FILE (- for stdin); else $"+passEnv+", else a prompt")
+	fl.StringVar(&f.root, "root", "/", "treat DIR as the file system root, like DESTDIR")
 	fl.BoolVar(&f.force, "force", false, "re-issue a name that was already issued (the old files are backed up)")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "show what would be written, write nothing")
 	return cmd
@@ -317,7 +317,7 @@ func newClientListCmd(env *env) *cobra.Command {
 			return tw.Flush()
 		},
 	}
-	cmd.Flags().StringVar(&root, "root", "/", "treat `DIR` as the file system root, like DESTDIR")
+	cmd.Flags().StringVar(&root, "root", "/", "treat DIR as the file system root, like DESTDIR")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }

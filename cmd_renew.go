@@ -19,7 +19,7 @@ func newRenewCmd(env *env) *cobra.Command {
 	f := &renewFlags{}
 	cmd := &cobra.Command{
 		Use:   "renew [flags]",
-		Short: "Re-issue the server certificate (same names, new dates), or a client's with --client",
+		Short: "Renew the server certificate (same names, new dates), or a client certificate with --client",
 		Example: `  docker-tls renew
   docker-tls renew --san-ip 192.0.2.11      # the same names plus a new IP
   docker-tls renew --client alice --days 90`,
@@ -76,14 +76,14 @@ func newRenewCmd(env *env) *cobra.Command {
 		},
 	}
 	fl := cmd.Flags()
-	fl.IntVar(&f.days, "days", pki.DefaultDays, "validity in `DAYS`")
+	fl.IntVar(&f.days, "days", pki.DefaultDays, "how many days the certificate is valid")
 	fl.StringVar(&f.keyType, "key-type", string(pki.ECDSAP256), "key type of the new key")
 	fl.StringVar(&f.client, "client", "", "renew this client's certificate instead of the server's")
 	fl.StringVar(&f.fqdn, "fqdn", "", "change the server's host name (default: keep it)")
-	fl.StringArrayVar(&f.sanDNS, "san-dns", nil, "add a DNS `NAME` (repeatable; the current names are kept)")
-	fl.StringArrayVar(&f.sanIP, "san-ip", nil, "add an `IP` (repeatable; the current IPs are kept)")
-	fl.StringVar(&f.passFile, "ca-passphrase-file", "", "read the CA passphrase from `FILE` (- for stdin); else $"+passEnv+", else a prompt")
-	fl.StringVar(&f.root, "root", "/", "treat `DIR` as the file system root, like DESTDIR")
+	fl.StringArrayVar(&f.sanDNS, "san-dns", nil, "add a DNS NAME (repeatable; the current names are kept)")
+	fl.StringArrayVar(&f.sanIP, "san-ip", nil, "add an IP (repeatable; the current IPs are kept)")
+	fl.StringVar(&f.passFile, "ca-passphrase-file", "", "read the CA passphrase from FILE (- for stdin); else $"+passEnv+", else a prompt")
+	fl.StringVar(&f.root, "root", "/", "treat DIR as the file system root, like DESTDIR")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "show what would be written, write nothing")
 	return cmd
 }

@@ -76,8 +76,8 @@ func newStatusCmd(env *env) *cobra.Command {
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&root, "root", "/", "treat `DIR` as the file system root, like DESTDIR")
-	fl.IntVar(&warnDays, "warn-days", 30, "report certificates that expire within `N` days")
+	fl.StringVar(&root, "root", "/", "treat DIR as the file system root, like DESTDIR")
+	fl.IntVar(&warnDays, "warn-days", 30, "report certificates that expire within N days")
 	fl.BoolVar(&probe, "probe", false, "connect to the TLS endpoint with the first client bundle")
 	fl.BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd

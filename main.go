@@ -37,12 +37,14 @@ func version() string {
 	return "devel"
 }
 
-const examples = `  docker-tls                                        the wizard: asks, shows the diffs, then writes
+const examples = `  # the wizard: asks, shows the diffs, then writes
+  docker-tls
+  # the same plan without prompts (--yes writes it)
   docker-tls init --fqdn docker.example.com --san-ip 192.0.2.10 --dry-run
-                                                    the same plan without prompts; --yes writes it
+  # a bundle for a new team member
   docker-tls client add alice --archive alice.tar.gz
-                                                    a bundle for a new team member
-  docker-tls status --probe                         certificates, expiry, config conflicts`
+  # certificates, expiry dates, config conflicts
+  docker-tls status --probe`
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))

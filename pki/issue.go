@@ -85,16 +85,18 @@ func (o *options) newKey(kt KeyType) (crypto.Signer, error) {
 	return GenerateKey(kt, o.rand)
 }
 
-// newKeys generates n keys at once, one goroutine per key.
-func (o *options) newKeys(kt KeyType, n int) ([]crypto.Signer, error) {
-	keys := make([]crypto.Signer, n)
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() { keys[i], errs[i] = o.newKey(kt) })
+// keysAsReady starts n keys at once, one goroutine per key, and delivers
+// them in the order they are done, so that a caller can use the first key
+// while the others are still being generated.
+func (o *options) keysAsReady(kt KeyType, n int) <-chan keyResult {
+	ch := make(chan keyResult, n) // buffered: an early return leaks nothing
+	for range n {
+		go func() {
+			k, err := o.newKey(kt)
+			ch <- keyResult{k, err}
+		}()
 	}
-	wg.Wait()
-	return keys, errors.Join(errs...)
+	return ch
 }
 
 // CA is a certificate authority able to sign: its certificate and key.
@@ -154,33 +156,67 @@ func Issue(plan Plan, ca *CA, passphrase []byte, opts ...Option) (*Bundle, error
 	if newCA {
 		n++
 	}
-	keys, err := o.newKeys(plan.KeyType, n)
-	if err != nil {
-		return nil, fmt.Errorf("issue: %w", err)
+	keys := o.keysAsReady(plan.KeyType, n)
+	next := func() (crypto.Signer, error) {
+		r := <-keys
+		if r.err != nil {
+			return nil, fmt.Errorf("issue: %w", r.err)
+		}
+		return r.key, nil
 	}
 
 	b := &Bundle{CA: ca, NewCA: newCA}
+	var encrypted chan keyPEMResult
 	if newCA {
-		if b.CA, err = newCAWithKey(plan, keys[n-1], o); err != nil {
+		// The CA takes the first key ready. Its encryption (600,000 PBKDF2
+		// rounds, one core for ~0.1 s) then runs while the leaves' keys are
+		// still being generated, instead of after them: with RSA the last
+		// key often leaves a core idle.
+		key, err := next()
+		if err != nil {
 			return nil, err
 		}
-		if b.CAKeyPEM, err = EncryptKey(b.CA.Key, passphrase, o.rand); err != nil {
+		if b.CA, err = newCAWithKey(plan, key, o); err != nil {
 			return nil, err
 		}
+		encrypted = make(chan keyPEMResult, 1)
+		go func() {
+			pem, err := EncryptKey(key, passphrase, o.rand)
+			encrypted <- keyPEMResult{pem, err}
+		}()
 	}
 	now := o.now()
-	if b.Server, err = signLeaf(b.CA, serverTemplate(plan, keys[0], now), KindServer, keys[0], o); err != nil {
+	key, err := next()
+	if err != nil {
 		return nil, err
 	}
-	for i, name := range plan.Clients {
-		key := keys[1+i]
+	if b.Server, err = signLeaf(b.CA, serverTemplate(plan, key, now), KindServer, key, o); err != nil {
+		return nil, err
+	}
+	for _, name := range plan.Clients {
+		key, err := next()
+		if err != nil {
+			return nil, err
+		}
 		leaf, err := signLeaf(b.CA, clientTemplate(name, key, now, plan.Days), KindClient, key, o)
 		if err != nil {
 			return nil, err
 		}
 		b.Clients = append(b.Clients, leaf)
 	}
+	if newCA {
+		r := <-encrypted
+		if r.err != nil {
+			return nil, r.err
+		}
+		b.CAKeyPEM = r.pem
+	}
 	return b, nil
+}
+
+type keyPEMResult struct {
+	pem []byte
+	err error
 }
 
 // NewCA makes a self-signed CA from the plan's CA fields and key type.

@@ -9,6 +9,7 @@ import (
 	"crypto/rsa"
 	"fmt"
 	"io"
+	"runtime"
 	"sync"
 )
 
@@ -45,6 +46,10 @@ type KeyGen struct {
 	ready chan keyResult
 	mu    sync.Mutex
 	left  int // keys started and not yet taken
+	want  int // keys asked for
+	made  int // keys (or errors) done so far
+	busy  int // generators running
+	spare int // generators started by a race and not yet taken
 }
 
 type keyResult struct {
@@ -54,34 +59,58 @@ type keyResult struct {
 
 // StartKeys starts n goroutines, each generating one key of type kt with
 // crypto/rand.
+//
+// The time an RSA key takes varies a lot (a 4096-bit one from 0.1 s to 2 s
+// or more), and the last keys leave cores idle: when a key is done before
+// all n are and a core is free, one more generator starts and the first keys
+// done are the ones taken. At most n-1 such generators start; their keys
+// serve later Takes.
 func StartKeys(kt KeyType, n int) *KeyGen {
 	n = max(n, 0)
-	g := &KeyGen{kt: kt, ready: make(chan keyResult, n), left: n}
+	// Every result fits, so that no generator ever blocks.
+	g := &KeyGen{kt: kt, ready: make(chan keyResult, 2*n), left: n, want: n}
+	g.mu.Lock()
+	defer g.mu.Unlock()
 	for range n {
-		go func() {
-			k, err := GenerateKey(kt, rand.Reader)
-			g.ready <- keyResult{k, err}
-		}()
+		g.startLocked()
 	}
 	return g
+}
+
+func (g *KeyGen) startLocked() {
+	g.busy++
+	go func() {
+		k, err := GenerateKey(g.kt, rand.Reader)
+		g.mu.Lock()
+		g.busy--
+		g.made++
+		if err == nil && g.made < g.want && g.busy < runtime.GOMAXPROCS(0) {
+			g.spare++
+			g.startLocked()
+		}
+		g.mu.Unlock()
+		g.ready <- keyResult{k, err}
+	}()
 }
 
 // Type is the key type g generates.
 func (g *KeyGen) Type() KeyType { return g.kt }
 
 // Take returns the next ready key, blocking until one is. Once the n started
-// keys are taken it generates each further key on demand. It is safe for
-// concurrent use.
+// keys are taken it takes a spare one, else generates each further key on
+// demand. It is safe for concurrent use.
 func (g *KeyGen) Take() (crypto.Signer, error) {
 	g.mu.Lock()
-	started := g.left > 0
-	if started {
-		// Reserve one of the results still to come; every started
-		// goroutine sends exactly one, so this receive cannot starve.
+	// Reserve one of the results still to come; every started goroutine
+	// sends exactly one, so this receive cannot starve.
+	reserved := g.left > 0 || g.spare > 0
+	if g.left > 0 {
 		g.left--
+	} else if g.spare > 0 {
+		g.spare--
 	}
 	g.mu.Unlock()
-	if !started {
+	if !reserved {
 		return GenerateKey(g.kt, rand.Reader)
 	}
 	r := <-g.ready
