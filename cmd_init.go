@@ -103,7 +103,13 @@ func runInit(e *env, f *initFlags, s setup) error {
 	if err != nil {
 		return err
 	}
-	keys := pki.StartKeys(s.plan.KeyType, 2+len(s.plan.Clients))
+	// A new CA needs every key: start them all now, concurrently. With an
+	// existing CA most runs re-issue nothing, and background keys would only
+	// compete with the PBKDF2 that opens the CA key.
+	var keys *pki.KeyGen
+	if !exists(s.root, caCert) || s.force {
+		keys = pki.StartKeys(s.plan.KeyType, 2+len(s.plan.Clients))
+	}
 	p, err := prepareSetup(s, pass, keys)
 	if err != nil {
 		return err

@@ -115,7 +115,9 @@ func wizardDeps(e *env, root string) wizard.Deps {
 			mu.Lock()
 			defer mu.Unlock()
 			if keys == nil || keys.Type() != t {
-				keys = pki.StartKeys(t, 4)
+				// The CA, the server and one client: the default plan. Keys
+				// for more clients are made on demand by Take.
+				keys = pki.StartKeys(t, 3)
 			}
 		},
 		CheckPassphrase: func(p string) error {
