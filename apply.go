@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"os/exec"
 	"strings"
 	"time"
@@ -98,7 +99,9 @@ func restartAndProbe(root string) error {
 func systemctl(args ...string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, "systemctl", args...).CombinedOutput()
+	cmd := exec.CommandContext(ctx, "systemctl", args...)
+	cmd.Env = childEnv()
+	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("systemctl %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(string(out)))
 	}
@@ -108,7 +111,9 @@ func systemctl(args ...string) error {
 func journal() string {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, "journalctl", "-u", "docker", "-n", "15", "--no-pager").Output()
+	cmd := exec.CommandContext(ctx, "journalctl", "-u", "docker", "-n", "15", "--no-pager")
+	cmd.Env = childEnv()
+	out, err := cmd.Output()
 	if err != nil {
 		return ""
 	}
@@ -140,4 +145,16 @@ func loadLastRun(root string) (*render.Result, error) {
 		return nil, fmt.Errorf("%s: %w", lastRunFile, err)
 	}
 	return &res, nil
+}
+
+// childEnv is our environment without the CA passphrase: the commands we run
+// have no use for it, and a child's environment is readable in /proc.
+func childEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, passEnv+"=") {
+			env = append(env, kv)
+		}
+	}
+	return env
 }
