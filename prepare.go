@@ -305,18 +305,19 @@ func nextSteps(s setup) string {
 	fmt.Fprintf(&b, "1. Restart Docker with the new configuration:\n")
 	fmt.Fprintf(&b, "     systemctl daemon-reload && systemctl restart docker\n")
 	if s.root != "/" && s.root != "" {
-		fmt.Fprintf(&b, "   (written under %s: copy the files to / on the host first)\n", s.root)
+		fmt.Fprintf(&b, "   (the files are under %s: copy them to / first)\n", s.root)
 	}
 	fmt.Fprintf(&b, "2. Check that it answers over TLS, with a client bundle:\n")
 	fmt.Fprintf(&b, "     DOCKER_CERT_PATH=%s DOCKER_TLS_VERIFY=1 \\\n", first)
 	fmt.Fprintf(&b, "       docker -H %s version\n", host)
-	fmt.Fprintf(&b, "3. Give each person their bundle (%s/NAME/) and have them run:\n", clientsDir)
+	fmt.Fprintf(&b, "3. Hand each person their bundle (%s/NAME/); they run:\n", clientsDir)
 	b.WriteString(contextCreate(s.plan.FQDN, host, "$HOME/.docker/"+s.plan.FQDN, "     "))
 	return b.String()
 }
 
-// contextCreate is the `docker context create` line for a bundle copied to dir.
+// contextCreate is the `docker context create` line for a bundle copied to
+// dir, split so that each line stays under 80 columns.
 func contextCreate(fqdn, host, dir, indent string) string {
-	return fmt.Sprintf("%sD=%s\n%sdocker context create %s \\\n%s  --docker \"host=%s,ca=$D/ca.pem,cert=$D/cert.pem,key=$D/key.pem\"\n%sdocker --context %s version\n",
-		indent, dir, indent, fqdn, indent, host, indent, fqdn)
+	return fmt.Sprintf("%[1]sD=%[2]s\n%[1]sH=%[3]s\n%[1]sdocker context create %[4]s \\\n%[1]s  --docker \"host=$H,ca=$D/ca.pem,cert=$D/cert.pem,key=$D/key.pem\"\n%[1]sdocker --context %[4]s version\n",
+		indent, dir, host, fqdn)
 }

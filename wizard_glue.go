@@ -61,6 +61,11 @@ func wizardOptions(e *env, f *initFlags) (wizard.Options, error) {
 	if det.DefaultDockerConflict != "" {
 		d.Warnings = append(d.Warnings, det.DefaultDockerConflict)
 	}
+	if det.UnitPath == "" {
+		// Said now rather than after every question: nothing can be written
+		// without knowing how dockerd is started.
+		d.Warnings = append(d.Warnings, fmt.Sprintf("docker.service was not found under %s: install Docker first (apt-get install docker.io), or point --root at a tree that has it (e.g. a copy of testdata/sandbox)", f.root))
+	}
 	a := wizard.Answers{
 		CACommonName:   f.caCN,
 		CAOrganization: f.caOrg,
