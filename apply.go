@@ -3,10 +3,15 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/docker-tls/docker-tls/render"
@@ -22,11 +27,14 @@ func newApplyCmd(env *env) *cobra.Command {
 		Use:   "apply",
 		Short: "Restart Docker with the written configuration and probe TLS; roll back the last run if it fails",
 		Long: `apply runs systemctl daemon-reload and systemctl restart docker, then connects to
-the TLS endpoint with the first client bundle. If dockerd does not come back or the
-probe fails, the files of the last docker-tls run are restored from their backups
-and Docker is restarted again.`,
+the TLS endpoint with a client bundle. If dockerd does not come back or the probe
+fails, the files of the last docker-tls run are restored from their backups (only
+if nothing changed them since) and Docker is restarted again.`,
 		Args: noArgs,
 		RunE: func(*cobra.Command, []string) error {
+			if err := checkApplyRoot(root); err != nil {
+				return err
+			}
 			res, err := loadLastRun(root)
 			if err != nil {
 				return withHint(err, "Nothing to roll back to: run \"docker-tls init\" first, or restart Docker yourself.")
@@ -38,27 +46,43 @@ and Docker is restarted again.`,
 	return cmd
 }
 
+// systemctlEnv names the systemctl to run instead of the one on PATH. Only
+// with it may --apply be used with a --root other than /: restarting the
+// host's Docker for files written in a sandbox would restart the wrong
+// daemon (the end to end tests point it at a stand-in that runs a dockerd on
+// the sandbox's files).
+const systemctlEnv = "DOCKER_TLS_SYSTEMCTL"
+
+func checkApplyRoot(root string) error {
+	if root == "/" || root == "" || os.Getenv(systemctlEnv) != "" {
+		return nil
+	}
+	return usagef("--apply restarts this host's Docker, which does not read the files under --root %s: copy them to / first, then run \"docker-tls apply\"", root)
+}
+
 // applyHost restarts Docker and probes it; on failure it restores what res
 // wrote, restarts again and reports what failed, with journal lines.
 func applyHost(e *env, root string, res *render.Result) error {
 	fmt.Fprintln(e.stdout, "\nApplying: systemctl daemon-reload && systemctl restart docker")
-	err := restartAndProbe(root)
+	err := restartAndProbe(root, res)
 	if err == nil {
-		fmt.Fprintln(e.stdout, "Docker is back and answers over mutual TLS (GET /_ping with the first client bundle).")
+		fmt.Fprintln(e.stdout, "Docker is back and answers over mutual TLS (GET /_ping with a client bundle).")
+		forgetLastRun(root)
 		return nil
 	}
-	fmt.Fprintf(e.stderr, "Docker did not come back with the new configuration: %v\nRolling back...\n", err)
+	fmt.Fprintf(e.stderr, "%v\nRolling back...\n", err)
 	// Read the journal now: the restart below logs a page of its own and
 	// would push out the lines that say why the new configuration failed.
 	j := journal()
 	if rerr := render.Rollback(root, res); rerr != nil {
-		return fmt.Errorf("apply failed (%v) and the rollback failed too: %w", err, rerr)
+		return fmt.Errorf("%v, and the rollback failed: %w", err, rerr)
 	}
+	forgetLastRun(root)
 	rerr := systemctl("daemon-reload")
 	if rerr == nil {
 		rerr = systemctl("restart", "docker")
 	}
-	msg := fmt.Sprintf("apply failed: %v; the previous files were restored", err)
+	msg := fmt.Sprintf("%v; the previous files were restored", err)
 	if rerr != nil {
 		msg += fmt.Sprintf(", but restarting Docker again failed too: %v", rerr)
 	} else {
@@ -70,36 +94,80 @@ func applyHost(e *env, root string, res *render.Result) error {
 	return withHint(fmt.Errorf("%s", msg), "Fix what the journal says, then run \"docker-tls init\" again; \"docker-tls status\" shows conflicts.")
 }
 
-func restartAndProbe(root string) error {
+// restartAndProbe restarts Docker and waits until it answers over mutual TLS.
+// Only a refused or reset connection is waited out: a certificate error will
+// not go away by itself, so it is reported at once.
+func restartAndProbe(root string, res *render.Result) error {
 	if err := systemctl("daemon-reload"); err != nil {
 		return err
 	}
 	if err := systemctl("restart", "docker"); err != nil {
-		return err
+		return fmt.Errorf("Docker did not restart with the new configuration: %w", err)
 	}
 	addr, err := tlsAddr(root)
 	if err != nil {
 		return err
 	}
 	fqdn, _ := endpoint(root)
-	rows, err := listClients(root, time.Now())
-	if err != nil || len(rows) == 0 || rows[0].Bundle == "" {
-		return fmt.Errorf("no client bundle to probe with")
+	bundle, err := probeBundle(root, res)
+	if err != nil {
+		return err
 	}
 	deadline := time.Now().Add(applyWait)
 	for {
-		err = ping(root, rows[0].Bundle, addr, fqdn, 3*time.Second)
-		if err == nil || time.Now().After(deadline) {
-			return err
+		err = ping(root, bundle, addr, fqdn, 3*time.Second)
+		switch {
+		case err == nil:
+			return nil
+		case !notUpYet(err):
+			return fmt.Errorf("Docker is up but the TLS probe with %s failed: %w", bundle, err)
+		case time.Now().After(deadline):
+			return fmt.Errorf("Docker did not answer on %s within %s: %w", addr, applyWait, err)
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
 }
 
+// notUpYet: the daemon is not listening (yet), as opposed to a TLS failure.
+func notUpYet(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial" || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF)
+}
+
+// probeBundle picks a client bundle issued by the current CA: preferably one
+// written by this run, else the first that chains to ca/ca.pem. A bundle left
+// from a CA replaced with --force would fail the probe for no fault of Docker.
+func probeBundle(root string, res *render.Result) (string, error) {
+	rows, err := listClients(root, time.Now())
+	if err != nil {
+		return "", err
+	}
+	var fallback string
+	for _, r := range rows {
+		if r.Problem != "" {
+			continue
+		}
+		if res != nil && slices.Contains(res.Written, r.Bundle+"/cert.pem") {
+			return r.Bundle, nil
+		}
+		if fallback == "" {
+			fallback = r.Bundle
+		}
+	}
+	if fallback == "" {
+		return "", fmt.Errorf("no client bundle from the current CA to probe with: add one with \"docker-tls client add NAME\"")
+	}
+	return fallback, nil
+}
+
 func systemctl(args ...string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "systemctl", args...)
+	name := "systemctl"
+	if v := os.Getenv(systemctlEnv); v != "" {
+		name = v
+	}
+	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Env = childEnv()
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -131,6 +199,10 @@ func saveLastRun(root string, res *render.Result) error {
 	}
 	return writeFileAtomic(render.Join(root, lastRunFile), append(b, '\n'), modeKey)
 }
+
+// forgetLastRun: once applied or rolled back, the record must not be used
+// again, or a later rollback would undo newer work.
+func forgetLastRun(root string) { os.Remove(render.Join(root, lastRunFile)) }
 
 func loadLastRun(root string) (*render.Result, error) {
 	b, ok, err := readFile(root, lastRunFile)

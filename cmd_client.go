@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -222,6 +223,12 @@ func endpoint(root string) (fqdn, host string) {
 	return fqdn, "tcp://" + net.JoinHostPort(fqdn, port)
 }
 
+// issuedBy reports whether the certificate in certPEM was signed by ca.
+func issuedBy(certPEM []byte, ca *x509.Certificate) bool {
+	c, err := pki.ParseCert(certPEM)
+	return err == nil && bytes.Equal(c.RawIssuer, ca.RawSubject) && c.CheckSignatureFrom(ca) == nil
+}
+
 // bundleArchive packs ca.pem, cert.pem and key.pem, ready for DOCKER_CERT_PATH.
 func bundleArchive(p *clientPrepared, now time.Time) ([]byte, error) {
 	var buf bytes.Buffer
@@ -325,8 +332,12 @@ func newClientListCmd(env *env) *cobra.Command {
 // listClients reads the bundles on disk; the ledger adds those whose files
 // were removed (marked "bundle missing").
 func listClients(root string, now time.Time) ([]clientRow, error) {
-	var rows []clientRow
+	rows := []clientRow{}
 	seen := map[string]bool{}
+	var ca *x509.Certificate
+	if b, ok, _ := readFile(root, caCert); ok {
+		ca, _ = pki.ParseCert(b)
+	}
 	entries, err := os.ReadDir(render.Join(root, clientsDir))
 	if err != nil && !os.IsNotExist(err) {
 		return nil, err
@@ -345,7 +356,11 @@ func listClients(root string, now time.Time) ([]clientRow, error) {
 			continue
 		}
 		r := clientRow{Name: d.Name(), Serial: info.Serial, NotAfter: info.NotAfter, DaysLeft: info.DaysLeft(now), Bundle: clientDir(d.Name())}
-		if r.DaysLeft < 0 {
+		switch {
+		case ca != nil && !issuedBy(b, ca):
+			// Left over from a CA replaced with --force: dockerd refuses it.
+			r.Problem = "not from the current CA"
+		case r.DaysLeft < 0:
 			r.Problem = "expired"
 		}
 		rows = append(rows, r)

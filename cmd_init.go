@@ -87,6 +87,11 @@ func newInitCmd(env *env) *cobra.Command {
 			if f.apply && f.dryRun {
 				return usagef("--apply and --dry-run exclude each other: --dry-run writes nothing to apply")
 			}
+			if f.apply {
+				if err := checkApplyRoot(f.root); err != nil {
+					return err
+				}
+			}
 			plan, listen, err := f.plan()
 			if err != nil {
 				return err
@@ -99,6 +104,11 @@ func newInitCmd(env *env) *cobra.Command {
 }
 
 func runInit(e *env, f *initFlags, s setup) error {
+	// Problems with the host (no docker.service, a daemon.json that does not
+	// parse, a conflicting drop-in) are found before the passphrase is asked.
+	if _, err := render.Build(s.root, nil, &render.Host{Listen: s.listen}); err != nil {
+		return err
+	}
 	pass, err := passphraseSource{file: f.passFile}.read(e, !exists(s.root, caCert) || s.force)
 	if err != nil {
 		return err

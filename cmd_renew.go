@@ -13,6 +13,7 @@ type renewFlags struct {
 	sanDNS, sanIP                         []string
 	days                                  int
 	dryRun                                bool
+	keepKeyType, keepDays                 bool
 }
 
 func newRenewCmd(env *env) *cobra.Command {
@@ -32,6 +33,9 @@ func newRenewCmd(env *env) *cobra.Command {
 			if err != nil {
 				return usagef("--key-type: %v", err)
 			}
+			// Unless asked otherwise, a renewed certificate keeps the key type
+			// and lifetime of the one it replaces.
+			f.keepKeyType, f.keepDays = !cmd.Flags().Changed("key-type"), !cmd.Flags().Changed("days")
 			if f.client != "" {
 				if err := pki.ValidateClientName(f.client); err != nil {
 					return usagef("--client %q: %v", f.client, err)
@@ -44,7 +48,18 @@ func newRenewCmd(env *env) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				p, err := prepareClient(env, f.root, f.client, f.days, kt, pass, true)
+				days := f.days
+				if b, ok, _ := readFile(f.root, clientDir(f.client)+"/cert.pem"); ok {
+					if c, err := pki.ParseCert(b); err == nil {
+						if k, err := pki.ParseKeyType(pki.KeyTypeOf(c.PublicKey)); err == nil && f.keepKeyType {
+							kt = k
+						}
+						if f.keepDays {
+							days = lifetimeDays(c)
+						}
+					}
+				}
+				p, err := prepareClient(env, f.root, f.client, days, kt, pass, true)
 				if err != nil {
 					return err
 				}
@@ -57,7 +72,18 @@ func newRenewCmd(env *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			p, err := prepareRenew(env, f.root, renewNames{fqdn: f.fqdn, dns: f.sanDNS, ips: f.sanIP}, f.days, kt, pass)
+			days := f.days
+			if b, ok, _ := readFile(f.root, serverCert); ok {
+				if c, err := pki.ParseCert(b); err == nil {
+					if k, err := pki.ParseKeyType(pki.KeyTypeOf(c.PublicKey)); err == nil && f.keepKeyType {
+						kt = k
+					}
+					if f.keepDays {
+						days = lifetimeDays(c)
+					}
+				}
+			}
+			p, err := prepareRenew(env, f.root, renewNames{fqdn: f.fqdn, dns: f.sanDNS, ips: f.sanIP}, days, kt, pass)
 			if err != nil {
 				return err
 			}
@@ -71,13 +97,16 @@ func newRenewCmd(env *env) *cobra.Command {
 				return applyFailed(err)
 			}
 			printWritten(env, res)
+			if err := saveLastRun(f.root, res); err != nil {
+				fmt.Fprintf(env.stderr, "warning: cannot record this run for \"docker-tls apply\": %v\n", err)
+			}
 			fmt.Fprintf(env.stdout, "\nNext step: %s", p.nextSteps)
 			return nil
 		},
 	}
 	fl := cmd.Flags()
-	fl.IntVar(&f.days, "days", pki.DefaultDays, "how many days the certificate is valid")
-	fl.StringVar(&f.keyType, "key-type", string(pki.ECDSAP256), "key type of the new key")
+	fl.IntVar(&f.days, "days", pki.DefaultDays, "how many days the certificate is valid (default: as the one it replaces)")
+	fl.StringVar(&f.keyType, "key-type", string(pki.ECDSAP256), "key type of the new key (default: as the one it replaces)")
 	fl.StringVar(&f.client, "client", "", "renew this client's certificate instead of the server's")
 	fl.StringVar(&f.fqdn, "fqdn", "", "change the server's host name (default: keep it)")
 	fl.StringArrayVar(&f.sanDNS, "san-dns", nil, "add a DNS NAME (repeatable; the current names are kept)")

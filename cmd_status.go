@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
@@ -166,6 +167,18 @@ func collectStatus(root string, warnDays int, now time.Time) *statusReport {
 		}
 	}
 
+	var ca *x509.Certificate
+	if b, ok, _ := readFile(root, caCert); ok {
+		ca, _ = pki.ParseCert(b)
+	}
+	if a, ok, _ := readFile(root, serverCA); ok {
+		if b, _, _ := readFile(root, caCert); b != nil && !bytes.Equal(bytes.TrimSpace(a), bytes.TrimSpace(b)) {
+			find("%s is not the CA in %s: dockerd would trust another CA than the one that issues client certificates; run \"docker-tls init\"", serverCA, caCert)
+		}
+	}
+	if det != nil && det.UnitPath == "" {
+		find("docker.service was not found: install Docker (apt-get install docker.io)")
+	}
 	check := func(kind, name, certPath, keyPath string) {
 		b, ok, err := readFile(root, certPath)
 		if err != nil || !ok {
@@ -181,6 +194,9 @@ func collectStatus(root string, warnDays int, now time.Time) *statusReport {
 		}
 		if name == "" {
 			name = info.CommonName
+		}
+		if kind != "ca" && ca != nil && !issuedBy(b, ca) {
+			find("%s %s (%s) was not issued by the current CA %s: dockerd will refuse it; %s", kind, name, certPath, caCert, renewHint(kind, name))
 		}
 		left := info.DaysLeft(now)
 		r.Certificates = append(r.Certificates, certStatus{Kind: kind, Name: name, Path: certPath, NotAfter: info.NotAfter, DaysLeft: left})

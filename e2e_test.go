@@ -160,14 +160,15 @@ func (r cmdResult) String() string {
 
 // runTool runs a command with env added to a copy of the environment from
 // which every DOCKER_* variable was removed (DOCKER_TLS_CA_PASSPHRASE is
-// passed only where given), bounded so that a hang fails instead of blocking.
+// passed only where given; DOCKER_TLS_SYSTEMCTL, set by installFakeSystemd,
+// is kept), bounded so that a hang fails instead of blocking.
 func runTool(t *testing.T, env []string, name string, args ...string) cmdResult {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, args...)
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "DOCKER_") {
+		if !strings.HasPrefix(kv, "DOCKER_") || strings.HasPrefix(kv, systemctlEnv+"=") {
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
@@ -630,6 +631,9 @@ func installFakeSystemd(t *testing.T, root, dir string) {
 		}
 	}
 	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	// Named explicitly too: only then does docker-tls agree to --apply a
+	// --root other than / (it would restart the host's Docker otherwise).
+	t.Setenv(systemctlEnv, filepath.Join(bin, "systemctl"))
 }
 
 // --- the bundle and the refusals ---
@@ -946,7 +950,7 @@ func TestE2EApplyRestartsDockerAndRollsBack(t *testing.T) {
 		t.Fatalf("want exit 1:\n%s", r)
 	}
 	wantContains(t, "stderr", r.stderr,
-		"Docker did not come back with the new configuration",
+		"Docker did not restart with the new configuration",
 		"systemctl restart docker",
 		"Rolling back",
 		"the previous files were restored and Docker was restarted with them",

@@ -30,6 +30,10 @@ func isTerminal(v any) bool {
 // interactive: both stdin and stdout are terminals, so we may prompt.
 func (e *env) interactive() bool { return isTerminal(e.stdin) && isTerminal(e.stdout) }
 
+// terminalUI: stdin, stdout and stderr are all terminals. The wizard draws on
+// stderr, so a redirected stderr would hide it and fill a log with escape codes.
+func (e *env) terminalUI() bool { return e.interactive() && isTerminal(e.stderr) }
+
 // color: colour diffs only on a terminal and when NO_COLOR is unset
 // (https://no-color.org: any non-empty value disables colour).
 func (e *env) color() bool { return isTerminal(e.stdout) && e.getenv("NO_COLOR") == "" }

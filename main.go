@@ -20,6 +20,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/fang/v2"
 	"charm.land/huh/v2"
+	"github.com/docker-tls/docker-tls/pki"
 	"github.com/spf13/cobra"
 )
 
@@ -78,13 +79,28 @@ a server certificate, one client certificate per person, and the daemon.json and
 systemd override that make dockerd require them. It shows the diffs before it writes,
 backs up what it replaces, and rolls back a failed run.`,
 		Example: examples,
-		Args:    noArgs,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return nil
+			}
+			msg := fmt.Sprintf("unknown command %q for docker-tls", args[0])
+			if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+				msg += fmt.Sprintf(": did you mean %q?", s[0])
+			}
+			return usagef("%s", msg)
+		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			for _, name := range []string{"dry-run", "yes", "apply"} {
+				if cmd.Flags().Changed(name) {
+					return usagef("--%s is a flag of \"docker-tls init\": the wizard always shows the review before it writes, and offers to apply on its last screen", name)
+				}
+			}
 			return runWizard(cmd.Context(), env, f)
 		},
 	}
 	// init's flags pre-fill the wizard's answers.
 	addInitFlags(root, f)
+	root.SuggestionsMinimumDistance = 2
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
 	root.AddCommand(
 		newInitCmd(env),
@@ -183,8 +199,14 @@ func printError(w io.Writer, err error) {
 	if errors.Is(err, errProblems) {
 		return // status already printed each finding
 	}
-	for _, line := range strings.Split(err.Error(), "\n") {
-		fmt.Fprintf(w, "ERROR: %s\n", line)
+	var fe pki.FieldErrors
+	for i, line := range strings.Split(err.Error(), "\n") {
+		switch {
+		case i == 0 || errors.As(err, &fe): // one ERROR line per bad flag
+			fmt.Fprintf(w, "ERROR: %s\n", line)
+		default: // the rest of one message, e.g. journal lines
+			fmt.Fprintf(w, "  %s\n", line)
+		}
 	}
 	var he *hintError
 	var ue *usageError

@@ -30,8 +30,11 @@ func (s passphraseSource) given(e *env) bool {
 // new CA). Without any of these it fails and says how to pass one.
 func (s passphraseSource) read(e *env, confirm bool) ([]byte, error) {
 	switch {
-	case s.file == "-":
+	case s.file == "-" && !isTerminal(e.stdin):
 		return readPassLine(e.stdin, "standard input")
+	case s.file == "-":
+		// "-" on a terminal: someone is typing it, so ask without echo.
+		return s.prompt(e, confirm)
 	case s.file != "":
 		f, err := os.Open(s.file)
 		if err != nil {
@@ -42,8 +45,13 @@ func (s passphraseSource) read(e *env, confirm bool) ([]byte, error) {
 	case e.getenv(passEnv) != "":
 		return []byte(e.getenv(passEnv)), nil
 	}
+	return s.prompt(e, confirm)
+}
+
+// prompt asks on the terminal without echo, twice for a new CA.
+func (s passphraseSource) prompt(e *env, confirm bool) ([]byte, error) {
 	in, ok := e.stdin.(*os.File)
-	if !ok || !e.interactive() {
+	if !ok || !isTerminal(in) {
 		return nil, withHint(fmt.Errorf("the CA passphrase is needed and there is no terminal to ask it on"),
 			"Pass it with --ca-passphrase-file FILE (or - for stdin) or the environment variable "+passEnv+".")
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"slices"
 	"strings"
@@ -35,8 +36,15 @@ type prepared struct {
 // loadCA opens the CA under root with the passphrase. A missing CA is (nil, nil).
 func loadCA(root string, pass []byte) (*pki.CA, error) {
 	certPEM, ok, err := readFile(root, caCert)
-	if err != nil || !ok {
+	if err != nil {
 		return nil, err
+	}
+	if !ok {
+		if exists(root, caKey) {
+			return nil, withHint(fmt.Errorf("%s exists but the CA certificate %s is missing", caKey, caCert),
+				"Restore ca.pem from a backup (a .bak beside it), or move the key away and make a new CA with --force.")
+		}
+		return nil, nil
 	}
 	keyPEM, ok, err := readFile(root, caKey)
 	if err != nil {
@@ -45,6 +53,10 @@ func loadCA(root string, pass []byte) (*pki.CA, error) {
 	if !ok {
 		return nil, withHint(fmt.Errorf("%s exists but its key %s is missing", caCert, caKey),
 			"Restore the key from a backup, or make a new CA with --force (the old one is backed up).")
+	}
+	if !pki.IsEncrypted(keyPEM) {
+		return nil, withHint(fmt.Errorf("the CA key %s is not encrypted: anyone who can read it can issue certificates", caKey),
+			"Encrypt it in place: openssl pkey -in ca-key.pem -aes256 -out ca-key.enc && mv ca-key.enc ca-key.pem (in the CA directory), or make a new CA with --force.")
 	}
 	ca, err := pki.LoadCA(certPEM, keyPEM, pass)
 	if errors.Is(err, pki.ErrBadPassphrase) {
@@ -106,7 +118,7 @@ func prepareSetup(s setup, pass []byte, keys *pki.KeyGen) (*prepared, error) {
 			issued = append(issued, leaf)
 		}
 		for _, name := range s.plan.Clients {
-			if clientUpToDate(s.root, ca, name, now) {
+			if clientUpToDate(s.root, ca, s.plan, name, now) {
 				continue
 			}
 			leaf, err := pki.IssueClient(ca, name, s.plan.Days, s.plan.KeyType, opts...)
@@ -216,12 +228,25 @@ func serverUpToDate(root string, ca *pki.CA, plan pki.Plan, now time.Time) bool 
 	for _, ip := range cert.IPAddresses {
 		ips = append(ips, ip.String())
 	}
-	return sameSet(cert.DNSNames, plan.SANs()) && sameSet(ips, plan.IPs) && cert.Subject.CommonName == plan.FQDN
+	return sameSet(cert.DNSNames, plan.SANs()) && sameSet(ips, plan.IPs) && cert.Subject.CommonName == plan.FQDN &&
+		sameProfile(cert, plan)
 }
 
-func clientUpToDate(root string, ca *pki.CA, name string, now time.Time) bool {
+func clientUpToDate(root string, ca *pki.CA, plan pki.Plan, name string, now time.Time) bool {
 	cert, ok := leafUpToDate(root, ca, clientDir(name)+"/cert.pem", clientDir(name)+"/key.pem", now)
-	return ok && cert.Subject.CommonName == name
+	return ok && cert.Subject.CommonName == name && sameProfile(cert, plan)
+}
+
+// sameProfile: the certificate has the plan's key type and lifetime, so a
+// changed --key-type or --days re-issues it rather than being ignored.
+func sameProfile(cert *x509.Certificate, plan pki.Plan) bool {
+	return pki.KeyTypeOf(cert.PublicKey) == string(plan.KeyType) && lifetimeDays(cert) == plan.Days
+}
+
+// lifetimeDays is the validity a certificate was issued with, in whole days
+// (NotBefore is backdated a few minutes for clock skew).
+func lifetimeDays(cert *x509.Certificate) int {
+	return int(math.Round(cert.NotAfter.Sub(cert.NotBefore).Hours() / 24))
 }
 
 // renewBefore: init re-issues a leaf that expires within this window.
@@ -261,6 +286,10 @@ func setupSummary(s setup, ca *pki.CA, newCA bool, issued []*pki.Leaf, now time.
 			ca.Cert.Subject.CommonName, s.plan.KeyType, ca.Cert.NotAfter.Format(day)))
 	} else {
 		out = append(out, fmt.Sprintf("CA        existing %q, until %s", ca.Cert.Subject.CommonName, ca.Cert.NotAfter.Format(day)))
+		org := strings.Join(ca.Cert.Subject.Organization, ", ")
+		if ca.Cert.Subject.CommonName != s.plan.CACommonName || org != s.plan.CAOrganization || lifetimeDays(ca.Cert) != s.plan.CADays {
+			out = append(out, "          (kept as it is: --ca-cn, --ca-org and --ca-days apply to a new CA, made with --force)")
+		}
 	}
 	server := "unchanged (already valid for these names)"
 	for _, l := range issued {

@@ -22,7 +22,7 @@ import (
 func runWizard(ctx context.Context, e *env, f *initFlags) error {
 	// Never start the program on a non-terminal: escape codes would leak
 	// into a pipe or a log, and nobody could answer.
-	if !e.interactive() {
+	if !e.terminalUI() {
 		fmt.Fprintf(e.stderr, "docker-tls: the wizard needs a terminal. Without one, use the same plan with flags:\n\n%s\n", examples)
 		return usagef("no terminal for the wizard: use \"docker-tls init --fqdn NAME ...\"")
 	}
@@ -30,7 +30,7 @@ func runWizard(ctx context.Context, e *env, f *initFlags) error {
 	if err != nil {
 		return err
 	}
-	res, err := wizard.Run(ctx, wizardDeps(e, f.root), opts)
+	res, err := wizard.Run(ctx, wizardDeps(e, f.root, f.force), opts)
 	if err != nil {
 		return err
 	}
@@ -55,11 +55,14 @@ func wizardOptions(e *env, f *initFlags) (wizard.Options, error) {
 		UnitPath:   det.UnitPath,
 		ExecStart:  det.ExecStart,
 		DaemonJSON: det.DaemonJSONExists,
-		ExistingCA: det.ExistingCA,
+		ExistingCA: det.ExistingCA && !f.force,
 		Warnings:   det.Warnings,
 	}
 	if det.DefaultDockerConflict != "" {
 		d.Warnings = append(d.Warnings, det.DefaultDockerConflict)
+	}
+	if det.ExistingCA && f.force {
+		d.Warnings = append(d.Warnings, "--force: a new CA will replace the existing one (which is backed up); bundles issued by the old CA stop working")
 	}
 	if det.UnitPath == "" {
 		// Said now rather than after every question: nothing can be written
@@ -107,7 +110,7 @@ func interfaceIPs() []string {
 	return out
 }
 
-func wizardDeps(e *env, root string) wizard.Deps {
+func wizardDeps(e *env, root string, force bool) wizard.Deps {
 	var mu sync.Mutex
 	var keys *pki.KeyGen
 	var last *render.Result
@@ -141,7 +144,7 @@ func wizardDeps(e *env, root string) wizard.Deps {
 			mu.Lock()
 			k := keys
 			mu.Unlock()
-			p, err := prepareSetup(setup{root: root, plan: plan, listen: listen, now: e.now}, []byte(a.Passphrase), k)
+			p, err := prepareSetup(setup{root: root, plan: plan, listen: listen, force: force, now: e.now}, []byte(a.Passphrase), k)
 			if err != nil {
 				return nil, err
 			}

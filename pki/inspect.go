@@ -66,6 +66,10 @@ func kindOf(c *x509.Certificate) Kind {
 
 func serialHex(c *x509.Certificate) string { return strings.ToLower(c.SerialNumber.Text(16)) }
 
+// KeyTypeOf names a public key's type as a KeyType ("ecdsa-p256", "rsa-4096",
+// ...), or describes it when it is none of them.
+func KeyTypeOf(pub any) string { return keyTypeOf(pub) }
+
 func keyTypeOf(pub any) string {
 	switch k := pub.(type) {
 	case *ecdsa.PublicKey:
