@@ -102,7 +102,7 @@ func TestUnencryptedCAKeyIsRefusedWithAHint(t *testing.T) {
 	writeRootFile(t, root, "etc/docker/tls/ca/ca-key.pem", readRootFile(t, root, "etc/docker/tls/server-key.pem"), 0o600)
 	before := snapshot(t, root)
 	r := mustRun(t, 1, "client", "add", "bob", "--root", root)
-	wantContains(t, "client add with an unencrypted CA key", r.stderr, "is not encrypted", "openssl pkey")
+	wantContains(t, "client add with an unencrypted CA key", r.stderr, "is not encrypted", "openssl pkcs8 -topk8")
 	sameTree(t, before, snapshot(t, root))
 }
 

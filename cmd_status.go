@@ -214,6 +214,10 @@ func collectStatus(root string, warnDays int, now time.Time) *statusReport {
 		if kind == "ca" {
 			if !pki.IsEncrypted(kb) {
 				find("the CA key %s is not encrypted: anyone who reads it can issue certificates", keyPath)
+			} else if kdf, err := pki.ReadKDF(kb); err != nil {
+				find("the CA key %s uses legacy PEM encryption (an MD5-based key derivation): re-encrypt it with \"openssl pkcs8 -topk8 -v2 aes-256-cbc -v2prf hmacWithSHA256 -iter 600000\" or make a new CA with --force", keyPath)
+			} else if kdf.Iterations < pki.KDFIterations {
+				find("the CA key %s is encrypted with %d PBKDF2 iterations, fewer than %d: a stolen copy is quicker to brute-force; re-encrypt it with \"openssl pkcs8 -topk8 -v2 aes-256-cbc -v2prf hmacWithSHA256 -iter 600000\"", keyPath, kdf.Iterations, pki.KDFIterations)
 			}
 		} else if err := pki.CheckKeyPair(b, kb); err != nil {
 			find("%s does not match %s: %v", keyPath, certPath, err)

@@ -56,7 +56,7 @@ func loadCA(root string, pass []byte) (*pki.CA, error) {
 	}
 	if !pki.IsEncrypted(keyPEM) {
 		return nil, withHint(fmt.Errorf("the CA key %s is not encrypted: anyone who can read it can issue certificates", caKey),
-			"Encrypt it in place: openssl pkey -in ca-key.pem -aes256 -out ca-key.enc && mv ca-key.enc ca-key.pem (in the CA directory), or make a new CA with --force.")
+			"Encrypt it (in the CA directory): openssl pkcs8 -topk8 -v2 aes-256-cbc -v2prf hmacWithSHA256 -iter 600000 -in ca-key.pem -out ca-key.enc && mv ca-key.enc ca-key.pem; or make a new CA with --force.")
 	}
 	ca, err := pki.LoadCA(certPEM, keyPEM, pass)
 	if errors.Is(err, pki.ErrBadPassphrase) {
