@@ -91,6 +91,12 @@ func wizardOptions(e *env, f *initFlags) (wizard.Options, error) {
 			return wizard.Options{}, err
 		}
 		a.Passphrase, a.Passphrase2, a.PassphraseFromFile = string(p), string(p), true
+		a.PassphraseSource = "from $" + passEnv
+		if f.passFile == "-" {
+			a.PassphraseSource = "from standard input"
+		} else if f.passFile != "" {
+			a.PassphraseSource = "from file " + f.passFile
+		}
 	}
 	return wizard.Options{Detected: d, Defaults: a, Now: e.now, NoColor: e.getenv("NO_COLOR") != ""}, nil
 }

@@ -20,7 +20,8 @@ const DefaultListen = "0.0.0.0:2376"
 type Answers struct {
 	CACommonName, CAOrganization string
 	Passphrase, Passphrase2      string
-	PassphraseFromFile           bool // --ca-passphrase-file given: show "passphrase: from file", skip asking
+	PassphraseFromFile           bool   // given by a flag or the environment: skip asking, show PassphraseSource
+	PassphraseSource             string // e.g. "from file /root/ca.pass"; "from file" when empty
 
 	FQDN     string
 	DNSNames string   // comma/space separated as typed
@@ -167,4 +168,12 @@ func validateLeafDays(days, caDays string) error {
 		return fmt.Errorf("%d days would outlive the CA (%d days): certificates cannot outlive their CA", d, ca)
 	}
 	return nil
+}
+
+// passSource says where a given passphrase came from, for the CA screens.
+func (m *Model) passSource() string {
+	if m.a.PassphraseSource != "" {
+		return m.a.PassphraseSource
+	}
+	return "from file"
 }

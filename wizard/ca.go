@@ -50,7 +50,7 @@ func (m *Model) newCAPage() page {
 		var lines []string
 		switch {
 		case m.passFromFile:
-			lines = append(lines, m.st.Dim.Render("CA passphrase: ")+"from file")
+			lines = append(lines, m.st.Dim.Render("CA passphrase: ")+m.passSource())
 		case !existing:
 			lines = append(lines, m.meter(a.Passphrase))
 		}

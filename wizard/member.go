@@ -26,7 +26,7 @@ func (m *Model) newMemberPage() page {
 	foot := func(int) string {
 		lines := []string{m.st.Dim.Render("Valid until ") + m.until(mem.Days)}
 		if m.passFromFile {
-			lines = append(lines, m.st.Dim.Render("CA passphrase: ")+"from file")
+			lines = append(lines, m.st.Dim.Render("CA passphrase: ")+m.passSource())
 		}
 		return strings.Join(lines, "\n")
 	}
@@ -53,7 +53,7 @@ func (m *Model) newRenewPage() page {
 	}
 	foot := func(int) string {
 		if m.passFromFile {
-			return m.st.Dim.Render("CA passphrase: ") + "from file\n\nPress " + m.st.Key.Render("Enter") + " to continue."
+			return m.st.Dim.Render("CA passphrase: ") + m.passSource() + "\n\nPress " + m.st.Key.Render("Enter") + " to continue."
 		}
 		return ""
 	}
