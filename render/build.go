@@ -124,20 +124,29 @@ func Build(root string, files []File, host *Host) (*Changes, error) {
 		return nil, fmt.Errorf("%w under %s: install docker (apt-get install docker.io) or pass --root to point at the system to configure", ErrNoUnit, rootName(root))
 	}
 	c.Warnings = append(c.Warnings, d.Warnings...)
+	var unitSockets []string
 	for _, h := range d.HostFlags {
 		switch {
-		case h == "fd://" || h == "fd://*":
-		case strings.HasPrefix(h, "tcp://") && tcpPort(h) == "2375":
+		case strings.HasPrefix(h, "fd://"):
+			// Socket activation: docker.socket listens on the default
+			// socket, which daemon.json's hosts takes over.
+			unitSockets = append(unitSockets, h)
+		case strings.HasPrefix(h, "unix://"):
+			unitSockets = append(unitSockets, h)
+			c.Notes = append(c.Notes, fmt.Sprintf("docker.service passes -H %s; it moves to hosts in %s", h, DaemonJSONPath))
+		case plainTCP(h):
 			c.Warnings = append(c.Warnings, fmt.Sprintf("docker.service passes -H %s, the unencrypted API; the override drops it", h))
 		case h != "tcp://"+hostListen(host):
 			c.Warnings = append(c.Warnings, fmt.Sprintf("docker.service passes -H %s; the override drops it, add it to hosts in %s by hand if you still need it", h, DaemonJSONPath))
 		}
 	}
-	if d.DefaultDockerConflict != "" {
-		c.Warnings = append(c.Warnings, d.DefaultDockerConflict)
+	for _, f := range d.TLSFlags {
+		key, _, _ := strings.Cut(strings.TrimPrefix(f, "--"), "=")
+		key, _, _ = strings.Cut(key, " ")
+		c.Warnings = append(c.Warnings, fmt.Sprintf("docker.service passes %s; the override drops it: %s sets %q now, and dockerd refuses a setting given both as a flag and in daemon.json", f, DaemonJSONPath, key))
 	}
 
-	merged, warnings, err := MergeDaemonJSON(d.DaemonJSON, *host)
+	merged, warnings, err := mergeDaemonJSON(d.DaemonJSON, *host, unitSockets)
 	if err != nil {
 		var me *MergeError
 		if errors.As(err, &me) {
@@ -146,9 +155,6 @@ func Build(root string, files []File, host *Host) (*Changes, error) {
 		return nil, err
 	}
 	c.Warnings = append(c.Warnings, warnings...)
-	if err := add(File{Path: DaemonJSONPath, Data: merged, Mode: 0o644}); err != nil {
-		return nil, err
-	}
 
 	out, changed, reason, err := RenderOverride(d.Override, d.ExecStart)
 	if err != nil {
@@ -157,12 +163,76 @@ func Build(root string, files []File, host *Host) (*Changes, error) {
 	if reason != "" {
 		c.Notes = append(c.Notes, reason)
 	}
+	final := d.Override
 	if changed {
-		if err := add(File{Path: OverridePath, Data: out, Mode: 0o644}); err != nil {
+		final = out
+	}
+	if err := conflicts(d, final); err != nil {
+		return nil, err
+	}
+
+	if err := add(File{Path: DaemonJSONPath, Data: merged, Mode: keepStricterMode(root, DaemonJSONPath, 0o644)}); err != nil {
+		return nil, err
+	}
+	if changed {
+		if err := add(File{Path: OverridePath, Data: out, Mode: keepStricterMode(root, OverridePath, 0o644)}); err != nil {
 			return nil, err
 		}
 	}
 	return c, nil
+}
+
+// conflicts checks docker.service as systemd will read it once override
+// (the new override.conf, nil if none) is in place: an ExecStart that still
+// passes -H or --tls* (from a drop-in that wins over override.conf), or
+// DOCKER_OPTS in /etc/default/docker passing them, would stop dockerd from
+// starting. Each becomes a *ConflictError.
+func conflicts(d *Detection, override []byte) error {
+	files := d.filesWith(override)
+	var errs []error
+	list := serviceList(files, "ExecStart")
+	if len(list) > 1 {
+		return fmt.Errorf("%s: docker.service would have %d ExecStart= commands in effect once override.conf is written; systemd only accepts several for Type=oneshot: fix the drop-ins first", d.UnitPath, len(list))
+	}
+	execStart := ""
+	if len(list) == 1 {
+		a := list[0]
+		execStart = a.value
+		if _, found := cutFlags(a.value, matchDaemonJSON); len(found) > 0 && a.path != OverridePath {
+			var raw []string
+			for _, f := range found {
+				raw = append(raw, f.raw)
+			}
+			opts := strings.Join(raw, " ")
+			where := "is the one in effect"
+			if path.Base(a.path) > path.Base(OverridePath) {
+				where = "wins over override.conf's (this drop-in sorts after override.conf)"
+			}
+			errs = append(errs, &ConflictError{
+				Path: a.path, Line: a.line, Flags: raw,
+				Reason: fmt.Sprintf("its ExecStart= passes %s and %s: dockerd would refuse to start (%s set both as a flag and in daemon.json)", opts, where, setKeys(found)),
+				Fix:    fmt.Sprintf("remove %s from its ExecStart (%s)%s, or delete its ExecStart= lines so that %s applies", opts, nowSets(found), keepSockets(found), OverridePath),
+			})
+		}
+	}
+	if ce, _ := defaultDockerCheck(d.defaults, execStart, environmentFiles(files)); ce != nil {
+		errs = append(errs, ce)
+	}
+	return errors.Join(errs...)
+}
+
+// keepStricterMode returns the mode of the existing config file at p when
+// it grants nothing mode does not (e.g. 0600 for 0644): an admin who locked
+// daemon.json down keeps it that way. Otherwise mode.
+func keepStricterMode(root, p string, mode os.FileMode) os.FileMode {
+	fi, err := os.Lstat(Join(root, p))
+	if err != nil || !fi.Mode().IsRegular() {
+		return mode
+	}
+	if cur := fi.Mode().Perm(); cur&^mode == 0 {
+		return cur
+	}
+	return mode
 }
 
 func hostListen(h *Host) string {

@@ -110,12 +110,14 @@ func TestDetect(t *testing.T) {
 	}
 
 	root = t.TempDir()
-	writeTree(t, root, trees["debian-default-docker"])
+	writeTree(t, root, map[string]string{libUnit: debianUnit, DefaultDockerPath: defaultDocker2375})
 	d, err = Detect(root)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(d.DefaultDockerConflict, "DOCKER_OPTS with -H tcp://0.0.0.0:2375") {
+	want1 := `/etc/default/docker:3: DOCKER_OPTS passes -H tcp://0.0.0.0:2375`
+	want2 := `remove -H tcp://0.0.0.0:2375 from DOCKER_OPTS in /etc/default/docker (daemon.json "hosts" now sets the sockets)`
+	if !strings.Contains(d.DefaultDockerConflict, want1) || !strings.Contains(d.DefaultDockerConflict, want2) {
 		t.Fatalf("conflict %q", d.DefaultDockerConflict)
 	}
 }
@@ -190,5 +192,146 @@ func TestBuildConfiguredHost(t *testing.T) {
 	}
 	if !c.Empty() || len(c.Warnings) != 0 || len(c.Notes) != 1 || !strings.Contains(c.Notes[0], "override left as it is") {
 		t.Fatalf("configured host not recognised:\n%s", report(c))
+	}
+}
+
+// TestBuildConflicts: settings outside our files that would stop dockerd
+// from starting are errors that say what to change, and nothing is planned.
+func TestBuildConflicts(t *testing.T) {
+	const dropIns = "/etc/systemd/system/docker.service.d/"
+	debianNoEnv := strings.Replace(debianUnit, "EnvironmentFile=-/etc/default/docker\n", "", 1)
+	tests := []struct {
+		name  string
+		tree  map[string]string
+		path  string
+		line  int
+		flags []string
+		want  []string // in the message
+	}{
+		{"lateDropInHosts", map[string]string{usrLibUnit: ceUnit, dropIns + "zz-hosts.conf": "[Service]\nExecStart=\nExecStart=/usr/bin/dockerd -H fd:// -H unix:///run/extra.sock --log-level=warn\n"},
+			dropIns + "zz-hosts.conf", 3, []string{"-H fd://", "-H unix:///run/extra.sock"},
+			[]string{"sorts after override.conf", `remove -H fd:// -H unix:///run/extra.sock from its ExecStart (daemon.json "hosts" now sets the sockets); to keep unix:///run/extra.sock, add it to "hosts" in /etc/docker/daemon.json, or delete its ExecStart= lines so that /etc/systemd/system/docker.service.d/override.conf applies`}},
+		{"lateDropInTLS", map[string]string{usrLibUnit: noHUnit, "/run/systemd/system/docker.service.d/zz.conf": "[Service]\n# tls by hand\nExecStart=\nExecStart=/usr/bin/dockerd --tlsverify --tlscacert /etc/old/ca.pem\n"},
+			"/run/systemd/system/docker.service.d/zz.conf", 4, []string{"--tlsverify", "--tlscacert /etc/old/ca.pem"},
+			[]string{`tlsverify and tlscacert set both as a flag and in daemon.json`, `remove --tlsverify --tlscacert /etc/old/ca.pem from its ExecStart (daemon.json now sets "tlsverify" and "tlscacert")`}},
+		{"defaultDockerHosts", map[string]string{libUnit: debianUnit, DefaultDockerPath: defaultDocker2375},
+			DefaultDockerPath, 3, []string{"-H tcp://0.0.0.0:2375"},
+			[]string{`/etc/default/docker:3: DOCKER_OPTS passes -H tcp://0.0.0.0:2375 and docker.service's ExecStart expands $DOCKER_OPTS`, `remove -H tcp://0.0.0.0:2375 from DOCKER_OPTS in /etc/default/docker (daemon.json "hosts" now sets the sockets)`}},
+		{"defaultDockerBraces", map[string]string{libUnit: strings.Replace(debianUnit, "$DOCKER_OPTS", "${DOCKER_OPTS}", 1), DefaultDockerPath: "export DOCKER_OPTS='--tlsverify=true --host=unix:///run/x.sock'\n"},
+			DefaultDockerPath, 1, []string{"--tlsverify=true", "--host=unix:///run/x.sock"},
+			[]string{`remove --tlsverify=true --host=unix:///run/x.sock from DOCKER_OPTS in /etc/default/docker (daemon.json now sets "tlsverify" and "hosts"); to keep unix:///run/x.sock, add it to "hosts"`}},
+		{"defaultDockerLastWins", map[string]string{libUnit: debianUnit, DefaultDockerPath: "DOCKER_OPTS=\"--dns 8.8.8.8\"\n\nDOCKER_OPTS=\"--dns 8.8.8.8 --tlskey=/k.pem\"\n"},
+			DefaultDockerPath, 3, []string{"--tlskey=/k.pem"},
+			[]string{`remove --tlskey=/k.pem from DOCKER_OPTS in /etc/default/docker (daemon.json now sets "tlskey")`}},
+		// The unit's -H fd:// goes away with the override; the drop-in that
+		// loads /etc/default/docker is still read.
+		{"defaultDockerEnvFromDropIn", map[string]string{libUnit: debianNoEnv, dropIns + "env.conf": "[Service]\nEnvironmentFile=/etc/default/docker\n", DefaultDockerPath: defaultDocker2375},
+			DefaultDockerPath, 3, []string{"-H tcp://0.0.0.0:2375"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := t.TempDir()
+			writeTree(t, root, tt.tree)
+			c, err := Build(root, testFiles(), &testHost)
+			var ce *ConflictError
+			if c != nil || !errors.Is(err, ErrConflict) || !errors.As(err, &ce) {
+				t.Fatalf("Build = %v, %v; want a *ConflictError and no changes", c, err)
+			}
+			if ce.Path != tt.path || ce.Line != tt.line || fmt.Sprint(ce.Flags) != fmt.Sprint(tt.flags) {
+				t.Fatalf("conflict at %s:%d flags %q; want %s:%d %q", ce.Path, ce.Line, ce.Flags, tt.path, tt.line, tt.flags)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error does not say %q:\n%v", w, err)
+				}
+			}
+		})
+	}
+
+	t.Run("both", func(t *testing.T) {
+		// Every conflict is reported at once, so that one fix round is enough.
+		root := t.TempDir()
+		writeTree(t, root, map[string]string{libUnit: debianUnit, DefaultDockerPath: defaultDocker2375,
+			dropIns + "zz.conf": "[Service]\nExecStart=\nExecStart=/usr/sbin/dockerd -H fd:// $DOCKER_OPTS\n"})
+		_, err := Build(root, nil, &testHost)
+		if !errors.Is(err, ErrConflict) || !strings.Contains(err.Error(), dropIns+"zz.conf:3: ") || !strings.Contains(err.Error(), DefaultDockerPath+":3: ") {
+			t.Fatalf("err = %v; want both conflicts", err)
+		}
+	})
+}
+
+// TestBuildDefaultDockerNoConflict: DOCKER_OPTS that dockerd won't see is a
+// warning at most, and Build goes ahead.
+func TestBuildDefaultDockerNoConflict(t *testing.T) {
+	tests := []struct {
+		name, unit, defaults, warning string
+	}{
+		{"notExpanded", ceUnit, defaultDocker2375, "/etc/default/docker:3 sets DOCKER_OPTS with -H tcp://0.0.0.0:2375, which docker.service does not use"},
+		{"otherVariable", strings.Replace(debianUnit, "$DOCKER_OPTS", "$DOCKER_OPTS_EXTRA", 1), defaultDocker2375, "which docker.service does not use"},
+		{"notLoaded", strings.Replace(debianUnit, "EnvironmentFile=-/etc/default/docker\n", "", 1), "DOCKER_OPTS=--tlsverify\n", "/etc/default/docker:1 sets DOCKER_OPTS with --tlsverify, but docker.service does not load /etc/default/docker"},
+		{"resetEnvFile", strings.Replace(debianUnit, "EnvironmentFile=-/etc/default/docker\n", "EnvironmentFile=-/etc/default/docker\nEnvironmentFile=\n", 1), defaultDocker2375, "does not load"},
+		{"overriddenByLaterLine", debianUnit, defaultDocker2375 + "DOCKER_OPTS=\"--dns 8.8.8.8\"\n", ""},
+		{"commentedOut", debianUnit, "#DOCKER_OPTS=\"-H tcp://0.0.0.0:2375\"\n", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := t.TempDir()
+			writeTree(t, root, map[string]string{libUnit: tt.unit, DefaultDockerPath: tt.defaults})
+			c, err := Build(root, nil, &testHost)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := strings.Join(c.Warnings, "\n")
+			if tt.warning == "" && got != "" || !strings.Contains(got, tt.warning) {
+				t.Fatalf("warnings %q; want %q", got, tt.warning)
+			}
+		})
+	}
+}
+
+// TestBuildKeepsStricterMode: a config file locked down by the admin keeps
+// its mode; a looser one is tightened to 0644.
+func TestBuildKeepsStricterMode(t *testing.T) {
+	tests := []struct {
+		old, want os.FileMode
+	}{
+		{0o600, 0o600},
+		{0o640, 0o640},
+		{0o400, 0o400},
+		{0o644, 0o644},
+		{0o666, 0o644},
+		{0o755, 0o644},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%04o", tt.old), func(t *testing.T) {
+			root := t.TempDir()
+			writeTree(t, root, map[string]string{usrLibUnit: ceUnit, DaemonJSONPath: "{\"debug\": true}\n", OverridePath: proxyOverride})
+			for _, p := range []string{DaemonJSONPath, OverridePath} {
+				if err := os.Chmod(Join(root, p), tt.old); err != nil {
+					t.Fatal(err)
+				}
+			}
+			c, err := Build(root, nil, &testHost)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.Apply(); err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range []string{DaemonJSONPath, OverridePath} {
+				fi, err := os.Stat(Join(root, p))
+				if err != nil || fi.Mode().Perm() != tt.want {
+					t.Errorf("%s: mode %v, %v; want %04o", p, fi.Mode(), err, tt.want)
+				}
+			}
+			modeNote := strings.Contains(strings.Join(c.Notes, "\n"), "mode changes")
+			if modeNote != (tt.old != tt.want) {
+				t.Errorf("notes %q: mode change note %v, want %v", c.Notes, modeNote, tt.old != tt.want)
+			}
+			again, err := Build(root, nil, &testHost)
+			if err != nil || !again.Empty() {
+				t.Fatalf("second Build not empty (err %v):\n%s", err, report(again))
+			}
+		})
 	}
 }

@@ -161,6 +161,13 @@ var owned = []string{"tls", "tlscacert", "tlscert", "tlskey", "tlsverify", "host
 // MergeDaemonJSON sets the TLS keys and "hosts" in daemon.json and keeps
 // everything else as written. old may be nil (absent) or empty.
 func MergeDaemonJSON(old []byte, h Host) (out []byte, warnings []string, err error) {
+	return mergeDaemonJSON(old, h, nil)
+}
+
+// mergeDaemonJSON is MergeDaemonJSON with the sockets the unit passes as -H
+// (unix:// and fd://, moving to "hosts"): they are kept after daemon.json's
+// own.
+func mergeDaemonJSON(old []byte, h Host, unitSockets []string) (out []byte, warnings []string, err error) {
 	h, err = h.withDefaults()
 	if err != nil {
 		return nil, nil, err
@@ -184,7 +191,7 @@ func MergeDaemonJSON(old []byte, h Host) (out []byte, warnings []string, err err
 			return nil, nil, &MergeError{Path: DaemonJSONPath, Key: "hosts", Err: errors.New("must be an array of strings")}
 		}
 	}
-	hosts, warnings := mergeHosts(oldHosts, "tcp://"+h.Listen)
+	hosts, warnings := mergeHosts(oldHosts, unitSockets, "tcp://"+h.Listen)
 	want := map[string]any{
 		"tls": true, "tlsverify": true,
 		"tlscacert": h.CACert, "tlscert": h.Cert, "tlskey": h.Key,
@@ -216,7 +223,7 @@ func MergeDaemonJSON(old []byte, h Host) (out []byte, warnings []string, err err
 		if err := json.Indent(&buf, src, "", "  "); err != nil {
 			return nil, nil, err
 		}
-		return MergeDaemonJSON(buf.Bytes(), h)
+		return mergeDaemonJSON(buf.Bytes(), h, unitSockets)
 	}
 
 	unit := indentUnit(src, obj)
@@ -250,23 +257,40 @@ func MergeDaemonJSON(old []byte, h Host) (out []byte, warnings []string, err err
 	return b.Bytes(), warnings, nil
 }
 
-// mergeHosts keeps the unix sockets (default DefaultSocket) and adds newTCP.
-func mergeHosts(old []string, newTCP string) ([]string, []string) {
+// mergeHosts keeps the unix sockets of daemon.json, then those the unit
+// passed (unitSockets), in order and without duplicates; DefaultSocket when
+// neither has one. An fd:// host (socket activation by docker.socket, which
+// listens on the default socket) becomes DefaultSocket. newTCP comes last.
+func mergeHosts(old, unitSockets []string, newTCP string) ([]string, []string) {
 	var hosts, warnings []string
+	addSocket := func(h string) {
+		for _, k := range hosts {
+			if sameSocket(k, h) {
+				return
+			}
+		}
+		hosts = append(hosts, h)
+	}
 	for _, h := range old {
 		switch {
 		case strings.HasPrefix(h, "unix://"):
-			if !contains(hosts, h) {
-				hosts = append(hosts, h)
-			}
+			addSocket(h)
 		case h == newTCP:
 		case strings.HasPrefix(h, "fd://"):
+			// docker.socket listens on the default socket: keep it there.
+			addSocket(DefaultSocket)
 			warnings = append(warnings, fmt.Sprintf("daemon.json: dropped %q from hosts: fd:// is systemd socket activation, which the override no longer uses; local clients use %s", h, DefaultSocket))
-		case strings.HasPrefix(h, "tcp://") && tcpPort(h) == "2375":
+		case plainTCP(h):
 			warnings = append(warnings, fmt.Sprintf("daemon.json: dropped insecure %q from hosts: port 2375 is the unencrypted API, root access for anyone who can reach it", h))
 		default:
 			warnings = append(warnings, fmt.Sprintf("daemon.json: dropped %q from hosts: only the unix socket and %s are kept; add it back by hand if you need it (it will require TLS too)", h, newTCP))
 		}
+	}
+	for _, h := range unitSockets {
+		if h == "unix://" || strings.HasPrefix(h, "fd://") {
+			h = DefaultSocket // dockerd's default for an empty path; docker.socket's
+		}
+		addSocket(h)
 	}
 	if len(hosts) == 0 {
 		hosts = []string{DefaultSocket}
@@ -274,13 +298,44 @@ func mergeHosts(old []string, newTCP string) ([]string, []string) {
 	return append(hosts, newTCP), warnings
 }
 
-func tcpPort(h string) string {
-	_, port, err := net.SplitHostPort(strings.TrimPrefix(h, "tcp://"))
-	if err != nil {
-		return ""
+// sameSocket: "unix://" is dockerd's default socket.
+func sameSocket(a, b string) bool {
+	norm := func(s string) string {
+		if s == "unix://" {
+			return DefaultSocket
+		}
+		return s
 	}
-	return port
+	return norm(a) == norm(b)
 }
+
+// tcpPort returns the port dockerd listens on for a tcp host (tcp://HOST:PORT,
+// or HOST:PORT without a scheme, which dockerd reads as tcp): without a port
+// dockerd uses 2375. It returns "" for other schemes and unparsable hosts.
+func tcpPort(h string) string {
+	addr, ok := strings.CutPrefix(h, "tcp://")
+	if !ok {
+		if h == "" || strings.Contains(h, "://") {
+			return ""
+		}
+		addr = h
+	}
+	addr, _, _ = strings.Cut(addr, "/") // dockerd allows a path after the address
+	if _, port, err := net.SplitHostPort(addr); err == nil {
+		if port == "" {
+			return "2375"
+		}
+		return port
+	}
+	if addr == "" || strings.Count(addr, ":") == 0 || strings.HasPrefix(addr, "[") && strings.HasSuffix(addr, "]") {
+		return "2375" // no port: dockerd's default for plain tcp
+	}
+	return ""
+}
+
+// plainTCP reports whether dockerd would serve h as tcp on port 2375, the
+// unencrypted API's port.
+func plainTCP(h string) bool { return tcpPort(h) == "2375" }
 
 func sameJSON(raw []byte, want any) bool {
 	var got any

@@ -152,3 +152,59 @@ func FuzzMergeDaemonJSON(f *testing.F) {
 		}
 	})
 }
+
+func TestTCPPort(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"tcp://0.0.0.0:2376", "2376"},
+		{"tcp://0.0.0.0:2375", "2375"},
+		{"tcp://0.0.0.0", "2375"}, // dockerd's default port for plain tcp
+		{"tcp://docker.example.com", "2375"},
+		{"tcp://[::1]", "2375"},
+		{"tcp://[::1]:2376", "2376"},
+		{"tcp://0.0.0.0:", "2375"},
+		{"tcp://", "2375"},
+		{"tcp://0.0.0.0:2375/path", "2375"},
+		{"10.0.0.1:2375", "2375"}, // no scheme: dockerd reads tcp
+		{"10.0.0.1", "2375"},
+		{"unix:///var/run/docker.sock", ""},
+		{"fd://", ""},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := tcpPort(tt.in); got != tt.want {
+			t.Errorf("tcpPort(%q) = %q; want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestMergeHosts(t *testing.T) {
+	const tcp = "tcp://0.0.0.0:2376"
+	tests := []struct {
+		name      string
+		old, unit []string
+		want      []string
+		warnings  int
+	}{
+		{"default", nil, nil, []string{DefaultSocket, tcp}, 0},
+		{"unitSocket", nil, []string{"unix:///run/docker-custom.sock"}, []string{"unix:///run/docker-custom.sock", tcp}, 0},
+		{"unitFdIsDefault", nil, []string{"fd://", "unix:///run/docker-custom.sock"}, []string{DefaultSocket, "unix:///run/docker-custom.sock", tcp}, 0},
+		{"unitEmptyUnixIsDefault", []string{DefaultSocket}, []string{"unix://"}, []string{DefaultSocket, tcp}, 0},
+		{"daemonJSONFirst", []string{"unix:///run/a.sock"}, []string{"unix:///run/b.sock", "unix:///run/a.sock"}, []string{"unix:///run/a.sock", "unix:///run/b.sock", tcp}, 0},
+		{"noDuplicates", []string{"unix:///run/a.sock", "unix:///run/a.sock", tcp}, []string{"unix:///run/a.sock"}, []string{"unix:///run/a.sock", tcp}, 0},
+		{"fdKeepsDefault", []string{"unix:///run/a.sock", "fd://"}, nil, []string{"unix:///run/a.sock", DefaultSocket, tcp}, 1},
+		{"noPortIs2375", []string{"tcp://0.0.0.0", "tcp://[::]", "tcp://10.0.0.1:2375"}, nil, []string{DefaultSocket, tcp}, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, warnings := mergeHosts(tt.old, tt.unit, tcp)
+			if !reflect.DeepEqual(got, tt.want) || len(warnings) != tt.warnings {
+				t.Fatalf("got %q, warnings %q; want %q and %d warnings", got, warnings, tt.want, tt.warnings)
+			}
+			for _, w := range warnings {
+				if strings.Contains(w, "tcp://") && !strings.Contains(w, "dropped insecure") {
+					t.Errorf("warning %q is not the insecure-port one", w)
+				}
+			}
+		})
+	}
+}

@@ -7,7 +7,9 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -27,15 +29,25 @@ type Detection struct {
 	DropIns               []string // real paths of the drop-ins applied, in order
 	ExecStart             string   // effective ExecStart as written, "" if none
 	HostFlags             []string // the -H/--host values in ExecStart, e.g. ["fd://"]
+	TLSFlags              []string // the --tls* options in ExecStart as written, e.g. ["--tlsverify", "--tlscacert /x"]
 	DaemonJSON            []byte   // current content; nil when absent
 	DaemonJSONExists      bool
 	Override              []byte // current override.conf; nil when absent
-	DefaultDockerConflict string // non-empty: DOCKER_OPTS in /etc/default/docker passes -H, and what to change
+	DefaultDockerConflict string // non-empty: DOCKER_OPTS in /etc/default/docker, which docker.service uses, passes -H or --tls*; says what to change
 	Snap                  bool   // Docker installed as a snap
 	Rootless              bool   // a rootless (user-level) Docker was found
 	ExistingCA            bool   // etc/docker/tls/ca/ca.pem exists
 	ExistingServerCert    bool   // etc/docker/tls/server-cert.pem exists
 	Warnings              []string
+
+	files    []unitFile // the unit, then its drop-ins in order
+	defaults []byte     // /etc/default/docker; nil when absent
+}
+
+// unitFile is the unit or one of its drop-ins, by real path.
+type unitFile struct {
+	path string
+	data []byte
 }
 
 // Detect reads docker's configuration under root. Missing files are not
@@ -56,17 +68,20 @@ func Detect(root string) (*Detection, error) {
 		if d.DropIns, err = findDropIns(root); err != nil {
 			return nil, err
 		}
+		d.files = []unitFile{{d.UnitPath, unit}}
 		for _, p := range d.DropIns {
 			b, err := readFile(root, p)
 			if err != nil {
 				return nil, err
 			}
 			dropIns = append(dropIns, b)
+			d.files = append(d.files, unitFile{p, b})
 		}
 		if d.ExecStart, err = EffectiveExecStart(unit, dropIns...); err != nil {
 			return nil, fmt.Errorf("%s: %w", d.UnitPath, err)
 		}
 		_, d.HostFlags = SplitHostFlags(d.ExecStart)
+		_, d.TLSFlags = SplitTLSFlags(d.ExecStart)
 		d.Warnings = append(d.Warnings, lateDropInWarning(d.DropIns, dropIns)...)
 	}
 
@@ -77,12 +92,13 @@ func Detect(root string) (*Detection, error) {
 	if d.Override, err = readFile(root, OverridePath); err != nil {
 		return nil, err
 	}
-	defaults, err := readFile(root, DefaultDockerPath)
-	if err != nil {
+	if d.defaults, err = readFile(root, DefaultDockerPath); err != nil {
 		return nil, err
 	}
-	conflict, note := defaultDockerConflict(defaults, d.ExecStart)
-	d.DefaultDockerConflict = conflict
+	conflict, note := defaultDockerCheck(d.defaults, d.ExecStart, environmentFiles(d.files))
+	if conflict != nil {
+		d.DefaultDockerConflict = conflict.Error()
+	}
 	if note != "" {
 		d.Warnings = append(d.Warnings, note)
 	}
@@ -184,30 +200,171 @@ func lateDropInWarning(paths []string, data [][]byte) []string {
 	return w
 }
 
-// defaultDockerConflict reports DOCKER_OPTS in /etc/default/docker passing -H:
-// a conflict when ExecStart expands $DOCKER_OPTS, else only a warning.
-func defaultDockerConflict(data []byte, execStart string) (conflict, warning string) {
-	for _, line := range strings.Split(string(data), "\n") {
-		t := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "export "))
+// filesWith returns d's unit files as systemd reads them once override
+// (nil: none) is written to OverridePath: it hides a drop-in of the same name
+// in a lower-priority directory, and sorts among the others by name.
+func (d *Detection) filesWith(override []byte) []unitFile {
+	if len(d.files) == 0 {
+		return nil
+	}
+	out := []unitFile{d.files[0]}
+	name := path.Base(OverridePath)
+	placed := override == nil
+	for _, f := range d.files[1:] {
+		b := path.Base(f.path)
+		if b == name {
+			continue
+		}
+		if !placed && b > name {
+			out = append(out, unitFile{OverridePath, override})
+			placed = true
+		}
+		out = append(out, f)
+	}
+	if !placed {
+		out = append(out, unitFile{OverridePath, override})
+	}
+	return out
+}
+
+// assignment is one key=value of a unit file's [Service] section.
+type assignment struct {
+	value string
+	path  string
+	line  int
+}
+
+// serviceList applies the [Service] assignments of key across files, in
+// order, the way systemd builds list settings: an empty value resets the
+// list.
+func serviceList(files []unitFile, key string) []assignment {
+	var list []assignment
+	for _, f := range files {
+		for _, l := range parseUnit(f.data) {
+			if l.section != "Service" || l.key != key {
+				continue
+			}
+			if l.value == "" {
+				list = nil
+				continue
+			}
+			list = append(list, assignment{l.value, f.path, l.line})
+		}
+	}
+	return list
+}
+
+// environmentFiles returns the EnvironmentFile= paths (or patterns) in
+// effect, without the "-" that makes a missing file fine.
+func environmentFiles(files []unitFile) []string {
+	var out []string
+	for _, a := range serviceList(files, "EnvironmentFile") {
+		out = append(out, strings.TrimPrefix(a.value, "-"))
+	}
+	return out
+}
+
+// dockerOptsRef matches $DOCKER_OPTS and ${DOCKER_OPTS}, not $DOCKER_OPTS_X.
+var dockerOptsRef = regexp.MustCompile(`\$(DOCKER_OPTS\b|\{DOCKER_OPTS\})`)
+
+// defaultDockerCheck looks at the DOCKER_OPTS that wins in
+// /etc/default/docker (the last assignment): if it passes -H or --tls*
+// while docker.service loads the file and expands $DOCKER_OPTS in
+// execStart, dockerd would refuse to start next to daemon.json's settings,
+// a conflict; if the unit doesn't use it, only a warning.
+func defaultDockerCheck(data []byte, execStart string, envFiles []string) (*ConflictError, string) {
+	var line int
+	var flags []flagCut
+	for i, l := range strings.Split(string(data), "\n") {
+		t := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(l), "export "))
 		v, ok := strings.CutPrefix(t, "DOCKER_OPTS=")
 		if !ok {
 			continue
 		}
-		// DOCKER_OPTS="..." is shell syntax; splitCmd unquotes it the same way.
+		// DOCKER_OPTS="..." is quoted; splitCmd unquotes it the same way.
 		var words []string
 		for _, tok := range splitCmd(v) {
 			words = append(words, tok.word)
 		}
-		_, hosts := SplitHostFlags("x " + strings.Join(words, " "))
-		if len(hosts) == 0 {
-			continue
-		}
-		if !strings.Contains(execStart, "DOCKER_OPTS") {
-			return "", fmt.Sprintf("%s sets DOCKER_OPTS with -H %s, which docker.service does not use; remove it to avoid confusion", DefaultDockerPath, strings.Join(hosts, " -H "))
-		}
-		return fmt.Sprintf("%s sets DOCKER_OPTS with -H %s: dockerd would refuse to start because hosts is also set in daemon.json; remove the -H options from DOCKER_OPTS", DefaultDockerPath, strings.Join(hosts, " -H ")), ""
+		line = i + 1
+		_, flags = cutFlags("x "+strings.Join(words, " "), matchDaemonJSON)
 	}
-	return "", ""
+	if len(flags) == 0 {
+		return nil, ""
+	}
+	var raw []string
+	for _, f := range flags {
+		raw = append(raw, f.raw)
+	}
+	opts := strings.Join(raw, " ")
+	loaded := false
+	for _, pat := range envFiles {
+		if ok, _ := path.Match(pat, DefaultDockerPath); ok {
+			loaded = true
+		}
+	}
+	switch {
+	case !dockerOptsRef.MatchString(execStart):
+		return nil, fmt.Sprintf("%s:%d sets DOCKER_OPTS with %s, which docker.service does not use; remove it to avoid confusion", DefaultDockerPath, line, opts)
+	case !loaded:
+		return nil, fmt.Sprintf("%s:%d sets DOCKER_OPTS with %s, but docker.service does not load %s (no EnvironmentFile= for it); remove it to avoid confusion", DefaultDockerPath, line, opts, DefaultDockerPath)
+	}
+	return &ConflictError{
+		Path: DefaultDockerPath, Line: line, Flags: raw,
+		Reason: fmt.Sprintf("DOCKER_OPTS passes %s and docker.service's ExecStart expands $DOCKER_OPTS: dockerd would refuse to start (%s set both as a flag and in daemon.json)", opts, setKeys(flags)),
+		Fix:    fmt.Sprintf("remove %s from DOCKER_OPTS in %s (%s)%s", opts, DefaultDockerPath, nowSets(flags), keepSockets(flags)),
+	}, ""
+}
+
+// flagKeys returns the daemon.json keys flags set, in order, once each.
+func flagKeys(flags []flagCut) []string {
+	var keys []string
+	for _, f := range flags {
+		if !contains(keys, f.key) {
+			keys = append(keys, f.key)
+		}
+	}
+	return keys
+}
+
+// setKeys names the keys flags set: "hosts", or "hosts and tlsverify".
+func setKeys(flags []flagCut) string {
+	keys := flagKeys(flags)
+	if len(keys) == 1 {
+		return keys[0]
+	}
+	return strings.Join(keys[:len(keys)-1], ", ") + " and " + keys[len(keys)-1]
+}
+
+// nowSets says that daemon.json now sets what flags did.
+func nowSets(flags []flagCut) string {
+	keys := flagKeys(flags)
+	if len(keys) == 1 && keys[0] == "hosts" {
+		return `daemon.json "hosts" now sets the sockets`
+	}
+	q := make([]string, len(keys))
+	for i, k := range keys {
+		q[i] = strconv.Quote(k)
+	}
+	if len(q) == 1 {
+		return "daemon.json now sets " + q[0]
+	}
+	return "daemon.json now sets " + strings.Join(q[:len(q)-1], ", ") + " and " + q[len(q)-1]
+}
+
+// keepSockets tells how to keep a unix socket the flags pass besides the
+// default one, which removing the flag would lose.
+func keepSockets(flags []flagCut) string {
+	var socks []string
+	for _, f := range flags {
+		if f.key == "hosts" && strings.HasPrefix(f.value, "unix://") && !sameSocket(f.value, DefaultSocket) {
+			socks = append(socks, f.value)
+		}
+	}
+	if len(socks) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; to keep %s, add it to \"hosts\" in %s", strings.Join(socks, " and "), DaemonJSONPath)
 }
 
 // readFile reads the real path p under root: nil, nil when absent; an error

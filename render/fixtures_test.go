@@ -103,6 +103,21 @@ ExecStart=/usr/bin/dockerd --containerd=/run/containerd/containerd.sock
 )
 
 const (
+	tlsFlagsUnit = `[Service]
+Type=notify
+ExecStart=/usr/bin/dockerd -H fd:// --tlsverify --tlscacert /etc/old/ca.pem --tlscert=/etc/old/cert.pem --tls=true --tlskey "/etc/old/key.pem" --containerd=/run/containerd/containerd.sock
+`
+	customSocketUnit = `[Unit]
+Requires=docker.socket
+
+[Service]
+Type=notify
+ExecStart=/usr/bin/dockerd -H fd:// -H unix:///run/docker-custom.sock --containerd=/run/containerd/containerd.sock
+`
+	defaultDocker2375 = "# Docker Upstart and SysVinit configuration file\n#DOCKER_OPTS=\"--dns 8.8.8.8\"\nDOCKER_OPTS=\"-H tcp://0.0.0.0:2375\"\n"
+)
+
+const (
 	libUnit    = "/lib/systemd/system/docker.service"
 	usrLibUnit = "/usr/lib/systemd/system/docker.service"
 )
@@ -114,9 +129,33 @@ var trees = map[string]map[string]string{
 		libUnit:        debianUnit,
 		DaemonJSONPath: "{\n\t\"hosts\": [\"tcp://0.0.0.0:2375\", \"unix:///var/run/docker.sock\"],\n\t\"log-level\": \"warn\"\n}\n",
 	},
-	"debian-default-docker": {
-		libUnit:           debianUnit,
-		DefaultDockerPath: "# Docker Upstart and SysVinit configuration file\n#DOCKER_OPTS=\"--dns 8.8.8.8\"\nDOCKER_OPTS=\"-H tcp://0.0.0.0:2375\"\n",
+	// DOCKER_OPTS passes -H, but the CE unit doesn't expand it: a warning.
+	"ce-default-docker": {
+		usrLibUnit:        ceUnit,
+		DefaultDockerPath: defaultDocker2375,
+	},
+	// --tls* flags in the unit are dropped by the override too, each with a
+	// warning: daemon.json now sets them.
+	"ce-tls-flags": {usrLibUnit: tlsFlagsUnit},
+	// A unix socket passed by the unit moves to hosts; fd:// becomes the
+	// default socket docker.socket listened on.
+	"custom-socket": {usrLibUnit: customSocketUnit, "/usr/lib/systemd/system/docker.socket": dockerSocket},
+	// The unit's socket follows daemon.json's own; the default one, also in
+	// both, is kept once.
+	"custom-socket-daemonjson": {
+		usrLibUnit:     customSocketUnit,
+		DaemonJSONPath: "{\n  \"hosts\": [\"unix:///run/other.sock\", \"unix:///var/run/docker.sock\"]\n}\n",
+	},
+	// A drop-in sorting before override.conf with -H: ours wins over it.
+	"early-dropin": {
+		usrLibUnit: ceUnit,
+		"/etc/systemd/system/docker.service.d/10-hosts.conf": "[Service]\nExecStart=\nExecStart=/usr/bin/dockerd -H fd:// -H tcp://0.0.0.0 --tlsverify\n",
+	},
+	// A drop-in sorting after override.conf without -H: no conflict, and no
+	// override needed; a warning says it wins.
+	"late-dropin-harmless": {
+		usrLibUnit: ceUnit,
+		"/etc/systemd/system/docker.service.d/zz-debug.conf": "[Service]\nExecStart=\nExecStart=/usr/bin/dockerd --debug\n",
 	},
 	"ce":                {usrLibUnit: ceUnit, DaemonJSONPath: "{}\n"},
 	"ce-proxy-override": {usrLibUnit: ceUnit, OverridePath: proxyOverride},

@@ -9,6 +9,7 @@ import (
 
 // ParseListen validates a listen address for daemon.json "hosts" and returns
 // it normalized as "host:port" (IPv6 bracketed). A "tcp://" prefix is allowed.
+// Port 2375, the conventional port of the unencrypted API, is refused.
 func ParseListen(s string) (string, error) {
 	in := s
 	bad := func(reason string) (string, error) { return "", &ListenError{Input: in, Reason: reason} }
@@ -34,6 +35,9 @@ func ParseListen(s string) (string, error) {
 	n, err := strconv.Atoi(port)
 	if err != nil || n < 1 || n > 65535 || strings.HasPrefix(port, "+") {
 		return bad("port must be a number from 1 to 65535")
+	}
+	if n == 2375 {
+		return bad("2375 is the conventional port of the unencrypted API; clients and scanners treat it as plain HTTP: use 2376")
 	}
 	port = strconv.Itoa(n)
 	if ip, err := netip.ParseAddr(host); err == nil {

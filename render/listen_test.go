@@ -39,6 +39,9 @@ func TestParseListen(t *testing.T) {
 		{"-host:2376", "start or end"},
 		{"a..b:2376", "empty or over-long"},
 		{"[zz::1]:2376", "invalid IPv6"},
+		{"0.0.0.0:2375", "2375 is the conventional port of the unencrypted API; clients and scanners treat it as plain HTTP: use 2376"},
+		{"tcp://[::]:2375", "use 2376"},
+		{"docker.example.com:02375", "unencrypted API"},
 	}
 	for _, tt := range bad {
 		_, err := ParseListen(tt.in)

@@ -19,6 +19,12 @@ var overrideCases = []struct {
 	{"ce-reset-override", ceUnit, resetOverride},
 	{"ce-continued", strings.Replace(ceUnit, "-H fd:// --containerd", "\\\n    -H fd:// \\\n    --containerd", 1), ""},
 	{"no-section", ceUnit, "# only a comment\n"},
+	{"tls-flags", tlsFlagsUnit, ""},
+	{"tls-only", strings.Replace(noHUnit, "dockerd ", "dockerd --tlsverify --tlskey=/etc/old/key.pem ", 1), ""},
+	{"custom-socket", customSocketUnit, ""},
+	// An override an earlier version wrote (legacy comment) is rewritten
+	// without duplicating the comment.
+	{"legacy-comment", debianUnit, "[Service]\n" + strings.Join(legacyComment, "\n") + "\nExecStart=\nExecStart=/usr/sbin/dockerd -H fd:// --tlsverify $DOCKER_OPTS\n"},
 }
 
 func TestRenderOverride(t *testing.T) {
@@ -35,7 +41,7 @@ func TestRenderOverride(t *testing.T) {
 			// After the override is in place, the effective ExecStart has
 			// no -H any more: nothing left to do.
 			_, changed, reason, err = RenderOverride(out, mustExecStart(t, tt.unit, string(out)))
-			if err != nil || changed || !strings.Contains(reason, "passes no -H") {
+			if err != nil || changed || !strings.Contains(reason, "passes no -H or --tls* flags") {
 				t.Fatalf("re-run on the result: changed=%v reason=%q err=%v", changed, reason, err)
 			}
 			var old []byte
@@ -49,7 +55,7 @@ func TestRenderOverride(t *testing.T) {
 
 func TestRenderOverrideNoH(t *testing.T) {
 	out, changed, reason, err := RenderOverride(nil, "/usr/bin/dockerd --containerd=/run/containerd/containerd.sock")
-	if err != nil || changed || out != nil || reason != "docker.service passes no -H; daemon.json hosts is enough, no override written" {
+	if err != nil || changed || out != nil || reason != "docker.service passes no -H or --tls* flags; daemon.json is enough, no override written" {
 		t.Fatalf("got %q %v %q %v", out, changed, reason, err)
 	}
 	existing := []byte(proxyOverride)
@@ -129,12 +135,17 @@ func fakeDockerd(s, fake string) string {
 }
 
 func systemdVerify(dir, unit, dropIn string) (string, error) {
-	units := filepath.Join(dir, "units")
-	files := map[string]string{
+	return systemdVerifyFiles(dir, map[string]string{
 		"docker.service":                 unit,
 		"docker.socket":                  dockerSocket,
 		"docker.service.d/override.conf": dropIn,
-	}
+	})
+}
+
+// systemdVerifyFiles writes files (name under the unit directory -> content)
+// and runs systemd-analyze verify docker.service on them.
+func systemdVerifyFiles(dir string, files map[string]string) (string, error) {
+	units := filepath.Join(dir, "units")
 	for name, data := range files {
 		p := filepath.Join(units, name)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -150,4 +161,57 @@ func systemdVerify(dir, unit, dropIn string) (string, error) {
 	cmd.Env = append(os.Environ(), "SYSTEMD_UNIT_PATH="+units+":")
 	b, err := cmd.CombinedOutput()
 	return string(b), err
+}
+
+// TestBuildOverrideSystemdVerify runs systemd-analyze verify on docker.service
+// as Build leaves it for each host fixture: the unit, its other drop-ins and
+// the new override.conf (tls flags stripped, sockets moved and all).
+func TestBuildOverrideSystemdVerify(t *testing.T) {
+	if _, err := exec.LookPath("systemd-analyze"); err != nil {
+		t.Skip("systemd-analyze not installed (apt-get install systemd); override.conf not verified")
+	}
+	verified := 0
+	for name, tree := range trees {
+		t.Run(name, func(t *testing.T) {
+			dir, fake := verifyDir(t)
+			faked := map[string]string{}
+			for p, data := range tree {
+				faked[p] = fakeDockerd(data, fake)
+			}
+			root := t.TempDir()
+			writeTree(t, root, faked)
+			c, err := Build(root, nil, &testHost)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var override *Change
+			for i := range c.Changes {
+				if c.Changes[i].Path == OverridePath {
+					override = &c.Changes[i]
+				}
+			}
+			if override == nil {
+				t.Skip("no override written")
+			}
+			d, err := Detect(root)
+			if err != nil {
+				t.Fatal(err)
+			}
+			files := map[string]string{"docker.socket": dockerSocket}
+			for _, f := range d.filesWith(override.Data) {
+				name := "docker.service"
+				if f.path != d.UnitPath {
+					name = "docker.service.d/" + filepath.Base(f.path)
+				}
+				files[name] = string(f.data)
+			}
+			if msg, err := systemdVerifyFiles(dir, files); err != nil {
+				t.Fatalf("systemd-analyze verify rejected docker.service with the override: %v\n%s\noverride:\n%s", err, msg, override.Data)
+			}
+			verified++
+		})
+	}
+	if verified < 8 {
+		t.Fatalf("only %d overrides verified", verified)
+	}
 }

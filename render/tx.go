@@ -2,6 +2,8 @@ package render
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -20,11 +22,19 @@ var failHook func(op, path string) error
 var now = time.Now
 
 // Restore says how to undo one written file: copy Backup back over Path, or
-// remove Path when Created.
+// remove Path when Created. SHA256 is the hex SHA-256 of the bytes written,
+// so that Rollback can tell whether the file is still what this run wrote.
 type Restore struct {
 	Path    string // real path
 	Backup  string // real path of the backup, "" when Created
 	Created bool
+	SHA256  string // hex SHA-256 of the content written; "" in records from before it was kept
+}
+
+// sum returns the hex SHA-256 of data, as kept in Restore.SHA256.
+func sum(data []byte) string {
+	h := sha256.Sum256(data)
+	return hex.EncodeToString(h[:])
 }
 
 // Result lists what Apply did, by real path.
@@ -124,7 +134,7 @@ func (t *tx) apply(pending []Change, res *Result) error {
 			return err
 		}
 		res.Written = append(res.Written, ch.Path)
-		res.Restores = append(res.Restores, Restore{Path: ch.Path, Backup: backups[ch.Path], Created: !ch.Exists})
+		res.Restores = append(res.Restores, Restore{Path: ch.Path, Backup: backups[ch.Path], Created: !ch.Exists, SHA256: sum(ch.Data)})
 	}
 	return nil
 }
@@ -302,16 +312,60 @@ func removeIfExists(full string) error {
 // the new configuration: replaced files get their backup's content and mode
 // back, created files are removed, then created directories if empty. The
 // backups themselves are kept.
+//
+// It first checks every file: if any is no longer what that run wrote (a
+// later run or an edit changed or removed it), or res has no checksums to
+// tell (a record from an older docker-tls), or a backup can't be read, it
+// touches nothing and returns an error naming the files (*RollbackError for
+// the first two).
 func Rollback(root string, res *Result) error {
 	if res == nil {
 		return nil
 	}
+	type step struct {
+		path   string // real path, for errors
+		full   string
+		remove bool
+		data   []byte
+		mode   os.FileMode
+	}
+	var steps []step
+	rerr := &RollbackError{Backups: map[string]string{}}
 	var errs []error
-	for i := len(res.Restores) - 1; i >= 0; i-- {
-		r := res.Restores[i]
+	for _, r := range res.Restores {
 		full := Join(root, r.Path)
+		if r.Backup != "" {
+			rerr.Backups[r.Path] = r.Backup
+		}
+		if r.SHA256 == "" {
+			rerr.Unverified = append(rerr.Unverified, r.Path)
+			continue
+		}
+		fi, err := os.Lstat(full)
+		switch {
+		case errors.Is(err, fs.ErrNotExist) && r.Created:
+			continue // already gone: nothing to undo
+		case errors.Is(err, fs.ErrNotExist):
+			rerr.Changed = append(rerr.Changed, r.Path)
+			continue
+		case err != nil:
+			errs = append(errs, fmt.Errorf("check %s: %w", r.Path, err))
+			continue
+		case !fi.Mode().IsRegular():
+			rerr.Changed = append(rerr.Changed, r.Path)
+			continue
+		}
+		cur, err := os.ReadFile(full)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("check %s: %w", r.Path, err))
+			continue
+		}
+		if sum(cur) != r.SHA256 {
+			rerr.Changed = append(rerr.Changed, r.Path)
+			continue
+		}
 		if r.Created {
-			errs = append(errs, removeIfExists(full))
+			steps = append(steps, step{path: r.Path, full: full, remove: true})
 			continue
 		}
 		if r.Backup == "" {
@@ -320,15 +374,33 @@ func Rollback(root string, res *Result) error {
 		}
 		b := Join(root, r.Backup)
 		data, err := os.ReadFile(b)
-		var fi os.FileInfo
+		var bfi os.FileInfo
 		if err == nil {
-			fi, err = os.Stat(b)
-		}
-		if err == nil {
-			err = writeAtomic(full, data, fi.Mode().Perm())
+			bfi, err = os.Stat(b)
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("restore %s from %s: %w", r.Path, r.Backup, err))
+			continue
+		}
+		steps = append(steps, step{path: r.Path + " from " + r.Backup, full: full, data: data, mode: bfi.Mode().Perm()})
+	}
+	if len(rerr.Changed) > 0 || len(rerr.Unverified) > 0 {
+		return rerr
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("rollback refused, nothing was restored: %w", errors.Join(errs...))
+	}
+
+	for i := len(steps) - 1; i >= 0; i-- { // undo in reverse write order
+		s := steps[i]
+		var err error
+		if s.remove {
+			err = removeIfExists(s.full)
+		} else {
+			err = writeAtomic(s.full, s.data, s.mode)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("restore %s: %w", s.path, err))
 		}
 	}
 	for i := len(res.Dirs) - 1; i >= 0; i-- {

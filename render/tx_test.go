@@ -1,6 +1,7 @@
 package render
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -266,5 +267,230 @@ func TestBackupNameNotConf(t *testing.T) {
 	}
 	if strings.HasSuffix(res.Backups[0], ".conf") {
 		t.Fatal("systemd would load the backup as a drop-in")
+	}
+}
+
+// applied runs one Build+Apply of applyFiles on a fresh applyTree and returns
+// the root and the record, as main keeps it (through JSON).
+func applied(t *testing.T) (string, *Result) {
+	t.Helper()
+	root := t.TempDir()
+	writeTree(t, root, applyTree())
+	c, err := Build(root, applyFiles(), &testHost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.Apply()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root, jsonRoundTrip(t, res)
+}
+
+func jsonRoundTrip(t *testing.T, res *Result) *Result {
+	t.Helper()
+	b, err := json.Marshal(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out Result
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	return &out
+}
+
+func TestApplyRecordsHashes(t *testing.T) {
+	root, res := applied(t)
+	if len(res.Restores) != len(applyFiles())+2 {
+		t.Fatalf("%d restores", len(res.Restores))
+	}
+	for _, r := range res.Restores {
+		b, err := os.ReadFile(Join(root, r.Path))
+		if err != nil || r.SHA256 != sum(b) || len(r.SHA256) != 64 {
+			t.Errorf("%s: SHA256 %q, file's %q (%v)", r.Path, r.SHA256, sum(b), err)
+		}
+	}
+}
+
+// TestRollbackRefusesChanged: a file changed or removed since the run wrote
+// it (by a later run, or by hand) makes Rollback touch nothing at all.
+func TestRollbackRefusesChanged(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(t *testing.T, root string)
+		want   []string
+	}{
+		{"replacedEdited", func(t *testing.T, root string) {
+			writeTree(t, root, map[string]string{DaemonJSONPath: "{\"edited\": true}\n"})
+		}, []string{DaemonJSONPath}},
+		{"createdEdited", func(t *testing.T, root string) {
+			writeTree(t, root, map[string]string{TLSDir + "/clients/alice/key.pem": "a newer key\n"})
+		}, []string{TLSDir + "/clients/alice/key.pem"}},
+		{"replacedRemoved", func(t *testing.T, root string) {
+			if err := os.Remove(Join(root, OverridePath)); err != nil {
+				t.Fatal(err)
+			}
+		}, []string{OverridePath}},
+		{"replacedBySymlink", func(t *testing.T, root string) {
+			full := Join(root, TLSDir+"/server-cert.pem")
+			b, _ := os.ReadFile(full)
+			writeTree(t, root, map[string]string{"/elsewhere.pem": string(b)})
+			if err := os.Remove(full); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(Join(root, "/elsewhere.pem"), full); err != nil {
+				t.Fatal(err)
+			}
+		}, []string{TLSDir + "/server-cert.pem"}},
+		{"two", func(t *testing.T, root string) {
+			writeTree(t, root, map[string]string{DaemonJSONPath: "{}\n", TLSDir + "/ca.pem": "another CA\n"})
+		}, []string{DaemonJSONPath, TLSDir + "/ca.pem"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root, res := applied(t)
+			tt.change(t, root)
+			before := snapshot(t, root)
+			err := Rollback(root, res)
+			var re *RollbackError
+			if !errors.As(err, &re) {
+				t.Fatalf("err = %v; want a *RollbackError", err)
+			}
+			for _, p := range tt.want {
+				if !contains(re.Changed, p) || !strings.Contains(err.Error(), p) {
+					t.Errorf("error does not name %s: %v (changed %q)", p, err, re.Changed)
+				}
+			}
+			if len(re.Changed) != len(tt.want) || len(re.Unverified) != 0 {
+				t.Errorf("changed %q unverified %q; want %q", re.Changed, re.Unverified, tt.want)
+			}
+			if !strings.Contains(err.Error(), "nothing was restored") {
+				t.Errorf("error does not say nothing was restored: %v", err)
+			}
+			if d := diffSnapshots(before, snapshot(t, root)); d != "" {
+				t.Fatalf("Rollback touched the root:\n%s", d)
+			}
+		})
+	}
+}
+
+// TestRollbackAfterLaterRun: the record of an earlier run can't undo a later
+// run's files; the later run's own record still can.
+func TestRollbackAfterLaterRun(t *testing.T) {
+	fixedNow(t)
+	root, first := applied(t)
+	c, err := Build(root, applyFiles()[2:], &Host{Listen: "0.0.0.0:2377"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, root)
+	second, err := c.Apply()
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := snapshot(t, root)
+	err = Rollback(root, first)
+	var re *RollbackError
+	if !errors.As(err, &re) || fmt.Sprint(re.Changed) != fmt.Sprint([]string{DaemonJSONPath}) {
+		t.Fatalf("err = %v; want daemon.json named as changed", err)
+	}
+	if !strings.Contains(err.Error(), "restore by hand: "+DaemonJSONPath+" from "+DaemonJSONPath+".2026-11-22T183000Z.bak") {
+		t.Errorf("error does not say how to restore by hand: %v", err)
+	}
+	if d := diffSnapshots(after, snapshot(t, root)); d != "" {
+		t.Fatalf("refused Rollback touched the root:\n%s", d)
+	}
+	if err := Rollback(root, jsonRoundTrip(t, second)); err != nil {
+		t.Fatal(err)
+	}
+	got := snapshot(t, root)
+	for _, b := range second.Backups {
+		delete(got, b)
+	}
+	if d := diffSnapshots(before, got); d != "" {
+		t.Fatalf("rolling back the later run left changes:\n%s", d)
+	}
+}
+
+// TestRollbackOldRecord: a record without checksums (an older docker-tls)
+// can't prove the files are unchanged: refused, nothing touched.
+func TestRollbackOldRecord(t *testing.T) {
+	root, res := applied(t)
+	b, err := json.Marshal(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw map[string]any
+	if err := json.Unmarshal(b, &raw); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range raw["Restores"].([]any) {
+		delete(r.(map[string]any), "SHA256")
+	}
+	b, _ = json.Marshal(raw)
+	var old Result
+	if err := json.Unmarshal(b, &old); err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, root)
+	err = Rollback(root, &old)
+	var re *RollbackError
+	if !errors.As(err, &re) || len(re.Unverified) != len(res.Restores) || len(re.Changed) != 0 {
+		t.Fatalf("err = %v; want every file unverified", err)
+	}
+	for _, want := range []string{"no checksums", "older docker-tls", DaemonJSONPath, "restore by hand"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not say %q: %v", want, err)
+		}
+	}
+	if d := diffSnapshots(before, snapshot(t, root)); d != "" {
+		t.Fatalf("Rollback touched the root:\n%s", d)
+	}
+}
+
+// TestRollbackCreatedGone: a created file someone already removed is no
+// reason to refuse; the rest is undone.
+func TestRollbackCreatedGone(t *testing.T) {
+	root := t.TempDir()
+	writeTree(t, root, applyTree())
+	before := snapshot(t, root)
+	c, err := Build(root, applyFiles(), &testHost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.Apply()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(Join(root, TLSDir+"/clients/alice/key.pem")); err != nil {
+		t.Fatal(err)
+	}
+	if err := Rollback(root, res); err != nil {
+		t.Fatal(err)
+	}
+	after := snapshot(t, root)
+	for _, b := range res.Backups {
+		delete(after, b)
+	}
+	if d := diffSnapshots(before, after); d != "" {
+		t.Fatalf("rollback left changes:\n%s", d)
+	}
+}
+
+// TestRollbackMissingBackup: a backup that is gone stops the whole rollback
+// before anything is touched.
+func TestRollbackMissingBackup(t *testing.T) {
+	root, res := applied(t)
+	if err := os.Remove(Join(root, res.Backups[0])); err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, root)
+	err := Rollback(root, res)
+	if err == nil || !strings.Contains(err.Error(), "nothing was restored") || !strings.Contains(err.Error(), res.Backups[0]) {
+		t.Fatalf("err = %v", err)
+	}
+	if d := diffSnapshots(before, snapshot(t, root)); d != "" {
+		t.Fatalf("Rollback touched the root:\n%s", d)
 	}
 }

@@ -10,6 +10,7 @@ import (
 // assignment, or anything else (comment, blank), with the physical lines it
 // spans so that rewriting can keep what it doesn't touch.
 type unitLine struct {
+	line    int      // 1-based number of its first physical line
 	raw     []string // physical lines, without "\n"
 	section string   // header name for a header line, else the section it is in
 	header  bool
@@ -32,7 +33,7 @@ func parseUnit(data []byte) []unitLine {
 	var out []unitLine
 	section := ""
 	for i := 0; i < len(phys); i++ {
-		l := unitLine{raw: []string{phys[i]}, section: section}
+		l := unitLine{line: i + 1, raw: []string{phys[i]}, section: section}
 		t := strings.TrimSpace(phys[i])
 		switch {
 		case t == "" || t[0] == '#' || t[0] == ';':
@@ -141,39 +142,40 @@ func splitCmd(s string) []cmdToken {
 	return toks
 }
 
-// SplitHostFlags returns cmdline without its -H/--host options (-H X, -H=X,
-// -HX, --host X, --host=X) and the values removed. Everything else is kept
-// exactly as written.
-func SplitHostFlags(cmdline string) (rest string, hosts []string) {
+// flagCut is one option removed from a command line.
+type flagCut struct {
+	raw   string // as written, e.g. "-H fd://" or "--tlscacert=/x"
+	key   string // the daemon.json key it sets, e.g. "hosts" or "tlscacert"
+	value string // unquoted value, "" for a boolean flag without one
+	words int    // how many words it spans
+	first string // its first word, unquoted
+}
+
+// flagMatch says whether toks[i] starts an option to cut: it returns how
+// many words the option spans (1 or 2) and its key and value.
+type flagMatch func(toks []cmdToken, i int) (n int, key, value string)
+
+// cutFlags returns cmdline without the options match finds (toks[0], the
+// binary, is never one), and those options. Everything else is kept exactly
+// as written.
+func cutFlags(cmdline string, match flagMatch) (string, []flagCut) {
 	toks := splitCmd(cmdline)
 	var cut [][2]int // spans to remove, each including its leading space
-	from := func(t cmdToken) int {
+	var found []flagCut
+	for i := 1; i < len(toks); i++ {
+		n, key, value := match(toks, i)
+		if n == 0 {
+			continue
+		}
 		// Remove the white space before the word so no double gaps remain.
-		j := t.start
+		j := toks[i].start
 		for j > 0 && (cmdline[j-1] == ' ' || cmdline[j-1] == '\t') {
 			j--
 		}
-		return j
-	}
-	for i := 1; i < len(toks); i++ { // toks[0] is the binary
-		t := toks[i]
-		w := t.word
-		switch {
-		case w == "-H" || w == "--host":
-			end := t.end
-			if i+1 < len(toks) {
-				i++
-				end = toks[i].end
-				hosts = append(hosts, toks[i].word)
-			}
-			cut = append(cut, [2]int{from(t), end})
-		case strings.HasPrefix(w, "--host="):
-			hosts = append(hosts, strings.TrimPrefix(w, "--host="))
-			cut = append(cut, [2]int{from(t), t.end})
-		case strings.HasPrefix(w, "-H"):
-			hosts = append(hosts, strings.TrimPrefix(w[2:], "="))
-			cut = append(cut, [2]int{from(t), t.end})
-		}
+		end := toks[i+n-1].end
+		cut = append(cut, [2]int{j, end})
+		found = append(found, flagCut{raw: cmdline[toks[i].start:end], key: key, value: value, words: n, first: toks[i].word})
+		i += n - 1
 	}
 	if len(cut) == 0 {
 		return cmdline, nil
@@ -185,5 +187,81 @@ func SplitHostFlags(cmdline string) (rest string, hosts []string) {
 		pos = c[1]
 	}
 	b.WriteString(cmdline[pos:])
-	return b.String(), hosts
+	return b.String(), found
+}
+
+// matchHost finds -H X, -H=X, -HX, --host X and --host=X. A trailing -H
+// without a value is cut too but has no value.
+func matchHost(toks []cmdToken, i int) (int, string, string) {
+	w := toks[i].word
+	switch {
+	case w == "-H" || w == "--host":
+		if i+1 < len(toks) {
+			return 2, "hosts", toks[i+1].word
+		}
+		return 1, "hosts", ""
+	case strings.HasPrefix(w, "--host="):
+		return 1, "hosts", strings.TrimPrefix(w, "--host=")
+	case strings.HasPrefix(w, "-H"):
+		return 1, "hosts", strings.TrimPrefix(w[2:], "=")
+	}
+	return 0, "", ""
+}
+
+// TLS options of dockerd that daemon.json now sets: the booleans take no
+// separate value word (--tlsverify false would be a stray argument), the
+// paths do.
+var (
+	tlsBoolFlags  = []string{"--tls", "--tlsverify"}
+	tlsValueFlags = []string{"--tlscacert", "--tlscert", "--tlskey"}
+)
+
+func matchTLS(toks []cmdToken, i int) (int, string, string) {
+	w := toks[i].word
+	name, value, hasValue := strings.Cut(w, "=")
+	switch {
+	case contains(tlsBoolFlags, name):
+		return 1, name[2:], value
+	case contains(tlsValueFlags, name) && hasValue:
+		return 1, name[2:], value
+	case contains(tlsValueFlags, name) && i+1 < len(toks):
+		return 2, name[2:], toks[i+1].word
+	case contains(tlsValueFlags, name):
+		return 1, name[2:], ""
+	}
+	return 0, "", ""
+}
+
+// matchDaemonJSON finds every option that daemon.json now sets.
+func matchDaemonJSON(toks []cmdToken, i int) (int, string, string) {
+	if n, k, v := matchHost(toks, i); n > 0 {
+		return n, k, v
+	}
+	return matchTLS(toks, i)
+}
+
+// SplitHostFlags returns cmdline without its -H/--host options (-H X, -H=X,
+// -HX, --host X, --host=X) and the values removed. Everything else is kept
+// exactly as written.
+func SplitHostFlags(cmdline string) (rest string, hosts []string) {
+	rest, found := cutFlags(cmdline, matchHost)
+	for _, f := range found {
+		if f.words == 2 || f.first != "-H" && f.first != "--host" { // not a trailing flag without a value
+			hosts = append(hosts, f.value)
+		}
+	}
+	return rest, hosts
+}
+
+// SplitTLSFlags returns cmdline without its --tls, --tlsverify, --tlscacert,
+// --tlscert and --tlskey options (--tlsverify, --tlsverify=true,
+// --tlscacert /x, --tlscacert=/x), and the options removed as written.
+// daemon.json sets these keys, and dockerd refuses to start when a setting
+// is given both as a flag and in daemon.json.
+func SplitTLSFlags(cmdline string) (rest string, flags []string) {
+	rest, found := cutFlags(cmdline, matchTLS)
+	for _, f := range found {
+		flags = append(flags, f.raw)
+	}
+	return rest, flags
 }

@@ -32,6 +32,39 @@ func TestSplitHostFlags(t *testing.T) {
 	}
 }
 
+func TestSplitTLSFlags(t *testing.T) {
+	tests := []struct {
+		in, rest string
+		flags    []string
+	}{
+		{"/usr/bin/dockerd --tlsverify -D", "/usr/bin/dockerd -D", []string{"--tlsverify"}},
+		{"/usr/bin/dockerd --tlsverify=true --tls=false", "/usr/bin/dockerd", []string{"--tlsverify=true", "--tls=false"}},
+		{"/usr/bin/dockerd --tls --tlscacert /x/ca.pem --containerd=/c.sock", "/usr/bin/dockerd --containerd=/c.sock", []string{"--tls", "--tlscacert /x/ca.pem"}},
+		{"/usr/bin/dockerd --tlscacert=/x --tlscert=/y --tlskey /z", "/usr/bin/dockerd", []string{"--tlscacert=/x", "--tlscert=/y", "--tlskey /z"}},
+		{`/usr/bin/dockerd --tlskey "/a b/key.pem" $DOCKER_OPTS`, "/usr/bin/dockerd $DOCKER_OPTS", []string{`--tlskey "/a b/key.pem"`}},
+		{"/usr/bin/dockerd -H fd:// --tlsverify", "/usr/bin/dockerd -H fd://", []string{"--tlsverify"}},
+		{"/usr/bin/dockerd --tlskey", "/usr/bin/dockerd", []string{"--tlskey"}},
+		// Not TLS options: look-alikes and the binary itself.
+		{"/usr/bin/dockerd --tlsverify-x --tls-min-version=1.3 --tlskeys=a", "/usr/bin/dockerd --tlsverify-x --tls-min-version=1.3 --tlskeys=a", nil},
+		{"--tlsverify -D", "--tlsverify -D", nil},
+	}
+	for _, tt := range tests {
+		rest, flags := SplitTLSFlags(tt.in)
+		if rest != tt.rest || !reflect.DeepEqual(flags, tt.flags) {
+			t.Errorf("SplitTLSFlags(%q) = %q, %q; want %q, %q", tt.in, rest, flags, tt.rest, tt.flags)
+		}
+	}
+}
+
+func TestStripDaemonJSONFlags(t *testing.T) {
+	in := "/usr/bin/dockerd -H fd:// --tlsverify --host=unix:///run/x.sock --tlscacert /ca.pem --containerd=/c.sock $DOCKER_OPTS"
+	rest, removed := StripDaemonJSONFlags(in)
+	want := []string{"-H fd://", "--tlsverify", "--host=unix:///run/x.sock", "--tlscacert /ca.pem"}
+	if rest != "/usr/bin/dockerd --containerd=/c.sock $DOCKER_OPTS" || !reflect.DeepEqual(removed, want) {
+		t.Fatalf("got %q, %q", rest, removed)
+	}
+}
+
 func TestEffectiveExecStart(t *testing.T) {
 	unit := "[Unit]\nDescription=Docker\n\n[Service]\nType=notify\n# ExecStart=/commented\nExecStart=/usr/bin/dockerd \\\n    -H fd:// \\\n    --containerd=/run/containerd/containerd.sock\nExecReload=/bin/kill -s HUP $MAINPID\n"
 	tests := []struct {
@@ -72,6 +105,7 @@ func FuzzEffectiveExecStart(f *testing.F) {
 	f.Add([]byte("[Service]\nExecStart=/usr/bin/dockerd -H fd://\n"), []byte("[Service]\nExecStart=\nExecStart=/x \\\n -H=a\n"))
 	f.Add([]byte("[Service]\r\nExecStart=\"/a b\" 'c' \\\\\n"), []byte(";x\n#y\n[Service\nExecStart\n=\n"))
 	f.Add([]byte("ExecStart=/outside\n[Service]\nExecStart=/a -H\n"), []byte{})
+	f.Add([]byte("[Service]\nExecStart=/a --tlsverify --tlscacert \"/x y\" --tlskey=/k -H fd:// --tlscert\n"), []byte{})
 	f.Fuzz(func(t *testing.T, unit, dropIn []byte) {
 		es, err := EffectiveExecStart(unit, dropIn)
 		if err != nil {
@@ -85,6 +119,13 @@ func FuzzEffectiveExecStart(f *testing.F) {
 		// nothing is left to find.
 		if r2, h2 := SplitHostFlags(rest); len(h2) > 0 || r2 != rest {
 			t.Fatalf("SplitHostFlags(%q) left %q, which still has hosts %q (found %q first)", es, rest, h2, hosts)
+		}
+		all, removed := StripDaemonJSONFlags(es)
+		if r2, f2 := StripDaemonJSONFlags(all); len(f2) > 0 || r2 != all {
+			t.Fatalf("StripDaemonJSONFlags(%q) left %q, which still has %q (removed %q first)", es, all, f2, removed)
+		}
+		if _, tls := SplitTLSFlags(all); len(tls) > 0 {
+			t.Fatalf("StripDaemonJSONFlags(%q) left TLS flags %q", es, tls)
 		}
 		out, _, _, err := RenderOverride(dropIn, es)
 		if err != nil {
