@@ -75,7 +75,7 @@ func applyHost(e *env, root string, res *render.Result) error {
 	// would push out the lines that say why the new configuration failed.
 	j := journal()
 	if rerr := render.Rollback(root, res); rerr != nil {
-		return fmt.Errorf("%v, and the rollback failed: %w", err, rerr)
+		return fmt.Errorf("%v; %w", err, rerr)
 	}
 	forgetLastRun(root)
 	rerr := systemctl("daemon-reload")

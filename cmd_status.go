@@ -143,7 +143,7 @@ func collectStatus(root string, warnDays int, now time.Time) *statusReport {
 			for _, h := range hs {
 				s := fmt.Sprint(h)
 				r.Hosts = append(r.Hosts, s)
-				if strings.HasPrefix(s, "tcp://") && strings.HasSuffix(s, ":2375") {
+				if plainTCP(s) {
 					find("%s listens on %s without TLS: anyone who reaches it is root; remove it", render.DaemonJSONPath, s)
 				}
 			}
@@ -154,6 +154,10 @@ func collectStatus(root string, warnDays int, now time.Time) *statusReport {
 		if _, ok := cfg["tlscacert"]; !ok {
 			find("%s has no \"tlscacert\": dockerd would trust the system roots instead of your CA", render.DaemonJSONPath)
 		}
+		if det != nil && len(det.TLSFlags) > 0 {
+			find("docker.service's ExecStart passes %s while %s sets TLS: dockerd will refuse to start; run \"docker-tls init\" to write the override",
+				strings.Join(det.TLSFlags, " "), render.DaemonJSONPath)
+		}
 		if det != nil && len(det.HostFlags) > 0 && cfg["hosts"] != nil {
 			find("hosts is set both in %s and as -H %s in docker.service's ExecStart: dockerd will refuse to start; run \"docker-tls init\" to write the override",
 				render.DaemonJSONPath, strings.Join(det.HostFlags, ", -H "))
@@ -161,7 +165,7 @@ func collectStatus(root string, warnDays int, now time.Time) *statusReport {
 	}
 	if det != nil {
 		for _, h := range det.HostFlags {
-			if strings.HasSuffix(h, ":2375") {
+			if plainTCP(h) {
 				find("docker.service passes -H %s: plain TCP without TLS; remove it", h)
 			}
 		}
@@ -331,4 +335,14 @@ func ping(root, dir, addr, serverName string, timeout time.Duration) error {
 		return fmt.Errorf("GET /_ping: %s %s", resp.Status, strings.TrimSpace(string(body)))
 	}
 	return nil
+}
+
+// plainTCP: a tcp:// address on 2375, or with no port, which dockerd reads as 2375.
+func plainTCP(h string) bool {
+	rest, ok := strings.CutPrefix(h, "tcp://")
+	if !ok {
+		return false
+	}
+	_, port, err := net.SplitHostPort(rest)
+	return err != nil || port == "" || port == "2375"
 }
