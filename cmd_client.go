@@ -191,7 +191,8 @@ func clientInstructions(p *clientPrepared, root, archive string) string {
 	} else {
 		fmt.Fprintf(&b, "  mkdir -p %s   # put ca.pem, cert.pem and key.pem there\n", local)
 	}
-	fmt.Fprintf(&b, "  export DOCKER_HOST=%s DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=%s\n", p.endpoint, local)
+	fmt.Fprintf(&b, "  export DOCKER_HOST=%s DOCKER_TLS_VERIFY=1\n", p.endpoint)
+	fmt.Fprintf(&b, "  export DOCKER_CERT_PATH=%s\n", local)
 	fmt.Fprintf(&b, "  docker version\n")
 	fmt.Fprintf(&b, "\nor keep it as a Docker context:\n\n%s", contextCreate(p.fqdn, p.endpoint, local, "  "))
 	return b.String()

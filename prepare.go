@@ -60,7 +60,7 @@ func loadCA(root string, pass []byte) (*pki.CA, error) {
 	}
 	ca, err := pki.LoadCA(certPEM, keyPEM, pass)
 	if errors.Is(err, pki.ErrBadPassphrase) {
-		return nil, withHint(fmt.Errorf("%s: %w", caKey, err),
+		return nil, withHint(fmt.Errorf("%w: it does not open %s", pki.ErrBadPassphrase, caKey),
 			"Use the passphrase chosen when the CA was made, or --force to make a new CA (the old one is backed up).")
 	}
 	if err != nil {
