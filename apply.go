@@ -42,7 +42,7 @@ if nothing changed them since) and Docker is restarted again.`,
 			return applyHost(env, root, res)
 		},
 	}
-	cmd.Flags().StringVar(&root, "root", "/", "treat DIR as the file system root, like DESTDIR")
+	rootFlag(cmd, &root)
 	return cmd
 }
 

@@ -60,10 +60,7 @@ func newClientAddCmd(env *env) *cobra.Command {
 			if err != nil {
 				return usagef("--key-type: %v", err)
 			}
-			if !exists(f.root, caCert) {
-				return noCA(f.root)
-			}
-			pass, err := passphraseSource{file: f.passFile}.read(env, false)
+			pass, err := caPassphrase(env, f.root, f.passFile)
 			if err != nil {
 				return err
 			}
@@ -78,8 +75,8 @@ func newClientAddCmd(env *env) *cobra.Command {
 	fl.IntVar(&f.days, "days", pki.DefaultDays, "how many days the certificate is valid")
 	fl.StringVar(&f.keyType, "key-type", string(pki.ECDSAP256), "key type: ecdsa-p256, ecdsa-p384, rsa-2048, rsa-3072, rsa-4096, ed25519")
 	fl.StringVar(&f.archive, "archive", "", "also pack the bundle into FILE.tar.gz (mode 0600) to hand over")
-	fl.StringVar(&f.passFile, "ca-passphrase-file", "", "read the CA passphrase from FILE (- for stdin); else $"+passEnv+", else a prompt")
-	fl.StringVar(&f.root, "root", "/", "treat DIR as the file system root, like DESTDIR")
+	passFileFlag(cmd, &f.passFile)
+	rootFlag(cmd, &f.root)
 	fl.BoolVar(&f.force, "force", false, "re-issue a name that was already issued (the old files are backed up)")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "show what would be written, write nothing")
 	return cmd
@@ -170,6 +167,15 @@ func writeClient(e *env, f *clientAddFlags, p *clientPrepared) error {
 	return nil
 }
 
+// caPassphrase reads the passphrase of the existing CA, after checking there
+// is one: nobody should type a passphrase only to learn that.
+func caPassphrase(e *env, root, file string) ([]byte, error) {
+	if !exists(root, caCert) {
+		return nil, noCA(root)
+	}
+	return passphraseSource{file: file}.read(e, false)
+}
+
 func noCA(root string) error {
 	return withHint(fmt.Errorf("no CA at %s", render.Join(root, caCert)),
 		"Run \"docker-tls init\" (or the wizard) first; --root must point at the same tree.")
@@ -207,21 +213,32 @@ func endpoint(root string) (fqdn, host string) {
 		}
 	}
 	port := "2376"
-	if b, ok, _ := readFile(root, render.DaemonJSONPath); ok {
-		var cfg struct {
-			Hosts []string `json:"hosts"`
-		}
-		if json.Unmarshal(b, &cfg) == nil {
-			for _, h := range cfg.Hosts {
-				if rest, ok := strings.CutPrefix(h, "tcp://"); ok {
-					if _, p, err := net.SplitHostPort(rest); err == nil {
-						port = p
-					}
-				}
+	if _, p, err := tcpListen(root); err == nil {
+		port = p
+	}
+	return fqdn, "tcp://" + net.JoinHostPort(fqdn, port)
+}
+
+// tcpListen is the host and port of the first tcp:// entry of daemon.json's hosts.
+func tcpListen(root string) (host, port string, err error) {
+	b, ok, err := readFile(root, render.DaemonJSONPath)
+	if err != nil || !ok {
+		return "", "", fmt.Errorf("no %s to find the TLS address in", render.DaemonJSONPath)
+	}
+	var cfg struct {
+		Hosts []string `json:"hosts"`
+	}
+	if err := json.Unmarshal(b, &cfg); err != nil {
+		return "", "", fmt.Errorf("%s: %w", render.DaemonJSONPath, err)
+	}
+	for _, h := range cfg.Hosts {
+		if rest, ok := strings.CutPrefix(h, "tcp://"); ok {
+			if host, port, err := net.SplitHostPort(rest); err == nil {
+				return host, port, nil
 			}
 		}
 	}
-	return fqdn, "tcp://" + net.JoinHostPort(fqdn, port)
+	return "", "", fmt.Errorf("%s has no tcp:// entry in hosts", render.DaemonJSONPath)
 }
 
 // issuedBy reports whether the certificate in certPEM was signed by ca.
@@ -325,7 +342,7 @@ func newClientListCmd(env *env) *cobra.Command {
 			return tw.Flush()
 		},
 	}
-	cmd.Flags().StringVar(&root, "root", "/", "treat DIR as the file system root, like DESTDIR")
+	rootFlag(cmd, &root)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }
@@ -335,10 +352,7 @@ func newClientListCmd(env *env) *cobra.Command {
 func listClients(root string, now time.Time) ([]clientRow, error) {
 	rows := []clientRow{}
 	seen := map[string]bool{}
-	var ca *x509.Certificate
-	if b, ok, _ := readFile(root, caCert); ok {
-		ca, _ = pki.ParseCert(b)
-	}
+	ca := currentCA(root)
 	entries, err := os.ReadDir(render.Join(root, clientsDir))
 	if err != nil && !os.IsNotExist(err) {
 		return nil, err

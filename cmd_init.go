@@ -40,8 +40,8 @@ func addInitFlags(cmd *cobra.Command, f *initFlags) {
 	fl.IntVar(&f.caDays, "ca-days", d.CADays, "how many days the CA is valid")
 	fl.IntVar(&f.days, "days", d.Days, "how many days server and client certificates are valid")
 	fl.StringArrayVar(&f.clients, "client", []string{pki.DefaultClient}, "a client certificate to issue, by NAME (repeatable)")
-	fl.StringVar(&f.passFile, "ca-passphrase-file", "", "read the CA passphrase from FILE (- for stdin); else $"+passEnv+", else a prompt")
-	fl.StringVar(&f.root, "root", "/", "treat DIR as the file system root (reading and writing), like DESTDIR")
+	passFileFlag(cmd, &f.passFile)
+	rootFlag(cmd, &f.root)
 	fl.BoolVar(&f.dryRun, "dry-run", false, "show the plan and the diffs, write nothing")
 	fl.BoolVar(&f.yes, "yes", false, "write without asking")
 	fl.BoolVar(&f.force, "force", false, "make a new CA even if one exists (the old one is backed up)")
@@ -140,10 +140,7 @@ func runInit(e *env, f *initFlags, s setup) error {
 	if err != nil {
 		return applyFailed(err)
 	}
-	printWritten(e, res)
-	if err := saveLastRun(s.root, res); err != nil {
-		fmt.Fprintf(e.stderr, "warning: cannot record this run for \"docker-tls apply\": %v\n", err)
-	}
+	reportWritten(e, s.root, res)
 	if f.apply {
 		return applyHost(e, s.root, res)
 	}
@@ -216,10 +213,14 @@ func printPrepared(e *env, p *prepared, root string) {
 	}
 }
 
-func printWritten(e *env, res *render.Result) {
+// reportWritten says what a run wrote and records it for "docker-tls apply".
+func reportWritten(e *env, root string, res *render.Result) {
 	fmt.Fprintf(e.stdout, "\nWrote %d files.\n", len(res.Written))
 	for _, b := range res.Backups {
 		fmt.Fprintf(e.stdout, "  backup: %s\n", b)
+	}
+	if err := saveLastRun(root, res); err != nil {
+		fmt.Fprintf(e.stderr, "warning: cannot record this run for \"docker-tls apply\": %v\n", err)
 	}
 }
 

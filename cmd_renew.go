@@ -13,7 +13,6 @@ type renewFlags struct {
 	sanDNS, sanIP                         []string
 	days                                  int
 	dryRun                                bool
-	keepKeyType, keepDays                 bool
 }
 
 func newRenewCmd(env *env) *cobra.Command {
@@ -35,7 +34,9 @@ func newRenewCmd(env *env) *cobra.Command {
 			}
 			// Unless asked otherwise, a renewed certificate keeps the key type
 			// and lifetime of the one it replaces.
-			f.keepKeyType, f.keepDays = !cmd.Flags().Changed("key-type"), !cmd.Flags().Changed("days")
+			keep := func(certPath string) (pki.KeyType, int) {
+				return keptProfile(f.root, certPath, kt, f.days, !cmd.Flags().Changed("key-type"), !cmd.Flags().Changed("days"))
+			}
 			if f.client != "" {
 				if err := pki.ValidateClientName(f.client); err != nil {
 					return usagef("--client %q: %v", f.client, err)
@@ -44,45 +45,22 @@ func newRenewCmd(env *env) *cobra.Command {
 					return withHint(fmt.Errorf("no client %q under %s", f.client, render.Join(f.root, clientsDir)),
 						"List them with \"docker-tls client list\"; add one with \"docker-tls client add NAME\".")
 				}
-				pass, err := passphraseSource{file: f.passFile}.read(env, false)
+				pass, err := caPassphrase(env, f.root, f.passFile)
 				if err != nil {
 					return err
 				}
-				days := f.days
-				if b, ok, _ := readFile(f.root, clientDir(f.client)+"/cert.pem"); ok {
-					if c, err := pki.ParseCert(b); err == nil {
-						if k, err := pki.ParseKeyType(pki.KeyTypeOf(c.PublicKey)); err == nil && f.keepKeyType {
-							kt = k
-						}
-						if f.keepDays {
-							days = lifetimeDays(c)
-						}
-					}
-				}
+				kt, days := keep(clientDir(f.client) + "/cert.pem")
 				p, err := prepareClient(env, f.root, f.client, days, kt, pass, true)
 				if err != nil {
 					return err
 				}
 				return writeClient(env, &clientAddFlags{root: f.root, dryRun: f.dryRun}, p)
 			}
-			if !exists(f.root, caCert) {
-				return noCA(f.root)
-			}
-			pass, err := passphraseSource{file: f.passFile}.read(env, false)
+			pass, err := caPassphrase(env, f.root, f.passFile)
 			if err != nil {
 				return err
 			}
-			days := f.days
-			if b, ok, _ := readFile(f.root, serverCert); ok {
-				if c, err := pki.ParseCert(b); err == nil {
-					if k, err := pki.ParseKeyType(pki.KeyTypeOf(c.PublicKey)); err == nil && f.keepKeyType {
-						kt = k
-					}
-					if f.keepDays {
-						days = lifetimeDays(c)
-					}
-				}
-			}
+			kt, days := keep(serverCert)
 			p, err := prepareRenew(env, f.root, renewNames{fqdn: f.fqdn, dns: f.sanDNS, ips: f.sanIP}, days, kt, pass)
 			if err != nil {
 				return err
@@ -96,10 +74,7 @@ func newRenewCmd(env *env) *cobra.Command {
 			if err != nil {
 				return applyFailed(err)
 			}
-			printWritten(env, res)
-			if err := saveLastRun(f.root, res); err != nil {
-				fmt.Fprintf(env.stderr, "warning: cannot record this run for \"docker-tls apply\": %v\n", err)
-			}
+			reportWritten(env, f.root, res)
 			fmt.Fprintf(env.stdout, "\nNext step: %s", p.nextSteps)
 			return nil
 		},
@@ -111,14 +86,34 @@ func newRenewCmd(env *env) *cobra.Command {
 	fl.StringVar(&f.fqdn, "fqdn", "", "change the server's host name (default: keep it)")
 	fl.StringArrayVar(&f.sanDNS, "san-dns", nil, "add a DNS NAME (repeatable; the current names are kept)")
 	fl.StringArrayVar(&f.sanIP, "san-ip", nil, "add an IP (repeatable; the current IPs are kept)")
-	fl.StringVar(&f.passFile, "ca-passphrase-file", "", "read the CA passphrase from FILE (- for stdin); else $"+passEnv+", else a prompt")
-	fl.StringVar(&f.root, "root", "/", "treat DIR as the file system root, like DESTDIR")
+	passFileFlag(cmd, &f.passFile)
+	rootFlag(cmd, &f.root)
 	fl.BoolVar(&f.dryRun, "dry-run", false, "show what would be written, write nothing")
 	return cmd
 }
 
 // prepareRenew re-issues the server certificate with the names of the current
 // one (plus any added), backing the old files up.
+// keptProfile returns the key type and lifetime for a renewed certificate:
+// those of the current one at certPath where keepType/keepDays, else the given ones.
+func keptProfile(root, certPath string, kt pki.KeyType, days int, keepType, keepDays bool) (pki.KeyType, int) {
+	b, ok, _ := readFile(root, certPath)
+	if !ok {
+		return kt, days
+	}
+	c, err := pki.ParseCert(b)
+	if err != nil {
+		return kt, days
+	}
+	if k, err := pki.ParseKeyType(pki.KeyTypeOf(c.PublicKey)); err == nil && keepType {
+		kt = k
+	}
+	if keepDays {
+		days = lifetimeDays(c)
+	}
+	return kt, days
+}
+
 // renewNames are the names to change when renewing; empty keeps the current ones.
 type renewNames struct {
 	fqdn     string

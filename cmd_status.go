@@ -77,7 +77,7 @@ func newStatusCmd(env *env) *cobra.Command {
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&root, "root", "/", "treat DIR as the file system root, like DESTDIR")
+	rootFlag(cmd, &root)
 	fl.IntVar(&warnDays, "warn-days", 30, "report certificates that expire within N days")
 	fl.BoolVar(&probe, "probe", false, "connect to the TLS endpoint with the first client bundle")
 	fl.BoolVar(&asJSON, "json", false, "print JSON")
@@ -171,10 +171,7 @@ func collectStatus(root string, warnDays int, now time.Time) *statusReport {
 		}
 	}
 
-	var ca *x509.Certificate
-	if b, ok, _ := readFile(root, caCert); ok {
-		ca, _ = pki.ParseCert(b)
-	}
+	ca := currentCA(root)
 	if a, ok, _ := readFile(root, serverCA); ok {
 		if b, _, _ := readFile(root, caCert); b != nil && !bytes.Equal(bytes.TrimSpace(a), bytes.TrimSpace(b)) {
 			find("%s is not the CA in %s: dockerd would trust another CA than the one that issues client certificates; run \"docker-tls init\"", serverCA, caCert)
@@ -274,34 +271,17 @@ func probeTLS(root string, timeout time.Duration) error {
 // tlsAddr is where to connect: the tcp:// entry of daemon.json hosts, with
 // a wildcard listen address replaced by loopback.
 func tlsAddr(root string) (string, error) {
-	b, ok, err := readFile(root, render.DaemonJSONPath)
-	if err != nil || !ok {
-		return "", fmt.Errorf("no %s to find the TLS address in", render.DaemonJSONPath)
+	host, port, err := tcpListen(root)
+	if err != nil {
+		return "", err
 	}
-	var cfg struct {
-		Hosts []string `json:"hosts"`
+	switch host {
+	case "0.0.0.0", "":
+		host = "127.0.0.1"
+	case "::":
+		host = "::1"
 	}
-	if err := json.Unmarshal(b, &cfg); err != nil {
-		return "", fmt.Errorf("%s: %w", render.DaemonJSONPath, err)
-	}
-	for _, h := range cfg.Hosts {
-		rest, ok := strings.CutPrefix(h, "tcp://")
-		if !ok {
-			continue
-		}
-		host, port, err := net.SplitHostPort(rest)
-		if err != nil {
-			continue
-		}
-		switch host {
-		case "0.0.0.0", "":
-			host = "127.0.0.1"
-		case "::":
-			host = "::1"
-		}
-		return net.JoinHostPort(host, port), nil
-	}
-	return "", fmt.Errorf("%s has no tcp:// entry in hosts", render.DaemonJSONPath)
+	return net.JoinHostPort(host, port), nil
 }
 
 // ping does GET /_ping over mutual TLS with the bundle in dir (a real path under root).

@@ -1,13 +1,16 @@
 package main
 
 import (
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path"
 
+	"github.com/docker-tls/docker-tls/pki"
 	"github.com/docker-tls/docker-tls/render"
+	"github.com/spf13/cobra"
 )
 
 // The files docker-tls manages. These are the real paths, written into
@@ -53,4 +56,26 @@ func readFile(root, p string) ([]byte, bool, error) {
 func exists(root, p string) bool {
 	_, err := os.Lstat(render.Join(root, p))
 	return err == nil
+}
+
+// rootFlag is --root, which every command takes.
+func rootFlag(cmd *cobra.Command, p *string) {
+	cmd.Flags().StringVar(p, "root", "/", "treat DIR as the file system root (reading and writing), like DESTDIR")
+}
+
+// passFileFlag is --ca-passphrase-file. The passphrase itself is never a
+// flag value: argv is visible to every user in ps and in shell history.
+func passFileFlag(cmd *cobra.Command, p *string) {
+	cmd.Flags().StringVar(p, "ca-passphrase-file", "", "read the CA passphrase from FILE (- for stdin); else $"+passEnv+", else a prompt")
+}
+
+// currentCA is the CA certificate under root, or nil when there is none (or
+// it does not parse: status reports that on its own).
+func currentCA(root string) *x509.Certificate {
+	b, ok, _ := readFile(root, caCert)
+	if !ok {
+		return nil
+	}
+	c, _ := pki.ParseCert(b)
+	return c
 }

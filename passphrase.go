@@ -20,7 +20,7 @@ type passphraseSource struct {
 	file string // --ca-passphrase-file; "-" is stdin
 }
 
-// fromFile reports whether the passphrase is given without a prompt.
+// given reports whether the passphrase comes without a prompt (a file or the environment).
 func (s passphraseSource) given(e *env) bool {
 	return s.file != "" || e.getenv(passEnv) != ""
 }

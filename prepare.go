@@ -152,7 +152,7 @@ func prepareSetup(s setup, pass []byte, keys *pki.KeyGen) (*prepared, error) {
 		return nil, err
 	}
 	return &prepared{
-		summary:   setupSummary(s, ca, newCA, issued, now),
+		summary:   setupSummary(s, ca, newCA, issued),
 		changes:   changes,
 		nextSteps: nextSteps(s),
 	}, nil
@@ -278,7 +278,7 @@ func sameSet(a, b []string) bool {
 	return slices.Equal(a, b)
 }
 
-func setupSummary(s setup, ca *pki.CA, newCA bool, issued []*pki.Leaf, now time.Time) []string {
+func setupSummary(s setup, ca *pki.CA, newCA bool, issued []*pki.Leaf) []string {
 	day := "2006-01-02"
 	var out []string
 	if newCA {
@@ -312,7 +312,6 @@ func setupSummary(s setup, ca *pki.CA, newCA bool, issued []*pki.Leaf, now time.
 		out = append(out, fmt.Sprintf("Client    %s: %s", name, state))
 	}
 	out = append(out, fmt.Sprintf("Listen    tcp://%s with TLS, client certificates required", s.listen))
-	_ = now
 	return out
 }
 

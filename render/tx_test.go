@@ -235,12 +235,8 @@ func TestRollback(t *testing.T) {
 	if err := Rollback(root, res); err != nil {
 		t.Fatal(err)
 	}
-	after := snapshot(t, root)
 	// Only the backups remain as new files.
-	for _, b := range res.Backups {
-		delete(after, b)
-	}
-	if d := diffSnapshots(before, after); d != "" {
+	if d := diffSnapshots(before, snapshotWithout(t, root, res.Backups)); d != "" {
 		t.Fatalf("rollback left changes:\n%s", d)
 	}
 	for _, d := range []string{"etc/docker/tls/ca", "etc/docker/tls/clients"} {
@@ -272,6 +268,17 @@ func TestBackupNameNotConf(t *testing.T) {
 
 // applied runs one Build+Apply of applyFiles on a fresh applyTree and returns
 // the root and the record, as main keeps it (through JSON).
+// snapshotWithout is the tree under root less the given backups, which a
+// rollback leaves in place on purpose.
+func snapshotWithout(t *testing.T, root string, backups []string) map[string]string {
+	t.Helper()
+	m := snapshot(t, root)
+	for _, b := range backups {
+		delete(m, b)
+	}
+	return m
+}
+
 func applied(t *testing.T) (string, *Result) {
 	t.Helper()
 	root := t.TempDir()
@@ -404,11 +411,7 @@ func TestRollbackAfterLaterRun(t *testing.T) {
 	if err := Rollback(root, jsonRoundTrip(t, second)); err != nil {
 		t.Fatal(err)
 	}
-	got := snapshot(t, root)
-	for _, b := range second.Backups {
-		delete(got, b)
-	}
-	if d := diffSnapshots(before, got); d != "" {
+	if d := diffSnapshots(before, snapshotWithout(t, root, second.Backups)); d != "" {
 		t.Fatalf("rolling back the later run left changes:\n%s", d)
 	}
 }
@@ -469,11 +472,7 @@ func TestRollbackCreatedGone(t *testing.T) {
 	if err := Rollback(root, res); err != nil {
 		t.Fatal(err)
 	}
-	after := snapshot(t, root)
-	for _, b := range res.Backups {
-		delete(after, b)
-	}
-	if d := diffSnapshots(before, after); d != "" {
+	if d := diffSnapshots(before, snapshotWithout(t, root, res.Backups)); d != "" {
 		t.Fatalf("rollback left changes:\n%s", d)
 	}
 }
