@@ -2,12 +2,12 @@ package wizard
 
 import (
 	"fmt"
-	"net"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/docker-tls/docker-tls/pki"
+	"github.com/docker-tls/docker-tls/render"
 )
 
 // DefaultListen is the listen address offered by the server step. An
@@ -110,29 +110,11 @@ func (a Answers) withDefaults(d Detected) Answers {
 	return a
 }
 
-// validateListen checks HOST:PORT for dockerd's tcp:// host.
+// validateListen checks HOST:PORT for dockerd's tcp:// host, with the same
+// rules and words as init's --listen.
 func validateListen(s string) error {
-	s = strings.TrimSpace(s)
-	host, port, err := net.SplitHostPort(s)
-	if err != nil {
-		return fmt.Errorf("use HOST:PORT, for example %s", DefaultListen)
-	}
-	n, err := strconv.Atoi(port)
-	if err != nil || n < 1 || n > 65535 {
-		return fmt.Errorf("%q is not a port number (1-65535)", port)
-	}
-	if host == "" {
-		return fmt.Errorf("give a host: dockerd reads %q as localhost only; 0.0.0.0:%s listens everywhere", s, port)
-	}
-	if n == 2375 {
-		return fmt.Errorf("2375 is Docker's port without TLS: use 2376, so clients know to use TLS")
-	}
-	if net.ParseIP(host) == nil {
-		if _, err := pki.NormalizeHost(host); err != nil {
-			return fmt.Errorf("host %q: %v", host, err)
-		}
-	}
-	return nil
+	_, err := render.ParseListen(s)
+	return err
 }
 
 // validateList checks each item of a comma/space separated list and refuses

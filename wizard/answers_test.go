@@ -57,10 +57,10 @@ func TestValidateListen(t *testing.T) {
 		{"[::]:2376", ""},
 		{"docker1.example.com:2376", ""},
 		{":2376", "localhost only"},
-		{"0.0.0.0:2375", "without TLS"},
+		{"0.0.0.0:2375", "unencrypted API"},
 		{"0.0.0.0", "HOST:PORT"},
-		{"0.0.0.0:99999", "not a port"},
-		{"bad_host:2376", "not allowed"},
+		{"0.0.0.0:99999", "from 1 to 65535"},
+		{"bad_host:2376", "may only contain"},
 	} {
 		err := validateListen(tc.in)
 		if tc.err == "" && err != nil || tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)) {
