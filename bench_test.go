@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"github.com/docker-tls/docker-tls/setup"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -28,7 +29,7 @@ ExecStart=/usr/sbin/dockerd -H fd:// $DOCKER_OPTS
 func BenchmarkInit(b *testing.B) {
 	for _, kt := range []pki.KeyType{pki.ECDSAP256, pki.RSA4096} {
 		b.Run(string(kt), func(b *testing.B) {
-			b.Setenv(passEnv, benchPass)
+			b.Setenv(setup.PassphraseEnv, benchPass)
 			dir := b.TempDir()
 			i := 0
 			for b.Loop() {

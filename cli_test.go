@@ -17,6 +17,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"github.com/docker-tls/docker-tls/setup"
 	"io"
 	"io/fs"
 	"os"
@@ -115,7 +116,7 @@ func initArgs(root string, extra ...string) []string {
 // initRoot is a root after a successful `init --yes` with the extra flags.
 func initRoot(t *testing.T, extra ...string) string {
 	t.Helper()
-	t.Setenv(passEnv, testPass)
+	t.Setenv(setup.PassphraseEnv, testPass)
 	root := fixtureRoot(t)
 	mustRun(t, 0, initArgs(root, append([]string{"--yes"}, extra...)...)...)
 	return root
@@ -289,7 +290,7 @@ func ledgerCount(l *pki.Ledger, kind pki.Kind, cn string) int {
 }
 
 func TestInitWritesFilesWithModes(t *testing.T) {
-	t.Setenv(passEnv, testPass)
+	t.Setenv(setup.PassphraseEnv, testPass)
 	root := fixtureRoot(t)
 	r := mustRun(t, 0, initArgs(root, "--san-dns", "docker", "--san-ip", "192.0.2.10", "--client", "alice", "--client", "bob", "--yes")...)
 	wantContains(t, "stdout", r.stdout, "Wrote ", "systemctl daemon-reload && systemctl restart docker",
@@ -393,7 +394,7 @@ func TestInitTwiceChangesNothing(t *testing.T) {
 }
 
 func TestInitDryRunWritesNothing(t *testing.T) {
-	t.Setenv(passEnv, testPass)
+	t.Setenv(setup.PassphraseEnv, testPass)
 	root := fixtureRoot(t)
 	before := snapshot(t, root)
 	r := mustRun(t, 0, initArgs(root, "--dry-run")...)
@@ -406,7 +407,7 @@ func TestInitDryRunWritesNothing(t *testing.T) {
 }
 
 func TestInitWithoutYesAndNoTerminalWritesNothing(t *testing.T) {
-	t.Setenv(passEnv, testPass)
+	t.Setenv(setup.PassphraseEnv, testPass)
 	root := fixtureRoot(t)
 	before := snapshot(t, root)
 	r := runCLI(t, "y\n", initArgs(root)...)
@@ -418,7 +419,7 @@ func TestInitWithoutYesAndNoTerminalWritesNothing(t *testing.T) {
 }
 
 func TestInitPassphraseFromFileOrStdin(t *testing.T) {
-	t.Setenv(passEnv, "")
+	t.Setenv(setup.PassphraseEnv, "")
 	root := fixtureRoot(t)
 	before := snapshot(t, root)
 
@@ -427,7 +428,7 @@ func TestInitPassphraseFromFileOrStdin(t *testing.T) {
 	if r.code != 1 {
 		t.Fatalf("want exit 1:\n%s", r)
 	}
-	wantContains(t, "stderr", r.stderr, "--ca-passphrase-file", passEnv)
+	wantContains(t, "stderr", r.stderr, "--ca-passphrase-file", setup.PassphraseEnv)
 	sameTree(t, before, snapshot(t, root))
 
 	pf := filepath.Join(t.TempDir(), "pass")
@@ -525,13 +526,13 @@ func TestInitRefusesBadInput(t *testing.T) {
 			args: []string{"--fqdn", testFQDN, "--yes"}, code: 1, want: []string{"at least 15 characters"}},
 		{name: "wrong passphrase for an existing CA", pass: otherPass,
 			setup: func(t *testing.T, root string) {
-				t.Setenv(passEnv, testPass)
+				t.Setenv(setup.PassphraseEnv, testPass)
 				mustRun(t, 0, initArgs(root, "--yes")...)
 			},
 			args: []string{"--fqdn", testFQDN, "--client", "carol", "--yes"}, code: 1, want: []string{"ca-key.pem", "wrong CA passphrase"}},
 		{name: "CA certificate without its key",
 			setup: func(t *testing.T, root string) {
-				t.Setenv(passEnv, testPass)
+				t.Setenv(setup.PassphraseEnv, testPass)
 				mustRun(t, 0, initArgs(root, "--yes")...)
 				if err := os.Remove(filepath.Join(root, "etc/docker/tls/ca/ca-key.pem")); err != nil {
 					t.Fatal(err)
@@ -602,7 +603,7 @@ func TestInitRefusesBadInput(t *testing.T) {
 			if pass == "" {
 				pass = testPass
 			}
-			t.Setenv(passEnv, pass)
+			t.Setenv(setup.PassphraseEnv, pass)
 			before := snapshot(t, root)
 			r := runCLI(t, "", append([]string{"init", "--root", root}, tc.args...)...)
 			if r.code != tc.code {
@@ -621,7 +622,7 @@ func TestInitRefusesBadInput(t *testing.T) {
 }
 
 func TestNoSubcommandWithoutTerminalWritesNothing(t *testing.T) {
-	t.Setenv(passEnv, testPass)
+	t.Setenv(setup.PassphraseEnv, testPass)
 	root := fixtureRoot(t)
 	before := snapshot(t, root)
 	r := runCLI(t, "\n\n\n", "--root", root, "--fqdn", testFQDN)
@@ -678,14 +679,14 @@ func TestClientAdd(t *testing.T) {
 	sameTree(t, before, snapshot(t, root))
 
 	// A wrong passphrase: refused, nothing written.
-	t.Setenv(passEnv, otherPass)
+	t.Setenv(setup.PassphraseEnv, otherPass)
 	r = runCLI(t, "", "client", "add", "carol", "--root", root)
 	if r.code != 1 {
 		t.Fatalf("want exit 1:\n%s", r)
 	}
 	wantContains(t, "stderr", r.stderr, "wrong CA passphrase")
 	sameTree(t, before, snapshot(t, root))
-	t.Setenv(passEnv, testPass)
+	t.Setenv(setup.PassphraseEnv, testPass)
 
 	// A bad name is a usage error.
 	r = runCLI(t, "", "client", "add", "bob/../eve", "--root", root)
@@ -722,7 +723,7 @@ func TestClientAdd(t *testing.T) {
 }
 
 func TestClientAddWithoutCA(t *testing.T) {
-	t.Setenv(passEnv, testPass)
+	t.Setenv(setup.PassphraseEnv, testPass)
 	root := fixtureRoot(t)
 	before := snapshot(t, root)
 	r := runCLI(t, "", "client", "add", "bob", "--root", root)
@@ -806,7 +807,7 @@ func TestClientList(t *testing.T) {
 		t.Errorf("client list:\n%s", r.stdout)
 	}
 	r = mustRun(t, 0, "client", "list", "--json", "--root", root)
-	var rows []clientRow
+	var rows []setup.ClientRow
 	if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil {
 		t.Fatalf("client list --json: %v\n%s", err, r.stdout)
 	}
@@ -831,7 +832,7 @@ func TestRenewServer(t *testing.T) {
 	oldCert, oldKey := readRootFile(t, root, cert), readRootFile(t, root, key)
 	old := inspect(t, root, cert)
 
-	r := mustRun(t, 0, "renew", "--root", root)
+	r := mustRun(t, 0, "renew", "--yes", "--root", root)
 	wantContains(t, "stdout", r.stdout, "renewed", "systemctl restart docker")
 	now := inspect(t, root, cert)
 	if now.Serial == old.Serial || bytes.Equal(readRootFile(t, root, key), oldKey) {
@@ -864,7 +865,7 @@ func TestRenewServer(t *testing.T) {
 	}
 
 	// --san-ip adds an IP and keeps the others.
-	mustRun(t, 0, "renew", "--san-ip", "192.0.2.11", "--root", root)
+	mustRun(t, 0, "renew", "--yes", "--san-ip", "192.0.2.11", "--root", root)
 	now = inspect(t, root, cert)
 	if !sameSet(now.IPs, []string{"192.0.2.10", "192.0.2.11"}) || !sameSet(now.DNSNames, old.DNSNames) {
 		t.Errorf("renew --san-ip: IPs %v, DNS %v", now.IPs, now.DNSNames)
@@ -872,20 +873,32 @@ func TestRenewServer(t *testing.T) {
 
 	// A wrong passphrase: nothing written.
 	before := snapshot(t, root)
-	t.Setenv(passEnv, otherPass)
+	t.Setenv(setup.PassphraseEnv, otherPass)
 	r = runCLI(t, "", "renew", "--root", root)
 	if r.code != 1 {
 		t.Fatalf("want exit 1:\n%s", r)
 	}
 	wantContains(t, "stderr", r.stderr, "wrong CA passphrase")
 	sameTree(t, before, snapshot(t, root))
+
+	// One write gate for every command that replaces files: without a
+	// terminal, only --yes writes.
+	t.Setenv(setup.PassphraseEnv, testPass)
+	for _, args := range [][]string{{"renew"}, {"renew", "--client", "client"}} {
+		r = runCLI(t, "", append(args, "--root", root)...)
+		if r.code != 2 {
+			t.Fatalf("want exit 2:\n%s", r)
+		}
+		wantContains(t, "stderr", r.stderr, "nothing was written: add --yes")
+		sameTree(t, before, snapshot(t, root))
+	}
 }
 
 func TestRenewClient(t *testing.T) {
 	root := initRoot(t, "--client", "alice")
 	const cert = "etc/docker/tls/clients/alice/cert.pem"
 	old := readRootFile(t, root, cert)
-	mustRun(t, 0, "renew", "--client", "alice", "--days", "90", "--root", root)
+	mustRun(t, 0, "renew", "--yes", "--client", "alice", "--days", "90", "--root", root)
 	now := inspect(t, root, cert)
 	if bytes.Equal(readRootFile(t, root, cert), old) || now.CommonName != "alice" || now.Kind != pki.KindClient {
 		t.Errorf("renew --client alice: %+v", now)
@@ -926,7 +939,7 @@ func TestStatusHealthy(t *testing.T) {
 	wantContains(t, "stdout", r.stdout, "No problems found.")
 
 	r = mustRun(t, 0, "status", "--json", "--root", root)
-	var rep statusReport
+	var rep setup.Report
 	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
 		t.Fatalf("status --json: %v\n%s", err, r.stdout)
 	}
@@ -965,13 +978,25 @@ func TestStatusProblems(t *testing.T) {
 				writeRootFile(t, root, "etc/docker/tls/ca/ca-key.pem", pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600)
 			},
 			want: `the CA key /etc/docker/tls/ca/ca-key.pem is not encrypted`},
-		{name: "plain TCP on 2375",
+		{name: "TCP on 2375",
+			setup: addHost(`"tcp://0.0.0.0:2375"`),
+			want:  `/etc/docker/daemon.json hosts tcp://0.0.0.0:2375: dockerd serves TLS there, on 2375, the port of the unencrypted API`},
+		// dockerd reads a host without a scheme as tcp, and without a port
+		// as 2375: the same finding.
+		{name: "TCP on 2375 without a scheme",
+			setup: addHost(`"0.0.0.0:2375"`),
+			want:  `/etc/docker/daemon.json hosts 0.0.0.0:2375: dockerd serves TLS there, on 2375`},
+		{name: "TCP without a port",
+			setup: addHost(`"tcp://10.0.0.1"`),
+			want:  `/etc/docker/daemon.json hosts tcp://10.0.0.1: dockerd serves TLS there, on 2375`},
+		{name: "TCP without TLS",
 			setup: func(t *testing.T, root string) {
 				b := readRootFile(t, root, "etc/docker/daemon.json")
-				b = bytes.Replace(b, []byte(`"tcp://0.0.0.0:2376"`), []byte(`"tcp://0.0.0.0:2376", "tcp://0.0.0.0:2375"`), 1)
+				b = bytes.Replace(b, []byte(`"tlsverify": true`), []byte(`"tlsverify": false`), 1)
+				b = bytes.Replace(b, []byte(`"tls": true`), []byte(`"tls": false`), 1)
 				writeRootFile(t, root, "etc/docker/daemon.json", b, 0o644)
 			},
-			want: `/etc/docker/daemon.json listens on tcp://0.0.0.0:2375 without TLS`},
+			want: `/etc/docker/daemon.json hosts tcp://0.0.0.0:2376: dockerd listens there without TLS, and anyone who reaches it is root`},
 		{name: "tlsverify off",
 			setup: func(t *testing.T, root string) {
 				b := bytes.Replace(readRootFile(t, root, "etc/docker/daemon.json"), []byte(`"tlsverify": true`), []byte(`"tlsverify": false`), 1)
@@ -1018,7 +1043,7 @@ func TestStatusProblems(t *testing.T) {
 			if r.code != 1 {
 				t.Fatalf("want exit 1:\n%s", r)
 			}
-			var rep statusReport
+			var rep setup.Report
 			if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
 				t.Fatalf("status --json: %v\n%s", err, r.stdout)
 			}
@@ -1027,6 +1052,15 @@ func TestStatusProblems(t *testing.T) {
 				t.Errorf("status --json: healthy %v, findings %q", rep.Healthy, rep.Findings)
 			}
 		})
+	}
+}
+
+// addHost adds an entry to daemon.json's hosts, after the TLS one.
+func addHost(entry string) func(t *testing.T, root string) {
+	return func(t *testing.T, root string) {
+		b := readRootFile(t, root, "etc/docker/daemon.json")
+		b = bytes.Replace(b, []byte(`"tcp://0.0.0.0:2376"`), []byte(`"tcp://0.0.0.0:2376", `+entry), 1)
+		writeRootFile(t, root, "etc/docker/daemon.json", b, 0o644)
 	}
 }
 
@@ -1050,4 +1084,12 @@ func TestVersion(t *testing.T) {
 	}
 	r = mustRun(t, 2, "nosuchcommand")
 	wantContains(t, "stderr", r.stderr, "nosuchcommand", "--help")
+}
+
+// sameSet compares two lists ignoring order.
+func sameSet(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
 }

@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/docker-tls/docker-tls/pki"
-	"github.com/docker-tls/docker-tls/render"
+	"github.com/docker-tls/docker-tls/setup"
 	"github.com/spf13/cobra"
 )
 
@@ -25,6 +25,29 @@ type initFlags struct {
 	passFile           string
 	dryRun, yes, force bool
 	apply              bool
+}
+
+// flagNames is the command line's word for each field of a setup: errors
+// about a field name the flag that sets it.
+var flagNames = map[pki.Field]string{
+	pki.FieldCAName:     "--ca-cn",
+	pki.FieldCAOrg:      "--ca-org",
+	pki.FieldCADays:     "--ca-days",
+	pki.FieldPassphrase: "the CA passphrase",
+	pki.FieldFQDN:       "--fqdn",
+	pki.FieldDNSNames:   "--san-dns",
+	pki.FieldIPs:        "--san-ip",
+	pki.FieldListen:     "--listen",
+	pki.FieldKeyType:    "--key-type",
+	pki.FieldDays:       "--days",
+	pki.FieldClients:    "--client",
+}
+
+func flagName(f pki.Field) string {
+	if n, ok := flagNames[f]; ok {
+		return n
+	}
+	return string(f)
 }
 
 func addInitFlags(cmd *cobra.Command, f *initFlags) {
@@ -48,27 +71,23 @@ func addInitFlags(cmd *cobra.Command, f *initFlags) {
 	fl.BoolVar(&f.apply, "apply", false, "after writing: daemon-reload, restart docker, probe TLS; roll back if it fails")
 }
 
-// plan builds and validates the plan; problems are usage errors (exit 2).
-func (f *initFlags) plan() (pki.Plan, string, error) {
-	p := pki.Plan{
-		CACommonName:   f.caCN,
-		CAOrganization: f.caOrg,
-		FQDN:           f.fqdn,
-		DNSNames:       f.sanDNS,
-		IPs:            f.sanIP,
-		KeyType:        pki.KeyType(strings.ToLower(f.keyType)),
-		CADays:         f.caDays,
-		Days:           f.days,
-		Clients:        f.clients,
+// input is the setup the flags describe, not yet validated.
+func (f *initFlags) input() setup.InitInput {
+	return setup.InitInput{
+		Plan: pki.Plan{
+			CACommonName:   f.caCN,
+			CAOrganization: f.caOrg,
+			FQDN:           f.fqdn,
+			DNSNames:       f.sanDNS,
+			IPs:            f.sanIP,
+			KeyType:        pki.KeyType(strings.ToLower(f.keyType)),
+			CADays:         f.caDays,
+			Days:           f.days,
+			Clients:        f.clients,
+		},
+		Listen: f.listen,
+		Force:  f.force,
 	}
-	if err := p.Validate(); err != nil {
-		return p, "", usageErr(err)
-	}
-	listen, err := render.ParseListen(f.listen)
-	if err != nil {
-		return p, "", usageErr(fmt.Errorf("--listen %q: %w", f.listen, err))
-	}
-	return p, listen, nil
 }
 
 func newInitCmd(env *env) *cobra.Command {
@@ -87,45 +106,46 @@ func newInitCmd(env *env) *cobra.Command {
 			if f.apply && f.dryRun {
 				return usagef("--apply and --dry-run exclude each other: --dry-run writes nothing to apply")
 			}
+			h := env.host(f.root)
 			if f.apply {
-				if err := checkApplyRoot(f.root); err != nil {
-					return err
+				if err := h.CanApply(); err != nil {
+					return usageErr(err)
 				}
 			}
-			plan, listen, err := f.plan()
-			if err != nil {
+			in := f.input()
+			if err := in.Validate(); err != nil {
 				return err
 			}
-			return runInit(env, f, setup{root: f.root, plan: plan, listen: listen, force: f.force, now: env.now})
+			return runInit(env, h, f, in)
 		},
 	}
 	addInitFlags(cmd, f)
 	return cmd
 }
 
-func runInit(e *env, f *initFlags, s setup) error {
+func runInit(e *env, h *setup.Host, f *initFlags, in setup.InitInput) error {
 	// Problems with the host (no docker.service, a daemon.json that does not
 	// parse, a conflicting drop-in) are found before the passphrase is asked.
-	if _, err := render.Build(s.root, nil, &render.Host{Listen: s.listen}); err != nil {
+	if err := h.CheckHost(in.Listen); err != nil {
 		return err
 	}
-	pass, err := passphraseSource{file: f.passFile}.read(e, !exists(s.root, caCert) || s.force)
+	newCA := h.NeedsNewCA(in.Force)
+	pass, err := passphraseSource{file: f.passFile}.read(e, newCA)
 	if err != nil {
 		return err
 	}
 	// A new CA needs every key: start them all now, concurrently. With an
 	// existing CA most runs re-issue nothing, and background keys would only
 	// compete with the PBKDF2 that opens the CA key.
-	var keys *pki.KeyGen
-	if !exists(s.root, caCert) || s.force {
-		keys = pki.StartKeys(s.plan.KeyType, 2+len(s.plan.Clients))
+	if newCA {
+		h.StartKeys(in.Plan.KeyType, 2+len(in.Plan.Clients))
 	}
-	p, err := prepareSetup(s, pass, keys)
+	p, err := h.PrepareInit(in, pass)
 	if err != nil {
 		return err
 	}
-	printPrepared(e, p, s.root)
-	if p.changes.Empty() {
+	printPrepared(e, p, h.Root())
+	if p.Empty() {
 		fmt.Fprintln(e.stdout, "\nNothing to change: this host already matches the plan.")
 		return nil
 	}
@@ -133,18 +153,18 @@ func runInit(e *env, f *initFlags, s setup) error {
 		fmt.Fprintln(e.stdout, "\nDry run: nothing was written.")
 		return nil
 	}
-	if err := confirm(e, f.yes, len(p.changes.Pending())); err != nil {
+	if err := confirm(e, f.yes, p.Pending()); err != nil {
 		return err
 	}
-	res, err := p.changes.Apply()
+	w, err := h.Write(p, nil)
 	if err != nil {
-		return applyFailed(err)
+		return err
 	}
-	reportWritten(e, s.root, res)
+	reportWritten(e, w)
 	if f.apply {
-		return applyHost(e, s.root, res)
+		return applyNow(e, h)
 	}
-	fmt.Fprintf(e.stdout, "\nNext steps:\n%s", indent(p.nextSteps, "  "))
+	fmt.Fprintf(e.stdout, "\nNext steps:\n%s", formatSteps(p.NextSteps, "  "))
 	return nil
 }
 
@@ -165,77 +185,4 @@ func confirm(e *env, yes bool, n int) error {
 		return errAborted
 	}
 	return nil
-}
-
-func applyFailed(err error) error {
-	var ae *render.ApplyError
-	if errors.As(err, &ae) && ae.RolledBack {
-		return withHint(err, "Everything written in this run was rolled back: the files are as they were.")
-	}
-	return err
-}
-
-// printPrepared shows the plan, every file with its mode, the diffs and the warnings.
-func printPrepared(e *env, p *prepared, root string) {
-	w := e.stdout
-	if root != "/" && root != "" {
-		fmt.Fprintf(w, "Root: %s (paths below are relative to it)\n\n", root)
-	}
-	for _, l := range p.summary {
-		fmt.Fprintf(w, "  %s\n", l)
-	}
-	fmt.Fprintln(w, "\nFiles:")
-	for _, c := range p.changes.Changes {
-		fmt.Fprintf(w, "  %-9s %04o  %s\n", c.Action, c.Mode.Perm(), c.Path)
-	}
-	for _, c := range p.changes.Changes {
-		if !showDiff(c) {
-			continue
-		}
-		fmt.Fprintln(w)
-		if e.color() {
-			fmt.Fprint(w, render.Colorize(c.Diff))
-		} else {
-			fmt.Fprint(w, c.Diff)
-		}
-	}
-	if len(p.changes.Warnings) > 0 {
-		fmt.Fprintln(w, "\nWarnings:")
-		for _, s := range p.changes.Warnings {
-			fmt.Fprintf(w, "  ! %s\n", s)
-		}
-	}
-	if len(p.changes.Notes) > 0 {
-		fmt.Fprintln(w, "\nNotes:")
-		for _, s := range p.changes.Notes {
-			fmt.Fprintf(w, "  - %s\n", s)
-		}
-	}
-}
-
-// reportWritten says what a run wrote and records it for "docker-tls apply".
-func reportWritten(e *env, root string, res *render.Result) {
-	fmt.Fprintf(e.stdout, "\nWrote %d files.\n", len(res.Written))
-	for _, b := range res.Backups {
-		fmt.Fprintf(e.stdout, "  backup: %s\n", b)
-	}
-	if err := saveLastRun(root, res); err != nil {
-		fmt.Fprintf(e.stderr, "warning: cannot record this run for \"docker-tls apply\": %v\n", err)
-	}
-}
-
-// showDiff: the diffs worth reading are the host's config files; certificates
-// and the ledger are listed with their modes instead.
-func showDiff(c render.Change) bool {
-	return c.Diff != "" && (c.Path == render.DaemonJSONPath || c.Path == render.OverridePath)
-}
-
-func indent(s, pre string) string {
-	lines := strings.SplitAfter(s, "\n")
-	for i, l := range lines {
-		if l != "" {
-			lines[i] = pre + l
-		}
-	}
-	return strings.Join(lines, "")
 }

@@ -17,6 +17,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/docker-tls/docker-tls/setup"
 	"io"
 	"net"
 	"net/http"
@@ -168,7 +169,7 @@ func runTool(t *testing.T, env []string, name string, args ...string) cmdResult 
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, args...)
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "DOCKER_") || strings.HasPrefix(kv, systemctlEnv+"=") {
+		if !strings.HasPrefix(kv, "DOCKER_") || strings.HasPrefix(kv, setup.SystemctlEnv+"=") {
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
@@ -199,7 +200,7 @@ func runTool(t *testing.T, env []string, name string, args ...string) cmdResult 
 // dockerTLS runs the built binary with the CA passphrase in its environment.
 func dockerTLS(t *testing.T, env []string, args ...string) cmdResult {
 	t.Helper()
-	return runTool(t, append([]string{passEnv + "=" + testPass}, env...), dockerTLSBinary(t), args...)
+	return runTool(t, append([]string{setup.PassphraseEnv + "=" + testPass}, env...), dockerTLSBinary(t), args...)
 }
 
 func mustDockerTLS(t *testing.T, args ...string) cmdResult {
@@ -633,7 +634,7 @@ func installFakeSystemd(t *testing.T, root, dir string) {
 	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
 	// Named explicitly too: only then does docker-tls agree to --apply a
 	// --root other than / (it would restart the host's Docker otherwise).
-	t.Setenv(systemctlEnv, filepath.Join(bin, "systemctl"))
+	t.Setenv(setup.SystemctlEnv, filepath.Join(bin, "systemctl"))
 }
 
 // --- the bundle and the refusals ---
@@ -952,7 +953,6 @@ func TestE2EApplyRestartsDockerAndRollsBack(t *testing.T) {
 	wantContains(t, "stderr", r.stderr,
 		"Docker did not restart with the new configuration",
 		"systemctl restart docker",
-		"Rolling back",
 		"the previous files were restored and Docker was restarted with them",
 		"address already in use", // from the (stand-in) journal: dockerd's own words
 		`then run "docker-tls init" again`,
@@ -1018,7 +1018,7 @@ func latestLog(dir string) string {
 // verifier: each certificate chains to the CA and has the right purpose only.
 func TestE2EOpenSSLVerifiesTheBundles(t *testing.T) {
 	e2eTools(t, "openssl")
-	t.Setenv(passEnv, testPass)
+	t.Setenv(setup.PassphraseEnv, testPass)
 	root := fixtureRoot(t)
 	mustRun(t, 0, initArgs(root, "--san-ip", "192.0.2.10", "--client", "alice", "--yes")...)
 	ca := filepath.Join(root, "etc/docker/tls/ca.pem")

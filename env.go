@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/charmbracelet/x/term"
+	"github.com/docker-tls/docker-tls/setup"
 )
 
 // env is what commands read and write besides files: the streams, whether
@@ -37,3 +38,6 @@ func (e *env) terminalUI() bool { return e.interactive() && isTerminal(e.stderr)
 // color: colour diffs only on a terminal and when NO_COLOR is unset
 // (https://no-color.org: any non-empty value disables colour).
 func (e *env) color() bool { return isTerminal(e.stdout) && e.getenv("NO_COLOR") == "" }
+
+// host is the engine for --root, on this env's clock.
+func (e *env) host(root string) *setup.Host { return setup.New(root, setup.WithNow(e.now)) }

@@ -21,6 +21,7 @@ import (
 	"charm.land/fang/v2"
 	"charm.land/huh/v2"
 	"github.com/docker-tls/docker-tls/pki"
+	"github.com/docker-tls/docker-tls/setup"
 	"github.com/spf13/cobra"
 )
 
@@ -139,20 +140,15 @@ func usageErr(err error) error { return &usageError{err} }
 
 func usagef(format string, a ...any) error { return &usageError{fmt.Errorf(format, a...)} }
 
-// hintError carries a one-line hint printed under the error.
-type hintError struct {
-	err  error
-	hint string
+// rootFlag is --root, which every command takes.
+func rootFlag(cmd *cobra.Command, p *string) {
+	cmd.Flags().StringVar(p, "root", "/", "treat DIR as the file system root (reading and writing), like DESTDIR")
 }
 
-func (e *hintError) Error() string { return e.err.Error() }
-func (e *hintError) Unwrap() error { return e.err }
-
-func withHint(err error, hint string) error {
-	if err == nil {
-		return nil
-	}
-	return &hintError{err, hint}
+// passFileFlag is --ca-passphrase-file. The passphrase itself is never a
+// flag value: argv is visible to every user in ps and in shell history.
+func passFileFlag(cmd *cobra.Command, p *string) {
+	cmd.Flags().StringVar(p, "ca-passphrase-file", "", "read the CA passphrase from FILE (- for stdin); else $"+setup.PassphraseEnv+", else a prompt")
 }
 
 // errProblems is returned by status when it found problems: exit 1, already reported.
@@ -173,7 +169,9 @@ func exitCode(err error) int {
 	switch {
 	case err == nil:
 		return 0
-	case errors.As(err, &ue), isCobraUsage(err):
+	case errors.As(err, &ue), isCobraUsage(err), pki.AsFieldErrors(err) != nil:
+		// A FieldError is a bad flag value: the same answer is refused in
+		// the wizard next to its field.
 		return 2
 	case errors.Is(err, errAborted), errors.Is(err, huh.ErrUserAborted), errors.Is(err, tea.ErrInterrupted):
 		return 130
@@ -199,20 +197,26 @@ func printError(w io.Writer, err error) {
 	if errors.Is(err, errProblems) {
 		return // status already printed each finding
 	}
-	var fe pki.FieldErrors
+	if fe := pki.AsFieldErrors(err); fe != nil {
+		for _, e := range fe { // one ERROR line per bad flag
+			fmt.Fprintf(w, "ERROR: %s\n", e.Describe(flagName))
+		}
+		if hint := setup.Hint(err); hint != "" {
+			fmt.Fprintf(w, "  %s\n", hint)
+		}
+		return
+	}
 	for i, line := range strings.Split(err.Error(), "\n") {
-		switch {
-		case i == 0 || errors.As(err, &fe): // one ERROR line per bad flag
+		if i == 0 {
 			fmt.Fprintf(w, "ERROR: %s\n", line)
-		default: // the rest of one message, e.g. journal lines
+		} else { // the rest of one message, e.g. journal lines
 			fmt.Fprintf(w, "  %s\n", line)
 		}
 	}
-	var he *hintError
 	var ue *usageError
-	switch {
-	case errors.As(err, &he):
-		fmt.Fprintf(w, "  %s\n", he.hint)
+	switch hint := setup.Hint(err); {
+	case hint != "":
+		fmt.Fprintf(w, "  %s\n", hint)
 	case errors.As(err, &ue), isCobraUsage(err):
 		fmt.Fprintln(w, "  Run \"docker-tls --help\" for usage and examples.")
 	}

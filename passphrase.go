@@ -9,11 +9,8 @@ import (
 
 	"github.com/charmbracelet/x/term"
 	"github.com/docker-tls/docker-tls/pki"
+	"github.com/docker-tls/docker-tls/setup"
 )
-
-// passEnv is read when no --ca-passphrase-file is given. Passphrases are
-// never flag values: argv is visible to every user in ps and in shell history.
-const passEnv = "DOCKER_TLS_CA_PASSPHRASE"
 
 // passphraseSource remembers where the CA passphrase comes from.
 type passphraseSource struct {
@@ -22,7 +19,7 @@ type passphraseSource struct {
 
 // given reports whether the passphrase comes without a prompt (a file or the environment).
 func (s passphraseSource) given(e *env) bool {
-	return s.file != "" || e.getenv(passEnv) != ""
+	return s.file != "" || e.getenv(setup.PassphraseEnv) != ""
 }
 
 // read returns the passphrase: from the file (or stdin), then the
@@ -38,12 +35,12 @@ func (s passphraseSource) read(e *env, confirm bool) ([]byte, error) {
 	case s.file != "":
 		f, err := os.Open(s.file)
 		if err != nil {
-			return nil, withHint(fmt.Errorf("cannot read the CA passphrase: %w", err), "Check the path given to --ca-passphrase-file.")
+			return nil, setup.WithHint(fmt.Errorf("cannot read the CA passphrase: %w", err), "Check the path given to --ca-passphrase-file.")
 		}
 		defer f.Close()
 		return readPassLine(f, s.file)
-	case e.getenv(passEnv) != "":
-		return []byte(e.getenv(passEnv)), nil
+	case e.getenv(setup.PassphraseEnv) != "":
+		return []byte(e.getenv(setup.PassphraseEnv)), nil
 	}
 	return s.prompt(e, confirm)
 }
@@ -52,8 +49,8 @@ func (s passphraseSource) read(e *env, confirm bool) ([]byte, error) {
 func (s passphraseSource) prompt(e *env, confirm bool) ([]byte, error) {
 	in, ok := e.stdin.(*os.File)
 	if !ok || !isTerminal(in) {
-		return nil, withHint(fmt.Errorf("the CA passphrase is needed and there is no terminal to ask it on"),
-			"Pass it with --ca-passphrase-file FILE (or - for stdin) or the environment variable "+passEnv+".")
+		return nil, setup.WithHint(fmt.Errorf("the CA passphrase is needed and there is no terminal to ask it on"),
+			"Pass it with --ca-passphrase-file FILE (or - for stdin) or the environment variable "+setup.PassphraseEnv+".")
 	}
 	fmt.Fprint(e.stderr, "CA passphrase: ")
 	p, err := term.ReadPassword(in.Fd())

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"github.com/docker-tls/docker-tls/setup"
 	"os"
 	"path/filepath"
 	"strings"
@@ -86,9 +87,9 @@ func TestE2EDockerCLIPlugin(t *testing.T) {
 	}
 
 	// A plugin command with a fixture root, through the docker CLI.
-	t.Setenv(passEnv, testPass)
+	t.Setenv(setup.PassphraseEnv, testPass)
 	root := fixtureRoot(t)
-	r = runTool(t, append(env, passEnv+"="+testPass), "docker", "tls", "init", "--root", root, "--fqdn", testFQDN, "--yes")
+	r = runTool(t, append(env, setup.PassphraseEnv+"="+testPass), "docker", "tls", "init", "--root", root, "--fqdn", testFQDN, "--yes")
 	if r.code != 0 {
 		t.Fatalf("docker tls init:\n%s", r)
 	}

@@ -16,6 +16,15 @@ var fixedNow = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 func at(t time.Time) Option { return WithNow(func() time.Time { return t }) }
 
+// newTestCA makes a CA (and, unused, the plan's leaves) with Issue.
+func newTestCA(plan Plan, opts ...Option) (*CA, error) {
+	b, err := Issue(plan, nil, []byte(testPass), opts...)
+	if err != nil {
+		return nil, err
+	}
+	return b.CA, nil
+}
+
 func testPlan(kt KeyType) Plan {
 	p := DefaultPlan()
 	p.FQDN = "Docker.Test"

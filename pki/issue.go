@@ -39,10 +39,6 @@ type options struct {
 	keys *KeyGen
 }
 
-// WithRand sets the source of randomness for serial numbers, salts and keys
-// generated inside Issue. The default is crypto/rand.
-func WithRand(r io.Reader) Option { return func(o *options) { o.rand = r } }
-
 // WithNow sets the clock. The default is time.Now.
 func WithNow(now func() time.Time) Option { return func(o *options) { o.now = now } }
 
@@ -133,7 +129,7 @@ type OutlivesCAError struct {
 }
 
 func (e *OutlivesCAError) Error() string {
-	return fmt.Sprintf("certificate for %s would expire on %s, after its CA (%s): lower --days or renew the CA",
+	return fmt.Sprintf("certificate for %s would expire on %s, after its CA (%s): lower the validity in days or renew the CA",
 		e.Leaf, e.LeafNotAfter.UTC().Format(time.DateOnly), e.CANotAfter.UTC().Format(time.DateOnly))
 }
 
@@ -148,7 +144,7 @@ func Issue(plan Plan, ca *CA, passphrase []byte, opts ...Option) (*Bundle, error
 	newCA := ca == nil
 	if newCA {
 		if err := ValidatePassphrase(string(passphrase)); err != nil {
-			return nil, FieldErrors{{Field: "ca-passphrase", Reason: err.Error()}}
+			return nil, FieldErrors{{Field: FieldPassphrase, Reason: err.Error()}}
 		}
 	}
 	o := newOptions(opts)
@@ -219,22 +215,9 @@ type keyPEMResult struct {
 	err error
 }
 
-// NewCA makes a self-signed CA from the plan's CA fields and key type.
-func NewCA(plan Plan, opts ...Option) (*CA, error) {
-	if err := fieldErrorsFor(plan.Validate(), "key-type", "ca-days"); err != nil {
-		return nil, err
-	}
-	o := newOptions(opts)
-	key, err := o.newKey(plan.KeyType)
-	if err != nil {
-		return nil, fmt.Errorf("new ca: %w", err)
-	}
-	return newCAWithKey(plan, key, o)
-}
-
 // IssueServer issues the server certificate for the plan's names.
 func IssueServer(ca *CA, plan Plan, opts ...Option) (*Leaf, error) {
-	if err := fieldErrorsFor(plan.Validate(), "fqdn", "san-dns", "san-ip", "key-type", "days"); err != nil {
+	if err := fieldErrorsFor(plan.Validate(), FieldFQDN, FieldDNSNames, FieldIPs, FieldKeyType, FieldDays); err != nil {
 		return nil, err
 	}
 	o := newOptions(opts)
@@ -249,13 +232,13 @@ func IssueServer(ca *CA, plan Plan, opts ...Option) (*Leaf, error) {
 func IssueClient(ca *CA, name string, days int, kt KeyType, opts ...Option) (*Leaf, error) {
 	var errs FieldErrors
 	if err := ValidateClientName(name); err != nil {
-		errs = append(errs, &FieldError{Field: "client", Value: name, Reason: err.Error()})
+		errs = append(errs, fieldErr(FieldClients, name, err))
 	}
 	if err := checkDays(days); err != nil {
-		errs = append(errs, &FieldError{Field: "days", Value: fmt.Sprint(days), Reason: err.Error()})
+		errs = append(errs, fieldErr(FieldDays, fmt.Sprint(days), err))
 	}
 	if _, err := ParseKeyType(string(kt)); err != nil {
-		errs = append(errs, &FieldError{Field: "key-type", Value: string(kt), Reason: err.Error()})
+		errs = append(errs, fieldErr(FieldKeyType, string(kt), err))
 	}
 	if len(errs) > 0 {
 		return nil, errs
@@ -269,7 +252,7 @@ func IssueClient(ca *CA, name string, days int, kt KeyType, opts ...Option) (*Le
 }
 
 // fieldErrorsFor keeps the FieldErrors about the given fields.
-func fieldErrorsFor(err error, fields ...string) error {
+func fieldErrorsFor(err error, fields ...Field) error {
 	var all FieldErrors
 	if !errors.As(err, &all) {
 		return err

@@ -279,13 +279,13 @@ func keyUsageNames(ku x509.KeyUsage) []string {
 }
 
 func TestIssueErrors(t *testing.T) {
-	ca, err := NewCA(testPlan(ECDSAP256), at(fixedNow))
+	ca, err := newTestCA(testPlan(ECDSAP256), at(fixedNow))
 	if err != nil {
 		t.Fatal(err)
 	}
 	short := testPlan(ECDSAP256)
-	short.CADays = 30
-	shortCA, err := NewCA(short, at(fixedNow))
+	short.CADays, short.Days = 30, 30
+	shortCA, err := newTestCA(short, at(fixedNow))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -306,8 +306,8 @@ func TestIssueErrors(t *testing.T) {
 			return err
 		}, func(t *testing.T, err error) {
 			var fe FieldErrors
-			if !errors.As(err, &fe) || len(fe.For("ca-passphrase")) != 1 {
-				t.Errorf("want a ca-passphrase FieldError, got %v", err)
+			if !errors.As(err, &fe) || len(fe.For(FieldPassphrase)) != 1 {
+				t.Errorf("want a passphrase FieldError, got %v", err)
 			}
 			if strings.Contains(err.Error(), "too short") {
 				t.Errorf("error %q repeats the passphrase", err)
@@ -320,7 +320,7 @@ func TestIssueErrors(t *testing.T) {
 			return err
 		}, func(t *testing.T, err error) {
 			var fe FieldErrors
-			if !errors.As(err, &fe) || len(fe.For("fqdn")) != 1 {
+			if !errors.As(err, &fe) || len(fe.For(FieldFQDN)) != 1 {
 				t.Errorf("want an fqdn FieldError, got %v", err)
 			}
 		}},
@@ -347,26 +347,15 @@ func TestIssueErrors(t *testing.T) {
 		{"failBadClientName", func() error {
 			_, err := IssueClient(ca, "a/b", 30, ECDSAP256)
 			return err
-		}, wantField("client")},
+		}, wantField(FieldClients)},
 		{"failBadDays", func() error {
 			_, err := IssueClient(ca, "frank", 0, ECDSAP256)
 			return err
-		}, wantField("days")},
+		}, wantField(FieldDays)},
 		{"failBadKeyType", func() error {
 			_, err := IssueClient(ca, "frank", 10, "dsa-1024")
 			return err
-		}, wantField("key-type")},
-		{"failNewCABadDays", func() error {
-			p := testPlan(ECDSAP256)
-			p.CADays = -1
-			_, err := NewCA(p)
-			return err
-		}, wantField("ca-days")},
-		{"okNewCAWithoutFQDN", func() error {
-			p := DefaultPlan() // no FQDN: NewCA only needs the CA fields
-			_, err := NewCA(p)
-			return err
-		}, nil},
+		}, wantField(FieldKeyType)},
 		{"failNoCA", func() error {
 			_, err := IssueClient(nil, "frank", 10, ECDSAP256)
 			return err
@@ -400,13 +389,13 @@ func wantOutlives(leaf, leafDate, caDate string) func(*testing.T, error) {
 			t.Fatalf("want *OutlivesCAError, got %T %v", err, err)
 		}
 		msg := err.Error()
-		if oe.Leaf != leaf || !strings.Contains(msg, leafDate) || !strings.Contains(msg, caDate) || !strings.Contains(msg, "lower --days or renew the CA") {
+		if oe.Leaf != leaf || !strings.Contains(msg, leafDate) || !strings.Contains(msg, caDate) || !strings.Contains(msg, "lower the validity in days or renew the CA") {
 			t.Errorf("error %q: want %s, %s and %s", msg, leaf, leafDate, caDate)
 		}
 	}
 }
 
-func wantField(field string) func(*testing.T, error) {
+func wantField(field Field) func(*testing.T, error) {
 	return func(t *testing.T, err error) {
 		var fe FieldErrors
 		if !errors.As(err, &fe) || len(fe.For(field)) == 0 {

@@ -17,7 +17,7 @@ import (
 	"strings"
 )
 
-// KeyType names a key algorithm and size, as accepted by --key-type.
+// KeyType names a key algorithm and size.
 type KeyType string
 
 const (
@@ -89,9 +89,9 @@ func DefaultPlan() Plan {
 // nil.
 func (p *Plan) Validate() error {
 	var errs FieldErrors
-	add := func(field, value string, err error) {
+	add := func(field Field, value string, err error) {
 		if err != nil {
-			errs = append(errs, &FieldError{Field: field, Value: value, Reason: reasonOf(err)})
+			errs = append(errs, fieldErr(field, value, err))
 		}
 	}
 
@@ -102,7 +102,7 @@ func (p *Plan) Validate() error {
 	p.CAOrganization = strings.TrimSpace(p.CAOrganization)
 
 	fqdn, err := NormalizeHost(p.FQDN)
-	add("fqdn", p.FQDN, err)
+	add(FieldFQDN, p.FQDN, err)
 	if err == nil {
 		p.FQDN = fqdn
 	}
@@ -115,11 +115,11 @@ func (p *Plan) Validate() error {
 		}
 		n, err := NormalizeHost(raw)
 		if err != nil {
-			add("san-dns", raw, err)
+			add(FieldDNSNames, raw, err)
 			continue
 		}
 		if seen[n] {
-			add("san-dns", raw, fmt.Errorf("%s is listed twice", n))
+			add(FieldDNSNames, raw, fmt.Errorf("%s is listed twice", n))
 			continue
 		}
 		seen[n] = true
@@ -135,11 +135,11 @@ func (p *Plan) Validate() error {
 		}
 		ip, err := ParseSANIP(raw)
 		if err != nil {
-			add("san-ip", raw, err)
+			add(FieldIPs, raw, err)
 			continue
 		}
 		if seenIP[ip.String()] {
-			add("san-ip", raw, fmt.Errorf("%s is listed twice", ip))
+			add(FieldIPs, raw, fmt.Errorf("%s is listed twice", ip))
 			continue
 		}
 		seenIP[ip.String()] = true
@@ -148,25 +148,25 @@ func (p *Plan) Validate() error {
 	p.IPs = ips
 
 	if _, err := ParseKeyType(string(p.KeyType)); err != nil {
-		add("key-type", string(p.KeyType), err)
+		add(FieldKeyType, string(p.KeyType), err)
 	}
-	add("ca-days", strconv.Itoa(p.CADays), checkDays(p.CADays))
-	add("days", strconv.Itoa(p.Days), checkDays(p.Days))
+	add(FieldCADays, strconv.Itoa(p.CADays), checkDays(p.CADays))
+	add(FieldDays, strconv.Itoa(p.Days), checkDays(p.Days))
 	if p.Days > 0 && p.CADays > 0 && p.Days > p.CADays {
-		add("days", strconv.Itoa(p.Days), fmt.Errorf("a leaf valid %d days would outlive the CA (%d days): lower --days or raise --ca-days", p.Days, p.CADays))
+		add(FieldDays, strconv.Itoa(p.Days), fmt.Errorf("a leaf valid %d days would outlive the CA (%d days): lower {days} or raise {ca-days}", p.Days, p.CADays))
 	}
 
 	if len(p.Clients) == 0 {
-		add("client", "", fmt.Errorf("at least one client is needed, or nobody can connect"))
+		add(FieldClients, "", fmt.Errorf("at least one client is needed, or nobody can connect"))
 	}
 	seenClient := map[string]bool{}
 	for _, c := range p.Clients {
 		if err := ValidateClientName(c); err != nil {
-			add("client", c, err)
+			add(FieldClients, c, err)
 			continue
 		}
 		if seenClient[c] {
-			add("client", c, fmt.Errorf("%s is listed twice", c))
+			add(FieldClients, c, fmt.Errorf("%s is listed twice", c))
 		}
 		seenClient[c] = true
 	}

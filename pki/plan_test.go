@@ -16,7 +16,7 @@ func TestPlanValidate(t *testing.T) {
 	tests := []struct {
 		name       string
 		edit       func(*Plan)
-		wantFields []string          // one per FieldError, in order
+		wantFields []Field           // one per FieldError, in order
 		check      func(*Plan) error // the normalized plan, when valid
 	}{
 		{name: "okDefaults", edit: func(p *Plan) {}},
@@ -47,35 +47,35 @@ func TestPlanValidate(t *testing.T) {
 		{name: "okLeafAsLongAsCA", edit: func(p *Plan) { p.Days, p.CADays = 3650, 3650 }},
 		{name: "okClientNames", edit: func(p *Plan) { p.Clients = []string{"alice", "bob.smith", "ci_runner-2", "ops@example.com"} }},
 
-		{name: "failFQDNMissing", edit: func(p *Plan) { p.FQDN = "" }, wantFields: []string{"fqdn"}},
-		{name: "failIPAsFQDN", edit: func(p *Plan) { p.FQDN = "10.0.0.1" }, wantFields: []string{"fqdn"}},
+		{name: "failFQDNMissing", edit: func(p *Plan) { p.FQDN = "" }, wantFields: []Field{FieldFQDN}},
+		{name: "failIPAsFQDN", edit: func(p *Plan) { p.FQDN = "10.0.0.1" }, wantFields: []Field{FieldFQDN}},
 		{name: "failIPAsDNSName", edit: func(p *Plan) { p.DNSNames = []string{"192.168.1.1", "[::1]", "fe80::1%eth0"} },
-			wantFields: []string{"san-dns", "san-dns", "san-dns"}},
-		{name: "failTrailingDot", edit: func(p *Plan) { p.FQDN = "docker.example.com." }, wantFields: []string{"fqdn"}},
+			wantFields: []Field{FieldDNSNames, FieldDNSNames, FieldDNSNames}},
+		{name: "failTrailingDot", edit: func(p *Plan) { p.FQDN = "docker.example.com." }, wantFields: []Field{FieldFQDN}},
 		{name: "failInvalidHostNames", edit: func(p *Plan) {
 			p.DNSNames = []string{"under_score.example", "-lead.example", "trail-.example", "a..b", ".lead", "*.example.com", "two words", "é.example",
 				strings.Repeat("a", 64) + ".example", strings.Repeat("abcdefghi.", 26) + "com"}
-		}, wantFields: slices.Repeat([]string{"san-dns"}, 10)},
+		}, wantFields: slices.Repeat([]Field{FieldDNSNames}, 10)},
 		{name: "failDuplicateDNSNames", edit: func(p *Plan) { p.DNSNames = []string{"a.example", "A.example", "DOCKER.example.com"} },
-			wantFields: []string{"san-dns", "san-dns"}},
+			wantFields: []Field{FieldDNSNames, FieldDNSNames}},
 		{name: "failDuplicateIPs", edit: func(p *Plan) { p.IPs = []string{"10.0.0.1", "::ffff:10.0.0.1", "2001:db8::1", "2001:DB8:0:0::1"} },
-			wantFields: []string{"san-ip", "san-ip"}},
+			wantFields: []Field{FieldIPs, FieldIPs}},
 		{name: "failBadIPs", edit: func(p *Plan) { p.IPs = []string{"10.0.0.0/8", "fe80::1%eth0", "docker.example.com", "256.1.1.1"} },
-			wantFields: []string{"san-ip", "san-ip", "san-ip", "san-ip"}},
-		{name: "failDaysZero", edit: func(p *Plan) { p.Days = 0 }, wantFields: []string{"days"}},
-		{name: "failDaysNegative", edit: func(p *Plan) { p.Days, p.CADays = -1, -30 }, wantFields: []string{"ca-days", "days"}},
-		{name: "failDaysTooMany", edit: func(p *Plan) { p.CADays = MaxDays + 1 }, wantFields: []string{"ca-days"}},
-		{name: "failLeafOutlivesCA", edit: func(p *Plan) { p.Days, p.CADays = 4000, 3650 }, wantFields: []string{"days"}},
-		{name: "failUnknownKeyType", edit: func(p *Plan) { p.KeyType = "dsa-1024" }, wantFields: []string{"key-type"}},
-		{name: "failEmptyKeyType", edit: func(p *Plan) { p.KeyType = "" }, wantFields: []string{"key-type"}},
+			wantFields: []Field{FieldIPs, FieldIPs, FieldIPs, FieldIPs}},
+		{name: "failDaysZero", edit: func(p *Plan) { p.Days = 0 }, wantFields: []Field{FieldDays}},
+		{name: "failDaysNegative", edit: func(p *Plan) { p.Days, p.CADays = -1, -30 }, wantFields: []Field{FieldCADays, FieldDays}},
+		{name: "failDaysTooMany", edit: func(p *Plan) { p.CADays = MaxDays + 1 }, wantFields: []Field{FieldCADays}},
+		{name: "failLeafOutlivesCA", edit: func(p *Plan) { p.Days, p.CADays = 4000, 3650 }, wantFields: []Field{FieldDays}},
+		{name: "failUnknownKeyType", edit: func(p *Plan) { p.KeyType = "dsa-1024" }, wantFields: []Field{FieldKeyType}},
+		{name: "failEmptyKeyType", edit: func(p *Plan) { p.KeyType = "" }, wantFields: []Field{FieldKeyType}},
 		{name: "failBadClientNames", edit: func(p *Plan) {
 			p.Clients = []string{"a/b", "..", ".", ".hidden", "", " bob", "bob smith", strings.Repeat("x", 65), `a\b`}
-		}, wantFields: slices.Repeat([]string{"client"}, 9)},
-		{name: "failNoClients", edit: func(p *Plan) { p.Clients = nil }, wantFields: []string{"client"}},
-		{name: "failDuplicateClient", edit: func(p *Plan) { p.Clients = []string{"alice", "bob", "alice"} }, wantFields: []string{"client"}},
+		}, wantFields: slices.Repeat([]Field{FieldClients}, 9)},
+		{name: "failNoClients", edit: func(p *Plan) { p.Clients = nil }, wantFields: []Field{FieldClients}},
+		{name: "failDuplicateClient", edit: func(p *Plan) { p.Clients = []string{"alice", "bob", "alice"} }, wantFields: []Field{FieldClients}},
 		{name: "failEverythingAtOnce", edit: func(p *Plan) {
 			p.FQDN, p.IPs, p.KeyType, p.Days, p.Clients = "x_y", []string{"nope"}, "rsa-1024", 0, []string{"../etc"}
-		}, wantFields: []string{"fqdn", "san-ip", "key-type", "days", "client"}},
+		}, wantFields: []Field{FieldFQDN, FieldIPs, FieldKeyType, FieldDays, FieldClients}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -86,7 +86,7 @@ func TestPlanValidate(t *testing.T) {
 			if err != nil && !errors.As(err, &fe) {
 				t.Fatalf("err %T, want FieldErrors", err)
 			}
-			var got []string
+			var got []Field
 			for _, e := range fe {
 				got = append(got, e.Field)
 				if e.Reason == "" {
@@ -111,17 +111,22 @@ func TestFieldErrorMessages(t *testing.T) {
 	p.DNSNames = []string{"docker.example.com."}
 	err := p.Validate()
 	for _, want := range []string{
-		`--fqdn "10.0.0.1": 10.0.0.1 is an IP address: put it in --san-ip`,
-		`--san-dns "docker.example.com.": remove the trailing dot: docker.example.com`,
+		`fqdn "10.0.0.1": 10.0.0.1 is an IP address: put it in ips, not in a DNS name`,
+		`dns-names "docker.example.com.": remove the trailing dot: docker.example.com`,
 	} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q lacks %q", err, want)
 		}
 	}
-	if fe := err.(FieldErrors).For("fqdn"); len(fe) != 1 {
+	// A front end names the fields in its own words, also inside reasons.
+	flag := func(f Field) string { return "--" + strings.ToUpper(string(f)) }
+	if got, want := err.(FieldErrors)[0].Describe(flag), `--FQDN "10.0.0.1": 10.0.0.1 is an IP address: put it in --IPS, not in a DNS name`; got != want {
+		t.Errorf("Describe = %q, want %q", got, want)
+	}
+	if fe := err.(FieldErrors).For(FieldFQDN); len(fe) != 1 {
 		t.Errorf("For(fqdn) = %v", fe)
 	}
-	if got := (&FieldError{Field: "client", Reason: "needed"}).Error(); got != "--client: needed" {
+	if got := (&FieldError{Field: FieldClients, Reason: "needed"}).Error(); got != "clients: needed" {
 		t.Errorf("Error() = %q", got)
 	}
 }
@@ -133,10 +138,10 @@ func TestValidators(t *testing.T) {
 		in      string
 		wantErr bool
 	}{
-		{"okFQDN", ValidateFQDN, "docker.example.com", false},
-		{"failFQDNIP", ValidateFQDN, "::1", true},
-		{"okDNSName", ValidateDNSName, "localhost", false},
-		{"failDNSName", ValidateDNSName, "a b", true},
+		{"okFQDN", ValidateHostName, "docker.example.com", false},
+		{"failFQDNIP", ValidateHostName, "::1", true},
+		{"okDNSName", ValidateHostName, "localhost", false},
+		{"failDNSName", ValidateHostName, "a b", true},
 		{"okSANIPv6", ValidateSANIP, "fd00::1", false},
 		{"failSANIP", ValidateSANIP, "localhost", true},
 		{"okDays", ValidateDays, " 365 ", false},

@@ -12,14 +12,14 @@ import (
 // NormalizeHost checks a DNS name for a certificate and returns it
 // lower-cased. IPs are refused here: an IP in a DNS SAN is the classic cause
 // of "cannot validate certificate for 1.2.3.4 because it doesn't contain any
-// IP SANs", so they must go in IP entries (--san-ip).
+// IP SANs", so they must go in IP entries.
 func NormalizeHost(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return "", fmt.Errorf("a host name is required")
 	}
 	if ip := parseIPLoose(s); ip != nil {
-		return "", fmt.Errorf("%s is an IP address: put it in --san-ip, not in a DNS name", s)
+		return "", fmt.Errorf("%s is an IP address: put it in {ips}, not in a DNS name", s)
 	}
 	if strings.HasSuffix(s, ".") {
 		// dockerd and Go's verifier reject a trailing dot in a DNS SAN.
@@ -80,7 +80,7 @@ func ParseSANIP(s string) (net.IP, error) {
 		if strings.Contains(s, "/") {
 			return nil, fmt.Errorf("%q is a network, not an address: give one IP", s)
 		}
-		return nil, fmt.Errorf("%q is not an IP address (a host name goes in --san-dns)", s)
+		return nil, fmt.Errorf("%q is not an IP address (a host name goes in {dns-names})", s)
 	}
 	if a.Zone() != "" {
 		return nil, fmt.Errorf("%q has a zone (%%%s): certificates cannot carry zones", s, a.Zone())
@@ -125,11 +125,9 @@ func ValidatePassphrase(s string) error {
 // The validators below are func(string) error so that they plug into
 // huh's .Validate and show next to the field.
 
-// ValidateFQDN checks the server's host name.
-func ValidateFQDN(s string) error { _, err := NormalizeHost(s); return err }
-
-// ValidateDNSName checks one extra DNS name.
-func ValidateDNSName(s string) error { _, err := NormalizeHost(s); return err }
+// ValidateHostName checks a host name: the FQDN, an extra DNS name, or the
+// host of a listen address.
+func ValidateHostName(s string) error { _, err := NormalizeHost(s); return err }
 
 // ValidateSANIP checks one IP SAN.
 func ValidateSANIP(s string) error { _, err := ParseSANIP(s); return err }

@@ -107,7 +107,7 @@ func Build(root string, files []File, host *Host) (*Changes, error) {
 		return c, nil
 	}
 
-	if _, err := host.withDefaults(); err != nil {
+	if err := host.check(); err != nil {
 		return nil, err
 	}
 	d, err := Detect(root)
@@ -136,7 +136,7 @@ func Build(root string, files []File, host *Host) (*Changes, error) {
 			c.Notes = append(c.Notes, fmt.Sprintf("docker.service passes -H %s; it moves to hosts in %s", h, DaemonJSONPath))
 		case plainTCP(h):
 			c.Warnings = append(c.Warnings, fmt.Sprintf("docker.service passes -H %s, the unencrypted API; the override drops it", h))
-		case h != "tcp://"+hostListen(host):
+		case h != "tcp://"+host.Listen:
 			c.Warnings = append(c.Warnings, fmt.Sprintf("docker.service passes -H %s; the override drops it, add it to hosts in %s by hand if you still need it", h, DaemonJSONPath))
 		}
 	}
@@ -233,11 +233,6 @@ func keepStricterMode(root, p string, mode os.FileMode) os.FileMode {
 		return cur
 	}
 	return mode
-}
-
-func hostListen(h *Host) string {
-	l, _ := ParseListen(h.Listen)
-	return l
 }
 
 func rootName(root string) string {

@@ -14,11 +14,11 @@ import (
 // testFiles are what pki would hand over: opaque bytes.
 func testFiles() []File {
 	return []File{
-		{Path: TLSDir + "/ca/ca.pem", Data: []byte("-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n"), Mode: 0o644, DirMode: 0o700},
-		{Path: TLSDir + "/ca/ca-key.pem", Data: []byte("-----BEGIN ENCRYPTED PRIVATE KEY-----\nCAKEY\n-----END ENCRYPTED PRIVATE KEY-----\n"), Mode: 0o600, DirMode: 0o700, Exclusive: true},
-		{Path: TLSDir + "/ca.pem", Data: []byte("-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n"), Mode: 0o644},
-		{Path: TLSDir + "/server-cert.pem", Data: []byte("-----BEGIN CERTIFICATE-----\nSERVER\n-----END CERTIFICATE-----\n"), Mode: 0o644},
-		{Path: TLSDir + "/server-key.pem", Data: []byte("-----BEGIN PRIVATE KEY-----\nKEY\n-----END PRIVATE KEY-----\n"), Mode: 0o600},
+		{Path: tlsDir + "/ca/ca.pem", Data: []byte("-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n"), Mode: 0o644, DirMode: 0o700},
+		{Path: tlsDir + "/ca/ca-key.pem", Data: []byte("-----BEGIN ENCRYPTED PRIVATE KEY-----\nCAKEY\n-----END ENCRYPTED PRIVATE KEY-----\n"), Mode: 0o600, DirMode: 0o700, Exclusive: true},
+		{Path: tlsDir + "/ca.pem", Data: []byte("-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n"), Mode: 0o644},
+		{Path: tlsDir + "/server-cert.pem", Data: []byte("-----BEGIN CERTIFICATE-----\nSERVER\n-----END CERTIFICATE-----\n"), Mode: 0o644},
+		{Path: tlsDir + "/server-key.pem", Data: []byte("-----BEGIN PRIVATE KEY-----\nKEY\n-----END PRIVATE KEY-----\n"), Mode: 0o600},
 	}
 }
 
@@ -61,7 +61,7 @@ func TestBuild(t *testing.T) {
 			golden.RequireEqual(t, report(c))
 
 			// Applying and building again leaves nothing to do.
-			if _, err := c.Apply(); err != nil {
+			if _, err := c.Apply(nil); err != nil {
 				t.Fatal(err)
 			}
 			again, err := Build(root, testFiles()[2:], &testHost)
@@ -84,7 +84,6 @@ func TestDetect(t *testing.T) {
 		"/run/systemd/system/docker.service.d/05-b.conf":     "[Service]\nExecStart=\nExecStart=/usr/bin/dockerd -H unix:///x.sock\n",
 		"/etc/systemd/system/docker.service.d/zz.conf":       "[Service]\nExecStart=\nExecStart=/usr/bin/dockerd --host=fd://\n",
 		"/etc/systemd/system/docker.service.d/notes.txt":     "ignored",
-		TLSDir + "/ca/ca.pem":                                "x",
 	}
 	writeTree(t, root, tree)
 	d, err := Detect(root)
@@ -102,7 +101,7 @@ func TestDetect(t *testing.T) {
 	if d.ExecStart != "/usr/bin/dockerd --host=fd://" || fmt.Sprint(d.HostFlags) != "[fd://]" {
 		t.Fatalf("ExecStart %q hosts %q", d.ExecStart, d.HostFlags)
 	}
-	if !d.ExistingCA || d.ExistingServerCert || d.DaemonJSONExists || d.Snap || d.Rootless {
+	if d.DaemonJSONExists || d.Snap || d.Rootless {
 		t.Fatalf("flags wrong: %+v", d)
 	}
 	if len(d.Warnings) != 1 || !strings.Contains(d.Warnings[0], "zz.conf sets ExecStart and sorts after override.conf") {
@@ -136,10 +135,10 @@ func TestBuildErrors(t *testing.T) {
 		{"failRootless", map[string]string{"/home/ann/.config/systemd/user/docker.service": ceUnit}, nil, &testHost, ErrRootless, "not handled yet"},
 		{"failRootlessExec", map[string]string{usrLibUnit: strings.Replace(ceUnit, "/usr/bin/dockerd", "/usr/bin/dockerd-rootless.sh", 1)}, nil, &testHost, ErrRootless, "wrong daemon"},
 		{"failBadJSON", map[string]string{usrLibUnit: ceUnit, DaemonJSONPath: "{\"a\":1,,}"}, nil, &testHost, nil, "daemon.json:1:8: invalid JSON"},
-		{"failListen", map[string]string{usrLibUnit: ceUnit}, nil, &Host{Listen: ":2376"}, nil, "localhost only"},
+		{"failNoListen", map[string]string{usrLibUnit: ceUnit}, nil, &Host{CACert: testHost.CACert, Cert: testHost.Cert, Key: testHost.Key}, nil, "no listen address"},
 		{"failDirInPlace", map[string]string{usrLibUnit: ceUnit, DaemonJSONPath + "/x": ""}, nil, &testHost, nil, "daemon.json is a directory"},
-		{"failDirInPlaceFile", map[string]string{TLSDir + "/ca.pem/x": ""}, testFiles(), nil, nil, "ca.pem is a directory"},
-		{"failExclusive", map[string]string{TLSDir + "/ca/ca-key.pem": "old key"}, testFiles(), nil, nil, "ca-key.pem already exists; refusing to overwrite"},
+		{"failDirInPlaceFile", map[string]string{tlsDir + "/ca.pem/x": ""}, testFiles(), nil, nil, "ca.pem is a directory"},
+		{"failExclusive", map[string]string{tlsDir + "/ca/ca-key.pem": "old key"}, testFiles(), nil, nil, "ca-key.pem already exists; refusing to overwrite"},
 		{"failTwice", nil, append(testFiles(), testFiles()[0]), nil, nil, "given twice"},
 		{"failRelative", nil, []File{{Path: "etc/x"}}, nil, nil, "must be absolute"},
 		{"failTwoExecStart", map[string]string{usrLibUnit: ceUnit, "/etc/systemd/system/docker.service.d/x.conf": "[Service]\nExecStart=/usr/bin/dockerd\n"}, nil, &testHost, nil, "2 ExecStart= commands"},
@@ -315,7 +314,7 @@ func TestBuildKeepsStricterMode(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := c.Apply(); err != nil {
+			if _, err := c.Apply(nil); err != nil {
 				t.Fatal(err)
 			}
 			for _, p := range []string{DaemonJSONPath, OverridePath} {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"reflect"
 	"strings"
 )
@@ -158,18 +157,12 @@ func lineCol(data []byte, off int) (int, int) {
 // owned lists the keys docker-tls sets, in the order new ones are appended.
 var owned = []string{"tls", "tlscacert", "tlscert", "tlskey", "tlsverify", "hosts"}
 
-// MergeDaemonJSON sets the TLS keys and "hosts" in daemon.json and keeps
-// everything else as written. old may be nil (absent) or empty.
-func MergeDaemonJSON(old []byte, h Host) (out []byte, warnings []string, err error) {
-	return mergeDaemonJSON(old, h, nil)
-}
-
-// mergeDaemonJSON is MergeDaemonJSON with the sockets the unit passes as -H
-// (unix:// and fd://, moving to "hosts"): they are kept after daemon.json's
-// own.
+// mergeDaemonJSON sets the TLS keys and "hosts" in daemon.json and keeps
+// everything else as written. old may be nil (absent) or empty. unitSockets
+// are the sockets the unit passes as -H (unix:// and fd://, moving to
+// "hosts"): they are kept after daemon.json's own.
 func mergeDaemonJSON(old []byte, h Host, unitSockets []string) (out []byte, warnings []string, err error) {
-	h, err = h.withDefaults()
-	if err != nil {
+	if err := h.check(); err != nil {
 		return nil, nil, err
 	}
 	src := bytes.Trim(old, " \t\r\n") // JSON white space only: "\f" is an error
@@ -309,33 +302,12 @@ func sameSocket(a, b string) bool {
 	return norm(a) == norm(b)
 }
 
-// tcpPort returns the port dockerd listens on for a tcp host (tcp://HOST:PORT,
-// or HOST:PORT without a scheme, which dockerd reads as tcp): without a port
-// dockerd uses 2375. It returns "" for other schemes and unparsable hosts.
-func tcpPort(h string) string {
-	addr, ok := strings.CutPrefix(h, "tcp://")
-	if !ok {
-		if h == "" || strings.Contains(h, "://") {
-			return ""
-		}
-		addr = h
-	}
-	addr, _, _ = strings.Cut(addr, "/") // dockerd allows a path after the address
-	if _, port, err := net.SplitHostPort(addr); err == nil {
-		if port == "" {
-			return "2375"
-		}
-		return port
-	}
-	if addr == "" || strings.Count(addr, ":") == 0 || strings.HasPrefix(addr, "[") && strings.HasSuffix(addr, "]") {
-		return "2375" // no port: dockerd's default for plain tcp
-	}
-	return ""
-}
-
 // plainTCP reports whether dockerd would serve h as tcp on port 2375, the
 // unencrypted API's port.
-func plainTCP(h string) bool { return tcpPort(h) == "2375" }
+func plainTCP(h string) bool {
+	d, err := ParseDockerHost(h)
+	return err == nil && d.PlainPort()
+}
 
 func sameJSON(raw []byte, want any) bool {
 	var got any

@@ -12,7 +12,10 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 )
 
-var testHost = Host{Listen: "0.0.0.0:2376"}
+var testHost = Host{Listen: "0.0.0.0:2376", CACert: tlsDir + "/ca.pem", Cert: tlsDir + "/server-cert.pem", Key: tlsDir + "/server-key.pem"}
+
+// tlsDir is where setup keeps the TLS files; render only writes what it is given.
+const tlsDir = "/etc/docker/tls"
 
 // TestMergeDaemonJSON merges each testdata/daemon/<case>.in.json and compares
 // the result, its diff and the warnings with goldens (-update rewrites them).
@@ -31,14 +34,14 @@ func TestMergeDaemonJSON(t *testing.T) {
 	}
 	for name, in := range cases {
 		t.Run(name, func(t *testing.T) {
-			out, warnings, err := MergeDaemonJSON(in, testHost)
+			out, warnings, err := mergeDaemonJSON(in, testHost, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if !json.Valid(out) {
 				t.Fatalf("output is not valid JSON:\n%s", out)
 			}
-			again, _, err := MergeDaemonJSON(out, testHost)
+			again, _, err := mergeDaemonJSON(out, testHost, nil)
 			if err != nil || string(again) != string(out) {
 				t.Fatalf("second merge differs (err %v):\n%s", err, Diff(DaemonJSONPath, out, again))
 			}
@@ -53,7 +56,7 @@ func TestMergeDaemonJSONConfiguredIsUnchanged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, _, err := MergeDaemonJSON(in, testHost)
+	out, _, err := mergeDaemonJSON(in, testHost, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +67,7 @@ func TestMergeDaemonJSONConfiguredIsUnchanged(t *testing.T) {
 
 func TestMergeDaemonJSONKeepsOthers(t *testing.T) {
 	in := []byte("{\n  \"hosts\": [\"unix:///var/run/docker.sock\"],\n  \"z\": {\"b\": 1, \"a\": [1, 2]},\n  \"a\": \"x\"\n}\n")
-	out, _, err := MergeDaemonJSON(in, Host{Listen: "[::]:2376", CACert: "/srv/ca.pem"})
+	out, _, err := mergeDaemonJSON(in, Host{Listen: "[::]:2376", CACert: "/srv/ca.pem", Cert: testHost.Cert, Key: testHost.Key}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +97,7 @@ func TestMergeDaemonJSONErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, _, err := MergeDaemonJSON([]byte(tt.in), testHost)
+			_, _, err := mergeDaemonJSON([]byte(tt.in), testHost, nil)
 			var me *MergeError
 			if !errors.As(err, &me) {
 				t.Fatalf("want *MergeError, got %v", err)
@@ -107,8 +110,8 @@ func TestMergeDaemonJSONErrors(t *testing.T) {
 			}
 		})
 	}
-	if _, _, err := MergeDaemonJSON([]byte(`{}`), Host{Listen: ":2376"}); err == nil {
-		t.Fatal("listen without host accepted")
+	if _, _, err := mergeDaemonJSON([]byte(`{}`), Host{Listen: testHost.Listen, CACert: "ca.pem", Cert: testHost.Cert, Key: testHost.Key}, nil); err == nil || !strings.Contains(err.Error(), "must be absolute") {
+		t.Fatalf("relative tlscacert accepted: %v", err)
 	}
 }
 
@@ -122,7 +125,7 @@ func FuzzMergeDaemonJSON(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
-		out, _, err := MergeDaemonJSON(in, testHost)
+		out, _, err := mergeDaemonJSON(in, testHost, nil)
 		if err != nil {
 			return
 		}
@@ -146,14 +149,14 @@ func FuzzMergeDaemonJSON(f *testing.F) {
 		if after["tls"] != true || after["tlsverify"] != true || after["tlscacert"] != "/etc/docker/tls/ca.pem" {
 			t.Fatalf("tls keys not set:\n%s", out)
 		}
-		again, _, err := MergeDaemonJSON(out, testHost)
+		again, _, err := mergeDaemonJSON(out, testHost, nil)
 		if err != nil || string(again) != string(out) {
 			t.Fatalf("second merge differs (err %v):\n%s", err, Diff(DaemonJSONPath, out, again))
 		}
 	})
 }
 
-func TestTCPPort(t *testing.T) {
+func TestDockerHostPort(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"tcp://0.0.0.0:2376", "2376"},
 		{"tcp://0.0.0.0:2375", "2375"},
@@ -171,8 +174,13 @@ func TestTCPPort(t *testing.T) {
 		{"", ""},
 	}
 	for _, tt := range tests {
-		if got := tcpPort(tt.in); got != tt.want {
-			t.Errorf("tcpPort(%q) = %q; want %q", tt.in, got, tt.want)
+		h, err := ParseDockerHost(tt.in)
+		got := h.Port
+		if err != nil || h.Proto != "tcp" {
+			got = ""
+		}
+		if got != tt.want {
+			t.Errorf("ParseDockerHost(%q).Port = %q; want %q", tt.in, got, tt.want)
 		}
 	}
 }

@@ -36,8 +36,6 @@ type Detection struct {
 	DefaultDockerConflict string // non-empty: DOCKER_OPTS in /etc/default/docker, which docker.service uses, passes -H or --tls*; says what to change
 	Snap                  bool   // Docker installed as a snap
 	Rootless              bool   // a rootless (user-level) Docker was found
-	ExistingCA            bool   // etc/docker/tls/ca/ca.pem exists
-	ExistingServerCert    bool   // etc/docker/tls/server-cert.pem exists
 	Warnings              []string
 
 	files    []unitFile // the unit, then its drop-ins in order
@@ -117,8 +115,6 @@ func Detect(root string) (*Detection, error) {
 			d.Warnings = append(d.Warnings, "the docker snap is installed too; only the system docker.service is configured")
 		}
 	}
-	d.ExistingCA = exists(root, TLSDir+"/ca/ca.pem")
-	d.ExistingServerCert = exists(root, TLSDir+"/server-cert.pem")
 	return d, nil
 }
 

@@ -6,10 +6,11 @@
 // Every absolute path is a real path (as written into config files); reads and
 // writes join it under a root directory, like DESTDIR:
 //
-//	changes, err := render.Build("/", files, &render.Host{Listen: "0.0.0.0:2376"})
+//	host := &render.Host{Listen: "0.0.0.0:2376", CACert: ca, Cert: cert, Key: key}
+//	changes, err := render.Build("/", files, host)
 //	if err != nil { ... }
 //	for _, c := range changes.Pending() { fmt.Print(render.Colorize(c.Diff)) }
-//	res, err := changes.Apply()
+//	res, err := changes.Apply(nil)
 //
 // render knows nothing of x509: certificates and keys arrive as opaque bytes.
 package render
@@ -22,7 +23,6 @@ const (
 	DaemonJSONPath    = "/etc/docker/daemon.json"
 	OverridePath      = "/etc/systemd/system/docker.service.d/override.conf"
 	DefaultDockerPath = "/etc/default/docker"
-	TLSDir            = "/etc/docker/tls"
 	DefaultSocket     = "unix:///var/run/docker.sock"
 )
 

@@ -129,13 +129,3 @@ func (e *ApplyError) Error() string {
 }
 
 func (e *ApplyError) Unwrap() error { return e.Err }
-
-// ListenError explains why a listen address was refused.
-type ListenError struct {
-	Input  string
-	Reason string
-}
-
-func (e *ListenError) Error() string {
-	return fmt.Sprintf("listen address %q: %s", e.Input, e.Reason)
-}

@@ -47,8 +47,9 @@ type Result struct {
 
 // tx records what an Apply has done so far, to undo it on failure.
 type tx struct {
-	root string
-	undo []func() error
+	root     string
+	undo     []func() error
+	progress func(path string)
 }
 
 func (t *tx) do(op, realPath string, f func() error) error {
@@ -79,9 +80,10 @@ func (t *tx) rollback() error {
 // Apply writes the pending changes as one transaction: back up every file it
 // replaces, then write each file atomically. If any step fails, everything
 // done in this run is undone, so the root is exactly as before, and the
-// error is an *ApplyError naming the file.
-func (c *Changes) Apply() (*Result, error) {
-	t := &tx{root: c.Root}
+// error is an *ApplyError naming the file. progress, when not nil, is called
+// with each file's real path once it is written.
+func (c *Changes) Apply(progress func(path string)) (*Result, error) {
+	t := &tx{root: c.Root, progress: progress}
 	res := &Result{}
 	err := t.apply(c.Pending(), res)
 	if err == nil {
@@ -135,6 +137,9 @@ func (t *tx) apply(pending []Change, res *Result) error {
 		}
 		res.Written = append(res.Written, ch.Path)
 		res.Restores = append(res.Restores, Restore{Path: ch.Path, Backup: backups[ch.Path], Created: !ch.Exists, SHA256: sum(ch.Data)})
+		if t.progress != nil {
+			t.progress(ch.Path)
+		}
 	}
 	return nil
 }

@@ -21,7 +21,7 @@ func fixedNow(t *testing.T) {
 // applyFiles adds a client bundle file, whose two missing directories
 // (clients/, clients/alice/) the transaction creates.
 func applyFiles() []File {
-	return append(testFiles(), File{Path: TLSDir + "/clients/alice/key.pem", Data: []byte("alice key\n"), Mode: 0o600, DirMode: 0o700})
+	return append(testFiles(), File{Path: tlsDir + "/clients/alice/key.pem", Data: []byte("alice key\n"), Mode: 0o600, DirMode: 0o700})
 }
 
 // applyTree is a host with existing files of every kind: a config to update,
@@ -31,7 +31,7 @@ func applyTree() map[string]string {
 		usrLibUnit:                  ceUnit,
 		DaemonJSONPath:              "{\n  \"debug\": true\n}\n",
 		OverridePath:                proxyOverride,
-		TLSDir + "/server-cert.pem": "old cert\n",
+		tlsDir + "/server-cert.pem": "old cert\n",
 	}
 }
 
@@ -39,19 +39,19 @@ func TestApply(t *testing.T) {
 	fixedNow(t)
 	root := t.TempDir()
 	writeTree(t, root, applyTree())
-	if err := os.Chmod(Join(root, TLSDir+"/server-cert.pem"), 0o640); err != nil {
+	if err := os.Chmod(Join(root, tlsDir+"/server-cert.pem"), 0o640); err != nil {
 		t.Fatal(err)
 	}
 	c, err := Build(root, applyFiles(), &testHost)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := c.Apply()
+	res, err := c.Apply(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	stamp := ".2026-11-22T183000Z.bak"
-	wantBackups := []string{TLSDir + "/server-cert.pem" + stamp, DaemonJSONPath + stamp, OverridePath + stamp}
+	wantBackups := []string{tlsDir + "/server-cert.pem" + stamp, DaemonJSONPath + stamp, OverridePath + stamp}
 	if fmt.Sprint(res.Backups) != fmt.Sprint(wantBackups) {
 		t.Fatalf("backups %q; want %q", res.Backups, wantBackups)
 	}
@@ -67,11 +67,11 @@ func TestApply(t *testing.T) {
 		t.Fatalf("backup mode %v; want the original's 0640", fi.Mode())
 	}
 	modes := map[string]os.FileMode{
-		TLSDir:                      0o755,
-		TLSDir + "/ca":              0o700,
-		TLSDir + "/ca/ca-key.pem":   0o600,
-		TLSDir + "/server-key.pem":  0o600,
-		TLSDir + "/server-cert.pem": 0o644,
+		tlsDir:                      0o755,
+		tlsDir + "/ca":              0o700,
+		tlsDir + "/ca/ca-key.pem":   0o600,
+		tlsDir + "/server-key.pem":  0o600,
+		tlsDir + "/server-cert.pem": 0o644,
 		DaemonJSONPath:              0o644,
 		OverridePath:                0o644,
 	}
@@ -113,7 +113,7 @@ func TestApplyRollback(t *testing.T) {
 			t.Fatal(err)
 		}
 		failHook = func(op, path string) error { ops = append(ops, op+" "+path); return nil }
-		_, err = c.Apply()
+		_, err = c.Apply(nil)
 		failHook = nil
 		if err != nil {
 			t.Fatal(err)
@@ -141,7 +141,7 @@ func TestApplyRollback(t *testing.T) {
 				return nil
 			}
 			defer func() { failHook = nil }()
-			_, err = c.Apply()
+			_, err = c.Apply(nil)
 			var ae *ApplyError
 			if !errors.As(err, &ae) || !errors.Is(err, injected) || !ae.RolledBack {
 				t.Fatalf("err = %#v; want a rolled back *ApplyError wrapping the injected failure", err)
@@ -184,7 +184,7 @@ func TestApplyRefusesStalePlan(t *testing.T) {
 	}
 	writeTree(t, root, map[string]string{DaemonJSONPath: "{\"edited\": true}\n"})
 	before := snapshot(t, root)
-	_, err = c.Apply()
+	_, err = c.Apply(nil)
 	if err == nil || !strings.Contains(err.Error(), "changed since it was read") {
 		t.Fatalf("err = %v", err)
 	}
@@ -208,7 +208,7 @@ func TestApplyExclusiveRace(t *testing.T) {
 		return nil
 	}
 	defer func() { failHook = nil }()
-	_, err = c.Apply()
+	_, err = c.Apply(nil)
 	var ae *ApplyError
 	if !errors.As(err, &ae) || ae.Op != "link" || !errors.Is(err, os.ErrExist) {
 		t.Fatalf("err = %v", err)
@@ -228,7 +228,7 @@ func TestRollback(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := c.Apply()
+	res, err := c.Apply(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,7 +254,7 @@ func TestBackupNameNotConf(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := c.Apply()
+	res, err := c.Apply(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,7 +287,7 @@ func applied(t *testing.T) (string, *Result) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := c.Apply()
+	res, err := c.Apply(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -332,15 +332,15 @@ func TestRollbackRefusesChanged(t *testing.T) {
 			writeTree(t, root, map[string]string{DaemonJSONPath: "{\"edited\": true}\n"})
 		}, []string{DaemonJSONPath}},
 		{"createdEdited", func(t *testing.T, root string) {
-			writeTree(t, root, map[string]string{TLSDir + "/clients/alice/key.pem": "a newer key\n"})
-		}, []string{TLSDir + "/clients/alice/key.pem"}},
+			writeTree(t, root, map[string]string{tlsDir + "/clients/alice/key.pem": "a newer key\n"})
+		}, []string{tlsDir + "/clients/alice/key.pem"}},
 		{"replacedRemoved", func(t *testing.T, root string) {
 			if err := os.Remove(Join(root, OverridePath)); err != nil {
 				t.Fatal(err)
 			}
 		}, []string{OverridePath}},
 		{"replacedBySymlink", func(t *testing.T, root string) {
-			full := Join(root, TLSDir+"/server-cert.pem")
+			full := Join(root, tlsDir+"/server-cert.pem")
 			b, _ := os.ReadFile(full)
 			writeTree(t, root, map[string]string{"/elsewhere.pem": string(b)})
 			if err := os.Remove(full); err != nil {
@@ -349,10 +349,10 @@ func TestRollbackRefusesChanged(t *testing.T) {
 			if err := os.Symlink(Join(root, "/elsewhere.pem"), full); err != nil {
 				t.Fatal(err)
 			}
-		}, []string{TLSDir + "/server-cert.pem"}},
+		}, []string{tlsDir + "/server-cert.pem"}},
 		{"two", func(t *testing.T, root string) {
-			writeTree(t, root, map[string]string{DaemonJSONPath: "{}\n", TLSDir + "/ca.pem": "another CA\n"})
-		}, []string{DaemonJSONPath, TLSDir + "/ca.pem"}},
+			writeTree(t, root, map[string]string{DaemonJSONPath: "{}\n", tlsDir + "/ca.pem": "another CA\n"})
+		}, []string{DaemonJSONPath, tlsDir + "/ca.pem"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -387,12 +387,12 @@ func TestRollbackRefusesChanged(t *testing.T) {
 func TestRollbackAfterLaterRun(t *testing.T) {
 	fixedNow(t)
 	root, first := applied(t)
-	c, err := Build(root, applyFiles()[2:], &Host{Listen: "0.0.0.0:2377"})
+	c, err := Build(root, applyFiles()[2:], &Host{Listen: "0.0.0.0:2377", CACert: testHost.CACert, Cert: testHost.Cert, Key: testHost.Key})
 	if err != nil {
 		t.Fatal(err)
 	}
 	before := snapshot(t, root)
-	second, err := c.Apply()
+	second, err := c.Apply(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -462,11 +462,11 @@ func TestRollbackCreatedGone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := c.Apply()
+	res, err := c.Apply(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Remove(Join(root, TLSDir+"/clients/alice/key.pem")); err != nil {
+	if err := os.Remove(Join(root, tlsDir+"/clients/alice/key.pem")); err != nil {
 		t.Fatal(err)
 	}
 	if err := Rollback(root, res); err != nil {

@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/docker-tls/docker-tls/pki"
-	"github.com/docker-tls/docker-tls/render"
+	"github.com/docker-tls/docker-tls/setup"
 )
 
 // DefaultListen is the listen address offered by the server step. An
@@ -35,10 +35,15 @@ type Answers struct {
 	CADays, Days string
 }
 
-// Plan builds the pki.Plan these answers describe. It does not validate:
-// main calls plan.Validate(), and Prepare reports pki.FieldErrors back.
-// Days that are not numbers become 0, which Validate refuses.
-func (a Answers) Plan() pki.Plan {
+// Input is the setup these answers describe: the wizard's table from
+// answers to fields. It does not validate: the engine does, and reports
+// pki.FieldErrors back. Days that are not numbers become 0, which it
+// refuses.
+func (a Answers) Input(force bool) setup.InitInput {
+	return setup.InitInput{Plan: a.plan(), Listen: strings.TrimSpace(a.Listen), Force: force}
+}
+
+func (a Answers) plan() pki.Plan {
 	p := pki.DefaultPlan()
 	p.CACommonName = strings.TrimSpace(a.CACommonName)
 	p.CAOrganization = strings.TrimSpace(a.CAOrganization)
@@ -113,7 +118,7 @@ func (a Answers) withDefaults(d Detected) Answers {
 // validateListen checks HOST:PORT for dockerd's tcp:// host, with the same
 // rules and words as init's --listen.
 func validateListen(s string) error {
-	_, err := render.ParseListen(s)
+	_, err := setup.ParseListen(s)
 	return err
 }
 

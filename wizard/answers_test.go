@@ -8,13 +8,17 @@ import (
 	"github.com/docker-tls/docker-tls/pki"
 )
 
-func TestPlan(t *testing.T) {
+func TestInput(t *testing.T) {
 	a := Answers{
 		CACommonName: " Acme CA ", CAOrganization: "Acme", FQDN: "Docker.Example.com",
 		DNSNames: "a.example.com, b.example.com", IPs: []string{"10.0.0.5"}, ExtraIPs: "203.0.113.7 2001:db8::1",
 		Clients: "alice,bob ci", KeyType: "rsa-3072", CADays: "1000", Days: " 90 ",
 	}
-	got := a.Plan()
+	in := a.Input(false)
+	if in.Listen != "" || in.Force {
+		t.Errorf("Input: listen %q, force %v", in.Listen, in.Force)
+	}
+	got := in.Plan
 	want := pki.Plan{
 		CACommonName: "Acme CA", CAOrganization: "Acme", FQDN: "Docker.Example.com",
 		DNSNames: []string{"a.example.com", "b.example.com"},
@@ -25,7 +29,7 @@ func TestPlan(t *testing.T) {
 		t.Errorf("Plan() =\n%+v\nwant\n%+v", got, want)
 	}
 	if a.IPs[0] != "10.0.0.5" || len(a.IPs) != 1 {
-		t.Error("Plan must not change the answers")
+		t.Error("Input must not change the answers")
 	}
 	if err := got.Validate(); err != nil {
 		t.Error(err)
@@ -60,7 +64,7 @@ func TestValidateListen(t *testing.T) {
 		{"0.0.0.0:2375", "unencrypted API"},
 		{"0.0.0.0", "HOST:PORT"},
 		{"0.0.0.0:99999", "from 1 to 65535"},
-		{"bad_host:2376", "may only contain"},
+		{"bad_host:2376", "is not allowed in a host name"},
 	} {
 		err := validateListen(tc.in)
 		if tc.err == "" && err != nil || tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)) {
@@ -70,10 +74,10 @@ func TestValidateListen(t *testing.T) {
 }
 
 func TestValidateList(t *testing.T) {
-	if err := validateList("a.example.com, A.example.com", false, pki.ValidateDNSName); err == nil || !strings.Contains(err.Error(), "twice") {
+	if err := validateList("a.example.com, A.example.com", false, pki.ValidateHostName); err == nil || !strings.Contains(err.Error(), "twice") {
 		t.Errorf("repeat: %v", err)
 	}
-	if err := validateList("h.example.com", false, pki.ValidateDNSName, "h.example.com"); err == nil {
+	if err := validateList("h.example.com", false, pki.ValidateHostName, "h.example.com"); err == nil {
 		t.Error("the FQDN repeated as an extra name should be refused")
 	}
 	if err := validateList("", true, pki.ValidateClientName); err == nil {

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/docker-tls/docker-tls/pki"
+	"github.com/docker-tls/docker-tls/setup"
 )
 
 // newCAPage asks for the CA's subject and passphrase. With an existing CA
@@ -19,7 +20,7 @@ func (m *Model) newCAPage() page {
 	existing := m.opts.Detected.ExistingCA
 	head := func(w int) string {
 		if existing {
-			return m.st.Text.Render(wrap("The CA under /etc/docker/tls/ca is kept, so the client certificates "+
+			return m.st.Text.Render(wrap("The CA under "+setup.CADir+" is kept, so the client certificates "+
 				"already issued stay valid. Its passphrase is needed to sign the new server certificate.", w))
 		}
 		return m.st.Text.Render(wrap("The CA signs the server and client certificates. Its key is stored "+
@@ -29,16 +30,16 @@ func (m *Model) newCAPage() page {
 	var fields []fieldRef
 	if !existing {
 		fields = append(fields,
-			input("ca-cn", "CA name", &a.CACommonName, notEmpty("the CA needs a name")),
-			placeholder(input("ca-org", "Organisation (optional)", &a.CAOrganization, nil), "e.g. Example Ltd"))
+			input(pki.FieldCAName, "CA name", &a.CACommonName, notEmpty("the CA needs a name")),
+			placeholder(input(pki.FieldCAOrg, "Organisation (optional)", &a.CAOrganization, nil), "e.g. Example Ltd"))
 	}
 	if !m.passFromFile {
 		if existing {
-			fields = append(fields, password("passphrase", "CA passphrase", &a.Passphrase, notEmpty("enter the CA's passphrase")))
+			fields = append(fields, password(pki.FieldPassphrase, "CA passphrase", &a.Passphrase, notEmpty("enter the CA's passphrase")))
 		} else {
 			fields = append(fields,
-				password("passphrase", "CA passphrase", &a.Passphrase, pki.ValidatePassphrase),
-				password("passphrase2", "CA passphrase again", &a.Passphrase2, func(s string) error {
+				password(pki.FieldPassphrase, "CA passphrase", &a.Passphrase, pki.ValidatePassphrase),
+				password(fieldPassphrase2, "CA passphrase again", &a.Passphrase2, func(s string) error {
 					if s != a.Passphrase {
 						return errors.New("the two passphrases differ")
 					}
@@ -60,8 +61,8 @@ func (m *Model) newCAPage() page {
 		return strings.Join(lines, "\n")
 	}
 	p := m.newFormPage(head, foot, fields...)
-	if len(m.fieldErr("passphrase")) > 0 {
-		p.focusField("passphrase")
+	if len(m.fieldErr(pki.FieldPassphrase)) > 0 {
+		p.focusField(pki.FieldPassphrase)
 	}
 	return p
 }

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/docker-tls/docker-tls/pki"
+	"github.com/docker-tls/docker-tls/setup"
 )
 
 // newClientsPage asks for the client names: one certificate each, so that
@@ -14,7 +15,7 @@ func (m *Model) newClientsPage() page {
 		return m.st.Text.Render(wrap("Each client (a person, a CI runner) gets its own certificate, "+
 			"so one can be replaced without touching the others. More can be added later.", w))
 	}
-	names := placeholder(input("client", "Client names", &a.Clients, func(s string) error {
+	names := placeholder(input(pki.FieldClients, "Client names", &a.Clients, func(s string) error {
 		return validateList(s, true, pki.ValidateClientName)
 	}), "e.g. alice, bob, ci")
 	foot := func(w int) string {
@@ -29,7 +30,7 @@ func (m *Model) newClientsPage() page {
 				b.WriteString("\n  " + m.st.Dim.Render("…"))
 				break
 			}
-			b.WriteString("\n  " + m.st.Code.Render("/etc/docker/tls/clients/"+n+"/"))
+			b.WriteString("\n  " + m.st.Code.Render(setup.ClientDir(n)+"/"))
 		}
 		return b.String()
 	}

@@ -125,14 +125,14 @@ func (p *textPage) view() string {
 
 // newDonePage ends the setup (and renew): what was written, the next
 // steps, and Enter to quit. Restarting docker is offered, never the
-// default, and only when main passed ApplyNow (--root is "/").
+// default, and only when Options.CanApply (--root is "/").
 func (m *Model) newDonePage() page {
 	head := func(w int) string {
 		var s string
 		switch {
 		case m.res.Written:
 			s = m.st.OK.Render("✓ ") + m.st.Text.Render(fmt.Sprintf("Wrote %d files.", len(m.written)))
-			if m.deps.ApplyNow != nil && !m.appliedNow {
+			if m.opts.CanApply && !m.appliedNow {
 				s += m.st.Text.Render(" Docker still runs with its old configuration.")
 			}
 		default:
@@ -152,14 +152,17 @@ func (m *Model) newDonePage() page {
 		if m.appliedNow && m.applyNowOut != "" {
 			parts = append(parts, strings.TrimRight(m.applyNowOut, "\n"))
 		}
-		if m.prepared != nil && m.prepared.NextSteps != "" {
-			parts = append(parts, m.st.Heading.Render("Next steps")+"\n"+strings.TrimRight(m.prepared.NextSteps, "\n"))
+		if m.recordErr != "" {
+			parts = append(parts, m.st.Warn.Render(hang("! ", m.recordErr, w)))
+		}
+		if m.prepared != nil && len(m.prepared.NextSteps) > 0 {
+			parts = append(parts, m.st.Heading.Render("Next steps")+"\n"+m.stepsText(m.prepared.NextSteps, w))
 		}
 		return strings.Join(parts, "\n\n")
 	}
 	prompt := func(int) string { return "Press " + m.st.Key.Render("Enter") + " to quit." }
 	p := m.newTextPage(head, body, prompt, m.km.Quit)
-	if m.deps.ApplyNow != nil && m.res.Written && !m.appliedNow {
+	if m.opts.CanApply && m.res.Written && !m.appliedNow {
 		m.doneChoice = choiceQuit
 		sel := huh.NewSelect[string]().
 			Title("What now?").
@@ -168,7 +171,7 @@ func (m *Model) newDonePage() page {
 				huh.NewOption("Apply now: restart docker, probe, roll back on failure", choiceApplyNow),
 			).
 			Value(&m.doneChoice)
-		p.sel = m.newFormPage(nil, nil, fieldRef{key: "done", title: "What now", f: sel})
+		p.sel = m.newFormPage(nil, nil, fieldRef{key: fieldDone, title: "What now", f: sel})
 	}
 	return p
 }
@@ -183,12 +186,12 @@ func (m *Model) newMemberDonePage() page {
 	body := func(w int) string {
 		var b strings.Builder
 		if m.prepared != nil {
-			b.WriteString(m.fileLines(m.prepared.Files, w) + "\n")
-			for _, l := range m.prepared.Warnings {
+			b.WriteString(m.fileLines(m.prepared.Files(), w) + "\n")
+			for _, l := range m.prepared.Warnings() {
 				b.WriteString(m.st.Warn.Render(hang("! ", l, w)) + "\n")
 			}
-			if s := strings.TrimRight(m.prepared.NextSteps, "\n"); s != "" {
-				b.WriteString("\n" + s)
+			if len(m.prepared.NextSteps) > 0 {
+				b.WriteString("\n" + m.stepsText(m.prepared.NextSteps, w))
 			}
 		}
 		return strings.TrimRight(b.String(), "\n")
@@ -199,7 +202,7 @@ func (m *Model) newMemberDonePage() page {
 	return m.newTextPage(head, body, prompt, m.km.Quit)
 }
 
-// newStatusPage shows Deps.Status's text; Enter goes back to the menu.
+// newStatusPage shows the engine's status report; Enter goes back to the menu.
 func (m *Model) newStatusPage() page {
 	var head func(int) string
 	if m.pageErr != "" {
@@ -207,7 +210,7 @@ func (m *Model) newStatusPage() page {
 		head = func(w int) string { return m.errLine(e, w) }
 		m.pageErr = ""
 	}
-	body := func(int) string { return strings.TrimRight(m.status, "\n") }
+	body := func(w int) string { return m.statusText(m.status, w) }
 	prompt := func(int) string { return "Press " + m.st.Key.Render("Enter") + " to go back to the menu." }
 	return m.newTextPage(head, body, prompt, bind("enter", "menu"))
 }

@@ -35,9 +35,9 @@ var blinkPC = sync.OnceValue(func() uintptr {
 
 var cmdType = reflect.TypeFor[tea.Cmd]()
 
-func newDriver(t *testing.T, deps Deps, opts Options) *driver {
+func newDriver(t *testing.T, eng Engine, opts Options) *driver {
 	t.Helper()
-	m := New(deps, opts)
+	m := New(eng, opts)
 	m.noAnim = true
 	d := &driver{t: t, m: m}
 	d.run(m.Init())

@@ -20,7 +20,7 @@ type extErr struct {
 	at      string
 }
 
-func (m *Model) clearErrs(fields ...string) {
+func (m *Model) clearErrs(fields ...pki.Field) {
 	for _, f := range fields {
 		delete(m.extErrs, f)
 	}
@@ -28,40 +28,40 @@ func (m *Model) clearErrs(fields ...string) {
 
 // valueOf is the current answer for a field name of pki.FieldError, so an
 // error found elsewhere stops showing once the user changed that answer.
-func (m *Model) valueOf(field string) string {
+func (m *Model) valueOf(field pki.Field) string {
 	if m.flow == flowMember {
 		switch field {
-		case "client":
+		case pki.FieldClients:
 			return m.mem.Name
-		case "days":
+		case pki.FieldDays:
 			return m.mem.Days
-		case "passphrase":
+		case pki.FieldPassphrase:
 			return m.mem.Passphrase
 		}
 	}
 	a := m.a
 	switch field {
-	case "ca-cn":
+	case pki.FieldCAName:
 		return a.CACommonName
-	case "ca-org":
+	case pki.FieldCAOrg:
 		return a.CAOrganization
-	case "passphrase":
+	case pki.FieldPassphrase:
 		return a.Passphrase
-	case "fqdn":
+	case pki.FieldFQDN:
 		return a.FQDN
-	case "san-dns":
+	case pki.FieldDNSNames:
 		return a.DNSNames
-	case "san-ip":
+	case pki.FieldIPs:
 		return strings.Join(a.IPs, ",") + "|" + a.ExtraIPs
-	case "listen":
+	case pki.FieldListen:
 		return a.Listen
-	case "client":
+	case pki.FieldClients:
 		return a.Clients
-	case "key-type":
+	case pki.FieldKeyType:
 		return a.KeyType
-	case "ca-days":
+	case pki.FieldCADays:
 		return a.CADays
-	case "days":
+	case pki.FieldDays:
 		return a.Days
 	}
 	return ""
@@ -71,7 +71,7 @@ func (m *Model) valueOf(field string) string {
 func (m *Model) setFieldErrors(fe pki.FieldErrors) {
 	for _, e := range fe {
 		x := m.extErrs[e.Field]
-		reason := e.Reason
+		reason := pki.Words(e.Reason, fieldTitle)
 		if e.Value != "" && !strings.Contains(reason, e.Value) {
 			reason = "\"" + e.Value + "\": " + reason
 		}
@@ -82,7 +82,7 @@ func (m *Model) setFieldErrors(fe pki.FieldErrors) {
 }
 
 // fieldErr returns the outside errors to show for a field, or nil.
-func (m *Model) fieldErr(field string) []string {
+func (m *Model) fieldErr(field pki.Field) []string {
 	x, ok := m.extErrs[field]
 	if !ok || x.at != m.valueOf(field) {
 		return nil
@@ -91,29 +91,53 @@ func (m *Model) fieldErr(field string) []string {
 }
 
 // ownerStep is the setup step that asks for a pki.FieldError's field.
-func ownerStep(field string) (stepID, bool) {
+func ownerStep(field pki.Field) (stepID, bool) {
 	switch field {
-	case "fqdn", "san-dns", "san-ip", "listen":
+	case pki.FieldFQDN, pki.FieldDNSNames, pki.FieldIPs, pki.FieldListen:
 		return stepServer, true
-	case "client":
+	case pki.FieldClients:
 		return stepClients, true
-	case "days", "ca-days", "key-type":
+	case pki.FieldDays, pki.FieldCADays, pki.FieldKeyType:
 		return stepKeys, true
-	case "passphrase", "ca-cn", "ca-org":
+	case pki.FieldPassphrase, pki.FieldCAName, pki.FieldCAOrg:
 		return stepCA, true
 	}
 	return 0, false
 }
 
-// asFieldErrors finds pki field errors in err.
-func asFieldErrors(err error) pki.FieldErrors {
-	var fe pki.FieldErrors
-	if errors.As(err, &fe) && len(fe) > 0 {
-		return fe
+// fieldTitles is the wizard's word for each field of a setup: errors found
+// by the engine name the field as its screen does.
+var fieldTitles = map[pki.Field]string{
+	pki.FieldCAName:     "CA name",
+	pki.FieldCAOrg:      "Organisation",
+	pki.FieldCADays:     "CA valid for (days)",
+	pki.FieldPassphrase: "CA passphrase",
+	pki.FieldFQDN:       "Host name (FQDN)",
+	pki.FieldDNSNames:   "Other DNS names",
+	pki.FieldIPs:        "Other IP addresses",
+	pki.FieldListen:     "Listen on (HOST:PORT)",
+	pki.FieldKeyType:    "Key type",
+	pki.FieldDays:       "Certificates valid for (days)",
+	pki.FieldClients:    "Client names",
+}
+
+// fieldTitle names a field, quoted, for a sentence.
+func fieldTitle(f pki.Field) string {
+	if t, ok := fieldTitles[f]; ok {
+		return `"` + t + `"`
 	}
-	var one *pki.FieldError
-	if errors.As(err, &one) {
-		return pki.FieldErrors{one}
+	return string(f)
+}
+
+// inWords turns a validator's error into the wizard's words.
+func inWords(validate func(string) error) func(string) error {
+	if validate == nil {
+		return nil
 	}
-	return nil
+	return func(s string) error {
+		if err := validate(s); err != nil {
+			return errors.New(pki.Words(err.Error(), fieldTitle))
+		}
+		return nil
+	}
 }

@@ -7,12 +7,14 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
 	"charm.land/lipgloss/v2"
+
+	"github.com/docker-tls/docker-tls/pki"
 )
 
 // fieldRef is a huh field the page keeps a handle on, to show its error
 // with its title (huh would show the bare reason at the foot of the group).
 type fieldRef struct {
-	key   string // pki.FieldError field name: fqdn, san-dns, client, ...
+	key   pki.Field // the field errors about it name; wizard-only inputs use the field* keys
 	title string
 	f     huh.Field
 }
@@ -50,7 +52,7 @@ func (m *Model) newFormPage(head, foot func(w int) string, fields ...fieldRef) *
 }
 
 // focusField focuses the field with this key when the page opens.
-func (p *formPage) focusField(k string) {
+func (p *formPage) focusField(k pki.Field) {
 	for i, f := range p.fields {
 		if f.key == k {
 			p.focus = i
@@ -132,15 +134,15 @@ func (p *formPage) errLines(w int) string {
 	}
 	// Outside errors about fields this page has no input for (a passphrase
 	// from file) still belong here.
-	if !p.hasField("passphrase") {
-		for _, r := range p.m.fieldErr("passphrase") {
+	if !p.hasField(pki.FieldPassphrase) {
+		for _, r := range p.m.fieldErr(pki.FieldPassphrase) {
 			out = append(out, p.m.errLine("CA passphrase: "+r, w))
 		}
 	}
 	return strings.Join(out, "\n")
 }
 
-func (p *formPage) hasField(k string) bool {
+func (p *formPage) hasField(k pki.Field) bool {
 	for _, f := range p.fields {
 		if f.key == k {
 			return true
@@ -150,18 +152,8 @@ func (p *formPage) hasField(k string) bool {
 }
 
 func (m *Model) errLine(s string, w int) string {
-	return m.st.Error.Render(hang("✗ ", flagWords.Replace(s), w))
+	return m.st.Error.Render(hang("✗ ", s, w))
 }
-
-// flagWords turns pki's reasons, written for the command line, into the
-// wizard's words: the field titles instead of the flags.
-var flagWords = strings.NewReplacer(
-	"--san-ip", `"Other IP addresses"`,
-	"--san-dns", `"Other DNS names"`,
-	"--ca-days", `"CA valid for"`,
-	"--days", `"valid for (days)"`,
-	"--fqdn", `"Host name"`,
-)
 
 func (p *formPage) view() string {
 	var parts []string
@@ -211,17 +203,26 @@ func (p *formPage) resize(w, h int) tea.Cmd {
 	return cmd
 }
 
-// input builds a text field bound to *v.
-func input(k, title string, v *string, validate func(string) error) fieldRef {
+// Inputs of the wizard's own, not fields of a setup.
+const (
+	fieldPassphrase2 pki.Field = "passphrase-again"
+	fieldIPChoice    pki.Field = "ip-choice"
+	fieldMenu        pki.Field = "menu"
+	fieldDone        pki.Field = "done"
+)
+
+// input builds a text field bound to *v; validate's words are turned into
+// the wizard's.
+func input(k pki.Field, title string, v *string, validate func(string) error) fieldRef {
 	in := huh.NewInput().Title(title).Value(v)
 	if validate != nil {
-		in = in.Validate(validate)
+		in = in.Validate(inWords(validate))
 	}
 	return fieldRef{key: k, title: title, f: in}
 }
 
 // password builds a masked text field bound to *v.
-func password(k, title string, v *string, validate func(string) error) fieldRef {
+func password(k pki.Field, title string, v *string, validate func(string) error) fieldRef {
 	r := input(k, title, v, validate)
 	r.f = r.f.(*huh.Input).EchoMode(huh.EchoModePassword)
 	return r

@@ -27,9 +27,9 @@ func (m *Model) newKeysPage() page {
 	}
 	kt := huh.NewSelect[string]().Title("Key type").Options(opts...).Value(&a.KeyType)
 	fields := []fieldRef{
-		{key: "key-type", title: "Key type", f: kt},
-		input("ca-days", "CA valid for (days)", &a.CADays, pki.ValidateDays),
-		input("days", "Server and client certificates valid for (days)", &a.Days, func(s string) error {
+		{key: pki.FieldKeyType, title: "Key type", f: kt},
+		input(pki.FieldCADays, "CA valid for (days)", &a.CADays, pki.ValidateDays),
+		input(pki.FieldDays, "Server and client certificates valid for (days)", &a.Days, func(s string) error {
 			return validateLeafDays(s, a.CADays)
 		}),
 	}
@@ -41,7 +41,7 @@ func (m *Model) newKeysPage() page {
 		return m.st.Text.Render(wrap("Keys are generated in the background as soon as you continue.", w))
 	}
 	p := m.newFormPage(head, foot, fields...)
-	for _, k := range []string{"key-type", "ca-days", "days"} {
+	for _, k := range []pki.Field{pki.FieldKeyType, pki.FieldCADays, pki.FieldDays} {
 		if len(m.fieldErr(k)) > 0 {
 			p.focusField(k)
 			break

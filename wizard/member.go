@@ -17,11 +17,11 @@ func (m *Model) newMemberPage() page {
 			"in a bundle of three files to copy to their ~/.docker.", w))
 	}
 	fields := []fieldRef{
-		placeholder(input("client", "Name", &mem.Name, pki.ValidateClientName), "e.g. alice"),
-		input("days", "Valid for (days)", &mem.Days, pki.ValidateDays),
+		placeholder(input(pki.FieldClients, "Name", &mem.Name, pki.ValidateClientName), "e.g. alice"),
+		input(pki.FieldDays, "Valid for (days)", &mem.Days, pki.ValidateDays),
 	}
 	if !m.passFromFile {
-		fields = append(fields, password("passphrase", "CA passphrase", &mem.Passphrase, notEmpty("enter the CA's passphrase")))
+		fields = append(fields, password(pki.FieldPassphrase, "CA passphrase", &mem.Passphrase, notEmpty("enter the CA's passphrase")))
 	}
 	foot := func(int) string {
 		lines := []string{m.st.Dim.Render("Valid until ") + m.until(mem.Days)}
@@ -31,7 +31,7 @@ func (m *Model) newMemberPage() page {
 		return strings.Join(lines, "\n")
 	}
 	p := m.newFormPage(head, foot, fields...)
-	for _, k := range []string{"client", "days", "passphrase"} {
+	for _, k := range []pki.Field{pki.FieldClients, pki.FieldDays, pki.FieldPassphrase} {
 		if len(m.fieldErr(k)) > 0 {
 			p.focusField(k)
 			break
@@ -49,7 +49,7 @@ func (m *Model) newRenewPage() page {
 	}
 	var fields []fieldRef
 	if !m.passFromFile {
-		fields = append(fields, password("passphrase", "CA passphrase", &m.a.Passphrase, notEmpty("enter the CA's passphrase")))
+		fields = append(fields, password(pki.FieldPassphrase, "CA passphrase", &m.a.Passphrase, notEmpty("enter the CA's passphrase")))
 	}
 	foot := func(int) string {
 		if m.passFromFile {

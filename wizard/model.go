@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/docker-tls/docker-tls/pki"
+	"github.com/docker-tls/docker-tls/setup"
 )
 
 // stepID names a screen. The setup steps come first, in order, so that
@@ -68,9 +69,9 @@ type memberAnswers struct {
 }
 
 // Model is the wizard's root model: a state machine with one page per step.
-// It does no I/O; the work arrives through Deps, run inside tea.Cmds.
+// It does no I/O; the work is done by the Engine, inside tea.Cmds.
 type Model struct {
-	deps Deps
+	eng  Engine
 	opts Options
 	a    *Answers
 	mem  *memberAnswers
@@ -98,11 +99,11 @@ type Model struct {
 	passFromFile bool   // the passphrase came from --ca-passphrase-file and was not refused
 	passOK       string // the passphrase CheckPassphrase accepted, not to check it twice
 	startedKeys  string // the key type StartKeys was last called with
-	extErrs      map[string]extErr
+	extErrs      map[pki.Field]extErr
 	pageErr      string
 
 	preparing bool
-	prepared  *Prepared
+	prepared  *setup.Prepared
 	prepErr   error
 
 	applying       bool
@@ -111,7 +112,8 @@ type Model struct {
 	applyErr       error
 	quitAfterApply bool
 
-	status      string
+	status      *setup.Report
+	recordErr   string // the run was written but not recorded for apply
 	doneChoice  string
 	appliedNow  bool
 	applyNowOut string
@@ -122,10 +124,10 @@ type Model struct {
 }
 
 // New returns the root model. Options.Defaults pre-fill the answers.
-func New(deps Deps, opts Options) *Model {
+func New(eng Engine, opts Options) *Model {
 	a := opts.Defaults.withDefaults(opts.Detected)
 	m := &Model{
-		deps:    deps,
+		eng:     eng,
 		opts:    opts,
 		a:       &a,
 		mem:     &memberAnswers{Days: a.Days},
@@ -136,7 +138,7 @@ func New(deps Deps, opts Options) *Model {
 		w:       80,
 		h:       24,
 		isDark:  true, // until the terminal says otherwise: most are dark
-		extErrs: map[string]extErr{},
+		extErrs: map[pki.Field]extErr{},
 	}
 	if m.now == nil {
 		m.now = time.Now
@@ -162,7 +164,7 @@ func (m *Model) refusePassFile(reason string) {
 	m.passFromFile = false
 	m.a.PassphraseFromFile = false
 	m.a.Passphrase, m.a.Passphrase2, m.mem.Passphrase = "", "", ""
-	m.extErrs["passphrase"] = extErr{reasons: []string{reason}}
+	m.extErrs[pki.FieldPassphrase] = extErr{reasons: []string{reason}}
 }
 
 func (m *Model) setDark(dark bool) {

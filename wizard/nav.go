@@ -5,6 +5,8 @@ package wizard
 
 import (
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/docker-tls/docker-tls/pki"
 )
 
 // goTo enters a step, building its page afresh from the answers (so Esc
@@ -86,7 +88,7 @@ func (m *Model) back() tea.Cmd {
 	m.pageErr = ""
 	if s == stepWelcome {
 		// Errors found for a flow the user left no longer apply.
-		m.extErrs = map[string]extErr{}
+		m.extErrs = map[pki.Field]extErr{}
 	}
 	return m.goTo(s)
 }
@@ -108,19 +110,19 @@ func (m *Model) finish() tea.Cmd {
 		}
 		return m.goTo(stepMember)
 	case stepCA:
-		m.clearErrs("ca-cn", "ca-org", "passphrase")
+		m.clearErrs(pki.FieldCAName, pki.FieldCAOrg, pki.FieldPassphrase)
 		if m.opts.Detected.ExistingCA {
 			return m.checkPass(m.a.Passphrase)
 		}
 		return m.goTo(stepServer)
 	case stepServer:
-		m.clearErrs("fqdn", "san-dns", "san-ip", "listen")
+		m.clearErrs(pki.FieldFQDN, pki.FieldDNSNames, pki.FieldIPs, pki.FieldListen)
 		return m.goTo(stepClients)
 	case stepClients:
-		m.clearErrs("client")
+		m.clearErrs(pki.FieldClients)
 		return m.goTo(stepKeys)
 	case stepKeys:
-		m.clearErrs("key-type", "ca-days", "days")
+		m.clearErrs(pki.FieldKeyType, pki.FieldCADays, pki.FieldDays)
 		return tea.Batch(m.startKeys(), m.goTo(stepReview))
 	case stepReview:
 		return m.confirmReview()
@@ -130,16 +132,16 @@ func (m *Model) finish() tea.Cmd {
 			return m.quit()
 		}
 	case stepDone:
-		if m.doneChoice == choiceApplyNow && !m.appliedNow && m.deps.ApplyNow != nil {
+		if m.doneChoice == choiceApplyNow && !m.appliedNow && m.opts.CanApply {
 			return m.applyNow()
 		}
 		return m.quit()
 	case stepMember:
-		m.clearErrs("client", "days", "passphrase")
+		m.clearErrs(pki.FieldClients, pki.FieldDays, pki.FieldPassphrase)
 		m.pageErr = ""
 		return m.checkPass(m.mem.Passphrase)
 	case stepRenew:
-		m.clearErrs("passphrase")
+		m.clearErrs(pki.FieldPassphrase)
 		m.pageErr = ""
 		return m.checkPass(m.a.Passphrase)
 	case stepMemberDone:
@@ -154,10 +156,12 @@ func (m *Model) finish() tea.Cmd {
 // that confirming the review rarely waits. Again only if it changed.
 func (m *Model) startKeys() tea.Cmd {
 	kt := m.a.KeyType
-	if m.deps.StartKeys == nil || kt == m.startedKeys {
+	if kt == m.startedKeys {
 		return nil
 	}
 	m.startedKeys = kt
-	start := m.deps.StartKeys
-	return func() tea.Msg { start(kt); return nil }
+	eng := m.eng
+	// The CA, the server and each client.
+	n := 2 + len(pki.SplitList(m.a.Clients))
+	return func() tea.Msg { eng.StartKeys(pki.KeyType(kt), n); return nil }
 }

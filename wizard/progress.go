@@ -6,6 +6,8 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/docker-tls/docker-tls/setup"
 )
 
 // writePage shows Apply's progress, one line per file written. Apply starts
@@ -38,16 +40,11 @@ func (p *writePage) keys() []key.Binding {
 func (p *writePage) resize(w, h int) tea.Cmd { p.w, p.h = w, h; return nil }
 
 // toWrite counts the files Apply is expected to report.
-func toWrite(pr *Prepared) int {
-	n := 0
-	if pr != nil {
-		for _, f := range pr.Files {
-			if f.Action != "unchanged" {
-				n++
-			}
-		}
+func toWrite(pr *setup.Prepared) int {
+	if pr == nil {
+		return 0
 	}
-	return n
+	return pr.Pending()
 }
 
 func (p *writePage) view() string {

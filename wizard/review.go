@@ -8,6 +8,9 @@ import (
 	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+
+	"github.com/docker-tls/docker-tls/pki"
+	"github.com/docker-tls/docker-tls/setup"
 )
 
 // reviewPage shows everything that will be written before anything is:
@@ -46,7 +49,7 @@ func (p *reviewPage) keys() []key.Binding {
 		return nil
 	case p.m.prepErr != nil:
 		return []key.Binding{km.Retry}
-	case p.m.prepared != nil && p.m.prepared.Empty:
+	case p.m.prepared != nil && p.m.prepared.Empty():
 		return []key.Binding{km.Continue}
 	}
 	return []key.Binding{km.Write, km.Scroll}
@@ -83,7 +86,7 @@ func (p *reviewPage) view() string {
 			m.st.Text.Render(wrap("Your answers are kept. Press Enter to try again, or Esc to go back and change them.", p.w))
 	case m.prepared == nil:
 		return ""
-	case m.prepared.Empty:
+	case m.prepared.Empty():
 		return m.st.OK.Render("✓ Nothing to write: ") + m.st.Text.Render("the files already match these answers.") +
 			"\n\nPress " + m.st.Key.Render("Enter") + " to finish."
 	}
@@ -98,7 +101,7 @@ func (p *reviewPage) view() string {
 
 // reviewText is the review's content: plan, warnings and notes (read
 // first), files with modes and actions, then the diffs.
-func (m *Model) reviewText(pr *Prepared, w int) string {
+func (m *Model) reviewText(pr *setup.Prepared, w int) string {
 	st := m.st
 	var b strings.Builder
 	section := func(title string) {
@@ -110,26 +113,27 @@ func (m *Model) reviewText(pr *Prepared, w int) string {
 	if len(pr.Summary) > 0 {
 		section("Plan")
 		for _, l := range pr.Summary {
-			b.WriteString("  " + l + "\n")
+			b.WriteString("  " + pki.Words(l, fieldTitle) + "\n")
 		}
 	}
-	if len(pr.Warnings) > 0 {
+	if ws := pr.Warnings(); len(ws) > 0 {
 		section("Warnings")
-		for _, l := range pr.Warnings {
+		for _, l := range ws {
 			b.WriteString(st.Warn.Render(hang("! ", l, w)) + "\n")
 		}
 	}
-	if len(pr.Notes) > 0 {
+	if ns := pr.Notes(); len(ns) > 0 {
 		section("Notes")
-		for _, l := range pr.Notes {
+		for _, l := range ns {
 			b.WriteString(st.Dim.Render(hang("· ", l, w)) + "\n")
 		}
 	}
-	if len(pr.Files) > 0 {
+	files := pr.Files()
+	if len(files) > 0 {
 		section("Files")
-		b.WriteString(m.fileLines(pr.Files, w) + "\n")
+		b.WriteString(m.fileLines(files, w) + "\n")
 	}
-	for _, f := range pr.Files {
+	for _, f := range files {
 		if f.Diff == "" {
 			continue
 		}
@@ -142,7 +146,7 @@ func (m *Model) reviewText(pr *Prepared, w int) string {
 
 // fileLines lists files as "  0600 /etc/docker/tls/server-key.pem  create",
 // paths aligned: the modes show at a glance what is secret.
-func (m *Model) fileLines(files []FileView, w int) string {
+func (m *Model) fileLines(files []setup.File, w int) string {
 	width := 0
 	for _, f := range files {
 		width = max(width, lipgloss.Width(f.Path))
@@ -150,7 +154,7 @@ func (m *Model) fileLines(files []FileView, w int) string {
 	width = min(width, max(w-20, 20))
 	lines := make([]string, len(files))
 	for i, f := range files {
-		lines[i] = fmt.Sprintf("  %04o %s  %s", f.Mode.Perm(), padRight(f.Path, width), m.action(f.Action))
+		lines[i] = fmt.Sprintf("  %04o %s  %s", f.Mode, padRight(f.Path, width), m.action(f.Action))
 	}
 	return strings.Join(lines, "\n")
 }

@@ -37,8 +37,9 @@ func fits(t *testing.T, s string, w, h int) {
 // TestScreensSetup walks the setup with Enter, a golden screen per step.
 func TestScreensSetup(t *testing.T) {
 	f := newFakes()
-	f.withApply = true
-	d := newDriver(t, f.deps(), testOptions())
+	opts := testOptions()
+	opts.CanApply = true
+	d := newDriver(t, f, opts)
 	goldenScreen(t, d, "1-welcome")
 	d.key("?")
 	goldenScreen(t, d, "1-welcome-help")
@@ -69,7 +70,7 @@ func TestScreensStates(t *testing.T) {
 	t.Run("ca", func(t *testing.T) {
 		opts := testOptions()
 		opts.Defaults = Answers{} // no passphrase file: asked, with the meter
-		d := newDriver(t, newFakes().deps(), opts)
+		d := newDriver(t, newFakes(), opts)
 		d.key("enter", "enter")
 		d.clearAndType("Example Ltd")
 		d.key("enter")
@@ -82,7 +83,7 @@ func TestScreensStates(t *testing.T) {
 		goldenScreen(t, d, "2-ca-mismatch")
 	})
 	t.Run("server", func(t *testing.T) {
-		d := newDriver(t, newFakes().deps(), testOptions())
+		d := newDriver(t, newFakes(), testOptions())
 		d.key("enter", "enter", "enter")
 		d.clearAndType("10.0.0.1")
 		d.key("enter")
@@ -92,14 +93,14 @@ func TestScreensStates(t *testing.T) {
 	t.Run("review", func(t *testing.T) {
 		f := newFakes()
 		f.prepareErr = []error{errInvalidJSON}
-		d := newDriver(t, f.deps(), testOptions())
+		d := newDriver(t, f, testOptions())
 		walkToReview(d)
 		goldenScreen(t, d, "6-review-error")
 	})
 	t.Run("write", func(t *testing.T) {
 		f := newFakes()
 		f.applyErr = errors.New("rename /etc/docker/tls/.server-cert.pem.tmp: read-only file system (rolled back)")
-		d := newDriver(t, f.deps(), testOptions())
+		d := newDriver(t, f, testOptions())
 		walkToReview(d)
 		d.key("enter")
 		d.wantStep(stepWrite)
@@ -107,7 +108,7 @@ func TestScreensStates(t *testing.T) {
 	})
 	t.Run("existing", func(t *testing.T) {
 		f := newFakes()
-		d := newDriver(t, f.deps(), existingOptions())
+		d := newDriver(t, f, existingOptions())
 		goldenScreen(t, d, "1-welcome-existing")
 		d.key("enter")
 		d.wantStep(stepMember)
@@ -123,13 +124,13 @@ func TestScreensStates(t *testing.T) {
 		goldenScreen(t, d, "member-done")
 	})
 	t.Run("status", func(t *testing.T) {
-		d := newDriver(t, newFakes().deps(), existingOptions())
+		d := newDriver(t, newFakes(), existingOptions())
 		d.key("down", "down", "enter")
 		d.wantStep(stepStatus)
 		goldenScreen(t, d, "status")
 	})
 	t.Run("renew", func(t *testing.T) {
-		d := newDriver(t, newFakes().deps(), existingOptions())
+		d := newDriver(t, newFakes(), existingOptions())
 		d.key("down", "enter")
 		d.wantStep(stepRenew)
 		goldenScreen(t, d, "renew")

@@ -17,9 +17,9 @@ func (m *Model) newServerPage() page {
 			"they connect to: list every name and IP address they will use.", w))
 	}
 	fields := []fieldRef{
-		input("fqdn", "Host name (FQDN)", &a.FQDN, pki.ValidateFQDN),
-		placeholder(input("san-dns", "Other DNS names (optional)", &a.DNSNames, func(s string) error {
-			return validateList(s, false, pki.ValidateDNSName, a.FQDN)
+		input(pki.FieldFQDN, "Host name (FQDN)", &a.FQDN, pki.ValidateHostName),
+		placeholder(input(pki.FieldDNSNames, "Other DNS names (optional)", &a.DNSNames, func(s string) error {
+			return validateList(s, false, pki.ValidateHostName, a.FQDN)
 		}), "e.g. docker.example.com, build1.lan"),
 	}
 	if ips := m.opts.Detected.IPs; len(ips) > 0 {
@@ -39,16 +39,16 @@ func (m *Model) newServerPage() page {
 		// row short (it subtracts the title from the options' height).
 		// Title + at most 4 rows; more scroll.
 		ms = ms.Height(1 + min(len(ips), 4))
-		fields = append(fields, fieldRef{key: "ips", title: "IP addresses", f: ms})
+		fields = append(fields, fieldRef{key: fieldIPChoice, title: "IP addresses", f: ms})
 	}
 	fields = append(fields,
-		placeholder(input("san-ip", "Other IP addresses (optional)", &a.ExtraIPs, func(s string) error {
+		placeholder(input(pki.FieldIPs, "Other IP addresses (optional)", &a.ExtraIPs, func(s string) error {
 			return validateList(s, false, pki.ValidateSANIP, a.IPs...)
 		}), "e.g. 203.0.113.7"),
-		input("listen", "Listen on (HOST:PORT)", &a.Listen, validateListen),
+		input(pki.FieldListen, "Listen on (HOST:PORT)", &a.Listen, validateListen),
 	)
 	p := m.newFormPage(head, nil, fields...)
-	for _, k := range []string{"fqdn", "san-dns", "san-ip", "listen"} {
+	for _, k := range []pki.Field{pki.FieldFQDN, pki.FieldDNSNames, pki.FieldIPs, pki.FieldListen} {
 		if len(m.fieldErr(k)) > 0 {
 			p.focusField(k)
 			break

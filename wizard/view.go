@@ -12,6 +12,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/docker-tls/docker-tls/setup"
 )
 
 // View draws the frame: title bar, body, key help.
@@ -150,4 +152,59 @@ func hang(prefix, s string, w int) string {
 		}
 	}
 	return strings.Join(lines, "\n")
+}
+
+// stepsText shows next steps: the sentence wrapped, each command whole. A
+// command wider than the screen is split at a space with a shell line
+// continuation (" \"), so that copying it still gives a working command.
+func (m *Model) stepsText(steps []setup.Step, w int) string {
+	var b strings.Builder
+	for i, s := range steps {
+		prefix := ""
+		if len(steps) > 1 {
+			prefix = strconv.Itoa(i+1) + ". "
+		}
+		b.WriteString(hang(prefix, s.Text, w) + "\n")
+		for _, c := range s.Commands {
+			b.WriteString(m.st.Code.Render(shellWrap(c, w, strings.Repeat(" ", len(prefix)+2))) + "\n")
+		}
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// shellWrap indents cmd and splits it at spaces outside quotes, ending each
+// line but the last with " \", so that every line fits w when possible.
+func shellWrap(cmd string, w int, indent string) string {
+	var words []string
+	start, quote := 0, rune(0)
+	for i, r := range cmd {
+		switch {
+		case quote != 0 && r == quote:
+			quote = 0
+		case quote == 0 && (r == '"' || r == '\''):
+			quote = r
+		case quote == 0 && r == ' ':
+			if i > start {
+				words = append(words, cmd[start:i])
+			}
+			start = i + 1
+		}
+	}
+	if start < len(cmd) {
+		words = append(words, cmd[start:])
+	}
+	var lines []string
+	line := indent
+	for _, word := range words {
+		switch {
+		case line == indent:
+			line += word
+		case lipgloss.Width(line)+1+lipgloss.Width(word)+2 > w:
+			lines = append(lines, line+" \\")
+			line = indent + "  " + word
+		default:
+			line += " " + word
+		}
+	}
+	return strings.Join(append(lines, line), "\n")
 }

@@ -5,6 +5,8 @@ import (
 
 	"charm.land/huh/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/docker-tls/docker-tls/setup"
 )
 
 // The welcome menu when a setup exists: what an admin comes back for, the
@@ -38,7 +40,7 @@ func (m *Model) newWelcomePage() page {
 			huh.NewOption("Redo the setup (keeps the CA)", choiceRedo),
 		).
 		Value(&m.choice)
-	return m.newFormPage(head, nil, fieldRef{key: "choice", title: "Choice", f: sel})
+	return m.newFormPage(head, nil, fieldRef{key: fieldMenu, title: "Choice", f: sel})
 }
 
 func (m *Model) welcomeText(w int) string {
@@ -72,7 +74,7 @@ func (m *Model) welcomeText(w int) string {
 		row("daemon.json", "none yet: it will be created")
 	}
 	if d.ExistingCA {
-		row("CA", st.OK.Render("found")+" under /etc/docker/tls/ca")
+		row("CA", st.OK.Render("found")+" under "+setup.CADir)
 	} else {
 		row("CA", "none yet: one will be created")
 	}

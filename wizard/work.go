@@ -1,6 +1,7 @@
 package wizard
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -8,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/docker-tls/docker-tls/pki"
+	"github.com/docker-tls/docker-tls/setup"
 )
 
 // The work the wizard asks for runs in tea.Cmds (never in Update) and comes
@@ -21,45 +23,42 @@ type (
 	}
 	preparedMsg struct {
 		gen int
-		p   *Prepared
+		p   *setup.Prepared
 		err error
 	}
 	clientPreparedMsg struct {
 		gen int
-		p   *Prepared
+		p   *setup.Prepared
 		err error
 	}
-	// applyMsg is one event of a running Apply: a file written, or the end.
+	// applyMsg is one event of a running Write: a file written, or the end.
 	applyMsg struct {
 		ch   chan applyMsg
 		path string
 		done bool
+		w    *setup.Written
 		err  error
 	}
 	statusMsg struct {
-		gen  int
-		text string
-		err  error
+		gen    int
+		report *setup.Report
 	}
 	applyNowMsg struct {
-		text string
-		err  error
+		a   *setup.Applied
+		err error
 	}
 )
-
-var errNoDep = errors.New("not available in this build")
 
 // checkPass checks the CA passphrase in the background (the key derivation
 // is deliberately slow), then moves on from the current step.
 func (m *Model) checkPass(pass string) tea.Cmd {
-	check := m.deps.CheckPassphrase
-	if check == nil || (pass != "" && pass == m.passOK) {
+	if pass != "" && pass == m.passOK {
 		return m.afterCheck()
 	}
 	m.busy = "Checking the CA passphrase…"
-	gen := m.gen
+	gen, eng := m.gen, m.eng
 	return tea.Batch(m.startSpin(), func() tea.Msg {
-		return checkedMsg{gen: gen, pass: pass, err: check(pass)}
+		return checkedMsg{gen: gen, pass: pass, err: eng.CheckPassphrase([]byte(pass))}
 	})
 }
 
@@ -79,7 +78,7 @@ func (m *Model) onChecked(msg checkedMsg) tea.Cmd {
 			} else {
 				m.a.Passphrase, m.a.Passphrase2 = "", ""
 			}
-			m.extErrs["passphrase"] = extErr{reasons: []string{reason}, at: ""}
+			m.extErrs[pki.FieldPassphrase] = extErr{reasons: []string{reason}, at: ""}
 		}
 		cmd := m.goTo(m.step)
 		return cmd
@@ -100,31 +99,26 @@ func (m *Model) afterCheck() tea.Cmd {
 	return nil
 }
 
-// startPrepare runs Prepare (or PrepareRenew) for the review. Key
+// startPrepare runs PrepareInit (or PrepareRenew) for the review. Key
 // generation was started when the key type was chosen, so this is mostly
 // signing and computing the diffs.
 func (m *Model) startPrepare() tea.Cmd {
 	m.gen++
-	gen := m.gen
+	gen, eng := m.gen, m.eng
 	m.preparing, m.prepared, m.prepErr = true, nil, nil
 	m.applied, m.applyErr, m.written = false, nil, nil
-	var work func() (*Prepared, error)
+	pass := []byte(m.a.Passphrase)
+	var work func() (*setup.Prepared, error)
 	if m.flow == flowRenew {
-		f, pass := m.deps.PrepareRenew, m.a.Passphrase
-		if f != nil {
-			work = func() (*Prepared, error) { return f(pass) }
-		}
+		// The zero RenewInput keeps the names, key type and lifetime of
+		// the current certificate: the same rule as "docker-tls renew".
+		work = func() (*setup.Prepared, error) { return eng.PrepareRenew(setup.RenewInput{}, pass) }
 	} else {
-		f, a := m.deps.Prepare, *m.a
-		a.IPs = slices.Clone(a.IPs) // huh keeps writing to the original
-		if f != nil {
-			work = func() (*Prepared, error) { return f(a) }
-		}
+		in := m.a.Input(m.opts.Force) // a copy: huh keeps writing to the answers
+		in.Plan.IPs = slices.Clone(in.Plan.IPs)
+		work = func() (*setup.Prepared, error) { return eng.PrepareInit(in, pass) }
 	}
 	return tea.Batch(m.startSpin(), func() tea.Msg {
-		if work == nil {
-			return preparedMsg{gen: gen, err: errNoDep}
-		}
 		p, err := work()
 		if err == nil && p == nil {
 			err = errors.New("nothing was prepared")
@@ -138,7 +132,7 @@ func (m *Model) onPrepared(msg preparedMsg) tea.Cmd {
 		return nil
 	}
 	m.preparing = false
-	if fe := asFieldErrors(msg.err); fe != nil && m.flow == flowSetup {
+	if fe := pki.AsFieldErrors(msg.err); fe != nil && m.flow == flowSetup {
 		if s, ok := ownerStep(fe[0].Field); ok {
 			m.setFieldErrors(fe)
 			return m.goTo(s)
@@ -165,30 +159,27 @@ func (m *Model) confirmReview() tea.Cmd {
 		return m.startPrepare()
 	case m.prepared == nil:
 		return nil
-	case m.prepared.Empty:
+	case m.prepared.Empty():
 		return m.goTo(stepDone)
 	}
 	return m.goTo(stepWrite)
 }
 
-// startApply runs Apply in a goroutine and turns its progress callback into
+// startApply runs Write in a goroutine and turns its progress callback into
 // messages through a channel, one message per file (the usual Bubble Tea
-// pattern for a long job that reports as it goes). Apply runs at most once
+// pattern for a long job that reports as it goes). Write runs at most once
 // per Prepare.
-func (m *Model) startApply(p *Prepared) tea.Cmd {
+func (m *Model) startApply(p *setup.Prepared) tea.Cmd {
 	if m.applied || m.applying || p == nil {
 		return nil
 	}
 	m.applied, m.applying, m.written, m.applyErr = true, true, nil, nil
-	apply := m.deps.Apply
+	eng := m.eng
 	ch := make(chan applyMsg, 64)
 	start := func() tea.Msg {
 		go func() {
-			err := errNoDep
-			if apply != nil {
-				err = apply(p, func(path string) { ch <- applyMsg{ch: ch, path: path} })
-			}
-			ch <- applyMsg{ch: ch, done: true, err: err}
+			w, err := eng.Write(p, func(path string) { ch <- applyMsg{ch: ch, path: path} })
+			ch <- applyMsg{ch: ch, done: true, w: w, err: err}
 		}()
 		return <-ch
 	}
@@ -204,6 +195,10 @@ func (m *Model) onApply(msg applyMsg) tea.Cmd {
 	m.applying = false
 	if msg.err == nil {
 		m.res.Written = true
+		m.res.Files = append(m.res.Files, msg.w.Files...)
+		if msg.w.RecordErr != nil {
+			m.recordErr = "This run could not be recorded for \"docker-tls apply\": " + msg.w.RecordErr.Error()
+		}
 		if m.prepared != nil {
 			m.res.NextSteps = m.prepared.NextSteps
 		}
@@ -230,18 +225,16 @@ func (m *Model) onApply(msg applyMsg) tea.Cmd {
 	return nil
 }
 
-// issueClient is the add-a-team-member work: PrepareClient, then Apply.
+// issueClient is the add-a-team-member work: PrepareClient, then Write.
 func (m *Model) issueClient() tea.Cmd {
-	f := m.deps.PrepareClient
-	name, days, pass := m.mem.Name, m.mem.Days, m.mem.Passphrase
+	eng := m.eng
+	in := setup.ClientInput{Name: m.mem.Name, Days: atoi(m.mem.Days)}
+	pass := []byte(m.mem.Passphrase)
 	m.applied = false
-	m.busy = fmt.Sprintf("Issuing a certificate for %s…", name)
+	m.busy = fmt.Sprintf("Issuing a certificate for %s…", in.Name)
 	gen := m.gen
 	return tea.Batch(m.startSpin(), func() tea.Msg {
-		if f == nil {
-			return clientPreparedMsg{gen: gen, err: errNoDep}
-		}
-		p, err := f(name, days, pass)
+		p, err := eng.PrepareClient(in, pass)
 		if err == nil && p == nil {
 			err = errors.New("nothing was prepared")
 		}
@@ -255,14 +248,14 @@ func (m *Model) onClientPrepared(msg clientPreparedMsg) tea.Cmd {
 	}
 	if msg.err != nil {
 		m.busy = ""
-		if fe := asFieldErrors(msg.err); fe != nil {
+		if fe := pki.AsFieldErrors(msg.err); fe != nil {
 			var other []string
 			for _, e := range fe {
 				switch e.Field {
-				case "client", "days", "passphrase":
+				case pki.FieldClients, pki.FieldDays, pki.FieldPassphrase:
 					m.setFieldErrors(pki.FieldErrors{e})
 				default:
-					other = append(other, e.Error())
+					other = append(other, e.Describe(fieldTitle))
 				}
 			}
 			if len(other) > 0 {
@@ -279,15 +272,11 @@ func (m *Model) onClientPrepared(msg clientPreparedMsg) tea.Cmd {
 }
 
 func (m *Model) loadStatus() tea.Cmd {
-	f := m.deps.Status
+	eng := m.eng
 	m.busy = "Reading the status…"
 	gen := m.gen
 	return tea.Batch(m.startSpin(), func() tea.Msg {
-		if f == nil {
-			return statusMsg{gen: gen, err: errNoDep}
-		}
-		s, err := f()
-		return statusMsg{gen: gen, text: s, err: err}
+		return statusMsg{gen: gen, report: eng.Status(setup.StatusInput{WarnDays: 30})}
 	})
 }
 
@@ -296,28 +285,28 @@ func (m *Model) onStatus(msg statusMsg) tea.Cmd {
 		return nil
 	}
 	m.busy = ""
-	m.status = msg.text
-	if msg.err != nil {
-		m.pageErr = "status: " + msg.err.Error()
-	}
+	m.status = msg.report
 	return m.goTo(stepStatus)
 }
 
-// applyNow restarts docker with the new configuration (main's ApplyNow
-// probes it and rolls back on failure).
+// applyNow restarts docker with the new configuration; the engine probes it
+// and rolls back on failure.
 func (m *Model) applyNow() tea.Cmd {
-	f := m.deps.ApplyNow
+	eng := m.eng
 	m.busy = "Restarting docker and probing the TLS port…"
 	return tea.Batch(m.startSpin(), func() tea.Msg {
-		s, err := f()
-		return applyNowMsg{text: s, err: err}
+		a, err := eng.Apply(context.Background())
+		return applyNowMsg{a: a, err: err}
 	})
 }
 
 func (m *Model) onApplyNow(msg applyNowMsg) tea.Cmd {
 	m.busy = ""
 	m.appliedNow = true
-	m.applyNowOut, m.applyNowErr = msg.text, msg.err
+	m.applyNowErr = msg.err
+	if msg.a != nil {
+		m.applyNowOut = "Docker is back and answers over mutual TLS (GET /_ping with the bundle " + msg.a.Bundle + ")."
+	}
 	if msg.err != nil {
 		m.res.Err = msg.err
 	}

@@ -1,4 +1,4 @@
-package render
+package setup
 
 import (
 	"errors"
@@ -34,10 +34,12 @@ func TestParseListen(t *testing.T) {
 		{"0.0.0.0:65536", "1 to 65535"},
 		{"0.0.0.0:+5", "1 to 65535"},
 		{"0.0.0.0:http", "1 to 65535"},
-		{"host_name:2376", "may only contain"},
-		{"host.:2376", "end with a dot"},
-		{"-host:2376", "start or end"},
-		{"a..b:2376", "empty or over-long"},
+		{"host_name:2376", "is not allowed in a host name"},
+		{"host.:2376", "trailing dot"},
+		{"-host:2376", "starts or ends with a hyphen"},
+		{"a..b:2376", "empty label"},
+		// The advice for a missing host never names the port refused next.
+		{":2375", "use 0.0.0.0:2376 for all IPv4 interfaces"},
 		{"[zz::1]:2376", "invalid IPv6"},
 		{"0.0.0.0:2375", "2375 is the conventional port of the unencrypted API; clients and scanners treat it as plain HTTP: use 2376"},
 		{"tcp://[::]:2375", "use 2376"},

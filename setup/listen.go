@@ -1,15 +1,29 @@
-package render
+package setup
 
 import (
+	"fmt"
 	"net"
 	"net/netip"
 	"strconv"
 	"strings"
+
+	"github.com/docker-tls/docker-tls/pki"
 )
+
+// ListenError explains why a listen address was refused.
+type ListenError struct {
+	Input  string
+	Reason string
+}
+
+func (e *ListenError) Error() string {
+	return fmt.Sprintf("listen address %q: %s", e.Input, e.Reason)
+}
 
 // ParseListen validates a listen address for daemon.json "hosts" and returns
 // it normalized as "host:port" (IPv6 bracketed). A "tcp://" prefix is allowed.
-// Port 2375, the conventional port of the unencrypted API, is refused.
+// Port 2375, the conventional port of the unencrypted API, is refused. Host
+// names follow the same rule as the certificate's (pki.NormalizeHost).
 func ParseListen(s string) (string, error) {
 	in := s
 	bad := func(reason string) (string, error) { return "", &ListenError{Input: in, Reason: reason} }
@@ -28,8 +42,12 @@ func ParseListen(s string) (string, error) {
 		return bad("not HOST:PORT (e.g. 0.0.0.0:2376 or [::]:2376)")
 	}
 	if host == "" {
-		// dockerd parses tcp://:2376 as 127.0.0.1:2376 (opts.ParseTCPAddr),
-		// so an empty host would silently listen on localhost only.
+		// dockerd parses tcp://:2376 as localhost (opts.ParseTCPAddr), so an
+		// empty host would silently listen on localhost only. Suggest the
+		// port typed, unless it is the one refused below.
+		if port == "2375" {
+			port = "2376"
+		}
 		return bad("missing host: dockerd reads tcp://:PORT as localhost only; use 0.0.0.0:" + port + " for all IPv4 interfaces or [::]:" + port + " for all")
 	}
 	n, err := strconv.Atoi(port)
@@ -49,32 +67,9 @@ func ParseListen(s string) (string, error) {
 	if strings.Contains(host, ":") {
 		return bad("invalid IPv6 address " + strconv.Quote(host))
 	}
-	if reason := checkHostName(host); reason != "" {
-		return bad(reason)
+	name, err := pki.NormalizeHost(host)
+	if err != nil {
+		return bad("host " + err.Error())
 	}
-	return net.JoinHostPort(strings.ToLower(host), port), nil
-}
-
-// checkHostName returns why name is not a valid DNS host name, or "".
-func checkHostName(name string) string {
-	if len(name) > 253 {
-		return "host name longer than 253 characters"
-	}
-	if strings.HasSuffix(name, ".") {
-		return "host name must not end with a dot"
-	}
-	for _, label := range strings.Split(name, ".") {
-		if label == "" || len(label) > 63 {
-			return "host name has an empty or over-long label (each part between dots must be 1-63 characters)"
-		}
-		if label[0] == '-' || label[len(label)-1] == '-' {
-			return "host name labels must not start or end with '-'"
-		}
-		for _, r := range label {
-			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
-				return "host name may only contain letters, digits, '-' and '.'; got " + strconv.QuoteRune(r)
-			}
-		}
-	}
-	return ""
+	return net.JoinHostPort(name, port), nil
 }

@@ -1,0 +1,95 @@
+package setup
+
+import (
+	"fmt"
+	"net"
+
+	"github.com/docker-tls/docker-tls/pki"
+	"github.com/docker-tls/docker-tls/render"
+)
+
+// Detection is what a front end shows before asking anything: how dockerd
+// is started, what exists already, and what to warn about.
+type Detection struct {
+	UnitPath   string // "" = docker.service not found
+	ExecStart  string
+	DaemonJSON bool // daemon.json exists
+	ExistingCA bool
+	Warnings   []string
+	// Current is the plan the current server certificate was issued from,
+	// to pre-fill a re-run; nil without one.
+	Current *pki.Plan
+}
+
+// Detect reads the host. force says that init will replace the CA.
+func (h *Host) Detect(force bool) (*Detection, error) {
+	det, err := render.Detect(h.root)
+	if err != nil {
+		return nil, err
+	}
+	d := &Detection{
+		UnitPath:   det.UnitPath,
+		ExecStart:  det.ExecStart,
+		DaemonJSON: det.DaemonJSONExists,
+		ExistingCA: h.HasCA() && !force,
+		Warnings:   det.Warnings,
+	}
+	if det.DefaultDockerConflict != "" {
+		d.Warnings = append(d.Warnings, det.DefaultDockerConflict)
+	}
+	if h.HasCA() && force {
+		d.Warnings = append(d.Warnings, "--force: a new CA will replace the existing one (which is backed up); bundles issued by the old CA stop working")
+	}
+	if det.UnitPath == "" {
+		// Said now rather than after every question: nothing can be written
+		// without knowing how dockerd is started.
+		d.Warnings = append(d.Warnings, fmt.Sprintf("docker.service was not found under %s: install Docker first (apt-get install docker.io), or point --root at a tree that has it (e.g. a copy of testdata/sandbox)", h.root))
+	}
+	d.Current = h.currentPlan()
+	return d, nil
+}
+
+// currentPlan reads the names, key type and lifetime of the current server
+// certificate, and the client names issued, as a plan.
+func (h *Host) currentPlan() *pki.Plan {
+	b, ok, _ := h.read(ServerCert)
+	if !ok {
+		return nil
+	}
+	cert, err := pki.ParseCert(b)
+	if err != nil {
+		return nil
+	}
+	p := pki.DefaultPlan()
+	p.FQDN = cert.Subject.CommonName
+	for _, n := range cert.DNSNames {
+		if n != p.FQDN {
+			p.DNSNames = append(p.DNSNames, n)
+		}
+	}
+	for _, ip := range cert.IPAddresses {
+		p.IPs = append(p.IPs, ip.String())
+	}
+	p.KeyType, p.Days = keepProfile(cert, "", 0)
+	if ca := h.currentCA(); ca != nil {
+		p.CACommonName = ca.Subject.CommonName
+		if len(ca.Subject.Organization) > 0 {
+			p.CAOrganization = ca.Subject.Organization[0]
+		}
+		p.CADays = pki.LifetimeDays(ca)
+	}
+	return &p
+}
+
+// Listen is the TLS listen address daemon.json has now, "" if none.
+func (h *Host) Listen() string {
+	l, err := h.tcpListener()
+	if err != nil || l.Host == "" {
+		return ""
+	}
+	s, err := ParseListen(net.JoinHostPort(l.Host, l.Port))
+	if err != nil {
+		return ""
+	}
+	return s
+}

@@ -1,0 +1,207 @@
+package setup
+
+import (
+	"crypto/x509"
+	"errors"
+	"slices"
+	"strings"
+
+	"github.com/docker-tls/docker-tls/pki"
+	"github.com/docker-tls/docker-tls/render"
+)
+
+// Prepared is an operation computed in memory and not yet written: the plan
+// in words, every file with its mode and diff, and what to do next. Write
+// writes it. Its fields are data, so that the wizard's tests can make one.
+type Prepared struct {
+	Summary   []string        // the plan, one line each
+	Changes   *render.Changes // every file, warnings and notes
+	NextSteps []Step          // after writing
+	// Member is the team member a client operation issued, for the
+	// hand-over; nil for other operations.
+	Member *Member
+}
+
+// Step is one thing to do after a run: a sentence, then commands to type,
+// each whole (a front end may wrap them, never break them).
+type Step struct {
+	Text     string
+	Commands []string
+}
+
+// File is one file of a Prepared operation, for display.
+type File struct {
+	Path   string // real path
+	Mode   uint32 // permission bits
+	Action string // create, update, unchanged
+	Diff   string // unified diff, for the host's configuration files only
+}
+
+// Files lists every file with its mode and action. Only the host's config
+// files (daemon.json, override.conf) carry a diff: certificates and the
+// ledger are listed with their modes instead, and keys never reach a diff.
+func (p *Prepared) Files() []File {
+	if p.Changes == nil {
+		return nil
+	}
+	out := make([]File, 0, len(p.Changes.Changes))
+	for _, c := range p.Changes.Changes {
+		f := File{Path: c.Path, Mode: uint32(c.Mode.Perm()), Action: c.Action.String()}
+		if c.Path == render.DaemonJSONPath || c.Path == render.OverridePath {
+			f.Diff = c.Diff
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// Warnings and Notes come from merging the host configuration.
+func (p *Prepared) Warnings() []string {
+	if p.Changes == nil {
+		return nil
+	}
+	return p.Changes.Warnings
+}
+
+func (p *Prepared) Notes() []string {
+	if p.Changes == nil {
+		return nil
+	}
+	return p.Changes.Notes
+}
+
+// Empty reports that nothing would be written: the host already matches.
+func (p *Prepared) Empty() bool { return p.Changes == nil || p.Changes.Empty() }
+
+// Pending is the number of files Write writes.
+func (p *Prepared) Pending() int {
+	if p.Changes == nil {
+		return 0
+	}
+	return len(p.Changes.Pending())
+}
+
+// Written is what Write did.
+type Written struct {
+	Files   []string // real paths written, in order
+	Backups []string // real paths of the backups made
+	// RecordErr is set when the run could not be recorded for a later
+	// "docker-tls apply" (the files are written all the same).
+	RecordErr error
+
+	res *render.Result
+}
+
+// Undo rolls back what Write wrote (only files nothing changed since), and
+// forgets the run.
+func (h *Host) Undo(w *Written) error {
+	if err := render.Rollback(h.root, w.res); err != nil {
+		return err
+	}
+	h.forgetLastRun()
+	return nil
+}
+
+// Write writes p as one transaction (backups first; rolled back on any
+// failure) and records the run so that apply can roll it back. progress,
+// when not nil, is called with each file as it is written.
+func (h *Host) Write(p *Prepared, progress func(path string)) (*Written, error) {
+	res, err := p.Changes.Apply(progress)
+	if err != nil {
+		var ae *render.ApplyError
+		if errors.As(err, &ae) && ae.RolledBack {
+			return nil, WithHint(err, "Everything written in this run was rolled back: the files are as they were.")
+		}
+		return nil, err
+	}
+	return &Written{Files: res.Written, Backups: res.Backups, RecordErr: h.saveLastRun(res), res: res}, nil
+}
+
+// sortFiles puts files in a stable order, parents' files first, and drops
+// duplicate paths (the last one wins), so that directories get created with
+// the mode of the files meant to live in them.
+func sortFiles(files []render.File) []render.File {
+	seen := map[string]int{}
+	out := files[:0]
+	for _, f := range files {
+		if i, ok := seen[f.Path]; ok {
+			out[i] = f
+			continue
+		}
+		seen[f.Path] = len(out)
+		out = append(out, f)
+	}
+	slices.SortStableFunc(out, func(a, b render.File) int {
+		if d := strings.Count(a.Path, "/") - strings.Count(b.Path, "/"); d != 0 {
+			return d
+		}
+		return strings.Compare(a.Path, b.Path)
+	})
+	return out
+}
+
+// leafFiles are the files of one issued certificate.
+func leafFiles(ca *pki.CA, l *pki.Leaf) []render.File {
+	if l.Kind == pki.KindServer {
+		return []render.File{
+			{Path: ServerCert, Data: l.CertPEM, Mode: modeCert, DirMode: modePublic},
+			{Path: ServerKey, Data: l.KeyPEM, Mode: modeKey, DirMode: modePublic},
+		}
+	}
+	d := ClientDir(l.Name)
+	return []render.File{
+		{Path: d + "/" + BundleCA, Data: ca.CertPEM, Mode: modeCert, DirMode: modeSecret},
+		{Path: d + "/" + BundleCert, Data: l.CertPEM, Mode: modeCert, DirMode: modeSecret},
+		{Path: d + "/" + BundleKey, Data: l.KeyPEM, Mode: modeKey, DirMode: modeSecret},
+	}
+}
+
+// ledgerWith returns the ledger file with the new leaves added. A new CA made
+// with --force starts a new ledger (the old one is backed up with the CA).
+func (h *Host) ledgerWith(fresh bool, leaves []*pki.Leaf) (render.File, error) {
+	l, err := h.ledger(fresh)
+	if err != nil {
+		return render.File{}, err
+	}
+	for _, leaf := range leaves {
+		l.Add(leaf, h.now())
+	}
+	return render.File{Path: LedgerPath, Data: l.Marshal(), Mode: modeCert, DirMode: modeSecret}, nil
+}
+
+// ledger reads ca/issued.json (empty when fresh or absent).
+func (h *Host) ledger(fresh bool) (*pki.Ledger, error) {
+	var old []byte
+	if !fresh {
+		var err error
+		if old, _, err = h.read(LedgerPath); err != nil {
+			return nil, err
+		}
+	}
+	l, err := pki.ParseLedger(old)
+	if err != nil {
+		return nil, hintf("Fix or move the file; it is a list of issued certificates.", "%s: %w", LedgerPath, err)
+	}
+	return l, nil
+}
+
+// leafUpToDate returns the certificate at certPath when it is from ca, has
+// its key at keyPath, and is not within renewBefore of its end.
+func (h *Host) leafUpToDate(ca *pki.CA, certPath, keyPath string) (*x509.Certificate, bool) {
+	certPEM, ok, _ := h.read(certPath)
+	if !ok {
+		return nil, false
+	}
+	keyPEM, ok, _ := h.read(keyPath)
+	if !ok || pki.CheckKeyPair(certPEM, keyPEM) != nil {
+		return nil, false
+	}
+	cert, err := pki.ParseCert(certPEM)
+	if err != nil || !issuedByCert(cert, ca.Cert) {
+		return nil, false
+	}
+	if h.now().Add(renewBefore).After(cert.NotAfter) {
+		return nil, false
+	}
+	return cert, true
+}

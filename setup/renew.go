@@ -1,0 +1,152 @@
+package setup
+
+import (
+	"crypto/x509"
+	"fmt"
+	"slices"
+
+	"github.com/docker-tls/docker-tls/pki"
+	"github.com/docker-tls/docker-tls/render"
+)
+
+// RenewInput re-issues the server certificate, or a client's with Client.
+// Zero values keep what the current certificate has: its names, its key type
+// and its lifetime.
+type RenewInput struct {
+	Client  string      // "": the server certificate
+	FQDN    string      // server: a new host name; "" keeps it
+	AddDNS  []string    // server: names to add to the current ones
+	AddIPs  []string    // server: IPs to add to the current ones
+	KeyType pki.KeyType // "": keep the current key type
+	Days    int         // 0: keep the current lifetime
+}
+
+// keepProfile is the one rule of renewing: unless asked otherwise, a renewed
+// certificate keeps the key type and lifetime of the one it replaces.
+func keepProfile(cur *x509.Certificate, kt pki.KeyType, days int) (pki.KeyType, int) {
+	if kt == "" {
+		kt = pki.ECDSAP256
+		if k, err := pki.ParseKeyType(pki.KeyTypeOf(cur.PublicKey)); err == nil {
+			kt = k
+		}
+	}
+	if days == 0 {
+		days = pki.LifetimeDays(cur)
+	}
+	return kt, days
+}
+
+// CheckRenew finds what makes a renew impossible (no CA, no such
+// certificate) before a passphrase is asked.
+func (h *Host) CheckRenew(in RenewInput) error {
+	if err := h.RequireCA(); err != nil {
+		return err
+	}
+	if in.Client != "" {
+		if !h.exists(ClientDir(in.Client) + "/" + BundleCert) {
+			return h.noClient(in.Client)
+		}
+		return nil
+	}
+	if !h.exists(ServerCert) {
+		return h.noServerCert()
+	}
+	return nil
+}
+
+func (h *Host) noClient(name string) error {
+	return hintf("List them with \"docker-tls client list\"; add one with \"docker-tls client add NAME\".",
+		"no client %q under %s", name, h.Path(ClientsDir))
+}
+
+func (h *Host) noServerCert() error {
+	return hintf("Run \"docker-tls init\" first.", "no server certificate at %s", h.Path(ServerCert))
+}
+
+// PrepareRenew re-issues a certificate with new dates and the same names,
+// key type and lifetime unless in says otherwise; the old files are backed
+// up when written.
+func (h *Host) PrepareRenew(in RenewInput, pass []byte) (*Prepared, error) {
+	if in.Client != "" {
+		return h.prepareRenewClient(in, pass)
+	}
+	certPEM, ok, err := h.read(ServerCert)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, h.noServerCert()
+	}
+	cur, err := pki.ParseCert(certPEM)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", ServerCert, err)
+	}
+	plan := pki.DefaultPlan()
+	plan.FQDN = cur.Subject.CommonName
+	if in.FQDN != "" {
+		plan.FQDN = in.FQDN
+	}
+	for _, n := range append(slices.Clone(cur.DNSNames), in.AddDNS...) {
+		if n != plan.FQDN && n != cur.Subject.CommonName && !slices.Contains(plan.DNSNames, n) {
+			plan.DNSNames = append(plan.DNSNames, n)
+		}
+	}
+	for _, ip := range cur.IPAddresses {
+		plan.IPs = append(plan.IPs, ip.String())
+	}
+	for _, ip := range in.AddIPs {
+		if !slices.Contains(plan.IPs, ip) {
+			plan.IPs = append(plan.IPs, ip)
+		}
+	}
+	plan.KeyType, plan.Days = keepProfile(cur, in.KeyType, in.Days)
+	plan.CADays = pki.MaxDays // the CA's real end date is checked when signing
+	if err := plan.Validate(); err != nil {
+		return nil, err
+	}
+	ca, err := h.loadCA(pass)
+	if err != nil {
+		return nil, err
+	}
+	if ca == nil {
+		return nil, h.noCA()
+	}
+	leaf, err := pki.IssueServer(ca, plan, pki.WithNow(h.now))
+	if err != nil {
+		return nil, err
+	}
+	lf, err := h.ledgerWith(false, []*pki.Leaf{leaf})
+	if err != nil {
+		return nil, err
+	}
+	changes, err := render.Build(h.root, append(leafFiles(ca, leaf), lf), nil)
+	if err != nil {
+		return nil, err
+	}
+	return &Prepared{
+		Summary: []string{fmt.Sprintf("Server    %s: renewed, %s, %d days, until %s (the old files are backed up)",
+			plan.FQDN, plan.KeyType, plan.Days, leaf.Cert.NotAfter.Format(day))},
+		Changes: changes,
+		NextSteps: []Step{{Text: "Restart Docker so that it loads the new certificate:",
+			Commands: []string{"systemctl restart docker"}}},
+	}, nil
+}
+
+func (h *Host) prepareRenewClient(in RenewInput, pass []byte) (*Prepared, error) {
+	if err := pki.ValidateClientName(in.Client); err != nil {
+		return nil, pki.FieldErrors{{Field: pki.FieldClients, Value: in.Client, Reason: err.Error()}}
+	}
+	certPEM, ok, err := h.read(ClientDir(in.Client) + "/" + BundleCert)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, h.noClient(in.Client)
+	}
+	cur, err := pki.ParseCert(certPEM)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", ClientDir(in.Client)+"/"+BundleCert, err)
+	}
+	kt, days := keepProfile(cur, in.KeyType, in.Days)
+	return h.PrepareClient(ClientInput{Name: in.Client, Days: days, KeyType: kt, Reissue: true}, pass)
+}

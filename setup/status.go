@@ -1,0 +1,216 @@
+package setup
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/docker-tls/docker-tls/pki"
+	"github.com/docker-tls/docker-tls/render"
+)
+
+// CertStatus is one certificate status shows.
+type CertStatus struct {
+	Kind     string    `json:"kind"`
+	Name     string    `json:"name"`
+	Path     string    `json:"path"`
+	NotAfter time.Time `json:"not_after"`
+	DaysLeft int       `json:"days_left"`
+}
+
+// Report is what status found: the setup, the certificates and every
+// problem, each a sentence that says what to do.
+type Report struct {
+	Root         string       `json:"root"`
+	Unit         string       `json:"unit,omitempty"`
+	ExecStart    string       `json:"exec_start,omitempty"`
+	Hosts        []string     `json:"hosts,omitempty"`
+	Certificates []CertStatus `json:"certificates"`
+	Findings     []string     `json:"findings"`
+	Probe        string       `json:"probe,omitempty"` // "ok" or "failed" when probed
+	Healthy      bool         `json:"healthy"`
+}
+
+// StatusInput says what status checks beyond the files.
+type StatusInput struct {
+	WarnDays int  // report certificates that expire within this many days
+	Probe    bool // connect to the TLS endpoint with a client bundle
+}
+
+// Status reads daemon.json, the unit and the certificates, and reports each
+// problem.
+func (h *Host) Status(in StatusInput) *Report {
+	r := &Report{Root: h.root, Certificates: []CertStatus{}, Findings: []string{}}
+	find := func(format string, a ...any) { r.Findings = append(r.Findings, fmt.Sprintf(format, a...)) }
+	now := h.now()
+
+	det, err := render.Detect(h.root)
+	if err != nil {
+		find("cannot read the Docker setup: %v", err)
+	} else {
+		r.Unit, r.ExecStart = det.UnitPath, det.ExecStart
+		r.Findings = append(r.Findings, det.Warnings...)
+		if det.DefaultDockerConflict != "" {
+			find("%s", det.DefaultDockerConflict)
+		}
+		if det.UnitPath == "" {
+			find("docker.service was not found: install Docker (apt-get install docker.io)")
+		}
+	}
+
+	cfg, err := h.daemonConfig()
+	switch {
+	case err != nil:
+		find("%v", err)
+	case cfg == nil:
+		find("%s does not exist: dockerd is not configured for TLS (run \"docker-tls init\")", render.DaemonJSONPath)
+	default:
+		r.Hosts = cfg.Hosts
+		for _, s := range cfg.Hosts {
+			if msg := tcpFinding(s, cfg.TLSOn(), render.DaemonJSONPath+" hosts"); msg != "" {
+				find("%s", msg)
+			}
+		}
+		if cfg.TLSVerify == nil || !*cfg.TLSVerify {
+			find("%s does not set \"tlsverify\": true, so client certificates are not required", render.DaemonJSONPath)
+		}
+		if cfg.TLSCACert == "" {
+			find("%s has no \"tlscacert\": dockerd would trust the system roots instead of your CA", render.DaemonJSONPath)
+		}
+		if det != nil && len(det.TLSFlags) > 0 {
+			find("docker.service's ExecStart passes %s while %s sets TLS: dockerd will refuse to start; run \"docker-tls init\" to write the override",
+				strings.Join(det.TLSFlags, " "), render.DaemonJSONPath)
+		}
+		if det != nil && len(det.HostFlags) > 0 && cfg.Has("hosts") {
+			find("hosts is set both in %s and as -H %s in docker.service's ExecStart: dockerd will refuse to start; run \"docker-tls init\" to write the override",
+				render.DaemonJSONPath, strings.Join(det.HostFlags, ", -H "))
+		}
+	}
+	if det != nil {
+		for _, s := range det.HostFlags {
+			if msg := tcpFinding(s, false, "docker.service -H"); msg != "" {
+				find("%s", msg)
+			}
+		}
+	}
+
+	if a, ok, _ := h.read(ServerCA); ok {
+		if b, _, _ := h.read(CACert); b != nil && !bytes.Equal(bytes.TrimSpace(a), bytes.TrimSpace(b)) {
+			find("%s is not the CA in %s: dockerd would trust another CA than the one that issues client certificates; run \"docker-tls init\"", ServerCA, CACert)
+		}
+	}
+	ca := h.currentCA()
+	check := func(kind, name, certPath, keyPath string) {
+		b, ok, err := h.read(certPath)
+		if err != nil || !ok {
+			if kind != "client" {
+				find("%s is missing", certPath)
+			}
+			return
+		}
+		info, err := pki.Inspect(b)
+		if err != nil {
+			find("%s: %v", certPath, err)
+			return
+		}
+		if name == "" {
+			name = info.CommonName
+		}
+		if kind != "ca" && ca != nil && !issuedBy(b, ca) {
+			find("%s %s (%s) was not issued by the current CA %s: dockerd will refuse it; %s", kind, name, certPath, CACert, renewHint(kind, name))
+		}
+		left := info.DaysLeft(now)
+		r.Certificates = append(r.Certificates, CertStatus{Kind: kind, Name: name, Path: certPath, NotAfter: info.NotAfter, DaysLeft: left})
+		switch {
+		case left < 0:
+			find("%s %s expired on %s: %s", kind, name, info.NotAfter.Format(day), renewHint(kind, name))
+		case left <= in.WarnDays:
+			find("%s %s expires in %d days (%s): %s", kind, name, left, info.NotAfter.Format(day), renewHint(kind, name))
+		}
+		kb, ok, _ := h.read(keyPath)
+		if !ok {
+			find("%s: the key %s is missing", certPath, keyPath)
+			return
+		}
+		if kind == "ca" {
+			if msg := caKeyFinding(kb, keyPath); msg != "" {
+				find("%s", msg)
+			}
+		} else if err := pki.CheckKeyPair(b, kb); err != nil {
+			find("%s does not match %s: %v", keyPath, certPath, err)
+		}
+		if st, err := os.Stat(h.Path(keyPath)); err == nil && st.Mode().Perm()&0o077 != 0 {
+			find("%s has mode %04o: other users can read it; chmod 600 %s", keyPath, st.Mode().Perm(), keyPath)
+		}
+	}
+	check("ca", "", CACert, CAKey)
+	check("server", "", ServerCert, ServerKey)
+	if entries, err := os.ReadDir(h.Path(ClientsDir)); err == nil {
+		sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
+		for _, d := range entries {
+			if d.IsDir() {
+				check("client", d.Name(), ClientDir(d.Name())+"/"+BundleCert, ClientDir(d.Name())+"/"+BundleKey)
+			}
+		}
+	}
+	if st, err := os.Stat(h.Path(CADir)); err == nil && st.Mode().Perm()&0o077 != 0 {
+		find("%s has mode %04o: chmod 700 %s", CADir, st.Mode().Perm(), CADir)
+	}
+
+	if in.Probe {
+		if err := h.Probe(5 * time.Second); err != nil {
+			find("probe failed: %v%s", err, probeHint(err))
+			r.Probe = "failed"
+		} else {
+			r.Probe = "ok"
+		}
+	}
+	r.Healthy = len(r.Findings) == 0
+	return r
+}
+
+// tcpFinding judges one listen address (a daemon.json hosts entry or a -H
+// value) the way dockerd reads it: no scheme is tcp, no port is 2375. With
+// TLS on, dockerd serves TLS on every tcp listener; without it, a tcp
+// listener is the unencrypted API.
+func tcpFinding(s string, tlsOn bool, where string) string {
+	d, err := render.ParseDockerHost(s)
+	switch {
+	case err != nil || d.Proto != "tcp":
+		return ""
+	case !tlsOn:
+		return fmt.Sprintf("%s %s: dockerd listens there without TLS, and anyone who reaches it is root; remove it (\"docker-tls init\" moves the API to TLS on 2376)", where, s)
+	case d.PlainPort():
+		return fmt.Sprintf("%s %s: dockerd serves TLS there, on 2375, the port of the unencrypted API, where clients and scanners expect plain HTTP; move it to 2376", where, s)
+	}
+	return ""
+}
+
+// caKeyFinding judges how the CA key is encrypted.
+func caKeyFinding(keyPEM []byte, keyPath string) string {
+	const reencrypt = "re-encrypt it with \"openssl pkcs8 -topk8 -v2 aes-256-cbc -v2prf hmacWithSHA256 -iter 600000\""
+	if !pki.IsEncrypted(keyPEM) {
+		return fmt.Sprintf("the CA key %s is not encrypted: anyone who reads it can issue certificates", keyPath)
+	}
+	kdf, err := pki.ReadKDF(keyPEM)
+	if err != nil {
+		return fmt.Sprintf("the CA key %s uses legacy PEM encryption (an MD5-based key derivation): %s or make a new CA with --force", keyPath, reencrypt)
+	}
+	if kdf.Iterations < pki.KDFIterations {
+		return fmt.Sprintf("the CA key %s is encrypted with %d PBKDF2 iterations, fewer than %d: a stolen copy is quicker to brute-force; %s", keyPath, kdf.Iterations, pki.KDFIterations, reencrypt)
+	}
+	return ""
+}
+
+func renewHint(kind, name string) string {
+	switch kind {
+	case "server":
+		return "run \"docker-tls renew\""
+	case "client":
+		return fmt.Sprintf("run \"docker-tls renew --client %s\"", name)
+	}
+	return "make a new CA with \"docker-tls init --force\" and hand out new bundles"
+}
