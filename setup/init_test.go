@@ -1,6 +1,7 @@
 package setup
 
 import (
+	"os"
 	"slices"
 	"testing"
 	"time"
@@ -113,5 +114,50 @@ func TestInitValidatesListen(t *testing.T) {
 	fe := pki.AsFieldErrors(err)
 	if len(fe) != 1 || fe[0].Field != pki.FieldListen {
 		t.Fatalf("err = %v, want one listen FieldError", err)
+	}
+}
+
+// TestWriteReportsEachFileAsItGoes: progress is called during the write,
+// with each file already in place, in the order Written lists them.
+func TestWriteReportsEachFileAsItGoes(t *testing.T) {
+	h := New(newRoot(t))
+	p, err := h.PrepareInit(testInput(), []byte(testPass))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen []string
+	w, err := h.Write(p, func(path string) {
+		if !h.exists(path) {
+			t.Errorf("progress(%s) before the file is written", path)
+		}
+		seen = append(seen, path)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(seen, w.Files) || len(seen) != p.Pending() {
+		t.Errorf("progress %q, written %q, pending %d", seen, w.Files, p.Pending())
+	}
+}
+
+// TestWriteReportsAnUnrecordedRun: when the run cannot be recorded for a
+// later apply, the files are written and Write says so.
+func TestWriteReportsAnUnrecordedRun(t *testing.T) {
+	root := newRoot(t)
+	h := New(root)
+	// A directory where the record goes: it cannot be written.
+	if err := os.MkdirAll(h.Path(LastRunPath), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p, err := h.PrepareInit(testInput(), []byte(testPass))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := h.Write(p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.RecordErr == nil || !h.exists(ServerCert) {
+		t.Errorf("RecordErr = %v, server cert written: %v", w.RecordErr, h.exists(ServerCert))
 	}
 }
