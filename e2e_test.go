@@ -132,6 +132,7 @@ func dockerTLSBinary(t *testing.T) string {
 		}
 		goTool, err := exec.LookPath("go")
 		if err != nil {
+			//lint:ignore SA1019 only when go is not on PATH: the toolchain running this test
 			goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
 		}
 		p := filepath.Join(e2eBin.dir, "docker-tls")
@@ -951,7 +952,7 @@ func TestE2EApplyRestartsDockerAndRollsBack(t *testing.T) {
 		t.Fatalf("want exit 1:\n%s", r)
 	}
 	wantContains(t, "stderr", r.stderr,
-		"Docker did not restart with the new configuration",
+		"restarting Docker with the new configuration failed",
 		"systemctl restart docker",
 		"the previous files were restored and Docker was restarted with them",
 		"address already in use", // from the (stand-in) journal: dockerd's own words

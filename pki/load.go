@@ -90,7 +90,8 @@ func DecryptKey(pemBytes, passphrase []byte) (crypto.Signer, error) {
 	}
 	// Legacy RFC 1423 encryption (MD5-based key derivation): deprecated as
 	// weak, read only so that CAs made by the old recipe can be reused.
-	der, err := x509.DecryptPEMBlock(block, passphrase) //nolint:staticcheck // reading legacy OpenSSL keys
+	//lint:ignore SA1019 reading legacy OpenSSL keys, never writing them
+	der, err := x509.DecryptPEMBlock(block, passphrase)
 	if errors.Is(err, x509.IncorrectPasswordError) {
 		return nil, fmt.Errorf("decrypt key: %w", ErrBadPassphrase)
 	}

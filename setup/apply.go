@@ -141,7 +141,7 @@ func (h *Host) restartAndProbe(ctx context.Context, res *render.Result) (string,
 		return "", err
 	}
 	if err := h.systemd.Systemctl(ctx, "restart", "docker"); err != nil {
-		return "", fmt.Errorf("Docker did not restart with the new configuration: %w", err)
+		return "", fmt.Errorf("restarting Docker with the new configuration failed: %w", err)
 	}
 	addr, err := h.tlsAddr()
 	if err != nil {
@@ -159,9 +159,9 @@ func (h *Host) restartAndProbe(ctx context.Context, res *render.Result) (string,
 		case err == nil:
 			return bundle, nil
 		case !notUpYet(err):
-			return "", fmt.Errorf("Docker is up but the TLS probe with %s failed: %w", bundle, err)
+			return "", fmt.Errorf("docker is up, but the TLS probe with %s failed: %w", bundle, err)
 		case time.Now().After(deadline):
-			return "", fmt.Errorf("Docker did not answer on %s within %s: %w", addr, applyWait, err)
+			return "", fmt.Errorf("no answer from Docker on %s within %s: %w", addr, applyWait, err)
 		}
 		select {
 		case <-ctx.Done():

@@ -77,7 +77,7 @@ func TestApplyRollsBackWhenDockerDoesNotRestart(t *testing.T) {
 	if err == nil {
 		t.Fatal("apply succeeded with a failing restart")
 	}
-	for _, want := range []string{"Docker did not restart", "the previous files were restored and Docker was restarted with them", "a reason in the journal"} {
+	for _, want := range []string{"restarting Docker with the new configuration failed", "the previous files were restored and Docker was restarted with them", "a reason in the journal"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q lacks %q", err, want)
 		}
