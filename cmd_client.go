@@ -16,7 +16,7 @@ func newClientCmd(env *env) *cobra.Command {
 		Short: "Onboard team members: issue and list client certificates",
 		Args:  noArgs,
 	}
-	cmd.AddCommand(newClientAddCmd(env), newClientListCmd(env))
+	cmd.AddCommand(newClientAddCmd(env), newClientSignCmd(env), newClientArchiveCmd(env), newClientListCmd(env))
 	return cmd
 }
 
@@ -83,7 +83,7 @@ func writeClient(e *env, h *setup.Host, p *setup.Prepared, archive string, repla
 			return err
 		}
 		var err error
-		if data, err = p.Member.Archive(e.now()); err != nil {
+		if data, err = p.Member.Files.Pack(e.now()); err != nil {
 			return err
 		}
 	}
@@ -109,7 +109,7 @@ func writeClient(e *env, h *setup.Host, p *setup.Prepared, archive string, repla
 	}
 	m := p.Member
 	fmt.Fprintf(e.stdout, "Issued %q: serial %s, valid until %s.\n", m.Name, m.Serial, m.NotAfter.Format("2006-01-02"))
-	fmt.Fprintf(e.stdout, "Bundle:  %s/{ca.pem,cert.pem,key.pem}\n", h.Path(m.Bundle))
+	fmt.Fprintf(e.stdout, "Bundle:  %s/{ca.pem,cert.pem,key.pem}\n", h.Path(m.Dir))
 	if archive != "" {
 		fmt.Fprintf(e.stdout, "Archive: %s (0600)\n", archive)
 	}
@@ -148,13 +148,17 @@ func newClientListCmd(env *env) *cobra.Command {
 				return nil
 			}
 			tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "NAME\tSERIAL\tNOT AFTER\tDAYS LEFT\tBUNDLE")
+			fmt.Fprintln(tw, "NAME\tSERIAL\tNOT AFTER\tDAYS LEFT\tKEY\tBUNDLE")
 			for _, r := range rows {
 				left := fmt.Sprint(r.DaysLeft)
 				if r.Problem != "" {
 					left = r.Problem
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Name, r.Serial, r.NotAfter.Format("2006-01-02"), left, r.Bundle)
+				key := "in bundle"
+				if r.FromRequest {
+					key = "member's" // issued for their request: the key stayed with them
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, r.Serial, r.NotAfter.Format("2006-01-02"), left, key, r.Bundle)
 			}
 			return tw.Flush()
 		},

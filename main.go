@@ -109,6 +109,8 @@ backs up what it replaces, and rolls back a failed run.`,
 		newRenewCmd(env),
 		newStatusCmd(env),
 		newApplyCmd(env),
+		newConnectCmd(env),
+		newRequestCmd(env),
 		newVersionCmd(env),
 		newPluginMetadataCmd(env),
 	)

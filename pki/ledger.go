@@ -15,6 +15,8 @@ type LedgerEntry struct {
 	Kind       Kind      `json:"kind"`
 	NotAfter   time.Time `json:"not_after"`
 	IssuedAt   time.Time `json:"issued_at"`
+	// FromCSR: issued for a member's request; their key never came here.
+	FromCSR bool `json:"from_csr,omitempty"`
 }
 
 // Ledger is the content of ca/issued.json: what the CA has signed, so that
@@ -59,7 +61,19 @@ func (l *Ledger) Add(leaf *Leaf, now time.Time) {
 		Kind:       leaf.Kind,
 		NotAfter:   leaf.Cert.NotAfter.UTC(),
 		IssuedAt:   now.UTC().Truncate(time.Second),
+		FromCSR:    leaf.Kind == KindClient && leaf.KeyPEM == nil,
 	})
+}
+
+// Entry returns the entry of the certificate with this serial (lower-case
+// hex), or nil.
+func (l *Ledger) Entry(serial string) *LedgerEntry {
+	for i := range l.Issued {
+		if l.Issued[i].Serial == serial {
+			return &l.Issued[i]
+		}
+	}
+	return nil
 }
 
 // Has reports whether a certificate of this kind and CN was issued.

@@ -1,9 +1,7 @@
 package setup
 
 import (
-	"archive/tar"
-	"bytes"
-	"compress/gzip"
+	"crypto/x509"
 	"fmt"
 	"net"
 	"os"
@@ -31,11 +29,12 @@ type Member struct {
 	Name     string
 	Serial   string
 	NotAfter time.Time
-	Bundle   string // real path of the bundle directory
+	Dir      string // real path of the bundle directory
 	Endpoint string // tcp://FQDN:PORT, where the member connects
 	FQDN     string
-
-	caPEM, certPEM, keyPEM []byte
+	// Files is what the member receives, with its metadata (no key when
+	// they sent a request: their key never leaves their machine).
+	Files *Bundle
 }
 
 // PrepareClient issues a client certificate from the existing CA and
@@ -89,61 +88,60 @@ func (h *Host) PrepareClient(in ClientInput, pass []byte) (*Prepared, error) {
 }
 
 func (h *Host) member(ca *pki.CA, leaf *pki.Leaf) *Member {
+	return h.memberOf(leaf.Cert, &Bundle{CA: ca.CertPEM, Cert: leaf.CertPEM, Key: leaf.KeyPEM})
+}
+
+// memberOf describes the member of cert, whose files are b; it adds the
+// metadata that tells "docker-tls connect" where to connect.
+func (h *Host) memberOf(cert *x509.Certificate, b *Bundle) *Member {
 	fqdn, ep := h.Endpoint()
+	name := cert.Subject.CommonName
+	b.Meta = &Meta{Version: 1, Host: ep, ServerNames: h.serverNames(), Name: name, NotAfter: cert.NotAfter.UTC()}
 	return &Member{
-		Name: leaf.Name, Serial: leaf.Cert.SerialNumber.Text(16), NotAfter: leaf.Cert.NotAfter,
-		Bundle: ClientDir(leaf.Name), Endpoint: ep, FQDN: fqdn,
-		caPEM: ca.CertPEM, certPEM: leaf.CertPEM, keyPEM: leaf.KeyPEM,
+		Name: name, Serial: cert.SerialNumber.Text(16), NotAfter: cert.NotAfter,
+		Dir: ClientDir(name), Endpoint: ep, FQDN: fqdn, Files: b,
 	}
 }
 
-// Handover is what to send a new member: with an archive (its path), or
-// the bundle's three files.
+// serverNames are the DNS names and IPs of the server certificate.
+func (h *Host) serverNames() []string {
+	b, ok, _ := h.read(ServerCert)
+	if !ok {
+		return nil
+	}
+	info, err := pki.Inspect(b)
+	if err != nil {
+		return nil
+	}
+	return append(append([]string{}, info.DNSNames...), info.IPs...)
+}
+
+// Handover is what to tell a new member, given the archive made for them
+// ("" when there is none yet): one file to send, and one command on their
+// machine that checks it, installs it and makes a docker context.
 func (m *Member) Handover(archive string) []Step {
-	local := "$HOME/.docker/" + m.FQDN
-	get := Step{Text: fmt.Sprintf("Send %s the files in %s over a private channel (they hold a private key); on their machine they put ca.pem, cert.pem and key.pem in %s:", m.Name, m.Bundle, local),
-		Commands: []string{"mkdir -p " + local}}
-	if archive != "" {
-		get = Step{Text: fmt.Sprintf("Send %s the archive %s over a private channel (it holds a private key); on their machine they unpack it:", m.Name, filepath.Base(archive)),
-			Commands: []string{fmt.Sprintf("mkdir -p %s && tar -xzf %s -C %s", local, filepath.Base(archive), local)}}
+	private := "over a private channel (it holds their private key)"
+	if m.Files != nil && m.Files.Key == nil {
+		private = "(it holds no private key: theirs stayed on their machine)"
 	}
-	return []Step{
-		get,
-		{Text: "Then they connect with:",
-			Commands: []string{
-				fmt.Sprintf("export DOCKER_HOST=%s DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=%s", m.Endpoint, local),
-				"docker version",
-			}},
-		{Text: "or keep it as a Docker context:", Commands: contextCommands(m.FQDN, m.Endpoint, local)},
+	local := "$HOME/.docker/tls/" + m.FQDN
+	done := "It checks the bundle, installs it and makes the docker context " + m.FQDN + ". "
+	manual := contextCommands(m.FQDN, m.Endpoint, local)
+	var steps []Step
+	if archive == "" {
+		archive = m.Name + ".tar.gz"
+		steps = append(steps, Step{Text: fmt.Sprintf("Pack %s's bundle (%s) into one file:", m.Name, m.Dir),
+			Commands: []string{fmt.Sprintf("docker-tls client archive %s %s", m.Name, archive)}})
+		done += "Without docker-tls, they put ca.pem, cert.pem and key.pem in " + local + " and run:"
+	} else {
+		done += "Without docker-tls, by hand:"
+		manual = append([]string{fmt.Sprintf("mkdir -p %s && tar -xzf %s -C %s", local, filepath.Base(archive), local)}, manual...)
 	}
-}
-
-// Archive packs the member's ca.pem, cert.pem and key.pem, ready for
-// DOCKER_CERT_PATH, as a .tar.gz.
-func (m *Member) Archive(now time.Time) ([]byte, error) {
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	tw := tar.NewWriter(zw)
-	for _, f := range []struct {
-		name string
-		data []byte
-		mode int64
-	}{{BundleCA, m.caPEM, 0o644}, {BundleCert, m.certPEM, 0o644}, {BundleKey, m.keyPEM, 0o600}} {
-		hdr := &tar.Header{Name: f.name, Mode: f.mode, Size: int64(len(f.data)), ModTime: now, Typeflag: tar.TypeReg}
-		if err := tw.WriteHeader(hdr); err != nil {
-			return nil, err
-		}
-		if _, err := tw.Write(f.data); err != nil {
-			return nil, err
-		}
-	}
-	if err := tw.Close(); err != nil {
-		return nil, err
-	}
-	if err := zw.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	base := filepath.Base(archive)
+	return append(steps,
+		Step{Text: fmt.Sprintf("Send %s %s %s; on their machine they run:", m.Name, base, private),
+			Commands: []string{"docker-tls connect " + base}},
+		Step{Text: done, Commands: manual})
 }
 
 // CheckArchivePath refuses an archive path that exists (unless replace) or
@@ -241,8 +239,14 @@ type ClientRow struct {
 	NotAfter time.Time `json:"not_after"`
 	DaysLeft int       `json:"days_left"`
 	Bundle   string    `json:"bundle"`
-	Problem  string    `json:"problem,omitempty"`
+	// FromRequest: issued for the member's CSR; their key is on their
+	// machine, and the bundle here holds none.
+	FromRequest bool   `json:"from_request,omitempty"`
+	Problem     string `json:"problem,omitempty"`
 }
+
+// hasKey: the bundle here can connect (it has the member's key).
+func (r ClientRow) hasKey() bool { return !r.FromRequest }
 
 // Clients reads the bundles on disk; the ledger adds those whose files were
 // removed (marked "bundle missing").
@@ -251,6 +255,10 @@ func (h *Host) Clients() ([]ClientRow, error) {
 	rows := []ClientRow{}
 	seen := map[string]bool{}
 	ca := h.currentCA()
+	ledger, _ := h.ledger(false) // an unreadable ledger is status's to report
+	if ledger == nil {
+		ledger = &pki.Ledger{}
+	}
 	entries, err := os.ReadDir(h.Path(ClientsDir))
 	if err != nil && !os.IsNotExist(err) {
 		return nil, err
@@ -269,6 +277,9 @@ func (h *Host) Clients() ([]ClientRow, error) {
 			continue
 		}
 		r := ClientRow{Name: d.Name(), Serial: info.Serial, NotAfter: info.NotAfter, DaysLeft: info.DaysLeft(now), Bundle: ClientDir(d.Name())}
+		if e := ledger.Entry(info.Serial); e != nil {
+			r.FromRequest = e.FromCSR
+		}
 		switch {
 		case ca != nil && !issuedBy(b, ca):
 			// Left over from a CA replaced with --force: dockerd refuses it.
@@ -279,19 +290,13 @@ func (h *Host) Clients() ([]ClientRow, error) {
 		rows = append(rows, r)
 		seen[d.Name()] = true
 	}
-	lb, _, err := h.read(LedgerPath)
-	if err != nil {
-		return nil, err
-	}
-	if l, err := pki.ParseLedger(lb); err == nil {
-		for _, en := range l.Issued {
-			if en.Kind != pki.KindClient || seen[en.CommonName] {
-				continue
-			}
-			seen[en.CommonName] = true
-			rows = append(rows, ClientRow{Name: en.CommonName, Serial: en.Serial, NotAfter: en.NotAfter,
-				DaysLeft: int(en.NotAfter.Sub(now).Hours() / 24), Problem: "bundle missing"})
+	for _, en := range ledger.Issued {
+		if en.Kind != pki.KindClient || seen[en.CommonName] {
+			continue
 		}
+		seen[en.CommonName] = true
+		rows = append(rows, ClientRow{Name: en.CommonName, Serial: en.Serial, NotAfter: en.NotAfter,
+			DaysLeft: int(en.NotAfter.Sub(now).Hours() / 24), FromRequest: en.FromCSR, Problem: "bundle missing"})
 	}
 	sort.Slice(rows, func(i, j int) bool { return rows[i].Name < rows[j].Name })
 	return rows, nil

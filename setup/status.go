@@ -131,6 +131,9 @@ func (h *Host) Status(in StatusInput) *Report {
 			find("%s %s expires in %d days (%s): %s", kind, name, left, info.NotAfter.Format(day), renewHint(kind, name))
 		}
 		kb, ok, _ := h.read(keyPath)
+		if !ok && kind == "client" && h.fromCSR(info.Serial) {
+			return // issued for the member's request: their key is theirs
+		}
 		if !ok {
 			find("%s: the key %s is missing", certPath, keyPath)
 			return
