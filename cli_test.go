@@ -1018,7 +1018,7 @@ func TestStatusProblems(t *testing.T) {
 					t.Fatal(err)
 				}
 			},
-			want: `hosts is set both in /etc/docker/daemon.json and as -H fd:// in docker.service's ExecStart: dockerd will refuse to start`},
+			want: `/lib/systemd/system/docker.service:13: ExecStart= passes -H fd:// while /etc/docker/daemon.json sets "hosts": dockerd will refuse to start`},
 		{name: "server key from another certificate",
 			setup: func(t *testing.T, root string) {
 				writeRootFile(t, root, "etc/docker/tls/server-key.pem", readRootFile(t, root, "etc/docker/tls/clients/client/key.pem"), 0o600)

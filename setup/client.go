@@ -208,7 +208,7 @@ func (h *Host) Endpoint() (fqdn, host string) {
 
 // daemonConfig reads daemon.json; a missing file is (nil, nil).
 func (h *Host) daemonConfig() (*render.DaemonConfig, error) {
-	b, ok, err := h.read(render.DaemonJSONPath)
+	b, ok, err := h.read(h.configPath())
 	if err != nil || !ok {
 		return nil, err
 	}

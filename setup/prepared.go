@@ -38,8 +38,9 @@ type File struct {
 }
 
 // Files lists every file with its mode and action. Only the host's config
-// files (daemon.json, override.conf) carry a diff: certificates and the
-// ledger are listed with their modes instead, and keys never reach a diff.
+// files (daemon.json, override.conf, an environment file) carry a diff:
+// certificates and the ledger are listed with their modes instead, and keys
+// never reach a diff.
 func (p *Prepared) Files() []File {
 	if p.Changes == nil {
 		return nil
@@ -47,7 +48,7 @@ func (p *Prepared) Files() []File {
 	out := make([]File, 0, len(p.Changes.Changes))
 	for _, c := range p.Changes.Changes {
 		f := File{Path: c.Path, Mode: uint32(c.Mode.Perm()), Action: c.Action.String()}
-		if c.Path == render.DaemonJSONPath || c.Path == render.OverridePath {
+		if c.Config || c.Path == render.DaemonJSONPath || c.Path == render.OverridePath {
 			f.Diff = c.Diff
 		}
 		out = append(out, f)

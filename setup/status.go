@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/docker-tls/docker-tls/pki"
@@ -48,16 +47,22 @@ func (h *Host) Status(in StatusInput) *Report {
 	now := h.now()
 
 	det, err := render.Detect(h.root)
+	cfgPath := render.DaemonJSONPath
 	if err != nil {
 		find("cannot read the Docker setup: %v", err)
 	} else {
 		r.Unit, r.ExecStart = det.UnitPath, det.ExecStart
 		r.Findings = append(r.Findings, det.Warnings...)
-		if det.DefaultDockerConflict != "" {
-			find("%s", det.DefaultDockerConflict)
+		if err := det.NoUnit(); err != nil {
+			find("%v", err)
 		}
-		if det.UnitPath == "" {
-			find("docker.service was not found: install Docker (apt-get install docker.io)")
+		// What stops dockerd from starting, init refuses too: flags its
+		// configuration file sets as well, arguments it does not take.
+		for _, p := range det.Problems() {
+			find("%v", p)
+		}
+		if det.ConfigFile != "" {
+			cfgPath = det.ConfigFile
 		}
 	}
 
@@ -66,27 +71,19 @@ func (h *Host) Status(in StatusInput) *Report {
 	case err != nil:
 		find("%v", err)
 	case cfg == nil:
-		find("%s does not exist: dockerd is not configured for TLS (run \"docker-tls init\")", render.DaemonJSONPath)
+		find("%s does not exist: dockerd is not configured for TLS (run \"docker-tls init\")", cfgPath)
 	default:
 		r.Hosts = cfg.Hosts
 		for _, s := range cfg.Hosts {
-			if msg := tcpFinding(s, cfg.TLSOn(), render.DaemonJSONPath+" hosts"); msg != "" {
+			if msg := tcpFinding(s, cfg.TLSOn(), cfgPath+" hosts"); msg != "" {
 				find("%s", msg)
 			}
 		}
 		if cfg.TLSVerify == nil || !*cfg.TLSVerify {
-			find("%s does not set \"tlsverify\": true, so client certificates are not required", render.DaemonJSONPath)
+			find("%s does not set \"tlsverify\": true, so client certificates are not required", cfgPath)
 		}
 		if cfg.TLSCACert == "" {
-			find("%s has no \"tlscacert\": dockerd would trust the system roots instead of your CA", render.DaemonJSONPath)
-		}
-		if det != nil && len(det.TLSFlags) > 0 {
-			find("docker.service's ExecStart passes %s while %s sets TLS: dockerd will refuse to start; run \"docker-tls init\" to write the override",
-				strings.Join(det.TLSFlags, " "), render.DaemonJSONPath)
-		}
-		if det != nil && len(det.HostFlags) > 0 && cfg.Has("hosts") {
-			find("hosts is set both in %s and as -H %s in docker.service's ExecStart: dockerd will refuse to start; run \"docker-tls init\" to write the override",
-				render.DaemonJSONPath, strings.Join(det.HostFlags, ", -H "))
+			find("%s has no \"tlscacert\": dockerd would trust the system roots instead of your CA", cfgPath)
 		}
 	}
 	if det != nil {
@@ -173,6 +170,15 @@ func (h *Host) Status(in StatusInput) *Report {
 	}
 	r.Healthy = len(r.Findings) == 0
 	return r
+}
+
+// configPath is the daemon.json dockerd reads: the file --config-file
+// names on docker.service's command line, else /etc/docker/daemon.json.
+func (h *Host) configPath() string {
+	if det, err := render.Detect(h.root); err == nil && det.ConfigFile != "" {
+		return det.ConfigFile
+	}
+	return render.DaemonJSONPath
 }
 
 // tcpFinding judges one listen address (a daemon.json hosts entry or a -H

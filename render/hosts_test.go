@@ -1,0 +1,320 @@
+package render
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/exp/golden"
+)
+
+// The host setups in testdata/hosts are rebuilt from public sources (each
+// directory's SOURCES.md names the source of every file): how Docker CE,
+// Debian, Ubuntu, Fedora, CentOS, Amazon Linux, openSUSE, Flatcar, CoreOS,
+// NixOS, Alpine, Gentoo, Arch, Bottlerocket, snap, rootless Docker,
+// docker-machine, minikube and kubespray start dockerd.
+const hostsDir = "testdata/hosts"
+
+func hostNames(t *testing.T) []string {
+	t.Helper()
+	ents, err := os.ReadDir(hostsDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range ents {
+		if e.IsDir() {
+			names = append(names, e.Name())
+		}
+	}
+	if len(names) < 15 {
+		t.Fatalf("only %d host setups in %s", len(names), hostsDir)
+	}
+	return names
+}
+
+// copyHost copies a host setup to a new root, links as links.
+func copyHost(t *testing.T, name string) string {
+	t.Helper()
+	root := t.TempDir()
+	src := filepath.Join(hostsDir, name)
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		dst := filepath.Join(root, rel)
+		switch {
+		case d.IsDir():
+			return os.MkdirAll(dst, 0o755)
+		case d.Type()&fs.ModeSymlink != 0:
+			target, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			return os.Symlink(target, dst)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(dst, b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+// TestHosts runs init's host step on each setup of testdata/hosts: Build,
+// then Apply. Its golden records the command line dockerd gets before and
+// after, and what init does: the files it writes with their diffs, or the
+// refusal. After a run, the command line must pass no -H/--host or --tls*
+// flag and no other flag the configuration file it reads sets too; that
+// file must turn TLS on and keep the unix socket; a second run changes
+// nothing. Where dockerd is installed, the real dockerd judges both the
+// host as it was and the result (see judgeDockerd).
+func TestHosts(t *testing.T) {
+	for _, name := range hostNames(t) {
+		t.Run(name, func(t *testing.T) {
+			root := copyHost(t, name)
+			before := snapshot(t, root)
+			var g strings.Builder
+
+			orig, err := Detect(root)
+			if err != nil {
+				t.Fatalf("Detect: %v", err)
+			}
+			fmt.Fprintf(&g, "# before\n%s", describeLaunch(orig))
+			origProblems := orig.Problems()
+			switch {
+			case orig.Command == nil:
+				g.WriteString("verdict: no docker.service command line to judge\n")
+			case len(origProblems) == 0:
+				g.WriteString("verdict: dockerd accepts this command line and configuration file\n")
+			default:
+				g.WriteString("verdict: dockerd refuses to start:\n")
+				for _, p := range origProblems {
+					g.WriteString("  " + p.Error() + "\n")
+				}
+			}
+			if orig.Command != nil {
+				judgeDockerd(t, "before", orig, len(origProblems) == 0)
+			}
+
+			c, err := Build(root, nil, &testHost)
+			if err != nil {
+				if after := snapshot(t, root); fmt.Sprint(after) != fmt.Sprint(before) {
+					t.Fatal("a refused Build changed the root")
+				}
+				if len(origProblems) == 0 && !refusedForSafety(err) {
+					t.Fatalf("refused a host dockerd accepts, without saying why it cannot be fixed safely: %v", err)
+				}
+				fmt.Fprintf(&g, "\n# init refuses\n%s\n", err)
+				golden.RequireEqual(t, g.String())
+				return
+			}
+			g.WriteString("\n# init writes\n" + report(c))
+			if _, err := c.Apply(nil); err != nil {
+				t.Fatal(err)
+			}
+
+			after, err := Detect(root)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintf(&g, "\n# after\n%s", describeLaunch(after))
+			checkResult(t, after)
+			judgeDockerd(t, "after", after, true)
+
+			again, err := Build(root, nil, &testHost)
+			if err != nil || !again.Empty() {
+				t.Fatalf("second run (err %v) not empty:\n%s", err, report(again))
+			}
+			golden.RequireEqual(t, g.String())
+		})
+	}
+}
+
+// refusedForSafety reports a refusal of a host dockerd accepts that says
+// why docker-tls cannot make it right itself: another init system, a snap
+// or rootless daemon, a generated configuration, or a setting it does not
+// own (a socket unit on the TLS port, a drop-in that wins over its own).
+func refusedForSafety(err error) bool {
+	for _, e := range []error{ErrOtherInit, ErrNoUnit, ErrSnap, ErrRootless, ErrReadOnlyConfig, ErrConflict} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+func describeLaunch(d *Detection) string {
+	var b strings.Builder
+	switch {
+	case d.UnitPath == "":
+		b.WriteString("unit: none\n")
+		if d.InitScript != "" {
+			fmt.Fprintf(&b, "init script: %s\n", d.InitScript)
+		}
+	default:
+		fmt.Fprintf(&b, "unit: %s\n", d.UnitPath)
+		for _, p := range d.DropIns {
+			fmt.Fprintf(&b, "drop-in: %s\n", p)
+		}
+		for _, p := range d.EnvFiles {
+			fmt.Fprintf(&b, "environment file: %s\n", p)
+		}
+		fmt.Fprintf(&b, "command: %s\n", strings.Join(quoteWords(d.Command), " "))
+	}
+	cfg := d.ConfigFile
+	switch {
+	case cfg == "":
+		b.WriteString("config file: none (--config-file=)\n")
+	case d.DaemonJSON == nil:
+		fmt.Fprintf(&b, "config file: %s (absent)\n", cfg)
+	default:
+		keys, _ := configKeys(d.DaemonJSON)
+		var names []string
+		for k := range keys {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		fmt.Fprintf(&b, "config file: %s, settings: %s\n", cfg, strings.Join(names, " "))
+	}
+	for _, w := range d.Warnings {
+		b.WriteString("warning: " + w + "\n")
+	}
+	return b.String()
+}
+
+// quoteWords quotes the words that would not read back as one word.
+func quoteWords(words []string) []string {
+	out := make([]string, len(words))
+	for i, w := range words {
+		if w == "" || strings.ContainsAny(w, " \t\"'\\") {
+			w = fmt.Sprintf("%q", w)
+		}
+		out[i] = w
+	}
+	return out
+}
+
+// checkResult: the command line dockerd gets passes no -H/--host or
+// --tls* flag and nothing else its configuration file sets, and that file
+// turns TLS on, names our files, and keeps a unix socket next to the TLS
+// listener.
+func checkResult(t *testing.T, d *Detection) {
+	t.Helper()
+	if len(d.HostFlags) > 0 || len(d.TLSFlags) > 0 {
+		t.Errorf("the command line still passes -H %q and TLS flags %q: %q", d.HostFlags, d.TLSFlags, d.Command)
+	}
+	for _, p := range d.Problems() {
+		t.Errorf("dockerd would not start: %v", p)
+	}
+	cfg, err := ParseDaemonConfig(d.DaemonJSON)
+	if err != nil || d.DaemonJSON == nil {
+		t.Fatalf("%s: %v", d.ConfigFile, err)
+	}
+	if cfg.TLSVerify == nil || !*cfg.TLSVerify || cfg.TLSCACert != testHost.CACert || cfg.TLSCert != testHost.Cert || cfg.TLSKey != testHost.Key {
+		t.Errorf("%s does not turn TLS on with our files: %+v", d.ConfigFile, cfg)
+	}
+	unix, tcp := false, false
+	for _, h := range cfg.Hosts {
+		unix = unix || strings.HasPrefix(h, "unix://")
+		tcp = tcp || h == "tcp://"+testHost.Listen
+	}
+	if !unix || !tcp {
+		t.Errorf("hosts %q: want a unix socket and tcp://%s", cfg.Hosts, testHost.Listen)
+	}
+}
+
+// judgeDockerd runs the installed dockerd as an unprivileged user (uid and
+// gid 65534) with the command line d gives it and a readable copy of its
+// configuration file. dockerd loads its configuration, compares it with its
+// flags and only then checks that it runs as root, so reaching "dockerd
+// needs to be started with root privileges" means it accepts both; a
+// conflict, an unknown flag or an argument stops it before. want says
+// which of the two must happen. Skipped without dockerd, setpriv or root,
+// unless DOCKER_TLS_E2E=1.
+func judgeDockerd(t *testing.T, when string, d *Detection, want bool) {
+	t.Helper()
+	bin, err := judgeTools()
+	if err != nil {
+		if os.Getenv("DOCKER_TLS_E2E") == "1" {
+			t.Fatalf("DOCKER_TLS_E2E=1 but %v", err)
+		}
+		t.Logf("not judged by dockerd: %v (set DOCKER_TLS_E2E=1 to make this a failure)", err)
+		return
+	}
+	dir, err := os.MkdirTemp("", "docker-tls-judge-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	conf := filepath.Join(dir, "daemon.json")
+	data := d.DaemonJSON
+	if data == nil {
+		data = []byte("{}") // as absent; never this machine's own daemon.json
+	}
+	if err := os.WriteFile(conf, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := judgeArgs(d.Command[1:], d.ConfigFile, conf)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "setpriv", append([]string{"--reuid=65534", "--regid=65534", "--clear-groups", bin}, args...)...)
+	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/nonexistent"}
+	cmd.Dir = dir
+	out, _ := cmd.CombinedOutput()
+	reached := strings.Contains(string(out), "dockerd needs to be started with root privileges")
+	if reached != want {
+		t.Errorf("%s: dockerd %s %q: reached the root check %v, want %v; it said:\n%s", when, bin, args, reached, want, out)
+	}
+}
+
+// judgeArgs points --config-file at conf (added when the command line has
+// none, so that dockerd never reads this machine's own file); an empty
+// --config-file= stays, since it turns the file off.
+func judgeArgs(args []string, cfgPath, conf string) []string {
+	out := append([]string{}, args...)
+	if cfgPath == "" {
+		return out
+	}
+	for i := 0; i < len(out); i++ {
+		switch {
+		case strings.HasPrefix(out[i], "--config-file="):
+			out[i] = "--config-file=" + conf
+			return out
+		case out[i] == "--config-file" && i+1 < len(out):
+			out[i+1] = conf
+			return out
+		}
+	}
+	return append(out, "--config-file="+conf)
+}
+
+func judgeTools() (string, error) {
+	bin, err := exec.LookPath("dockerd")
+	if err != nil {
+		return "", errors.New("dockerd is not installed (apt-get install docker.io)")
+	}
+	if _, err := exec.LookPath("setpriv"); err != nil {
+		return "", errors.New("setpriv is not installed (apt-get install util-linux)")
+	}
+	if os.Geteuid() != 0 {
+		return "", errors.New("not root: setpriv cannot switch to uid 65534")
+	}
+	return bin, nil
+}
