@@ -1,7 +1,7 @@
 package render
 
 import (
-	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -11,7 +11,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/charmbracelet/x/exp/golden"
 )
@@ -144,6 +143,87 @@ func TestHosts(t *testing.T) {
 	}
 }
 
+// TestHostsAfterAdvice follows a refusal's advice on the host it refused,
+// then runs init again: the second run must succeed and leave a dockerd
+// that starts.
+func TestHostsAfterAdvice(t *testing.T) {
+	tests := []struct {
+		host   string
+		advice string // what the refusal says to do
+		follow func(t *testing.T, root string, refusal error)
+	}{
+		{"flatcar-docker-tls", "systemctl disable --now docker-tls-tcp.socket", func(t *testing.T, root string, _ error) {
+			// What systemctl disable does: remove the unit's links.
+			if err := os.Remove(filepath.Join(root, "etc/systemd/system/sockets.target.wants/docker-tls-tcp.socket")); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"nixos-docker", "virtualisation.docker.daemon.settings", func(t *testing.T, root string, refusal error) {
+			// What pasting the settings and nixos-rebuild switch do: a new
+			// store file with the module's settings and these, sorted and
+			// indented as NixOS writes JSON, and the drop-in pointing at it.
+			d, err := Detect(root)
+			if err != nil {
+				t.Fatal(err)
+			}
+			merged, _, err := mergeDaemonJSON(d.DaemonJSON, testHost, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(refusal.Error(), nixSettings(merged)) {
+				t.Fatalf("the refusal does not give the settings to paste:\n%v", refusal)
+			}
+			var cfg, ours map[string]any
+			if json.Unmarshal(d.DaemonJSON, &cfg) != nil || json.Unmarshal(merged, &ours) != nil {
+				t.Fatal("bad JSON")
+			}
+			for _, k := range owned {
+				cfg[k] = ours[k] // hosts is forced: the module's ["fd://"] is replaced
+			}
+			b, err := json.MarshalIndent(cfg, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			const rebuilt = "/nix/store/0rebuilt0000000000000000000000000-daemon.json"
+			writeTree(t, root, map[string]string{rebuilt: string(b) + "\n"})
+			dropIn := filepath.Join(root, "etc/systemd/system/docker.service.d/overrides.conf")
+			old, err := os.ReadFile(dropIn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			writeTree(t, root, map[string]string{"/etc/systemd/system/docker.service.d/overrides.conf": strings.Replace(string(old), d.ConfigFile, rebuilt, 1)})
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.host, func(t *testing.T) {
+			root := copyHost(t, tt.host)
+			_, refusal := Build(root, nil, &testHost)
+			if refusal == nil || !strings.Contains(refusal.Error(), tt.advice) {
+				t.Fatalf("refusal %v does not say %q", refusal, tt.advice)
+			}
+			tt.follow(t, root, refusal)
+
+			c, err := Build(root, nil, &testHost)
+			if err != nil {
+				t.Fatalf("refused again after following its advice: %v", err)
+			}
+			var g strings.Builder
+			fmt.Fprintf(&g, "# after: %s\n\n# init writes\n%s", tt.advice, report(c))
+			if _, err := c.Apply(nil); err != nil {
+				t.Fatal(err)
+			}
+			after, err := Detect(root)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintf(&g, "\n# after\n%s", describeLaunch(after))
+			checkResult(t, after)
+			judgeDockerd(t, "after", after, true)
+			golden.RequireEqual(t, g.String())
+		})
+	}
+}
+
 // refusedForSafety reports a refusal of a host dockerd accepts that says
 // why docker-tls cannot make it right itself: another init system, a snap
 // or rootless daemon, a generated configuration, or a setting it does not
@@ -255,14 +335,7 @@ func judgeDockerd(t *testing.T, when string, d *Detection, want bool) {
 		t.Logf("not judged by dockerd: %v (set DOCKER_TLS_E2E=1 to make this a failure)", err)
 		return
 	}
-	dir, err := os.MkdirTemp("", "docker-tls-judge-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	dir := judgeDir(t)
 	conf := filepath.Join(dir, "daemon.json")
 	data := d.DaemonJSON
 	if data == nil {
@@ -272,13 +345,8 @@ func judgeDockerd(t *testing.T, when string, d *Detection, want bool) {
 		t.Fatal(err)
 	}
 	args := judgeArgs(d.Command[1:], d.ConfigFile, conf)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "setpriv", append([]string{"--reuid=65534", "--regid=65534", "--clear-groups", bin}, args...)...)
-	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/nonexistent"}
-	cmd.Dir = dir
-	out, _ := cmd.CombinedOutput()
-	reached := strings.Contains(string(out), "dockerd needs to be started with root privileges")
+	out := runUnprivileged(t, dir, bin, args)
+	reached := strings.Contains(out, "dockerd needs to be started with root privileges")
 	if reached != want {
 		t.Errorf("%s: dockerd %s %q: reached the root check %v, want %v; it said:\n%s", when, bin, args, reached, want, out)
 	}
