@@ -118,14 +118,11 @@ func Build(root string, files []File, host *Host) (*Changes, error) {
 	if err != nil {
 		return nil, err
 	}
-	rootless := d.Rootless && (d.UnitPath == "" || strings.Contains(d.ExecStart, "dockerd-rootless"))
 	switch {
-	case d.Snap && d.UnitPath == "":
-		return nil, fmt.Errorf("%w: its daemon.json is /var/snap/docker/current/config/daemon.json and its unit snap.docker.dockerd.service; configure TLS there by hand, or install the docker.io package", ErrSnap)
-	case rootless:
-		return nil, fmt.Errorf("%w: a rootless daemon reads ~/.config/docker/daemon.json and runs as a user service; writing /etc/docker would configure the wrong daemon", ErrRootless)
 	case d.UnitPath == "":
 		return nil, d.NoUnit()
+	case strings.Contains(d.ExecStart, "dockerd-rootless"):
+		return nil, fmt.Errorf("%w: %s runs %s, a rootless daemon that reads ~/.config/docker/daemon.json; writing /etc/docker would configure the wrong daemon", ErrRootless, d.UnitPath, d.Command[0])
 	}
 	if d.launch.exec == nil {
 		return nil, fmt.Errorf("%s: docker.service has no ExecStart=, so docker-tls cannot tell how dockerd starts: fix the unit first", d.UnitPath)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/charmbracelet/x/exp/golden"
@@ -241,6 +242,12 @@ func TestBuildConflicts(t *testing.T) {
 		{"runtimeEnvFile", map[string]string{usrLibUnit: strings.Replace(optsUnit, "[Service]\n", "[Service]\nEnvironmentFile=-/run/docker/opts.env\n", 1), "/run/docker/opts.env": "DOCKER_OPTS=-H tcp://0.0.0.0:2375\n"},
 			"/run/docker/opts.env", 1, []string{"-H tcp://0.0.0.0:2375"},
 			[]string{"DOCKER_OPTS in /run/docker/opts.env passes -H tcp://0.0.0.0:2375, and the file is made at run time", "change what writes /run/docker/opts.env so that DOCKER_OPTS leaves out -H tcp://0.0.0.0:2375"}},
+		// A file outside /etc is not system configuration docker-tls edits.
+		{"envFileOutsideEtc", map[string]string{usrLibUnit: strings.Replace(optsUnit, "[Service]\n", "[Service]\nEnvironmentFile=/opt/docker/opts.env\n", 1), "/opt/docker/opts.env": "DOCKER_OPTS=--tlsverify\n"},
+			"/opt/docker/opts.env", 1, []string{"--tlsverify"}, []string{"docker-tls edits environment files under /etc only"}},
+		// A glob that would read the backup, old flags and all, after the file.
+		{"envFileGlobReadsBackup", map[string]string{usrLibUnit: strings.Replace(optsUnit, "[Service]\n", "[Service]\nEnvironmentFile=-/etc/sysconfig/docker*\n", 1), "/etc/sysconfig/docker": "DOCKER_OPTS=--tlsverify\n"},
+			"/etc/sysconfig/docker", 1, []string{"--tlsverify"}, []string{"would also read the backup docker-tls keeps beside the file", "or name the file without a wildcard"}},
 		// -H in ExecStart=, its value and more in a variable: removing the
 		// flag would change what else the variable passes.
 		{"splitFlag", map[string]string{usrLibUnit: strings.Replace(ceUnit, "-H fd://", "-H $ADDR", 1), dropIns + "10-addr.conf": "[Service]\nEnvironment=\"ADDR=tcp://0.0.0.0:2375 --debug\"\n"},
@@ -328,6 +335,37 @@ func TestBuildDefaultDockerNoConflict(t *testing.T) {
 			got := strings.Join(c.Warnings, "\n")
 			if tt.warning == "" && got != "" || !strings.Contains(got, tt.warning) {
 				t.Fatalf("warnings %q; want %q", got, tt.warning)
+			}
+		})
+	}
+}
+
+// TestBuildEnvFileMode: an environment file docker-tls rewrites stays
+// root's, with its mode when stricter than 0644, else 0644.
+func TestBuildEnvFileMode(t *testing.T) {
+	for _, tt := range []struct{ old, want os.FileMode }{{0o600, 0o600}, {0o640, 0o640}, {0o644, 0o644}, {0o666, 0o644}} {
+		t.Run(fmt.Sprintf("%04o", tt.old), func(t *testing.T) {
+			root := t.TempDir()
+			writeTree(t, root, map[string]string{libUnit: debianUnit, DefaultDockerPath: defaultDocker2375})
+			if err := os.Chmod(Join(root, DefaultDockerPath), tt.old); err != nil {
+				t.Fatal(err)
+			}
+			c, err := Build(root, nil, &testHost)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.Apply(nil); err != nil {
+				t.Fatal(err)
+			}
+			fi, err := os.Stat(Join(root, DefaultDockerPath))
+			if err != nil || fi.Mode().Perm() != tt.want {
+				t.Fatalf("mode %v, %v; want %04o", fi.Mode(), err, tt.want)
+			}
+			if st, ok := fi.Sys().(*syscall.Stat_t); ok && os.Geteuid() == 0 && (st.Uid != 0 || st.Gid != 0) {
+				t.Fatalf("owned by %d:%d, want root:root", st.Uid, st.Gid)
+			}
+			if b, _ := os.ReadFile(Join(root, DefaultDockerPath)); strings.Contains(string(b), "-H") {
+				t.Fatalf("flag left:\n%s", b)
 			}
 		})
 	}

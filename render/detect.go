@@ -148,6 +148,9 @@ func (d *Detection) Problems() []error {
 		return nil
 	}
 	errs := append([]error{}, d.launch.problems...)
+	if d.launch.configFlag && d.ConfigFile != "" && d.DaemonJSON == nil {
+		errs = append(errs, fmt.Errorf("docker.service runs dockerd --config-file=%s, which does not exist: dockerd refuses to start without it (docker-tls init creates it)", d.ConfigFile))
+	}
 	if d.ConfigFile != "" && d.DaemonJSON != nil {
 		if keys, ok := configKeys(d.DaemonJSON); ok {
 			for _, ce := range d.launch.keyConflicts(d.ConfigFile, keys) {
@@ -163,6 +166,12 @@ func (d *Detection) Problems() []error {
 func (d *Detection) NoUnit() error {
 	if d.UnitPath != "" {
 		return nil
+	}
+	switch {
+	case d.Snap:
+		return fmt.Errorf("%w: its daemon.json is /var/snap/docker/current/config/daemon.json and its unit snap.docker.dockerd.service; configure TLS there by hand, or install the docker.io package", ErrSnap)
+	case d.Rootless:
+		return fmt.Errorf("%w: a rootless daemon reads ~/.config/docker/daemon.json and runs as a user service; writing /etc/docker would configure the wrong daemon", ErrRootless)
 	}
 	switch d.InitScript {
 	case "OpenRC":

@@ -79,7 +79,7 @@ func (d *Detection) planFix(listen string) *hostFix {
 		switch {
 		case len(defs) == 1 && !l.literal(f) && allFrom(l, f, defs[0]):
 			def := defs[0]
-			if def.fromFile && strings.HasPrefix(def.path, "/run/") || !def.fromFile && lateDropIn(def.path) {
+			if def.fromFile && !editable(d.files, def.path) || !def.fromFile && lateDropIn(def.path) {
 				continue // verify says why and what to do
 			}
 			if edits[def] == nil {
@@ -151,6 +151,23 @@ func (d *Detection) planFix(listen string) *hostFix {
 		}
 	}
 	return fx
+}
+
+// editable reports an environment file docker-tls may rewrite: one under
+// /etc (files under /run are made at boot, and a file elsewhere is no
+// system configuration), which no EnvironmentFile= glob would read twice by
+// also matching its backup (NAME.<time>.bak).
+func editable(files []unitFile, p string) bool {
+	if !strings.HasPrefix(p, "/etc/") {
+		return false
+	}
+	bak := p + ".2006-01-02T150405Z.bak"
+	for _, a := range serviceList(files, "EnvironmentFile") {
+		if ok, _ := path.Match(strings.TrimPrefix(resolveSpecifiers(a.value), "-"), bak); ok {
+			return false
+		}
+	}
+	return true
 }
 
 // allFrom reports a flag whose words all come from def.
@@ -261,6 +278,12 @@ func (d *Detection) verify(override []byte, files map[string][]byte, cfgPath str
 		case def != nil && def.fromFile && strings.HasPrefix(def.path, "/run/"):
 			ce.Reason = fmt.Sprintf("%s passes %s, and the file is made at run time, so docker-tls does not edit it: %s", def.where(), opts, refuse)
 			ce.Fix = fmt.Sprintf("change what writes %s so that %s leaves out %s (%s)%s", def.path, def.name, opts, nowSets(g.flags, cfgPath), keepSockets(g.flags, cfgPath))
+		case def != nil && def.fromFile && !strings.HasPrefix(def.path, "/etc/"):
+			ce.Reason = fmt.Sprintf("%s passes %s; docker-tls edits environment files under /etc only: %s", def.where(), opts, refuse)
+			ce.Fix = fmt.Sprintf("remove %s from %s there (%s)%s", opts, def.name, nowSets(g.flags, cfgPath), keepSockets(g.flags, cfgPath))
+		case def != nil && def.fromFile && !editable(d.files, def.path):
+			ce.Reason = fmt.Sprintf("%s passes %s, and an EnvironmentFile= pattern would also read the backup docker-tls keeps beside the file, flags and all: %s", def.where(), opts, refuse)
+			ce.Fix = fmt.Sprintf("remove %s from %s there (%s)%s, or name the file without a wildcard", opts, def.name, nowSets(g.flags, cfgPath), keepSockets(g.flags, cfgPath))
 		case def != nil && def.fromFile:
 			ce.Reason = fmt.Sprintf("%s passes %s, written in a way docker-tls cannot rewrite safely: %s", def.where(), opts, refuse)
 			ce.Fix = fmt.Sprintf("remove %s from %s there (%s)%s", opts, def.name, nowSets(g.flags, cfgPath), keepSockets(g.flags, cfgPath))
