@@ -54,17 +54,6 @@ func (l *launch) sources(f setFlag) (toks []int, defs []*envDef, whole bool) {
 	return toks, defs, whole
 }
 
-// literal reports words that are all written in ExecStart= itself (no
-// whole-word $VAR among them).
-func (l *launch) literal(f setFlag) bool {
-	for _, w := range l.args[f.first : f.last+1] {
-		if w.def != nil {
-			return false
-		}
-	}
-	return true
-}
-
 // planFix decides where each -H/--host and --tls* flag is removed. Flags it
 // cannot remove safely are left for verify to report.
 func (d *Detection) planFix(listen string) *hostFix {
@@ -77,7 +66,7 @@ func (d *Detection) planFix(listen string) *hostFix {
 		toks, defs, whole := l.sources(f)
 		var where, how string
 		switch {
-		case len(defs) == 1 && !l.literal(f) && allFrom(l, f, defs[0]):
+		case len(defs) == 1 && allFrom(l, f, defs[0]):
 			def := defs[0]
 			if def.fromFile && !editable(d.files, def.path) || !def.fromFile && lateDropIn(def.path) {
 				continue // verify says why and what to do

@@ -109,7 +109,7 @@ func evaluate(files []unitFile, r fileReader) (*launch, error) {
 		optional := strings.HasPrefix(pattern, "-")
 		pattern = strings.TrimPrefix(pattern, "-")
 		if !path.IsAbs(pattern) {
-			l.problems = append(l.problems, fmt.Errorf("%s:%d: EnvironmentFile=%s is not an absolute path: systemd ignores it; make it absolute", a.path, a.line, pattern))
+			l.warnings = append(l.warnings, fmt.Sprintf("%s:%d: EnvironmentFile=%s is not an absolute path, and systemd ignores it: make it absolute", a.path, a.line, pattern))
 			continue
 		}
 		found := false
