@@ -81,6 +81,7 @@ func (l *launch) keyConflicts(cfgPath string, keys map[string]bool) []*ConflictE
 			Path: g.p.path, Line: g.p.line, Flags: written,
 			Reason: fmt.Sprintf("%s passes %s while %s sets %q: dockerd will refuse to start (a setting given both as a flag and in its configuration file)", g.p.what, opts, cfgPath, g.key),
 			owned:  g.flags[0].daemonJSONOwned(),
+			key:    g.key,
 		}
 		if ce.owned {
 			ce.Fix = fmt.Sprintf("run docker-tls init: it takes %s out of %s and leaves the setting to %s", opts, g.p.what, cfgPath)

@@ -37,7 +37,8 @@ type ConflictError struct {
 	Reason string   // why dockerd would not start
 	Fix    string   // what to change
 
-	owned bool // the flag is -H/--host or --tls*, which daemon.json takes over
+	owned bool   // the flag is -H/--host or --tls*, which daemon.json takes over
+	key   string // the daemon.json key of a flag/file conflict
 }
 
 func (e *ConflictError) Error() string {

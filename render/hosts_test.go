@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -349,6 +350,23 @@ func judgeDockerd(t *testing.T, when string, d *Detection, want bool) {
 	reached := strings.Contains(out, "dockerd needs to be started with root privileges")
 	if reached != want {
 		t.Errorf("%s: dockerd %s %q: reached the root check %v, want %v; it said:\n%s", when, bin, args, reached, want, out)
+	}
+	// When dockerd lists conflicts, they are the ones predicted.
+	if m := regexp.MustCompile(`specified both as a flag and in the configuration file: (.*)`).FindStringSubmatch(out); m != nil {
+		got := map[string]bool{}
+		for _, k := range regexp.MustCompile(`(?:^|, )([a-z0-9-]+): \(from flag:`).FindAllStringSubmatch(m[1], -1) {
+			got[k[1]] = true
+		}
+		predicted := map[string]bool{}
+		for _, p := range d.Problems() {
+			var ce *ConflictError
+			if errors.As(p, &ce) && ce.key != "" {
+				predicted[ce.key] = true
+			}
+		}
+		if diff := keyDiff(predicted, got); diff != "" {
+			t.Errorf("%s: %s\ndockerd said: %s", when, diff, out)
+		}
 	}
 }
 
