@@ -150,7 +150,9 @@ func Build(root string, files []File, host *Host) (*Changes, error) {
 		return nil, err
 	}
 	c.Warnings = append(c.Warnings, warnings...)
-	writeConfig := cfgPath == "" || !bytes.Equal(merged, d.DaemonJSON)
+	// A file that has the settings already is left alone, trailing white
+	// space and all (NixOS's generated one, after the settings are pasted).
+	writeConfig := cfgPath == "" || d.DaemonJSON == nil || !bytes.Equal(bytes.TrimSpace(merged), bytes.TrimSpace(d.DaemonJSON))
 	if writeConfig {
 		if err := d.configFileError(merged); err != nil {
 			return nil, err

@@ -197,7 +197,8 @@ func TestExpand(t *testing.T) {
 
 // TestEnvironmentFileOrder: environment files win over Environment=
 // whatever the order in the unit, and later files over earlier ones; an
-// empty EnvironmentFile= or Environment= clears the list before it.
+// empty EnvironmentFile= or Environment= clears the list before it;
+// UnsetEnvironment= drops a variable (NAME=VALUE: only with that value).
 func TestEnvironmentFileOrder(t *testing.T) {
 	root := t.TempDir()
 	writeTree(t, root, map[string]string{
@@ -208,13 +209,14 @@ func TestEnvironmentFileOrder(t *testing.T) {
 		"/etc/g/2.env": "G=two\n",
 	})
 	unit := "[Service]\nEnvironmentFile=/etc/c.env\nEnvironmentFile=\nEnvironmentFile=/etc/a.env\nEnvironmentFile=-/etc/missing.env\n" +
-		"EnvironmentFile=/etc/b.env\nEnvironmentFile=/etc/g/*.env\nEnvironment=X=from-unit Y=from-unit Z=from-unit W=w\n" +
-		"ExecStart=/usr/bin/dockerd --label x=$X --label y=${Y} --label z=${Z} --label w=${W} --label g=${G}\n"
+		"EnvironmentFile=/etc/b.env\nEnvironmentFile=/etc/g/*.env\nEnvironment=X=from-unit Y=from-unit Z=from-unit W=w U=u V=v\n" +
+		"UnsetEnvironment=U V=other\n" +
+		"ExecStart=/usr/bin/dockerd --label x=$X --label y=${Y} --label z=${Z} --label w=${W} --label g=${G} --label u=${U} --label v=${V}\n"
 	l, err := evaluate([]unitFile{{usrLibUnit, []byte(unit)}}, fileReader{root: root})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "/usr/bin/dockerd --label x=$X --label y=from-a --label z=from-unit --label w=w --label g=two"
+	want := "/usr/bin/dockerd --label x=$X --label y=from-a --label z=from-unit --label w=w --label g=two --label u= --label v=v"
 	if got := strings.Join(l.command(), " "); got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}

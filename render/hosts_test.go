@@ -404,3 +404,20 @@ func judgeTools() (string, error) {
 	}
 	return bin, nil
 }
+
+// BenchmarkBuildHost measures init's host step on a Red Hat host whose
+// flags live in /etc/sysconfig/docker: detection, expansion, the fix, and
+// the check of the result.
+func BenchmarkBuildHost(b *testing.B) {
+	root := b.TempDir()
+	src := filepath.Join(hostsDir, "centos7-docker-tcp2375")
+	if err := os.CopyFS(root, os.DirFS(src)); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := Build(root, nil, &testHost); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -29,7 +29,8 @@ type argWord struct {
 
 // launch is how systemd starts dockerd: the effective ExecStart= with
 // every variable expanded, as systemd builds it (systemd.service(5),
-// "Command lines"; systemd.exec(5), Environment= and EnvironmentFile=).
+// "Command lines"; systemd.exec(5), Environment=, EnvironmentFile= and
+// UnsetEnvironment=).
 type launch struct {
 	exec     *execLine // nil: no ExecStart
 	env      map[string]*envDef
@@ -139,6 +140,17 @@ func evaluate(files []unitFile, r fileReader) (*launch, error) {
 			l.warnings = append(l.warnings, fmt.Sprintf("%s:%d: EnvironmentFile=%s is made at run time and is not here to check", a.path, a.line, pattern))
 		default:
 			l.warnings = append(l.warnings, fmt.Sprintf("%s:%d: EnvironmentFile=%s does not exist, and without a \"-\" in front systemd will not start docker.service until it does: create it, or write EnvironmentFile=-%s", a.path, a.line, pattern, pattern))
+		}
+	}
+
+	// UnsetEnvironment=: NAME drops the variable, NAME=VALUE only that value.
+	for _, a := range serviceList(files, "UnsetEnvironment") {
+		words, _ := extractWords(a.value, cunescape|relax)
+		for _, w := range words {
+			name, value, assign := strings.Cut(resolveSpecifiers(w.text), "=")
+			if def := l.env[name]; def != nil && (!assign || def.value == value) {
+				delete(l.env, name)
+			}
 		}
 	}
 
