@@ -351,15 +351,16 @@ func lateDropInWarning(paths []string, data [][]byte) []string {
 }
 
 // filesWith returns d's unit files as systemd reads them once override
-// (nil: none) is written to OverridePath: it hides a drop-in of the same name
-// in a lower-priority directory, and sorts among the others by name.
+// is written to OverridePath (nil: nothing is written, the files stay as
+// they are): it hides a drop-in of the same name in a lower-priority
+// directory, and sorts among the others by name.
 func (d *Detection) filesWith(override []byte) []unitFile {
-	if len(d.files) == 0 {
-		return nil
+	if len(d.files) == 0 || override == nil {
+		return d.files
 	}
 	out := []unitFile{d.files[0]}
 	name := path.Base(OverridePath)
-	placed := override == nil
+	placed := false
 	for _, f := range d.files[1:] {
 		b := path.Base(f.path)
 		if b == name {

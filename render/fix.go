@@ -110,6 +110,8 @@ func (d *Detection) planFix(listen string) *hostFix {
 			fx.warnings = append(fx.warnings, fmt.Sprintf("%s passes -H %s, the unencrypted API; %s", where, h, how))
 		case !sameListener(h, listen):
 			fx.warnings = append(fx.warnings, fmt.Sprintf("%s passes -H %s; %s, add it to hosts in %s by hand if you still need it", where, h, how, cfg))
+		default:
+			fx.notes = append(fx.notes, fmt.Sprintf("%s passes -H %s, the TLS listener; it moves to hosts in %s", where, h, cfg))
 		}
 	}
 

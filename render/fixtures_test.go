@@ -181,6 +181,12 @@ var trees = map[string]map[string]string{
 		usrLibUnit: strings.Replace(ceUnit, "--containerd=/run/containerd/containerd.sock", "$DOCKER_OPTS", 1),
 		"/etc/systemd/system/docker.service.d/10-tls-verify.conf": "[Service]\nEnvironment=\"DOCKER_OPTS=--tlsverify --tlscacert=/etc/docker/ca.pem --debug\" GOTRACEBACK=crash\n",
 	},
+	// CoreOS's documented cloud-config drop-in (-H=0.0.0.0:2376, the TLS
+	// listener docker-tls sets up) on a current unit.
+	"coreos-dropin": {
+		usrLibUnit: strings.Replace(ceUnit, "-H fd:// --containerd=/run/containerd/containerd.sock", "--host=fd:// $DOCKER_OPTS", 1),
+		"/etc/systemd/system/docker.service.d/10-tls-verify.conf": "[Service]\nEnvironment=\"DOCKER_OPTS=-H=0.0.0.0:2376 --tlsverify --tlscacert=/etc/docker/ca.pem --tlscert=/etc/docker/server.pem --tlskey=/etc/docker/server-key.pem\"\n",
+	},
 	// The variable is set in override.conf itself: that line is rewritten.
 	"environment-in-override": {
 		usrLibUnit:   strings.Replace(noHUnit, "--containerd=/run/containerd/containerd.sock", "--containerd=/run/containerd/containerd.sock $EXTRA", 1),

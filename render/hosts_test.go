@@ -115,10 +115,14 @@ func TestHosts(t *testing.T) {
 				if after := snapshot(t, root); fmt.Sprint(after) != fmt.Sprint(before) {
 					t.Fatal("a refused Build changed the root")
 				}
-				if len(origProblems) == 0 && !refusedForSafety(err) {
-					t.Fatalf("refused a host dockerd accepts, without saying why it cannot be fixed safely: %v", err)
+				why := "dockerd refuses this host as it is"
+				if len(origProblems) == 0 {
+					why = safetyReason(err)
+					if why == "" {
+						t.Fatalf("refused a host dockerd accepts, without saying why it cannot be fixed safely: %v", err)
+					}
 				}
-				fmt.Fprintf(&g, "\n# init refuses\n%s\n", err)
+				fmt.Fprintf(&g, "\n# init refuses (%s)\n%s\n", why, err)
 				golden.RequireEqual(t, g.String())
 				return
 			}
@@ -225,17 +229,27 @@ func TestHostsAfterAdvice(t *testing.T) {
 	}
 }
 
-// refusedForSafety reports a refusal of a host dockerd accepts that says
-// why docker-tls cannot make it right itself: another init system, a snap
-// or rootless daemon, a generated configuration, or a setting it does not
-// own (a socket unit on the TLS port, a drop-in that wins over its own).
-func refusedForSafety(err error) bool {
-	for _, e := range []error{ErrOtherInit, ErrNoUnit, ErrSnap, ErrRootless, ErrReadOnlyConfig, ErrConflict} {
-		if errors.Is(err, e) {
-			return true
+// safetyReason says why init may refuse a host dockerd accepts: it cannot
+// change it safely (another init system, a snap or rootless daemon, a
+// generated configuration, a setting it does not own such as a socket unit
+// on the TLS port). "" when the refusal is none of those.
+func safetyReason(err error) string {
+	for _, r := range []struct {
+		err error
+		why string
+	}{
+		{ErrOtherInit, "dockerd accepts it; docker-tls configures systemd only"},
+		{ErrNoUnit, "no docker.service to configure"},
+		{ErrSnap, "dockerd accepts it; the snap keeps its configuration elsewhere"},
+		{ErrRootless, "dockerd accepts it; a rootless daemon is configured per user"},
+		{ErrReadOnlyConfig, "dockerd accepts it; its configuration file is generated, read-only"},
+		{ErrConflict, "dockerd accepts it; the change would need a setting docker-tls does not own"},
+	} {
+		if errors.Is(err, r.err) {
+			return r.why
 		}
 	}
-	return false
+	return ""
 }
 
 func describeLaunch(d *Detection) string {
