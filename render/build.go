@@ -168,6 +168,8 @@ func Build(root string, files []File, host *Host) (*Changes, error) {
 	if edit.execStart != "" || len(edit.env) > 0 {
 		override = renderOverride(d.Override, edit)
 		changed = !bytes.Equal(override, d.Override)
+	} else if len(fx.files) > 0 {
+		c.Notes = append(c.Notes, "docker.service's ExecStart= passes no -H or --tls* flags itself (those of its variables are taken out where they are set); no override written")
 	} else {
 		c.Notes = append(c.Notes, noOverrideReason(d.Override))
 	}
