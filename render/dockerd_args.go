@@ -84,8 +84,3 @@ func parseDockerdArgs(args []string) dockerdArgs {
 	}
 	return p
 }
-
-// written is the flag as it appears on the command line, e.g. "-H fd://".
-func (f setFlag) written(args []string) string {
-	return strings.Join(args[f.first:f.last+1], " ")
-}
