@@ -562,7 +562,7 @@ func (d *Dir) Rename(from, to string) error {
 }
 
 // RenameNoReplace renames from to to, both in d, failing with an error
-// wrapping fs.ErrExist when to exists.
+// wrapping fs.ErrExist when to exists (for a directory: a non-empty one).
 func (d *Dir) RenameNoReplace(from, to string) error {
 	if err := errors.Join(validName(from), validName(to)); err != nil {
 		return err
@@ -570,10 +570,15 @@ func (d *Dir) RenameNoReplace(from, to string) error {
 	Crash("rename")
 	err := unix.Renameat2(d.fd, from, d.fd, to, unix.RENAME_NOREPLACE)
 	if err == unix.EINVAL || err == unix.ENOSYS {
-		// No RENAME_NOREPLACE on this file system: a link fails on an
-		// existing name the same way (files only).
-		if err = unix.Linkat(d.fd, from, d.fd, to, 0); err == nil {
-			err = unix.Unlinkat(d.fd, from, 0)
+		// No RENAME_NOREPLACE on this file system: look, then rename. A
+		// rename onto an existing file would replace it, but the callers'
+		// lock excludes other writers; onto a directory, rename(2) itself
+		// fails unless that directory is empty.
+		var st unix.Stat_t
+		if err = unix.Fstatat(d.fd, to, &st, unix.AT_SYMLINK_NOFOLLOW); err == nil {
+			err = unix.EEXIST
+		} else if err == unix.ENOENT {
+			err = unix.Renameat(d.fd, from, d.fd, to)
 		}
 	}
 	if err == unix.ENOTEMPTY {
@@ -583,6 +588,46 @@ func (d *Dir) RenameNoReplace(from, to string) error {
 		return d.pathErr("rename", to, err)
 	}
 	return nil
+}
+
+// OpenLock opens (creating it, mode 0600, when missing) the file name in d
+// for flock: a lock file only root can open, so that no other user can hold
+// the lock. Strict: it must be root's.
+func (d *Dir) OpenLock(name string) (*os.File, error) {
+	if err := validName(name); err != nil {
+		return nil, err
+	}
+	fd, err := openAt(d.fd, name, unix.O_RDWR|unix.O_CREAT|unix.O_EXCL)
+	if err == nil {
+		if err := unix.Fchmod(fd, 0o600); err != nil {
+			unix.Close(fd)
+			return nil, d.pathErr("chmod", name, err)
+		}
+	} else if err == unix.EEXIST {
+		fd, err = openAt(d.fd, name, unix.O_RDWR|unix.O_NONBLOCK)
+	}
+	switch {
+	case err == unix.ELOOP:
+		return nil, d.linkError(name)
+	case err != nil:
+		return nil, d.pathErr("open", name, err)
+	}
+	f := os.NewFile(uintptr(fd), d.onDisk(name))
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		f.Close()
+		return nil, d.pathErr("stat", name, err)
+	}
+	fi := newInfo(name, &st)
+	if !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, d.pathErr("open", name, fmt.Errorf("not a regular file (%s)", fi.Mode().Type()))
+	}
+	if err := d.checkFile(name, fi); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
 }
 
 // Link makes to a new name of from, both in d; it fails with an error

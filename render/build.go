@@ -8,6 +8,8 @@ import (
 	"os"
 	"path"
 	"strings"
+
+	"github.com/docker-tls/docker-tls/hostfs"
 )
 
 // A File is one file to write, by real path.
@@ -62,6 +64,11 @@ type Changes struct {
 	Changes  []Change
 	Warnings []string // from merging and detection: each says what and what to do
 	Notes    []string // e.g. why no override is written
+
+	// Set by the caller before Apply (see Changes.Apply):
+	Journal *Journal // keeps the run whole if the process is killed; nil for none
+	Private []string // directories narrowed to 0700 when looser (put back on rollback)
+	Created []string // directories the caller made for this run, listed in Result.Dirs
 }
 
 // Pending returns the changes that write something.
@@ -227,7 +234,9 @@ func rootName(root string) string {
 	return root
 }
 
-// compare reads f's current state under root.
+// compare reads f's current state under root, through hostfs: no link is
+// followed on the way, and (as root) every directory on the way and the
+// file must be root's and not writable by others, or it is refused.
 func compare(root string, f File) (Change, error) {
 	ch := Change{File: f}
 	if ch.Mode == 0 {
@@ -236,12 +245,24 @@ func compare(root string, f File) (Change, error) {
 	if ch.DirMode == 0 {
 		ch.DirMode = 0o755
 	}
-	fi, err := os.Lstat(Join(root, f.Path))
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
+	create := func() (Change, error) {
 		ch.Action = Create
 		ch.Diff = textDiff(f.Path, nil, f.Data)
 		return ch, nil
+	}
+	dir, err := hostfs.New(root).OpenDir(path.Dir(f.Path))
+	if errors.Is(err, fs.ErrNotExist) {
+		return create() // the directories are made when writing
+	}
+	if err != nil {
+		return ch, fmt.Errorf("check %s: %w", f.Path, err)
+	}
+	defer dir.Close()
+	name := path.Base(f.Path)
+	fi, err := dir.Lstat(name)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return create()
 	case err != nil:
 		return ch, fmt.Errorf("check %s: %w", f.Path, err)
 	case fi.IsDir():
@@ -250,12 +271,9 @@ func compare(root string, f File) (Change, error) {
 		// Replacing a symlink would silently stop it pointing elsewhere.
 		return ch, fmt.Errorf("%s is not a regular file (%s): replace it with a plain file first", f.Path, fi.Mode().Type())
 	}
-	old, err := os.ReadFile(Join(root, f.Path))
+	old, fi, err := dir.ReadFile(name, hostfs.MaxFile)
 	if err != nil {
 		return ch, fmt.Errorf("read %s: %w", f.Path, err)
-	}
-	if old == nil {
-		old = []byte{}
 	}
 	ch.Old, ch.Exists, ch.oldMode = old, true, fi.Mode().Perm()
 	switch {

@@ -10,6 +10,9 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"syscall"
+
+	"github.com/docker-tls/docker-tls/hostfs"
 )
 
 // unitDirs are systemd's system unit directories, highest priority first
@@ -406,20 +409,23 @@ func serviceList(files []unitFile, key string) []assignment {
 }
 
 // readFile reads the real path p under root: nil, nil when absent; an error
-// naming the path when it is a directory or unreadable.
+// naming the path when it is a directory or unreadable. It goes through
+// hostfs (no link followed on the way; as root, no directory or file another
+// user owns or may write) and reads at most MaxConfigSize bytes.
 func readFile(root, p string) ([]byte, error) {
-	b, err := os.ReadFile(Join(root, p))
-	if errors.Is(err, fs.ErrNotExist) {
+	b, err := hostfs.New(root).ReadFile(p, MaxConfigSize)
+	var ue *hostfs.UnsafeError
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
 		return nil, nil
-	}
-	if err != nil {
-		if fi, serr := os.Stat(Join(root, p)); serr == nil && fi.IsDir() {
-			return nil, fmt.Errorf("%s is a directory, expected a file: move it away", p)
-		}
+	case errors.Is(err, syscall.EISDIR):
+		return nil, fmt.Errorf("%s is a directory, expected a file: move it away", p)
+	case errors.Is(err, hostfs.ErrTooLarge):
+		return nil, fmt.Errorf("%s is larger than %d KiB, far more than any Docker configuration file: docker-tls does not read it; check what it holds", p, MaxConfigSize>>10)
+	case errors.As(err, &ue):
+		return nil, err // names the path and the fix
+	case err != nil:
 		return nil, fmt.Errorf("read %s: %w", p, err)
-	}
-	if b == nil {
-		b = []byte{} // present but empty is not absent
 	}
 	return b, nil
 }

@@ -101,22 +101,36 @@ func (h *Host) Apply(ctx context.Context) (*Applied, error) {
 	if err := h.CanApply(); err != nil {
 		return nil, err
 	}
+	if err := h.lockForWrite(); err != nil {
+		return nil, err
+	}
+	if len(h.recovered) > 0 {
+		// The run to apply is not the one that was interrupted: restarting
+		// Docker now would apply an older one.
+		return nil, WithHint(fmt.Errorf("nothing was restarted: %s", strings.Join(h.recovered, "; ")),
+			"Run the interrupted command again (init, client add or renew), then apply.")
+	}
 	res, err := h.loadLastRun()
-	if err != nil {
+	if errors.Is(err, ErrNoRun) {
+		h.dropMade()
 		return nil, WithHint(err, "Nothing to roll back to: run \"docker-tls init\" first, or restart Docker yourself.")
+	}
+	if err != nil {
+		return nil, err
 	}
 	bundle, err := h.restartAndProbe(ctx, res)
 	if err == nil {
-		h.forgetLastRun()
+		if err := h.forgetLastRun(); err != nil {
+			return nil, fmt.Errorf("Docker is back, but forgetting the run applied failed: %w", err)
+		}
 		return &Applied{Bundle: bundle}, nil
 	}
 	// Read the journal now: the restart below logs a page of its own and
 	// would push out the lines that say why the new configuration failed.
 	j := h.systemd.Journal(ctx)
-	if rerr := render.Rollback(h.root, res); rerr != nil {
+	if rerr := h.rollbackRun(res); rerr != nil {
 		return nil, fmt.Errorf("%v; %w", err, rerr)
 	}
-	h.forgetLastRun()
 	rerr := h.systemd.Systemctl(ctx, "daemon-reload")
 	if rerr == nil {
 		rerr = h.systemd.Systemctl(ctx, "restart", "docker")

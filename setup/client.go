@@ -49,6 +49,9 @@ func (h *Host) PrepareClient(in ClientInput, pass []byte) (*Prepared, error) {
 	if err := pki.ValidateClientName(in.Name); err != nil {
 		return nil, pki.FieldErrors{{Field: pki.FieldClients, Value: in.Name, Reason: err.Error()}}
 	}
+	if err := h.lock(); err != nil {
+		return nil, err
+	}
 	if !h.HasCA() {
 		return nil, h.noCA()
 	}
@@ -74,7 +77,7 @@ func (h *Host) PrepareClient(in ClientInput, pass []byte) (*Prepared, error) {
 	ledger.Add(leaf, h.now())
 	files := append(leafFiles(ca, leaf),
 		render.File{Path: LedgerPath, Data: ledger.Marshal(), Mode: modeCert, DirMode: modeSecret})
-	changes, err := render.Build(h.root, files, nil)
+	changes, err := h.build(files, nil)
 	if err != nil {
 		return nil, err
 	}

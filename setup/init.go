@@ -65,6 +65,9 @@ func (h *Host) PrepareInit(in InitInput, pass []byte) (*Prepared, error) {
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
+	if err := h.lock(); err != nil {
+		return nil, err
+	}
 	var ca *pki.CA
 	if !in.Force {
 		var err error
@@ -141,7 +144,7 @@ func (h *Host) PrepareInit(in InitInput, pass []byte) (*Prepared, error) {
 		}
 		files = append(files, lf)
 	}
-	changes, err := render.Build(h.root, sortFiles(files), hostConfig(in.Listen))
+	changes, err := h.build(sortFiles(files), hostConfig(in.Listen))
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package setup
 import (
 	"crypto/x509"
 	"errors"
+	"path"
 	"slices"
 	"strings"
 
@@ -86,8 +87,9 @@ func (p *Prepared) Pending() int {
 type Written struct {
 	Files   []string // real paths written, in order
 	Backups []string // real paths of the backups made
-	// RecordErr is set when the run could not be recorded for a later
-	// "docker-tls apply" (the files are written all the same).
+	// RecordErr is always nil: the record of the run is written inside its
+	// transaction, so a run that cannot record itself is rolled back whole.
+	// Kept for the front ends that still show it.
 	RecordErr error
 
 	res *render.Result
@@ -96,26 +98,82 @@ type Written struct {
 // Undo rolls back what Write wrote (only files nothing changed since), and
 // forgets the run.
 func (h *Host) Undo(w *Written) error {
-	if err := render.Rollback(h.root, w.res); err != nil {
+	if err := h.lockForWrite(); err != nil {
 		return err
 	}
-	h.forgetLastRun()
-	return nil
+	return h.rollbackRun(w.res)
 }
 
-// Write writes p as one transaction (backups first; rolled back on any
-// failure) and records the run so that apply can roll it back. progress,
-// when not nil, is called with each file as it is written.
+// Write writes p as one transaction and records the run, so that apply can
+// roll it back: backups first, the intent journal fsynced before the first
+// change, the record last; any failure rolls everything back, and a run
+// killed part-way is rolled back by the next one. It holds the lock (taken
+// by Prepare, or now on a host without TLSDir yet). docker-tls's own
+// directories are narrowed to 0700 on the way. progress, when not nil, is
+// called with each file as it is written.
 func (h *Host) Write(p *Prepared, progress func(path string)) (*Written, error) {
-	res, err := p.Changes.Apply(progress)
+	if err := h.lockForWrite(); err != nil {
+		return nil, err
+	}
+	// A copy: the wizard's screen still reads p while this runs.
+	c := *p.Changes
+	c.Journal = h.journal()
+	c.Private = privateDirs(c.Pending())
+	h.mu.Lock()
+	c.Created = h.made
+	h.mu.Unlock()
+	res, err := c.Apply(progress)
 	if err != nil {
+		h.dropMade()
 		var ae *render.ApplyError
 		if errors.As(err, &ae) && ae.RolledBack {
 			return nil, WithHint(err, "Everything written in this run was rolled back: the files are as they were.")
 		}
 		return nil, err
 	}
-	return &Written{Files: res.Written, Backups: res.Backups, RecordErr: h.saveLastRun(res), res: res}, nil
+	h.mu.Lock()
+	h.made = nil // in the record now: apply's rollback removes them
+	h.mu.Unlock()
+	// Keep a few backups of each file, not one per run; never one the
+	// record just written restores from. Failing to prune costs disk
+	// space, not correctness: the run stands.
+	var backedUp []string
+	for _, r := range res.Restores {
+		if r.Backup != "" {
+			backedUp = append(backedUp, r.Path)
+		}
+	}
+	_ = render.PruneBackups(h.root, backedUp, res.Backups)
+	return &Written{Files: res.Written, Backups: res.Backups, res: res}, nil
+}
+
+// privateDirs are the directories of docker-tls's own that pending files
+// live in and that no other user may read: the CA directory, the clients
+// directory and each bundle touched.
+func privateDirs(pending []render.Change) []string {
+	dirs := []string{CADir, ClientsDir}
+	for _, ch := range pending {
+		if d := path.Dir(ch.Path); path.Dir(d) == ClientsDir && !slices.Contains(dirs, d) {
+			dirs = append(dirs, d)
+		}
+	}
+	return dirs
+}
+
+// build is render.Build under the root. What taking the lock finished for
+// an interrupted run is said once: through WithNotify when set, else here,
+// in the notes.
+func (h *Host) build(files []render.File, host *render.Host) (*render.Changes, error) {
+	c, err := render.Build(h.root, files, host)
+	if err != nil {
+		return nil, err
+	}
+	if h.notify == nil {
+		h.mu.Lock()
+		c.Notes = append(slices.Clone(h.recovered), c.Notes...)
+		h.mu.Unlock()
+	}
+	return c, nil
 }
 
 // sortFiles puts files in a stable order, parents' files first, and drops
