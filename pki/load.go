@@ -111,11 +111,21 @@ func IsEncrypted(keyPEM []byte) bool {
 	return b != nil && isEncryptedBlock(b)
 }
 
-// LoadCA opens an existing CA: its certificate and encrypted key.
-func LoadCA(certPEM, keyPEM, passphrase []byte) (*CA, error) {
+// ErrNotYetValid: a CA certificate whose validity starts in the future.
+var ErrNotYetValid = errors.New("not valid yet")
+
+// LoadCA opens an existing CA: its certificate and encrypted key. A CA that
+// is not valid yet (by WithNow's clock) is refused: every certificate it
+// signed would fail verification until then.
+func LoadCA(certPEM, keyPEM, passphrase []byte, opts ...Option) (*CA, error) {
+	o := newOptions(opts)
 	cert, err := ParseCert(certPEM)
 	if err != nil {
 		return nil, fmt.Errorf("load ca: %w", err)
+	}
+	if now := o.now(); now.Before(cert.NotBefore) {
+		return nil, fmt.Errorf("load ca: certificate %q is %w: it is valid from %s, and this host's clock says %s",
+			cert.Subject.CommonName, ErrNotYetValid, cert.NotBefore.UTC().Format("2006-01-02 15:04:05 UTC"), now.UTC().Format("2006-01-02 15:04:05 UTC"))
 	}
 	if !cert.BasicConstraintsValid || !cert.IsCA {
 		return nil, fmt.Errorf("load ca: certificate %q is not a CA (basicConstraints CA:TRUE missing)", cert.Subject.CommonName)

@@ -64,7 +64,11 @@ func (h *Host) loadCA(pass []byte) (*pki.CA, error) {
 		return nil, hintf("Encrypt it (in the CA directory): openssl pkcs8 -topk8 -v2 aes-256-cbc -v2prf hmacWithSHA256 -iter 600000 -in ca-key.pem -out ca-key.enc && mv ca-key.enc ca-key.pem; or make a new CA with --force.",
 			"the CA key %s is not encrypted: anyone who can read it can issue certificates", CAKey)
 	}
-	ca, err := pki.LoadCA(certPEM, keyPEM, pass)
+	ca, err := pki.LoadCA(certPEM, keyPEM, pass, pki.WithNow(h.now))
+	if errors.Is(err, pki.ErrNotYetValid) {
+		return nil, WithHint(fmt.Errorf("%s: %w", CACert, err),
+			"Check this host's clock (timedatectl); if it is right, the CA came from a host whose clock was ahead: make a new one with --force.")
+	}
 	if errors.Is(err, pki.ErrBadPassphrase) {
 		return nil, WithHint(fmt.Errorf("%w: it does not open %s", pki.ErrBadPassphrase, CAKey),
 			"Use the passphrase chosen when the CA was made, or --force to make a new CA (the old one is backed up).")
