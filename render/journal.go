@@ -425,12 +425,11 @@ func undoIntent(fsys *hostfs.FS, in *intent, rec *Recovery) error {
 		if f.Backup == "" || slices.Contains(rec.Kept, f.Path) {
 			continue
 		}
-		// The file has its old content again: the backup of it made by
-		// the interrupted run is a copy too many.
-		if b, err := readOptional(fsys, f.Backup); err == nil && b != nil && sum(b) == f.OldSHA {
-			if err := removeFile(fsys, f.Backup); err != nil {
-				errs = append(errs, err)
-			}
+		// The file has its old content again: the backup the interrupted
+		// run made of it (whole or not: its name was free when the intent
+		// was written, under the lock) is a copy too many.
+		if err := removeFile(fsys, f.Backup); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	for i := len(in.Dirs) - 1; i >= 0; i-- {
