@@ -88,6 +88,8 @@ func e2eTools(t *testing.T, tools ...string) map[string]string {
 		// dockerd starts its own containerd, found on PATH, when the unit
 		// passes no --containerd= (as in the fixture).
 		"containerd": "containerd (apt-get install docker.io pulls it in)",
+		"setpriv":    "setpriv (apt-get install util-linux)",
+		"flock":      "flock (apt-get install util-linux)",
 	}
 	if slices.Contains(tools, "dockerd") {
 		tools = append(tools, "containerd")

@@ -46,23 +46,23 @@ func (e *UnsafeError) Error() string {
 		if e.Target != "" {
 			to = " to " + e.Target
 		}
-		return fmt.Sprintf("%s is a symbolic link%s: docker-tls runs as root and follows no links on the way to the files it reads and writes, since whoever controls where a link points controls what root writes there; %s", e.Path, to, e.Fix())
+		return fmt.Sprintf("%s is a symbolic link%s: docker-tls, running as root, follows no links to the files it reads and writes (whoever controls a link chooses where root writes); %s", e.Path, to, e.Fix())
 	case NotRootOwned:
-		return fmt.Sprintf("%s is a %s owned by uid %d, not root: its owner could swap the files docker-tls reads and writes there as root; %s", e.Path, e.what(), e.UID, e.Fix())
+		return fmt.Sprintf("%s is a %s owned by uid %d, not root: that user could swap the files docker-tls reads and writes there as root; %s", e.Path, e.what(), e.UID, e.Fix())
 	default:
 		return fmt.Sprintf("%s is a %s writable by group or others (mode %04o): any of them could swap the files docker-tls reads and writes there as root; %s", e.Path, e.what(), e.Mode.Perm(), e.Fix())
 	}
 }
 
-// Fix is the command that makes the path acceptable, in words.
+// Fix says what to do about it, with the command.
 func (e *UnsafeError) Fix() string {
 	switch e.Kind {
 	case Link:
-		return fmt.Sprintf("remove the link (rm %s) and run again: docker-tls makes the real directories and files itself", e.Path)
+		return "remove it (docker-tls makes the real directory): rm " + e.Path
 	case NotRootOwned:
-		return fmt.Sprintf("check what is in it, then chown root:root %s", e.Path)
+		return "check what is in it, then: chown root:root " + e.Path
 	default:
-		return fmt.Sprintf("check what is in it, then chmod go-w %s", e.Path)
+		return "check what is in it, then: chmod go-w " + e.Path
 	}
 }
 

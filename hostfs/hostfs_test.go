@@ -327,3 +327,42 @@ func TestCrash(t *testing.T) {
 		}
 	}
 }
+
+// TestProblems names every directory on the way that would be refused, not
+// only the first, and stops at a link.
+func TestProblems(t *testing.T) {
+	needRoot(t)
+	root, elsewhere := tree(t)
+	write(t, filepath.Join(root, "etc/docker/tls/ca/ca.pem"), "x", 0o644)
+	for _, p := range []string{"etc/docker", "etc/docker/tls", "etc/docker/tls/ca"} {
+		if err := os.Chmod(filepath.Join(root, p), 0o777); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chown(filepath.Join(root, "etc/docker/tls/ca/ca.pem"), 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	errs := New(root).Problems("/etc/docker/tls/ca/ca.pem")
+	var got []string
+	for _, err := range errs {
+		var ue *UnsafeError
+		if !errors.As(err, &ue) {
+			t.Fatalf("%v", err)
+		}
+		got = append(got, strings.TrimPrefix(ue.Path, root))
+	}
+	if want := []string{"/etc/docker", "/etc/docker/tls", "/etc/docker/tls/ca", "/etc/docker/tls/ca/ca.pem"}; !slices.Equal(got, want) {
+		t.Fatalf("problems %q; want %q", got, want)
+	}
+	if err := os.Symlink(elsewhere, filepath.Join(root, "etc/docker/tls/clients")); err != nil {
+		t.Fatal(err)
+	}
+	errs = New(root).Problems("/etc/docker/tls/clients/alice/key.pem")
+	if len(errs) != 3 {
+		t.Fatalf("%v", errs)
+	}
+	wantUnsafe(t, errs[2], Link, filepath.Join(root, "etc/docker/tls/clients"))
+	if errs := New(root).Problems("/etc/nope/x"); len(errs) != 0 {
+		t.Fatalf("missing path: %v", errs)
+	}
+}

@@ -252,23 +252,33 @@ func backupRE(name string) *regexp.Regexp {
 	return regexp.MustCompile(`^` + regexp.QuoteMeta(name) + `\.(\d{4}-\d{2}-\d{2}T\d{6}Z)(?:-(\d+))?\.bak$`)
 }
 
-// backupName picks NAME.<stamp>.bak beside p, or NAME.<stamp>-N.bak when
-// that exists. The name never ends in .conf, so systemd won't load a
-// backed-up drop-in (it only reads *.conf from docker.service.d).
+// backupName picks NAME.<stamp>.bak beside p, or NAME.<stamp>-N.bak with N
+// above any taken in the same second, so that the names sort in the order
+// the backups were made (PruneBackups keeps the newest). The name never
+// ends in .conf, so systemd won't load a backed-up drop-in (it only reads
+// *.conf from docker.service.d).
 func (t *tx) backupName(p, stamp string) (string, error) {
-	for i := 0; ; i++ {
-		b := p + "." + stamp + ".bak"
-		if i > 0 {
-			b = fmt.Sprintf("%s.%s-%d.bak", p, stamp, i)
-		}
-		_, err := t.fs.Lstat(b)
-		if errors.Is(err, fs.ErrNotExist) {
-			return b, nil
-		}
-		if err != nil {
-			return "", &ApplyError{Op: "backup", Path: b, Err: err}
+	dir, err := t.fs.OpenDir(path.Dir(p))
+	if err != nil {
+		return "", &ApplyError{Op: "backup", Path: p, Err: err}
+	}
+	ents, err := dir.ReadDir()
+	dir.Close()
+	if err != nil {
+		return "", &ApplyError{Op: "backup", Path: p, Err: err}
+	}
+	next := 0
+	re := backupRE(path.Base(p))
+	for _, e := range ents {
+		if m := re.FindStringSubmatch(e.Name()); m != nil && m[1] == stamp {
+			n, _ := strconv.Atoi(m[2])
+			next = max(next, n+1)
 		}
 	}
+	if next == 0 {
+		return p + "." + stamp + ".bak", nil
+	}
+	return fmt.Sprintf("%s.%s-%d.bak", p, stamp, next), nil
 }
 
 // backup copies ch's old content to b, with the old mode.

@@ -50,6 +50,9 @@ func hostConfig(listen string) *render.Host {
 // CheckHost finds problems with the host (no docker.service, a daemon.json
 // that does not parse, a conflicting drop-in) before a passphrase is asked.
 func (h *Host) CheckHost(listen string) error {
+	if err := h.checkPaths(); err != nil {
+		return err
+	}
 	_, err := render.Build(h.root, nil, hostConfig(listen))
 	return err
 }

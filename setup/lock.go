@@ -65,6 +65,11 @@ func (h *Host) acquire(create bool) error {
 	if h.lk != nil {
 		return nil
 	}
+	// Refuse before anything is read or written. Once the lock is held,
+	// the directories checked cannot change: only root can write them.
+	if err := h.checkPaths(); err != nil {
+		return err
+	}
 	deadline := time.Now().Add(lockWait)
 	said := false
 	for {
@@ -176,6 +181,7 @@ func (h *Host) createLocked() (bool, error) {
 	}
 	h.lk = &lockState{f: f}
 	h.made = append(made, TLSDir)
+	h.removeStaleTLSDirs() // of first runs that were killed before this one
 	return true, nil
 }
 
@@ -253,6 +259,45 @@ func describeRecovery(r *render.Recovery) string {
 		s += "; changed since and left as they are: " + strings.Join(r.Kept, ", ")
 	}
 	return s
+}
+
+// managedPaths are the paths a writing run may read or write: the TLS
+// files, the run's own files, daemon.json and override.conf; the bundles
+// are below ClientsDir.
+var managedPaths = []string{TLSDir, ServerCA, ServerCert, ServerKey, CADir, CACert, CAKey, LedgerPath, ClientsDir,
+	LastRunPath, JournalPath, LockPath, render.DaemonJSONPath, render.OverridePath}
+
+// checkPaths refuses a host where a path docker-tls would read or write
+// goes through a link, or a directory or file another user could change,
+// naming every one with its fix.
+func (h *Host) checkPaths() error {
+	if errs := h.pathProblems(); len(errs) > 0 {
+		return WithHint(errors.Join(errs...), "docker-tls changed nothing. Fix each path as said, then run again; \"docker-tls status\" lists them too.")
+	}
+	return nil
+}
+
+// pathProblems is every refusal on the way to the managed paths and in
+// each bundle (see hostfs.FS.Problems), each path named once. Other errors
+// (a file where a directory should be) are left to the reads and writes,
+// which say them with the file they were after.
+func (h *Host) pathProblems() []error {
+	var errs []error
+	seen := map[string]bool{}
+	add := func(list []error) {
+		for _, err := range list {
+			var ue *hostfs.UnsafeError
+			if errors.As(err, &ue) && !seen[ue.Path] {
+				seen[ue.Path] = true
+				errs = append(errs, err)
+			}
+		}
+	}
+	for _, p := range managedPaths {
+		add(h.fs.Problems(p))
+	}
+	add(h.fs.ProblemsBelow(ClientsDir, 2)) // each bundle and its files
+	return errs
 }
 
 // writtenDirs are the directories docker-tls writes files in.

@@ -9,7 +9,6 @@ import (
 	"sort"
 	"time"
 
-	"github.com/docker-tls/docker-tls/hostfs"
 	"github.com/docker-tls/docker-tls/pki"
 	"github.com/docker-tls/docker-tls/render"
 )
@@ -222,21 +221,8 @@ func (h *Host) ownDirs() []string {
 // write, a file another user owns; and a run that is under way or was
 // interrupted. Status changes nothing: it only says what the next run does.
 func (h *Host) pathFindings(find func(string, ...any)) {
-	paths := []string{TLSDir, ServerCA, ServerCert, ServerKey, CADir, CACert, CAKey, LedgerPath, ClientsDir,
-		LastRunPath, JournalPath, LockPath, render.DaemonJSONPath, render.OverridePath}
-	if ents, err := h.fs.ReadDir(ClientsDir); err == nil {
-		for _, e := range ents {
-			d := ClientDir(e.Name())
-			paths = append(paths, d, d+"/"+BundleCA, d+"/"+BundleCert, d+"/"+BundleKey)
-		}
-	}
-	seen := map[string]bool{}
-	for _, p := range paths {
-		var ue *hostfs.UnsafeError
-		if err := h.fs.Check(p); errors.As(err, &ue) && !seen[ue.Path] {
-			seen[ue.Path] = true
-			find("%v", err)
-		}
+	for _, err := range h.pathProblems() {
+		find("%v", err)
 	}
 	if pending, err := h.journal().Pending(h.root); err == nil && pending {
 		find("%s exists: a docker-tls run is writing right now, or was interrupted (killed, or the machine went down); the next init, client add, renew or apply rolls an interrupted run back before it does anything else", h.Path(JournalPath))
