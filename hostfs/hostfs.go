@@ -83,7 +83,7 @@ func (f *FS) OnDisk(p string) string {
 }
 
 // components splits a real path into its names, refusing anything but an
-// absolute, clean path of plain names.
+// absolute, clean path (so no "..", "." or empty name is left in it).
 func components(p string) ([]string, error) {
 	if !path.IsAbs(p) || path.Clean(p) != p {
 		return nil, fmt.Errorf("path %q must be absolute and clean", p)
@@ -91,13 +91,7 @@ func components(p string) ([]string, error) {
 	if p == "/" {
 		return nil, nil
 	}
-	names := strings.Split(p[1:], "/")
-	for _, n := range names {
-		if n == "" || n == "." || n == ".." {
-			return nil, fmt.Errorf("path %q has a %q component", p, n)
-		}
-	}
-	return names, nil
+	return strings.Split(p[1:], "/"), nil
 }
 
 // noOpenat2 is set once openat2 turned out to be missing (kernels before
@@ -106,9 +100,11 @@ func components(p string) ([]string, error) {
 var noOpenat2 atomic.Bool
 
 // openAt opens name (one component) relative to dirfd without following a
-// symbolic link.
+// symbolic link: openat2 refuses one anywhere (RESOLVE_NO_SYMLINKS) and
+// anything outside dirfd (RESOLVE_BENEATH); openat with O_NOFOLLOW, where
+// openat2 is missing, refuses a link as the last (here: only) component.
 func openAt(dirfd int, name string, flags int) (int, error) {
-	flags |= unix.O_NOFOLLOW | unix.O_CLOEXEC
+	flags |= unix.O_CLOEXEC
 	if !noOpenat2.Load() {
 		fd, err := unix.Openat2(dirfd, name, &unix.OpenHow{
 			Flags:   uint64(flags),
@@ -120,7 +116,7 @@ func openAt(dirfd int, name string, flags int) (int, error) {
 		noOpenat2.Store(true)
 	}
 	for {
-		fd, err := unix.Openat(dirfd, name, flags, 0)
+		fd, err := unix.Openat(dirfd, name, flags|unix.O_NOFOLLOW, 0)
 		if err != unix.EINTR {
 			return fd, err
 		}

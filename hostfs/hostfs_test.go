@@ -2,6 +2,7 @@ package hostfs
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -364,5 +365,39 @@ func TestProblems(t *testing.T) {
 	wantUnsafe(t, errs[2], Link, filepath.Join(root, "etc/docker/tls/clients"))
 	if errs := New(root).Problems("/etc/nope/x"); len(errs) != 0 {
 		t.Fatalf("missing path: %v", errs)
+	}
+}
+
+// TestProblemsBelow finds, in one pass, a link in place of a bundle, a
+// bundle directory others may write and a key another user owns.
+func TestProblemsBelow(t *testing.T) {
+	needRoot(t)
+	root, elsewhere := tree(t)
+	clients := filepath.Join(root, "etc/docker/tls/clients")
+	write(t, filepath.Join(clients, "alice/key.pem"), "k", 0o600)
+	write(t, filepath.Join(clients, "bob/key.pem"), "k", 0o600)
+	write(t, filepath.Join(clients, "carol/key.pem"), "k", 0o600)
+	if err := os.Symlink(elsewhere, filepath.Join(clients, "mallory")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(filepath.Join(clients, "bob"), 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(filepath.Join(clients, "carol/key.pem"), 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, err := range New(root).ProblemsBelow("/etc/docker/tls/clients", 2) {
+		var ue *UnsafeError
+		if !errors.As(err, &ue) {
+			t.Fatal(err)
+		}
+		got = append(got, fmt.Sprintf("%d %s", ue.Kind, strings.TrimPrefix(ue.Path, clients)))
+	}
+	want := []string{fmt.Sprintf("%d /bob", Writable), fmt.Sprintf("%d /carol/key.pem", NotRootOwned), fmt.Sprintf("%d /mallory", Link)}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Fatalf("problems %q; want %q", got, want)
 	}
 }

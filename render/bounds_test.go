@@ -97,3 +97,17 @@ func TestCheckMerged(t *testing.T) {
 		}
 	}
 }
+
+// TestMergeResultIsChecked: a merge that went wrong is caught before
+// anything is written.
+func TestMergeResultIsChecked(t *testing.T) {
+	defer func() { mergeHook = merge }()
+	mergeHook = func(old []byte, h Host, unitSockets []string) ([]byte, []string, error) {
+		out, w, err := merge(old, h, unitSockets)
+		return bytes.Replace(out, []byte(`"debug": true,`), nil, 1), w, err
+	}
+	_, _, err := mergeDaemonJSON([]byte("{\n  \"debug\": true\n}\n"), testHost, nil)
+	if err == nil || !strings.Contains(err.Error(), `the merged file is not what was meant, so nothing is written`) || !strings.Contains(err.Error(), `key "debug"`) {
+		t.Fatalf("err = %v", err)
+	}
+}

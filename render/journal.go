@@ -323,13 +323,28 @@ func (j *Journal) Recover(root string) (*Recovery, error) {
 	}
 	rec := &Recovery{PID: in.PID, Started: in.Started}
 	dirs := []string{path.Dir(j.Path)}
+	removeTemps := func() error {
+		slices.Sort(dirs)
+		for _, d := range slices.Compact(dirs) {
+			removed, err := fsys.RemoveTemps(d)
+			rec.Temps = append(rec.Temps, removed...)
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	switch in.Kind {
 	case intentApply:
-		if err := undoIntent(fsys, &in, rec); err != nil {
-			return rec, err
-		}
 		for _, f := range in.Files {
 			dirs = append(dirs, path.Dir(f.Path))
+		}
+		// Temps first: the directories the run made go only when empty.
+		if err := removeTemps(); err != nil {
+			return rec, err
+		}
+		if err := undoIntent(fsys, &in, rec); err != nil {
+			return rec, err
 		}
 	case intentRollback:
 		rec.Finished = true
@@ -348,16 +363,11 @@ func (j *Journal) Recover(root string) (*Recovery, error) {
 		for _, p := range in.Run.Written {
 			dirs = append(dirs, path.Dir(p))
 		}
-	default:
-		return rec, fmt.Errorf("%s: unknown kind %q: move it away", j.Path, in.Kind)
-	}
-	slices.Sort(dirs)
-	for _, d := range slices.Compact(dirs) {
-		removed, err := fsys.RemoveTemps(d)
-		rec.Temps = append(rec.Temps, removed...)
-		if err != nil {
+		if err := removeTemps(); err != nil {
 			return rec, err
 		}
+	default:
+		return rec, fmt.Errorf("%s: unknown kind %q: move it away", j.Path, in.Kind)
 	}
 	return rec, j.remove(fsys)
 }

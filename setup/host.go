@@ -22,6 +22,8 @@ type Host struct {
 	now     func() time.Time
 	systemd Systemd
 	notify  func(string) // what a run should hear about while it works; nil: nothing
+	// lockWait: how long to wait for another run's lock; 0 is lockWait.
+	lockWait time.Duration
 
 	mu        sync.Mutex
 	keys      *pki.KeyGen // started by StartKeys, taken by the next PrepareInit

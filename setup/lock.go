@@ -34,6 +34,9 @@ const (
 // in the wizard), and waiting on them blindly helps nobody.
 const lockWait = 15 * time.Second
 
+// withLockWait sets how long a Host waits for the lock (tests).
+func withLockWait(d time.Duration) Option { return func(h *Host) { h.lockWait = d } }
+
 // ErrLocked: another docker-tls run holds the lock.
 var ErrLocked = errors.New("another docker-tls run is writing")
 
@@ -70,7 +73,11 @@ func (h *Host) acquire(create bool) error {
 	if err := h.checkPaths(); err != nil {
 		return err
 	}
-	deadline := time.Now().Add(lockWait)
+	wait := lockWait
+	if h.lockWait > 0 {
+		wait = h.lockWait
+	}
+	deadline := time.Now().Add(wait)
 	said := false
 	for {
 		dir, err := h.fs.OpenDir(TLSDir)
@@ -101,10 +108,10 @@ func (h *Host) acquire(create bool) error {
 			if time.Now().After(deadline) {
 				f.Close()
 				return hintf(fmt.Sprintf("Wait for it to finish (or end it: kill %s), then run again.", holderPID(holder)),
-					"%w: %s has held %s for more than %s", ErrLocked, holder, h.Path(LockPath), lockWait)
+					"%w: %s has held %s for more than %s", ErrLocked, holder, h.Path(LockPath), wait)
 			}
 			if !said && h.notify != nil {
-				h.notify(fmt.Sprintf("waiting for %s, which holds %s (up to %s)", holder, h.Path(LockPath), lockWait))
+				h.notify(fmt.Sprintf("waiting for %s, which holds %s (up to %s)", holder, h.Path(LockPath), wait))
 				said = true
 			}
 			time.Sleep(50 * time.Millisecond)
