@@ -15,6 +15,8 @@
 //	res, err := changes.Apply(nil)
 //
 // render knows nothing of x509: certificates and keys arrive as opaque bytes.
+// Every file under the root is reached through hostfs (no link followed,
+// owners and modes checked), the one package of the project it imports.
 package render
 
 import "path/filepath"

@@ -104,7 +104,7 @@ func (h *Host) Apply(ctx context.Context) (*Applied, error) {
 	if err := h.lockForWrite(); err != nil {
 		return nil, err
 	}
-	if len(h.recovered) > 0 {
+	if h.interrupted {
 		// The run to apply is not the one that was interrupted: restarting
 		// Docker now would apply an older one.
 		return nil, WithHint(fmt.Errorf("nothing was restarted: %s", strings.Join(h.recovered, "; ")),

@@ -30,6 +30,8 @@ type Host struct {
 	lk        *lockState  // held from the first Prepare to Close
 	made      []string    // directories made for the lock (a first run), until written
 	recovered []string    // what taking the lock finished for an interrupted run
+	// interrupted: taking the lock rolled back a run that was killed.
+	interrupted bool
 }
 
 // Option configures a Host.

@@ -226,6 +226,7 @@ func (h *Host) recover() error {
 			"a docker-tls run was interrupted, and undoing it failed: %w", err)
 	}
 	if rec != nil {
+		h.interrupted = true
 		h.recovered = append(h.recovered, describeRecovery(rec))
 	}
 	var temps []string
