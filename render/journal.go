@@ -188,7 +188,8 @@ func (j *Journal) Pending(root string) (bool, error) {
 }
 
 // begin writes the intent of the plan p and returns the record to write
-// last.
+// last; nil (and p.res.Unrecorded set) when the record's place cannot be
+// used (a directory there): the run goes on without one.
 func (j *Journal) begin(t *tx, p *plan) ([]byte, error) {
 	in := intent{Kind: intentApply, PID: os.Getpid(), Started: now().UTC(), Dirs: p.dirs, Modes: p.tighten}
 	for _, ch := range p.changes {
@@ -206,14 +207,20 @@ func (j *Journal) begin(t *tx, p *plan) ([]byte, error) {
 		}
 		record = append(b, '\n')
 		old, fi, err := readWithInfo(t.fs, j.Record)
-		if err != nil {
+		var ue *hostfs.UnsafeError
+		switch {
+		case errors.As(err, &ue):
 			return nil, &ApplyError{Op: "check", Path: j.Record, Err: err}
+		case err != nil:
+			p.res.Unrecorded = fmt.Errorf("%s: %w", j.Record, err)
+			record = nil
+		default:
+			f := intentFile{Path: j.Record, NewSHA: sum(record)}
+			if old != nil {
+				f.Existed, f.OldSHA, f.OldMode, f.OldData = true, sum(old), fi.Mode().Perm(), old
+			}
+			in.Files = append(in.Files, f)
 		}
-		f := intentFile{Path: j.Record, NewSHA: sum(record)}
-		if old != nil {
-			f.Existed, f.OldSHA, f.OldMode, f.OldData = true, sum(old), fi.Mode().Perm(), old
-		}
-		in.Files = append(in.Files, f)
 	}
 	data, err := json.MarshalIndent(in, "", "  ")
 	if err != nil {
@@ -226,7 +233,7 @@ func (j *Journal) begin(t *tx, p *plan) ([]byte, error) {
 // commit writes the record, then removes the intent: from then on the run
 // is complete.
 func (j *Journal) commit(t *tx, record []byte) error {
-	if j.Record != "" {
+	if record != nil {
 		old, fi, err := readWithInfo(t.fs, j.Record)
 		if err != nil {
 			return &ApplyError{Op: "record", Path: j.Record, Err: err}
@@ -448,4 +455,22 @@ func undoIntent(fsys *hostfs.FS, in *intent, rec *Recovery) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// Writable lists the host configuration files Build may write on this
+// host: the configuration file dockerd reads (daemon.json, or the one
+// --config-file names), override.conf, and the environment files docker-tls
+// may edit. With the caller's own files, they are what a journal or a run
+// record may name.
+func (d *Detection) Writable() []string {
+	out := []string{OverridePath, DaemonJSONPath}
+	if d.ConfigFile != "" && d.ConfigFile != DaemonJSONPath {
+		out = append(out, d.ConfigFile)
+	}
+	for _, p := range d.EnvFiles {
+		if editable(d.files, p) {
+			out = append(out, p)
+		}
+	}
+	return out
 }

@@ -46,6 +46,9 @@ type Result struct {
 	Backups  []string
 	Restores []Restore // in write order; Rollback undoes them in reverse
 	Dirs     []string  // directories created, parents first
+	// Unrecorded says why the run has no record (Journal.Record could not
+	// be used); the files are written all the same. Not part of the record.
+	Unrecorded error `json:"-"`
 }
 
 // tx records what an Apply has done so far, to undo it on failure.

@@ -9,21 +9,22 @@ import (
 )
 
 // managed reports whether a path may appear in the record of a run
-// (last-run.json) or in the intent journal: the files docker-tls writes
-// (under TLSDir, daemon.json and override.conf), their backups, and the
-// directories above them. A record naming anything else was not written by
-// docker-tls, and is refused before anything is touched: apply's rollback
-// would otherwise overwrite or delete that file as root.
-func managed(p string) bool {
+// (last-run.json) or in the intent journal: the TLS files (anything under
+// TLSDir), the host's configuration files docker-tls may write (config, see
+// render.Detection.Writable), their backups, and the directories above them.
+// A record naming anything else was not written by docker-tls, and is
+// refused before anything is touched: apply's rollback would otherwise
+// overwrite or delete that file as root.
+func managed(p string, config []string) bool {
 	if p == TLSDir || strings.HasPrefix(p, TLSDir+"/") {
 		return true
 	}
-	for _, f := range []string{render.DaemonJSONPath, render.OverridePath} {
+	for _, f := range config {
 		if p == f || render.IsBackupOf(p, f) {
 			return true
 		}
 	}
-	for _, f := range []string{TLSDir, render.DaemonJSONPath, render.OverridePath} {
+	for _, f := range append([]string{TLSDir}, config...) {
 		for d := path.Dir(f); d != "/"; d = path.Dir(d) {
 			if p == d {
 				return true
@@ -31,6 +32,16 @@ func managed(p string) bool {
 		}
 	}
 	return false
+}
+
+// allowed is managed for this host: its configuration files as detected
+// now (daemon.json and override.conf when detection fails).
+func (h *Host) allowed() func(string) bool {
+	config := []string{render.DaemonJSONPath, render.OverridePath}
+	if det, err := render.Detect(h.root); err == nil {
+		config = det.Writable()
+	}
+	return func(p string) bool { return managed(p, config) }
 }
 
 // forgetLastRun: once applied or rolled back, the record must not be used

@@ -48,7 +48,7 @@ type lockState struct {
 // journal is the intent journal and run record of this Host, confined to
 // the files docker-tls manages.
 func (h *Host) journal() *render.Journal {
-	return &render.Journal{Path: JournalPath, Record: LastRunPath, Allow: managed}
+	return &render.Journal{Path: JournalPath, Record: LastRunPath, Allow: h.allowed()}
 }
 
 // lock takes the lock before the host is read for a write (Prepare*,

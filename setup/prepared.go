@@ -87,9 +87,8 @@ func (p *Prepared) Pending() int {
 type Written struct {
 	Files   []string // real paths written, in order
 	Backups []string // real paths of the backups made
-	// RecordErr is always nil: the record of the run is written inside its
-	// transaction, so a run that cannot record itself is rolled back whole.
-	// Kept for the front ends that still show it.
+	// RecordErr is set when the run could not be recorded for a later
+	// "docker-tls apply" (the files are written all the same).
 	RecordErr error
 
 	res *render.Result
@@ -144,7 +143,7 @@ func (h *Host) Write(p *Prepared, progress func(path string)) (*Written, error) 
 		}
 	}
 	_ = render.PruneBackups(h.root, backedUp, res.Backups)
-	return &Written{Files: res.Written, Backups: res.Backups, res: res}, nil
+	return &Written{Files: res.Written, Backups: res.Backups, RecordErr: res.Unrecorded, res: res}, nil
 }
 
 // privateDirs are the directories of docker-tls's own that pending files

@@ -29,6 +29,9 @@ func (h *Host) PrepareSign(in SignInput, pass []byte) (*Prepared, error) {
 		return nil, WithHint(err, "Ask the member to make a new request with \"docker-tls request --host HOST --name NAME\".")
 	}
 	name := csr.Subject.CommonName
+	if err := h.lock(); err != nil {
+		return nil, err
+	}
 	if err := h.RequireCA(); err != nil {
 		return nil, err
 	}
@@ -64,7 +67,7 @@ func (h *Host) PrepareSign(in SignInput, pass []byte) (*Prepared, error) {
 		{Path: dir + "/" + BundleCert, Data: leaf.CertPEM, Mode: modeCert, DirMode: modeSecret},
 		{Path: LedgerPath, Data: ledger.Marshal(), Mode: modeCert, DirMode: modeSecret},
 	}
-	changes, err := render.Build(h.root, files, nil)
+	changes, err := h.build(files, nil)
 	if err != nil {
 		return nil, err
 	}
