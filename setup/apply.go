@@ -121,7 +121,7 @@ func (h *Host) Apply(ctx context.Context) (*Applied, error) {
 	bundle, err := h.restartAndProbe(ctx, res)
 	if err == nil {
 		if err := h.forgetLastRun(); err != nil {
-			return nil, fmt.Errorf("Docker is back, but forgetting the run applied failed: %w", err)
+			return nil, fmt.Errorf("docker is back, but forgetting the run applied failed: %w", err)
 		}
 		return &Applied{Bundle: bundle}, nil
 	}
