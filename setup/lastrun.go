@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"strings"
+	"sync"
 
 	"github.com/docker-tls/docker-tls/render"
 )
@@ -35,13 +36,16 @@ func managed(p string, config []string) bool {
 }
 
 // allowed is managed for this host: its configuration files as detected
-// now (daemon.json and override.conf when detection fails).
+// when first asked (daemon.json and override.conf when detection fails).
+// Only reading a record or an intent asks.
 func (h *Host) allowed() func(string) bool {
-	config := []string{render.DaemonJSONPath, render.OverridePath}
-	if det, err := render.Detect(h.root); err == nil {
-		config = det.Writable()
-	}
-	return func(p string) bool { return managed(p, config) }
+	config := sync.OnceValue(func() []string {
+		if det, err := render.Detect(h.root); err == nil {
+			return det.Writable()
+		}
+		return []string{render.DaemonJSONPath, render.OverridePath}
+	})
+	return func(p string) bool { return managed(p, config()) }
 }
 
 // forgetLastRun: once applied or rolled back, the record must not be used
