@@ -724,3 +724,26 @@ func TestUmaskZero(t *testing.T) {
 	}
 	mustRun(t, 0, "status", "--root", root)
 }
+
+// TestReadOnlyMount: with the TLS directory on a read-only mount, a run
+// says so and leaves everything as it was (the lock opens read-only; the
+// journal is the first write, and fails cleanly).
+func TestReadOnlyMount(t *testing.T) {
+	needRoot(t)
+	root := initRoot(t)
+	tls := filepath.Join(root, "etc/docker/tls")
+	if err := syscall.Mount(tls, tls, "", syscall.MS_BIND, ""); err != nil {
+		t.Fatalf("bind mount: %v", err)
+	}
+	t.Cleanup(func() { syscall.Unmount(tls, syscall.MNT_DETACH) })
+	if err := syscall.Mount(tls, tls, "", syscall.MS_BIND|syscall.MS_REMOUNT|syscall.MS_RDONLY, ""); err != nil {
+		t.Fatalf("remount read-only: %v", err)
+	}
+	before := snapshot(t, root)
+	r := runCLI(t, "", "client", "add", "bob", "--root", root)
+	if r.code != 1 {
+		t.Fatalf("want exit 1:\n%s", r)
+	}
+	wantContains(t, "stderr", r.stderr, "read-only file system", "rolled back: nothing was changed")
+	sameTree(t, before, snapshot(t, root))
+}

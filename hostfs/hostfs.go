@@ -593,14 +593,15 @@ func (d *Dir) OpenLock(name string) (*os.File, error) {
 	if err := validName(name); err != nil {
 		return nil, err
 	}
-	fd, err := openAt(d.fd, name, unix.O_RDWR|unix.O_CREAT|unix.O_EXCL)
+	// Read-only is enough for flock, and works on a read-only mount.
+	fd, err := openAt(d.fd, name, unix.O_RDONLY|unix.O_CREAT|unix.O_EXCL)
 	if err == nil {
 		if err := unix.Fchmod(fd, 0o600); err != nil {
 			unix.Close(fd)
 			return nil, d.pathErr("chmod", name, err)
 		}
-	} else if err == unix.EEXIST {
-		fd, err = openAt(d.fd, name, unix.O_RDWR|unix.O_NONBLOCK)
+	} else if err == unix.EEXIST || err == unix.EROFS {
+		fd, err = openAt(d.fd, name, unix.O_RDONLY|unix.O_NONBLOCK)
 	}
 	switch {
 	case err == unix.ELOOP:

@@ -226,8 +226,11 @@ func (j *Journal) begin(t *tx, p *plan) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = t.do("journal", j.Path, func() error { return writeAtomic(t.fs, j.Path, append(data, '\n'), 0o600) })
-	return record, err
+	if err := t.do("journal", j.Path, func() error { return writeAtomic(t.fs, j.Path, append(data, '\n'), 0o600) }); err != nil {
+		return nil, err
+	}
+	t.journaled = true
+	return record, nil
 }
 
 // commit writes the record, then removes the intent: from then on the run

@@ -53,9 +53,10 @@ type Result struct {
 
 // tx records what an Apply has done so far, to undo it on failure.
 type tx struct {
-	fs       *hostfs.FS
-	undo     []func() error
-	progress func(path string)
+	fs        *hostfs.FS
+	undo      []func() error
+	progress  func(path string)
+	journaled bool // the intent is on disk
 }
 
 // do runs one step of the transaction; a failure becomes an *ApplyError
@@ -103,7 +104,7 @@ func (c *Changes) Apply(progress func(path string)) (*Result, error) {
 		return res, nil
 	}
 	rbErr := t.rollback()
-	if rbErr == nil && c.Journal != nil {
+	if rbErr == nil && t.journaled {
 		// Undone: the intent has nothing left to say. (When the rollback
 		// failed, it stays for the next run to finish the job.)
 		rbErr = c.Journal.remove(t.fs)
