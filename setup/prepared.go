@@ -106,6 +106,7 @@ func (h *Host) Undo(w *Written) error {
 // failure) and records the run so that apply can roll it back. progress,
 // when not nil, is called with each file as it is written.
 func (h *Host) Write(p *Prepared, progress func(path string)) (*Written, error) {
+	h.forgetKeys() // the keys in p are about to be used for good
 	res, err := p.Changes.Apply(progress)
 	if err != nil {
 		var ae *render.ApplyError
