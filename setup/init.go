@@ -217,12 +217,15 @@ func (h *Host) initSteps(in InitInput) []Step {
 		restart.Text = fmt.Sprintf("Copy the files under %s to /, then restart Docker with the new configuration:", h.root)
 	}
 	first := ClientDir(in.Plan.Clients[0])
+	local := "$HOME/.docker/" + in.Plan.FQDN
 	return []Step{
 		restart,
 		{Text: "Check that it answers over TLS, with a client bundle:",
 			Commands: []string{fmt.Sprintf("DOCKER_CERT_PATH=%s DOCKER_TLS_VERIFY=1 docker -H %s version", first, host)}},
-		{Text: fmt.Sprintf("Hand each person their bundle (%s/NAME/); they copy it to ~/.docker/%s and run:", ClientsDir, in.Plan.FQDN),
-			Commands: contextCommands(in.Plan.FQDN, host, "$HOME/.docker/"+in.Plan.FQDN)},
+		{Text: fmt.Sprintf("Hand each person the three files of their bundle, %s/NAME/, over a private channel (key.pem is their private key). On their machine, in the directory that holds the files, they put them in %s:", ClientsDir, local),
+			Commands: []string{fmt.Sprintf("mkdir -p %s && cp ca.pem cert.pem key.pem %s/", local, local)}},
+		{Text: "Then they make a Docker context and use it:",
+			Commands: contextCommands(in.Plan.FQDN, host, local)},
 	}
 }
 

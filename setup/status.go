@@ -197,7 +197,7 @@ func caKeyFinding(keyPEM []byte, keyPath string) string {
 	}
 	kdf, err := pki.ReadKDF(keyPEM)
 	if err != nil {
-		return fmt.Sprintf("the CA key %s uses legacy PEM encryption (an MD5-based key derivation): %s or make a new CA with --force", keyPath, reencrypt)
+		return fmt.Sprintf("the CA key %s uses legacy PEM encryption (an MD5-based key derivation): %s or make a new CA with \"docker-tls init --force\"", keyPath, reencrypt)
 	}
 	if kdf.Iterations < pki.KDFIterations {
 		return fmt.Sprintf("the CA key %s is encrypted with %d PBKDF2 iterations, fewer than %d: a stolen copy is quicker to brute-force; %s", keyPath, kdf.Iterations, pki.KDFIterations, reencrypt)
