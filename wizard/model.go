@@ -135,14 +135,16 @@ type Model struct {
 func New(eng Engine, opts Options) *Model {
 	a := opts.Defaults.withDefaults(opts.Detected)
 	m := &Model{
-		eng:     eng,
-		opts:    opts,
-		a:       &a,
-		mem:     &memberAnswers{Days: a.Days},
-		now:     opts.Now,
-		km:      newKeyMap(),
-		help:    help.New(),
-		spin:    spinner.New(spinner.WithSpinner(spinner.Dot)),
+		eng:  eng,
+		opts: opts,
+		a:    &a,
+		mem:  &memberAnswers{Days: a.Days},
+		now:  opts.Now,
+		km:   newKeyMap(),
+		help: help.New(),
+		// Points (∙●∙) rather than braille dots: many fonts lack braille
+		// (the screenshots' font among them) and draw a box instead.
+		spin:    spinner.New(spinner.WithSpinner(spinner.Points)),
 		w:       80,
 		h:       24,
 		isDark:  true, // until the terminal says otherwise: most are dark

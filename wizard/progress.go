@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"charm.land/lipgloss/v2"
+
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
@@ -104,6 +106,8 @@ func (m *Model) prepareView(w, h int) string {
 	if !m.noAnim {
 		icon = strings.TrimRight(m.spin.View(), " ")
 	}
+	// The marks in one column as wide as the spinner: ✓, spinner, ·.
+	mark := func(s string) string { return strings.Repeat(" ", max(lipgloss.Width(icon)-lipgloss.Width(s), 0)) + s }
 	for i := range p.Want {
 		if i == room-1 && p.Want > room {
 			lines = append(lines, m.st.Dim.Render(fmt.Sprintf("  … %d more", p.Want-i)))
@@ -112,11 +116,11 @@ func (m *Model) prepareView(w, h int) string {
 		label := fmt.Sprintf("key %d", i+1)
 		switch r := i - len(p.Done); {
 		case r < 0:
-			lines = append(lines, "  "+m.st.OK.Render("✓")+" "+label+"  "+m.st.Dim.Render(seconds(p.Done[i])))
+			lines = append(lines, "  "+mark(m.st.OK.Render("✓"))+" "+label+"  "+m.st.Dim.Render(seconds(p.Done[i])))
 		case r < len(p.Running):
 			lines = append(lines, "  "+icon+" "+label+"  "+m.st.Dim.Render(seconds(m.since(p.Running[r]))))
 		default:
-			lines = append(lines, "  "+m.st.Dim.Render("· "+label+"  waiting for a free core"))
+			lines = append(lines, "  "+mark(m.st.Dim.Render("·"))+" "+m.st.Dim.Render(label+"  waiting for a free core"))
 		}
 	}
 	return strings.Join(lines, "\n")
