@@ -220,3 +220,27 @@ func TestKeyProgressIsPolled(t *testing.T) {
 }
 
 var keyProgressSample = keyProgress(4, 1200*time.Millisecond, 2900*time.Millisecond, 900*time.Millisecond)
+
+// TestCtrlCWhileApplyingNow: ctrl+c while "apply now" restarts Docker waits
+// for it (it rolls back on failure), then quits with the outcome.
+func TestCtrlCWhileApplyingNow(t *testing.T) {
+	f := newFakes()
+	opts := testOptions()
+	opts.CanApply = true
+	d := newDriver(t, f, opts)
+	walkToReview(d)
+	d.key("enter")
+	d.wantStep(stepDone)
+	d.hold = func(msg tea.Msg) bool { _, ok := msg.(applyNowMsg); return ok }
+	d.key("down", "enter") // "apply now"
+	d.key("ctrl+c")
+	if d.quit {
+		t.Fatal("quit while Docker was restarting")
+	}
+	d.wantText("Stopping once Docker is back")
+	d.release()
+	res := d.m.Result()
+	if !d.quit || !res.Written || !res.Aborted || res.Applied == nil {
+		t.Errorf("quit=%v result=%+v", d.quit, res)
+	}
+}

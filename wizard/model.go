@@ -118,6 +118,7 @@ type Model struct {
 	written        []string
 	applyErr       error
 	quitAfterApply bool
+	applyingNow    bool // "apply now" is restarting Docker
 	reviewed       bool // the review was shown and found nothing to write
 
 	status      *setup.Report
@@ -321,10 +322,11 @@ func (m *Model) keyTime() time.Time {
 // After a write it quits too, and the Result says what was written: the
 // work stands. While a write runs, the write is one transaction that rolls
 // itself back on failure; stopping the program in the middle could cut it
-// short, so ctrl+c then waits for it to finish.
+// short, so ctrl+c then waits for it to finish. So it does while "apply
+// now" restarts Docker, which rolls back if Docker does not come back.
 func (m *Model) abort() tea.Cmd {
 	m.res.Aborted = true
-	if m.applying {
+	if m.applying || m.applyingNow {
 		m.quitAfterApply = true
 		return nil
 	}

@@ -28,6 +28,10 @@ func (m *Model) View() tea.View {
 		body = m.helpView(bw)
 	case m.busy != "":
 		body = m.spinLine(m.busy, m.busySince)
+		if m.quitAfterApply {
+			body += "\n\n" + m.st.Warn.Render(wrap("Stopping once Docker is back (or rolled back): "+
+				"stopping in the middle could leave it down.", bw))
+		}
 	default:
 		body = m.cur.view()
 	}

@@ -397,6 +397,7 @@ func (m *Model) onStatus(msg statusMsg) tea.Cmd {
 // and rolls back on failure.
 func (m *Model) applyNow() tea.Cmd {
 	eng := m.eng
+	m.applyingNow = true
 	return tea.Batch(m.setBusy("Restarting Docker and probing the TLS port…"), func() tea.Msg {
 		a, err := eng.Apply(context.Background())
 		return applyNowMsg{a: a, err: err}
@@ -405,6 +406,7 @@ func (m *Model) applyNow() tea.Cmd {
 
 func (m *Model) onApplyNow(msg applyNowMsg) tea.Cmd {
 	m.busy = ""
+	m.applyingNow = false
 	m.appliedNow = true
 	m.applyNowErr = msg.err
 	if msg.a != nil && msg.err == nil {
@@ -414,6 +416,9 @@ func (m *Model) onApplyNow(msg applyNowMsg) tea.Cmd {
 	}
 	if msg.err != nil {
 		m.res.Err = msg.err
+	}
+	if m.quitAfterApply {
+		return m.quit()
 	}
 	return m.goTo(stepDone)
 }
