@@ -32,6 +32,7 @@ type probeState struct {
 	focus   any // the focused huh field, if any
 	busy    bool
 	keys    int  // keys the wizard has read (held ones once replayed)
+	seen    int  // keys read or held
 	holding bool // keys are held while a form moves on
 	shown   bool // the review's content is on screen
 }
@@ -42,6 +43,7 @@ func (s probeState) moved(from probeState) bool { return s.step != from.step || 
 func (p probe) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	_, cmd := p.Model.Update(msg)
 	s := probeState{step: p.Model.step, busy: p.Model.waiting(), keys: p.Model.gate.keys,
+		seen:    p.Model.gate.keys + len(p.Model.burst.held),
 		holding: p.Model.burst.holding(), shown: !p.Model.gate.shown.IsZero()}
 	if fp, ok := p.Model.cur.(*formPage); ok && fp.form != nil && !fp.done {
 		s.focus = fp.form.GetFocusedField()

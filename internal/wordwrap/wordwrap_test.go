@@ -25,7 +25,10 @@ func TestString(t *testing.T) {
 		{"okColours", "\x1b[1mbold\x1b[m word another", 12, false, "\x1b[1mbold\x1b[m word\nanother"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := wrap(tc.in, tc.width, tc.hard)
+			got := String(tc.in, tc.width)
+			if tc.hard {
+				got = Hard(tc.in, tc.width)
+			}
 			if got != tc.want {
 				t.Errorf("got\n%q\nwant\n%q", got, tc.want)
 			}
