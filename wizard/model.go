@@ -119,7 +119,6 @@ type Model struct {
 	applyErr       error
 	quitAfterApply bool
 	applyingNow    bool // "apply now" is restarting Docker
-	reviewed       bool // the review was shown and found nothing to write
 
 	status      *setup.Report
 	recordErr   string // the run was written but not recorded for apply
@@ -128,8 +127,7 @@ type Model struct {
 	applyNowOut string
 	applyNowErr error
 
-	res      Result
-	quitting bool
+	res Result
 }
 
 // New returns the root model. Options.Defaults pre-fill the answers.
@@ -334,7 +332,6 @@ func (m *Model) abort() tea.Cmd {
 }
 
 func (m *Model) quit() tea.Cmd {
-	m.quitting = true
 	return tea.Quit
 }
 

@@ -212,7 +212,6 @@ func (m *Model) confirmReview() tea.Cmd {
 	case m.prepared == nil:
 		return nil
 	case m.prepared.Empty():
-		m.reviewed = true
 		m.res.Unchanged = true
 		return m.goTo(stepDone)
 	}
