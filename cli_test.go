@@ -294,7 +294,7 @@ func TestInitWritesFilesWithModes(t *testing.T) {
 	root := fixtureRoot(t)
 	r := mustRun(t, 0, initArgs(root, "--san-dns", "docker", "--san-ip", "192.0.2.10", "--client", "alice", "--client", "bob", "--yes")...)
 	wantContains(t, "stdout", r.stdout, "Wrote ", "systemctl daemon-reload && systemctl restart docker",
-		"/etc/docker/tls/clients/alice", "tcp://docker.example.com:2376", "docker context create")
+		"/etc/docker/tls/clients/alice", "tcp://docker.example.com:2376", "docker-tls client archive alice alice.tar.gz", "docker-tls connect alice.tar.gz")
 
 	for rel, mode := range map[string]fs.FileMode{
 		"etc/docker/daemon.json":                            0o644,

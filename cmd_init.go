@@ -96,8 +96,8 @@ func newInitCmd(env *env) *cobra.Command {
 		Use:   "init --fqdn NAME [flags]",
 		Short: "Set up TLS without prompts: CA, server and client certificates, daemon.json, override",
 		Example: `  docker-tls init --fqdn docker.example.com --san-ip 192.0.2.10 --dry-run
-  docker-tls init --fqdn docker.example.com --client alice --client bob --yes --apply
-  echo "$PASS" | docker-tls init --fqdn docker.example.com --ca-passphrase-file - --yes`,
+  docker-tls init --fqdn docker.example.com --client alice --yes --apply
+  docker-tls init --fqdn docker1.lan --ca-passphrase-file pass.txt --yes`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if f.fqdn == "" {

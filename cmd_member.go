@@ -78,14 +78,14 @@ func newRequestCmd(env *env) *cobra.Command {
 	var host, name, out, keyType, context string
 	var force bool
 	cmd := &cobra.Command{
-		Use:   "request --host HOST --name NAME [--out FILE]",
+		Use:   "request --host HOST --name NAME",
 		Short: "On your machine: make your key here and a certificate request to send your admin",
 		Long: `request makes your private key on this machine (0600, under
 $DOCKER_CONFIG/tls/HOST, ~/.docker by default) and a certificate request (CSR)
 for it. Send the request to your admin; they run "docker-tls client sign" and
 send back a file for "docker-tls connect". Your key never leaves this machine.`,
 		Example: `  docker-tls request --host docker.example.com --name alice
-  docker-tls request --host docker.example.com:2376 --name alice --out /tmp/alice.csr`,
+  docker-tls request --host docker1:2376 --name alice --out a.csr`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if host == "" || name == "" {

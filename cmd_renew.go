@@ -21,7 +21,7 @@ func newRenewCmd(env *env) *cobra.Command {
 		Use:   "renew [flags]",
 		Short: "Renew the server certificate (same names, new dates), or a client certificate with --client",
 		Example: `  docker-tls renew --yes
-  docker-tls renew --san-ip 192.0.2.11 --yes   # the same names plus a new IP
+  docker-tls renew --san-ip 192.0.2.11 --yes  # the same names, one more IP
   docker-tls renew --client alice --days 90 --yes`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

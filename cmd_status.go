@@ -1,12 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
 
+	"charm.land/lipgloss/v2"
+	"github.com/docker-tls/docker-tls/internal/wordwrap"
 	"github.com/docker-tls/docker-tls/setup"
 	"github.com/spf13/cobra"
 )
@@ -31,7 +34,7 @@ func newStatusCmd(env *env) *cobra.Command {
 					return err
 				}
 			} else {
-				printStatus(env.stdout, r)
+				printStatus(env.stdout, r, statusLook{color: env.color(), width: env.width(), warnDays: warnDays})
 			}
 			if !r.Healthy {
 				return errProblems
@@ -47,31 +50,91 @@ func newStatusCmd(env *env) *cobra.Command {
 	return cmd
 }
 
-func printStatus(w io.Writer, r *setup.Report) {
+// statusLook is how status prints on this output: colours and the width
+// to wrap at on a terminal; plain and unwrapped in a pipe.
+type statusLook struct {
+	color    bool
+	width    int // 0: do not wrap
+	warnDays int
+}
+
+func (l statusLook) paint(s string, style lipgloss.Style) string {
+	if !l.color {
+		return s
+	}
+	return style.Render(s)
+}
+
+// wrap wraps s at spaces after prefix, the lines after it indented as
+// deep; unwrapped without a width.
+func (l statusLook) wrap(prefix, s string) string {
+	if l.width <= 0 {
+		return prefix + s
+	}
+	return wordwrap.Hang(prefix, s, l.width)
+}
+
+var (
+	statusBold  = lipgloss.NewStyle().Bold(true)
+	statusOK    = lipgloss.NewStyle().Foreground(lipgloss.Color("2"))
+	statusWarn  = lipgloss.NewStyle().Foreground(lipgloss.Color("3"))
+	statusError = lipgloss.NewStyle().Foreground(lipgloss.Color("1")).Bold(true)
+)
+
+func printStatus(w io.Writer, r *setup.Report, look statusLook) {
 	if r.Root != "/" {
-		fmt.Fprintf(w, "Root: %s\n", r.Root)
+		fmt.Fprintln(w, look.wrap("Root: ", r.Root))
 	}
 	if r.Unit != "" {
-		fmt.Fprintf(w, "Unit:      %s\nExecStart: %s\n", r.Unit, r.ExecStart)
+		fmt.Fprintln(w, look.wrap("Unit:      ", r.Unit))
+		fmt.Fprintln(w, look.wrap("ExecStart: ", r.ExecStart))
 	}
 	if len(r.Hosts) > 0 {
-		fmt.Fprintf(w, "Hosts:     %s\n", strings.Join(r.Hosts, ", "))
+		fmt.Fprintln(w, look.wrap("Hosts:     ", strings.Join(r.Hosts, ", ")))
 	}
 	fmt.Fprintln(w)
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	// The table, aligned; on a terminal too narrow for a row, each path goes
+	// on a line of its own under its row rather than be cut by the terminal.
+	var rows bytes.Buffer
+	tw := tabwriter.NewWriter(&rows, 0, 4, 2, ' ', 0)
 	for _, c := range r.Certificates {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t(%d days)\t%s\n", c.Kind, c.Name, c.NotAfter.Format("2006-01-02"), c.DaysLeft, c.Path)
 	}
 	tw.Flush()
+	lines := strings.Split(strings.TrimRight(rows.String(), "\n"), "\n")
+	narrow := false
+	for _, l := range lines {
+		narrow = narrow || look.width > 0 && len(l) > look.width
+	}
+	for i, c := range r.Certificates {
+		head := strings.TrimSuffix(lines[i], c.Path) // the columns before the path, padded
+		days := fmt.Sprintf("(%d days)", c.DaysLeft)
+		style := statusOK
+		switch {
+		case c.DaysLeft < 0:
+			style = statusError
+		case c.DaysLeft <= look.warnDays:
+			style = statusWarn
+		}
+		// Colour the days only: the columns stay aligned.
+		if j := strings.LastIndex(head, days); j >= 0 {
+			head = head[:j] + look.paint(days, style) + head[j+len(days):]
+		}
+		if narrow {
+			fmt.Fprintf(w, "%s\n  %s\n", strings.TrimRight(head, " "), c.Path)
+		} else {
+			fmt.Fprintf(w, "%s%s\n", head, c.Path)
+		}
+	}
 	if r.Probe == "ok" {
-		fmt.Fprintln(w, "\nProbe: TLS handshake with the client bundle and GET /_ping succeeded.")
+		fmt.Fprintln(w, "\n"+look.paint(look.wrap("", "Probe: TLS handshake with the client bundle and GET /_ping succeeded."), statusOK))
 	}
 	if len(r.Findings) == 0 {
-		fmt.Fprintln(w, "\nNo problems found.")
+		fmt.Fprintln(w, "\n"+look.paint("No problems found.", statusOK))
 		return
 	}
-	fmt.Fprintln(w, "\nProblems:")
+	fmt.Fprintln(w, "\n"+look.paint("Problems:", statusError))
 	for _, f := range r.Findings {
-		fmt.Fprintf(w, "  ! %s\n", f)
+		fmt.Fprintln(w, look.paint(look.wrap("  ! ", f), statusWarn))
 	}
 }

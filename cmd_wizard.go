@@ -5,16 +5,22 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/docker-tls/docker-tls/pki"
 	"github.com/docker-tls/docker-tls/setup"
 	"github.com/docker-tls/docker-tls/wizard"
 )
 
 // runWizard starts the wizard on a terminal, on the same engine as init,
-// client add and renew: one engine, two front ends.
-func runWizard(ctx context.Context, e *env, f *initFlags) error {
+// client add and renew: one engine, two front ends. The wizard draws on the
+// alternate screen; when it ends, the outcome is printed here, once.
+// changed reports the init flags given on the command line: only those
+// pre-fill the answers, the rest come from the host (a re-run keeps the
+// current certificate's names) or the defaults.
+func runWizard(ctx context.Context, e *env, f *initFlags, changed func(flag string) bool) error {
 	// Never start the program on a non-terminal: escape codes would leak
 	// into a pipe or a log, and nobody could answer.
 	if !e.terminalUI() {
@@ -22,7 +28,7 @@ func runWizard(ctx context.Context, e *env, f *initFlags) error {
 		return usagef("no terminal for the wizard: use \"docker-tls init --fqdn NAME ...\"")
 	}
 	h := e.wizardHost(f.root)
-	opts, err := wizardOptions(e, h, f)
+	opts, err := wizardOptions(e, h, f, changed)
 	if err != nil {
 		return err
 	}
@@ -30,38 +36,51 @@ func runWizard(ctx context.Context, e *env, f *initFlags) error {
 	if err != nil {
 		return err
 	}
-	if res.Written && len(res.NextSteps) > 0 {
-		fmt.Fprintf(e.stdout, "Next steps:\n%s", formatSteps(res.NextSteps, "  "))
-	}
-	if res.Aborted {
-		return errAborted
-	}
-	return res.Err
+	return reportWizard(e, h.Root(), res)
 }
 
 // wizardOptions turns init's flags into the wizard's defaults, and detects
 // the host for the welcome screen.
-func wizardOptions(e *env, h *setup.Host, f *initFlags) (wizard.Options, error) {
+func wizardOptions(e *env, h *setup.Host, f *initFlags, changed func(string) bool) (wizard.Options, error) {
 	det, err := h.Detect(f.force)
 	if err != nil {
 		return wizard.Options{}, err
 	}
 	host, _ := os.Hostname()
-	d := wizard.Detected{Detection: *det, Root: h.Root(), Hostname: strings.ToLower(host), IPs: interfaceIPs()}
-	a := wizard.Answers{
-		CACommonName:   f.caCN,
-		CAOrganization: f.caOrg,
-		FQDN:           f.fqdn,
-		DNSNames:       strings.Join(f.sanDNS, ", "),
-		ExtraIPs:       strings.Join(f.sanIP, ", "),
-		Listen:         f.listen,
-		Clients:        strings.Join(f.clients, ", "),
-		KeyType:        f.keyType,
-		CADays:         strconv.Itoa(f.caDays),
-		Days:           strconv.Itoa(f.days),
+	d := wizard.Detected{Detection: *det, Root: h.Root(), Hostname: strings.ToLower(host), IPs: interfaceIPs(), Listen: h.Listen()}
+	if det.Current != nil {
+		// A re-run offers the clients issued, so that Enter all the way
+		// changes nothing.
+		if rows, err := h.Clients(); err == nil {
+			for _, r := range rows {
+				if r.Problem == "" {
+					d.Clients = append(d.Clients, r.Name)
+				}
+			}
+		}
 	}
-	if a.FQDN == "" {
-		a.FQDN = d.Hostname
+	given := func(name, v string) string {
+		if changed(name) {
+			return v
+		}
+		return ""
+	}
+	a := wizard.Answers{
+		CACommonName:   given("ca-cn", f.caCN),
+		CAOrganization: given("ca-org", f.caOrg),
+		FQDN:           given("fqdn", f.fqdn),
+		DNSNames:       given("san-dns", strings.Join(f.sanDNS, ", ")),
+		Listen:         given("listen", f.listen),
+		Clients:        given("client", strings.Join(f.clients, ", ")),
+		KeyType:        given("key-type", f.keyType),
+		CADays:         given("ca-days", strconv.Itoa(f.caDays)),
+		Days:           given("days", strconv.Itoa(f.days)),
+	}
+	if changed("san-ip") {
+		a.IPs = slices.Clone(f.sanIP)
+	}
+	if slices.Equal(pki.SplitList(a.Clients), []string{pki.DefaultClient}) {
+		a.Clients = "" // the field's placeholder shows the default
 	}
 	src := passphraseSource{file: f.passFile}
 	if src.given(e) {

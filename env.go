@@ -41,6 +41,20 @@ func (e *env) terminalUI() bool { return e.interactive() && isTerminal(e.stderr)
 // (https://no-color.org: any non-empty value disables colour).
 func (e *env) color() bool { return isTerminal(e.stdout) && e.getenv("NO_COLOR") == "" }
 
+// width is the terminal's width for stdout, or 0 when stdout is not a
+// terminal (a pipe or a file gets long lines whole).
+func (e *env) width() int {
+	f, ok := e.stdout.(interface{ Fd() uintptr })
+	if !ok || !term.IsTerminal(f.Fd()) {
+		return 0
+	}
+	w, _, err := term.GetSize(f.Fd())
+	if err != nil {
+		return 0
+	}
+	return w
+}
+
 // host is the engine for --root, on this env's clock. What it waits for
 // (another run holding the lock) and what it finished for an interrupted
 // run are said on stderr.

@@ -15,6 +15,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"strconv"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
@@ -23,6 +24,7 @@ import (
 	"github.com/docker-tls/docker-tls/pki"
 	"github.com/docker-tls/docker-tls/setup"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // Version is set with -ldflags "-X main.Version=v1.2.3"; otherwise it comes
@@ -58,6 +60,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	args = pluginArgs(args)
 	env := newEnv(stdin, stdout, stderr)
 	root := newRootCmd(env)
+	wrapHelp(root, helpWidth(stdout))
 	root.SetArgs(args)
 	root.SetIn(stdin)
 	root.SetOut(stdout)
@@ -97,13 +100,13 @@ backs up what it replaces, and rolls back a failed run.`,
 					return usagef("--%s is a flag of \"docker-tls init\": the wizard always shows the review before it writes, and offers to apply on its last screen", name)
 				}
 			}
-			return runWizard(cmd.Context(), env, f)
+			return runWizard(cmd.Context(), env, f, cmd.Flags().Changed)
 		},
 	}
 	// init's flags pre-fill the wizard's answers.
 	addInitFlags(root, f)
 	root.SuggestionsMinimumDistance = 2
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(flagError(err)) })
 	root.AddCommand(
 		newInitCmd(env),
 		newClientCmd(env),
@@ -142,6 +145,40 @@ func (e *usageError) Unwrap() error { return e.err }
 func usageErr(err error) error { return &usageError{err} }
 
 func usagef(format string, a ...any) error { return &usageError{fmt.Errorf(format, a...)} }
+
+// flagError puts pflag's errors about a flag's value in the tool's words:
+// `--ca-days "abc": must be a whole number, e.g. --ca-days 3650`, not
+// `invalid argument "abc" for "--ca-days" flag: strconv.ParseInt: ...`.
+func flagError(err error) error {
+	var ive *pflag.InvalidValueError
+	if errors.As(err, &ive) {
+		f, v := ive.GetFlag(), ive.GetValue()
+		name := "--" + f.Name
+		var reason string
+		switch f.Value.Type() {
+		case "int", "int64", "uint", "uint64":
+			reason = "must be a whole number"
+			var ne *strconv.NumError
+			if errors.As(err, &ne) && errors.Is(ne.Err, strconv.ErrRange) {
+				reason = "is too large"
+			}
+			if f.DefValue != "" && f.DefValue != "0" {
+				reason += ", e.g. " + name + " " + f.DefValue
+			}
+		case "bool":
+			reason = "must be true or false (or just " + name + ")"
+		default:
+			reason = strings.TrimPrefix(err.Error(), fmt.Sprintf("invalid argument %q for %q flag: ", v, name))
+		}
+		return fmt.Errorf("%s %q: %s", name, v, reason)
+	}
+	var vre *pflag.ValueRequiredError
+	if errors.As(err, &vre) {
+		name := "--" + vre.GetFlag().Name
+		return fmt.Errorf("%s needs a value: %s %s", name, name, strings.ToUpper(strings.ReplaceAll(vre.GetFlag().Name, "-", "_")))
+	}
+	return err
+}
 
 // rootFlag is --root, which every command takes.
 func rootFlag(cmd *cobra.Command, p *string) {

@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/docker-tls/docker-tls/internal/wordwrap"
 	"github.com/docker-tls/docker-tls/pki"
 	"github.com/docker-tls/docker-tls/render"
 	"github.com/docker-tls/docker-tls/setup"
+	"github.com/docker-tls/docker-tls/wizard"
 )
 
 // printPrepared shows the plan, every file with its mode, the diffs and the warnings.
@@ -60,17 +62,81 @@ func reportWritten(e *env, w *setup.Written) {
 }
 
 // formatSteps numbers the steps, each command on a line of its own, whole.
-func formatSteps(steps []setup.Step, indent string) string {
+func formatSteps(steps []setup.Step, indent string) string { return formatStepsWidth(steps, indent, 0) }
+
+// formatStepsWidth is formatSteps with each sentence wrapped to width at
+// spaces (0: not wrapped). Commands are never wrapped: a newline in one
+// would break it when copied.
+func formatStepsWidth(steps []setup.Step, indent string, width int) string {
 	var b strings.Builder
 	for i, s := range steps {
 		prefix := ""
 		if len(steps) > 1 {
 			prefix = fmt.Sprintf("%d. ", i+1)
 		}
-		fmt.Fprintf(&b, "%s%s%s\n", indent, prefix, s.Text)
+		text := indent + prefix + s.Text
+		if width > 0 {
+			text = wordwrap.Hang(indent+prefix, s.Text, width)
+		}
+		fmt.Fprintf(&b, "%s\n", text)
 		for _, c := range s.Commands {
 			fmt.Fprintf(&b, "%s%s%s\n", indent, strings.Repeat(" ", len(prefix)+2), c)
 		}
 	}
 	return b.String()
+}
+
+// reportWizard prints, once, how a run of the wizard ended: its screens
+// were on the alternate screen and are gone. After a write (even one ended
+// with ctrl+c) it says what was written and what to do next, and the exit
+// code is 0 unless "apply now" failed; before one, ctrl+c is one message
+// and exit 130.
+func reportWizard(e *env, root string, res wizard.Result) error {
+	w := e.stdout
+	switch {
+	case res.Written:
+		if res.Aborted {
+			fmt.Fprintln(w, "Stopped with ctrl+c after writing: what was written stands.")
+		}
+		if root != "/" && root != "" {
+			fmt.Fprintf(w, "Root: %s (paths below are relative to it)\n", root)
+		}
+		switch res.Task {
+		case wizard.TaskMember:
+			if m := res.Member; m != nil {
+				fmt.Fprintf(w, "Issued %q: serial %s, valid until %s.\n", m.Name, m.Serial, m.NotAfter.Format("2006-01-02"))
+				fmt.Fprintf(w, "Bundle:  %s/{ca.pem,cert.pem,key.pem}\n", m.Dir)
+			}
+		case wizard.TaskRenew:
+			fmt.Fprintln(w, "Renewed the server certificate.")
+		}
+		if len(res.Files) == 1 {
+			fmt.Fprintln(w, "Wrote 1 file:")
+		} else {
+			fmt.Fprintf(w, "Wrote %d files:\n", len(res.Files))
+		}
+		for _, f := range res.Files {
+			fmt.Fprintf(w, "  %s\n", f)
+		}
+		for _, b := range res.Backups {
+			fmt.Fprintf(w, "  backup: %s\n", b)
+		}
+		if res.RecordErr != nil {
+			fmt.Fprintf(e.stderr, "warning: cannot record this run for \"docker-tls apply\": %v\n", res.RecordErr)
+		}
+		if res.Applied != nil {
+			fmt.Fprintf(w, "\nApplied: Docker restarted and answers over mutual TLS (probed with the bundle %s).\n", res.Applied.Bundle)
+		}
+		if len(res.NextSteps) > 0 {
+			fmt.Fprintf(w, "\nNext steps:\n%s", formatStepsWidth(res.NextSteps, "  ", e.width()))
+		}
+		return res.Err
+	case res.Aborted:
+		return errAborted
+	case res.Err != nil:
+		return res.Err
+	case res.Unchanged:
+		fmt.Fprintln(w, "Nothing was written: the files already match these answers.")
+	}
+	return nil
 }

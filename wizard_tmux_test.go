@@ -10,15 +10,16 @@ import (
 	"time"
 )
 
-// The real binary in a real terminal: tmux at 80x24. This is what a user
-// sees, escape codes, input parser and all; the teatest tests in wizard/
-// drive the model, this drives the program.
+// The real binary in a real terminal: tmux at 80x24 and 60x20. This is what
+// a user sees, escape codes, input parser and all; the teatest tests in
+// wizard/ drive the model, these drive the program.
 
 // tmuxSession is one detached tmux server of our own (-L), so that a user's
 // tmux, or another test's, is never touched.
 type tmuxSession struct {
 	t      *testing.T
 	socket string
+	w, h   int
 }
 
 func needTmux(t *testing.T) {
@@ -31,11 +32,13 @@ func needTmux(t *testing.T) {
 	}
 }
 
-func startTmux(t *testing.T, command string) *tmuxSession {
+func startTmux(t *testing.T, command string) *tmuxSession { return startTmuxSize(t, 80, 24, command) }
+
+func startTmuxSize(t *testing.T, w, h int, command string) *tmuxSession {
 	t.Helper()
-	s := &tmuxSession{t: t, socket: fmt.Sprintf("dtls-test-%d-%d", os.Getpid(), time.Now().UnixNano())}
+	s := &tmuxSession{t: t, socket: fmt.Sprintf("dtls-test-%d-%d", os.Getpid(), time.Now().UnixNano()), w: w, h: h}
 	// The trailing sleep keeps the pane, so that its last screen can be read.
-	s.run("new-session", "-d", "-s", "w", "-x", "80", "-y", "24", command+"; echo EXIT=$?; sleep 120")
+	s.run("new-session", "-d", "-s", "w", "-x", fmt.Sprint(w), "-y", fmt.Sprint(h), command+"; echo EXIT=$?; sleep 120")
 	t.Cleanup(func() { exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
 	return s
 }
@@ -50,6 +53,10 @@ func (s *tmuxSession) run(args ...string) string {
 }
 
 func (s *tmuxSession) screen() string { return s.run("capture-pane", "-p", "-t", "w") }
+
+// history is the pane's scrollback and screen: what is left in the
+// terminal once the program ended.
+func (s *tmuxSession) history() string { return s.run("capture-pane", "-p", "-S", "-", "-t", "w") }
 
 func (s *tmuxSession) keys(k ...string) { s.run(append([]string{"send-keys", "-t", "w"}, k...)...) }
 
@@ -74,14 +81,11 @@ func (s *tmuxSession) waitText(text string) string {
 	return s.waitFor(fmt.Sprintf("%q", text), func(scr string) bool { return strings.Contains(scr, text) })
 }
 
-// enter presses Enter and waits until the screen shows its effect and has
-// settled (huh moves between fields and steps through its own commands, so
-// a screen can change more than once after one key).
-func (s *tmuxSession) enter() string {
+// settle waits until the screen stops changing (huh moves between fields
+// and steps through its own commands, so a screen can change more than
+// once after one key).
+func (s *tmuxSession) settle() string {
 	s.t.Helper()
-	before := s.screen()
-	s.keys("Enter")
-	s.waitFor("the screen to change after Enter", func(scr string) bool { return scr != before })
 	last := ""
 	return s.waitFor("the screen to settle", func(scr string) bool {
 		settled := scr == last
@@ -89,6 +93,26 @@ func (s *tmuxSession) enter() string {
 		time.Sleep(150 * time.Millisecond)
 		return settled
 	})
+}
+
+// enter presses Enter and waits until the screen shows its effect and has
+// settled. Waiting also makes the pause a person makes between keys.
+func (s *tmuxSession) enter() string {
+	s.t.Helper()
+	before := s.screen()
+	s.keys("Enter")
+	s.waitFor("the screen to change after Enter", func(scr string) bool { return scr != before })
+	return s.settle()
+}
+
+// hintsShown checks a screen of the wizard: its key hints, ctrl+c among
+// them, on the last line.
+func (s *tmuxSession) hintsShown(scr string) {
+	s.t.Helper()
+	lines := strings.Split(strings.TrimRight(scr, "\n"), "\n")
+	if len(lines) != s.h || !strings.Contains(lines[len(lines)-1], "ctrl+c") {
+		s.t.Errorf("%dx%d: the key hints are not on the last line:\n%s", s.w, s.h, scr)
+	}
 }
 
 func wizardFixture(t *testing.T) (bin, root, passFile string) {
@@ -103,63 +127,56 @@ func wizardFixture(t *testing.T) (bin, root, passFile string) {
 	return bin, root, passFile
 }
 
-// TestWizardInTmuxEnterAllTheWay: from the first screen, repeated Enter with a
-// passphrase file walks every step with the defaults, shows the diffs, and
-// writes files that openssl accepts.
+// walkToReview presses Enter, at a person's pace, until the review is
+// ready, checking each screen on the way.
+func (s *tmuxSession) walkToReview() string {
+	s.t.Helper()
+	for range 20 {
+		scr := s.settle()
+		s.hintsShown(scr)
+		if strings.Contains(scr, "Step 6/8") {
+			return s.waitText("Enter to write")
+		}
+		s.enter()
+	}
+	s.t.Fatalf("the review never came:\n%s", s.screen())
+	return ""
+}
+
+// TestWizardInTmuxEnterAllTheWay: from the first screen, Enter at a
+// person's pace with a passphrase file walks every step with the defaults;
+// the review's first screen shows the host's changes; the write gives
+// files that openssl accepts; the wizard used the alternate screen, and
+// what it wrote and the next steps are printed once when it ends.
 func TestWizardInTmuxEnterAllTheWay(t *testing.T) {
 	bin, root, passFile := wizardFixture(t)
 	s := startTmux(t, fmt.Sprintf("%s --root %s --ca-passphrase-file %s --fqdn docker.example.com --san-ip 127.0.0.1", bin, root, passFile))
 	s.waitText("Welcome")
-
-	seen := map[string]bool{}
-	var review string
-	for i := 0; i < 40; i++ {
-		scr := s.screen()
-		for _, step := range []string{"Step 1/8", "Step 2/8", "Step 3/8", "Step 4/8", "Step 5/8", "Step 6/8", "Step 8/8"} {
-			if strings.Contains(scr, step) {
-				seen[step] = true
-			}
-		}
-		if strings.Contains(scr, "Step 6/8") && strings.Contains(scr, "Enter to write") && review == "" {
-			// Scroll the review to read the diffs, as a user would.
-			review = scr
-			for range 6 {
-				s.keys("PageDown")
-				time.Sleep(100 * time.Millisecond)
-				review += s.screen()
-			}
-		}
-		if strings.Contains(scr, "Step 8/8") {
-			break
-		}
-		if strings.Contains(scr, "Step 7/8") {
-			// Writing: nothing to confirm. An Enter now would reach the done
-			// screen and quit it.
-			s.waitText("Step 8/8")
-			continue
-		}
-		if strings.Contains(scr, "Step 6/8") && !strings.Contains(scr, "Enter to write") {
-			s.waitText("Enter to write") // the plan is still being prepared
-			continue
-		}
-		s.enter()
-	}
-	for _, step := range []string{"Step 1/8", "Step 2/8", "Step 3/8", "Step 4/8", "Step 5/8", "Step 6/8", "Step 8/8"} {
-		if !seen[step] {
-			t.Errorf("never saw %s", step)
-		}
-	}
-	for _, want := range []string{"/etc/docker/daemon.json", "override.conf", `"tlsverify": true`, "ExecStart=", "0600"} {
+	review := s.walkToReview()
+	for _, want := range []string{"/etc/docker/daemon.json", "override.conf", `"tlsverify": true`, "+ExecStart=/usr/sbin/dockerd $DOCKER_OPTS"} {
 		if !strings.Contains(review, want) {
-			t.Errorf("the review never showed %q:\n%s", want, review)
+			t.Errorf("the review's first screen lacks %q:\n%s", want, review)
 		}
 	}
-	done := s.waitText("Wrote")
-	if !strings.Contains(done, "docker context create") && !strings.Contains(done, "systemctl") {
+	s.keys("End")
+	if scr := s.settle(); !strings.Contains(scr, "# Managed by docker-tls") {
+		t.Errorf("End did not reach the override's diff:\n%s", scr)
+	}
+	time.Sleep(time.Second) // the review has been read
+	s.keys("Enter")
+	done := s.waitText("Wrote 11 files.")
+	if !strings.Contains(done, "Next steps") {
 		t.Errorf("the done screen has no next steps:\n%s", done)
 	}
 	s.keys("Enter") // the default on the done screen is to quit
 	s.waitText("EXIT=0")
+	hist := s.history()
+	if strings.Contains(hist, "Step ") || strings.Count(hist, "Next steps:") != 1 || !strings.Contains(hist, "Wrote 11 files:") {
+		t.Errorf("want the outcome once and no frame of the wizard left in the terminal:\n%s", hist)
+	}
+	if !strings.Contains(hist, "docker-tls client archive client client.tar.gz") {
+		t.Errorf("the next steps do not say how to pack one file:\n%s", hist)
+	}
 
 	tls := filepath.Join(root, "etc/docker/tls")
 	for _, c := range []struct{ purpose, cert string }{
@@ -175,8 +192,35 @@ func TestWizardInTmuxEnterAllTheWay(t *testing.T) {
 	wantMode(t, root, "etc/docker/tls/ca", 0o700)
 }
 
+// TestWizardInTmuxHeldEnter: Enter held from the first screen (14 presses
+// 60 ms apart) reaches the review and writes nothing; an Enter after a
+// pause writes.
+func TestWizardInTmuxHeldEnter(t *testing.T) {
+	bin, root, passFile := wizardFixture(t)
+	before := snapshot(t, root)
+	s := startTmux(t, fmt.Sprintf("%s --root %s --ca-passphrase-file %s --fqdn docker.example.com", bin, root, passFile))
+	s.waitText("Welcome")
+	for range 14 {
+		s.keys("Enter")
+		time.Sleep(60 * time.Millisecond)
+	}
+	// The last Enters come while the review is prepared (nothing to
+	// confirm yet) or once it shows (ignored, and it says so): either way
+	// nothing is written.
+	scr := s.waitText("Enter")
+	if !strings.Contains(scr, "Step 6/8") {
+		t.Errorf("the held Enter should stop on the review:\n%s", scr)
+	}
+	sameTree(t, before, snapshot(t, root))
+	time.Sleep(time.Second)
+	s.keys("Enter")
+	s.waitText("Wrote 11 files.")
+	s.keys("Enter")
+	s.waitText("EXIT=0")
+}
+
 // TestWizardInTmuxCtrlCWritesNothing: ctrl+c in the middle leaves the root as
-// it was and the terminal usable.
+// it was and the terminal usable, with one message and exit 130.
 func TestWizardInTmuxCtrlCWritesNothing(t *testing.T) {
 	bin, root, passFile := wizardFixture(t)
 	before := snapshot(t, root)
@@ -190,7 +234,73 @@ func TestWizardInTmuxCtrlCWritesNothing(t *testing.T) {
 	if !strings.Contains(scr, "EXIT=130") {
 		t.Errorf("ctrl+c should exit 130:\n%s", scr)
 	}
+	if hist := s.history(); strings.Count(hist, "nothing was written") != 1 || strings.Contains(hist, "Step ") {
+		t.Errorf("want one message and no frame left:\n%s", hist)
+	}
 	sameTree(t, before, snapshot(t, root))
+}
+
+// TestWizardInTmuxCtrlCAfterWrite: ctrl+c on the done screen says what was
+// written, and exits 0: the work is done.
+func TestWizardInTmuxCtrlCAfterWrite(t *testing.T) {
+	bin, root, passFile := wizardFixture(t)
+	s := startTmux(t, fmt.Sprintf("%s --root %s --ca-passphrase-file %s --fqdn docker.example.com", bin, root, passFile))
+	s.waitText("Welcome")
+	s.walkToReview()
+	time.Sleep(time.Second)
+	s.keys("Enter")
+	s.waitText("Wrote 11 files.")
+	s.keys("C-c")
+	scr := s.waitText("EXIT=")
+	hist := s.history()
+	if !strings.Contains(scr, "EXIT=0") || !strings.Contains(hist, "Stopped with ctrl+c after writing") ||
+		!strings.Contains(hist, "Wrote 11 files:") || strings.Contains(hist, "nothing was written") {
+		t.Errorf("ctrl+c after the write:\n%s", hist)
+	}
+	if _, err := os.Stat(filepath.Join(root, "etc/docker/tls/server-key.pem")); err != nil {
+		t.Errorf("the files written before ctrl+c are gone: %v", err)
+	}
+}
+
+// TestWizardInTmuxSmallTerminal: at 60x20 every screen keeps its key hints
+// (ctrl+c too) on the last line, the keys step shows all its fields, and
+// the done screen's commands are split with shell continuations only.
+func TestWizardInTmuxSmallTerminal(t *testing.T) {
+	bin, root, passFile := wizardFixture(t)
+	s := startTmuxSize(t, 60, 20, fmt.Sprintf("%s --root %s --ca-passphrase-file %s --fqdn docker.example.com", bin, root, passFile))
+	s.waitText("Welcome")
+	for range 20 {
+		scr := s.settle()
+		s.hintsShown(scr)
+		if strings.Contains(scr, "Keys and validity") && !strings.Contains(scr, "Server and client certificates valid for") {
+			t.Errorf("a field of the keys step is hidden at 60x20:\n%s", scr)
+		}
+		if strings.Contains(scr, "Step 6/8") {
+			break
+		}
+		s.enter()
+	}
+	s.waitText("Enter to write")
+	time.Sleep(time.Second)
+	s.keys("Enter")
+	s.waitText("Wrote 11 files.")
+	s.keys("End")
+	done := s.settle()
+	s.hintsShown(done)
+	// Each line of a command ends with " \" or ",\" (inside the quotes),
+	// or is the command's last.
+	lines := strings.Split(done, "\n")
+	for i, l := range lines {
+		if strings.Contains(l, "docker context create") {
+			for _, c := range lines[i : i+3] {
+				if !strings.HasSuffix(c, `\`) {
+					t.Errorf("a command is broken without a continuation: %q\n%s", c, done)
+				}
+			}
+		}
+	}
+	s.keys("Enter")
+	s.waitText("EXIT=0")
 }
 
 // TestWizardInTmuxEscKeepsAnswers: Esc goes back a step, and what was typed is still there.
@@ -210,6 +320,26 @@ func TestWizardInTmuxEscKeepsAnswers(t *testing.T) {
 	scr := s.waitText("Step 2/8")
 	if !strings.Contains(scr, "Example Ops CA") {
 		t.Errorf("Esc lost the typed CA name:\n%s", scr)
+	}
+	s.keys("C-c")
+	s.waitText("EXIT=")
+}
+
+// TestWizardInTmuxTypedAhead: a name, Enter and the next name sent in one
+// burst (as a paste or a script does) land in their own fields.
+func TestWizardInTmuxTypedAhead(t *testing.T) {
+	bin, root, passFile := wizardFixture(t)
+	s := startTmux(t, fmt.Sprintf("%s --root %s --ca-passphrase-file %s --fqdn docker.example.com", bin, root, passFile))
+	s.waitText("Welcome")
+	s.enter()
+	s.enter()
+	s.enter()
+	s.waitText("Step 3/8")
+	s.run("send-keys", "-t", "w", "C-u", ";", "send-keys", "-t", "w", "-l", "x.example.com", ";",
+		"send-keys", "-t", "w", "Enter", ";", "send-keys", "-t", "w", "-l", "y.example.com")
+	scr := s.settle()
+	if !strings.Contains(scr, "> x.example.com\n") || !strings.Contains(scr, "> y.example.com") {
+		t.Errorf("typed-ahead keys landed in the wrong field:\n%s", scr)
 	}
 	s.keys("C-c")
 	s.waitText("EXIT=")

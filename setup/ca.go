@@ -39,7 +39,9 @@ func (h *Host) noCA() error {
 }
 
 // loadCA opens the CA under the root with the passphrase. A missing CA is
-// (nil, nil). Every refusal says what to do.
+// (nil, nil). Every refusal says what to do; its hints name the whole
+// command ("docker-tls init --force"), since they reach the callers of
+// client add and renew too, whose --force does something else.
 func (h *Host) loadCA(pass []byte) (*pki.CA, error) {
 	certPEM, ok, err := h.read(CACert)
 	if err != nil {
@@ -47,7 +49,7 @@ func (h *Host) loadCA(pass []byte) (*pki.CA, error) {
 	}
 	if !ok {
 		if h.exists(CAKey) {
-			return nil, hintf("Restore ca.pem from a backup (a .bak beside it), or move the key away and make a new CA with --force.",
+			return nil, hintf("Restore ca.pem from a backup (a .bak beside it), or move the key away and make a new CA with \"docker-tls init --force\".",
 				"%s exists but the CA certificate %s is missing", CAKey, CACert)
 		}
 		return nil, nil
@@ -57,11 +59,11 @@ func (h *Host) loadCA(pass []byte) (*pki.CA, error) {
 		return nil, err
 	}
 	if !ok {
-		return nil, hintf("Restore the key from a backup, or make a new CA with --force (the old one is backed up).",
+		return nil, hintf("Restore the key from a backup, or make a new CA with \"docker-tls init --force\" (the old one is backed up).",
 			"%s exists but its key %s is missing", CACert, CAKey)
 	}
 	if !pki.IsEncrypted(keyPEM) {
-		return nil, hintf("Encrypt it (in the CA directory): openssl pkcs8 -topk8 -v2 aes-256-cbc -v2prf hmacWithSHA256 -iter 600000 -in ca-key.pem -out ca-key.enc && mv ca-key.enc ca-key.pem; or make a new CA with --force.",
+		return nil, hintf("Encrypt it (in the CA directory): openssl pkcs8 -topk8 -v2 aes-256-cbc -v2prf hmacWithSHA256 -iter 600000 -in ca-key.pem -out ca-key.enc && mv ca-key.enc ca-key.pem; or make a new CA with \"docker-tls init --force\".",
 			"the CA key %s is not encrypted: anyone who can read it can issue certificates", CAKey)
 	}
 	ca, err := pki.LoadCA(certPEM, keyPEM, pass, pki.WithNow(h.now))
@@ -71,7 +73,7 @@ func (h *Host) loadCA(pass []byte) (*pki.CA, error) {
 	}
 	if errors.Is(err, pki.ErrBadPassphrase) {
 		return nil, WithHint(fmt.Errorf("%w: it does not open %s", pki.ErrBadPassphrase, CAKey),
-			"Use the passphrase chosen when the CA was made, or --force to make a new CA (the old one is backed up).")
+			"Use the passphrase chosen when the CA was made. Without it, only a new CA helps: \"docker-tls init --force\" makes one (the old one is backed up) and every bundle must then be issued again.")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("loading the CA: %w", err)

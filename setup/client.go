@@ -1,6 +1,7 @@
 package setup
 
 import (
+	"cmp"
 	"crypto/x509"
 	"fmt"
 	"net"
@@ -35,6 +36,8 @@ type Member struct {
 	// Files is what the member receives, with its metadata (no key when
 	// they sent a request: their key never leaves their machine).
 	Files *Bundle
+
+	archiveCmd string // packs the bundle, as printed in Handover
 }
 
 // PrepareClient issues a client certificate from the existing CA and
@@ -102,7 +105,7 @@ func (h *Host) memberOf(cert *x509.Certificate, b *Bundle) *Member {
 	b.Meta = &Meta{Version: 1, Host: ep, ServerNames: h.serverNames(), Name: name, NotAfter: cert.NotAfter.UTC()}
 	return &Member{
 		Name: name, Serial: cert.SerialNumber.Text(16), NotAfter: cert.NotAfter,
-		Dir: ClientDir(name), Endpoint: ep, FQDN: fqdn, Files: b,
+		Dir: ClientDir(name), Endpoint: ep, FQDN: fqdn, Files: b, archiveCmd: h.archiveCommand(name),
 	}
 }
 
@@ -134,7 +137,7 @@ func (m *Member) Handover(archive string) []Step {
 	if archive == "" {
 		archive = m.Name + ".tar.gz"
 		steps = append(steps, Step{Text: fmt.Sprintf("Pack %s's bundle (%s) into one file:", m.Name, m.Dir),
-			Commands: []string{fmt.Sprintf("docker-tls client archive %s %s", m.Name, archive)}})
+			Commands: []string{cmp.Or(m.archiveCmd, fmt.Sprintf("docker-tls client archive %s %s", m.Name, archive))}})
 		done += "Without docker-tls, they put ca.pem, cert.pem and key.pem in " + local + " and run:"
 	} else {
 		done += "Without docker-tls, by hand:"

@@ -98,23 +98,3 @@ func (h *Host) exists(p string) bool {
 	_, err := h.fs.Lstat(p)
 	return !errors.Is(err, fs.ErrNotExist)
 }
-
-// StartKeys starts generating n keys of type kt in the background, so that
-// the next PrepareInit rarely waits. Keys already started are kept when the
-// type did not change.
-func (h *Host) StartKeys(kt pki.KeyType, n int) {
-	if _, err := pki.ParseKeyType(string(kt)); err != nil {
-		return
-	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.keys == nil || h.keys.Type() != kt {
-		h.keys = pki.StartKeys(kt, n)
-	}
-}
-
-func (h *Host) startedKeys() *pki.KeyGen {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.keys
-}

@@ -222,14 +222,25 @@ func (h *Host) initSteps(in InitInput) []Step {
 	if h.Sandbox() {
 		restart.Text = fmt.Sprintf("Copy the files under %s to /, then restart Docker with the new configuration:", h.root)
 	}
-	first := ClientDir(in.Plan.Clients[0])
+	first := in.Plan.Clients[0]
 	return []Step{
 		restart,
 		{Text: "Check that it answers over TLS, with a client bundle:",
-			Commands: []string{fmt.Sprintf("DOCKER_CERT_PATH=%s DOCKER_TLS_VERIFY=1 docker -H %s version", first, host)}},
-		{Text: fmt.Sprintf("Hand each person their bundle (%s/NAME/); they copy it to ~/.docker/%s and run:", ClientsDir, in.Plan.FQDN),
-			Commands: contextCommands(in.Plan.FQDN, host, "$HOME/.docker/"+in.Plan.FQDN)},
+			Commands: []string{fmt.Sprintf("DOCKER_CERT_PATH=%s DOCKER_TLS_VERIFY=1 docker -H %s version", ClientDir(first), host)}},
+		{Text: fmt.Sprintf("Hand each person their bundle (%s/NAME) as one file, over a private channel (it holds their private key):", ClientsDir),
+			Commands: []string{h.archiveCommand(first)}},
+		{Text: "On their machine, they run:", Commands: []string{"docker-tls connect " + first + ".tar.gz"}},
 	}
+}
+
+// archiveCommand packs a member's bundle into NAME.tar.gz (with --root for
+// a sandbox, so that the line works as printed).
+func (h *Host) archiveCommand(name string) string {
+	cmd := fmt.Sprintf("docker-tls client archive %s %s.tar.gz", name, name)
+	if h.Sandbox() {
+		cmd += " --root " + h.root
+	}
+	return cmd
 }
 
 // contextCommands make a docker context for a bundle copied to dir.

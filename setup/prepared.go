@@ -114,6 +114,7 @@ func (h *Host) Write(p *Prepared, progress func(path string)) (*Written, error) 
 	if err := h.lockForWrite(); err != nil {
 		return nil, err
 	}
+	h.forgetKeys() // the keys in p are about to be used for good
 	// A copy: the wizard's screen still reads p while this runs.
 	c := *p.Changes
 	c.Journal = h.journal()

@@ -256,9 +256,9 @@ func caKeyFinding(keyPEM []byte, keyPath string) string {
 	case errors.Is(err, pki.ErrNotEncrypted):
 		return fmt.Sprintf("the CA key %s is not encrypted: anyone who reads it can issue certificates", keyPath)
 	case errors.Is(err, pki.ErrLegacyEncryption):
-		return fmt.Sprintf("the CA key %s uses legacy PEM encryption (an MD5-based key derivation): %s or make a new CA with --force", keyPath, reencrypt)
+		return fmt.Sprintf("the CA key %s uses legacy PEM encryption (an MD5-based key derivation): %s or make a new CA with \"docker-tls init --force\"", keyPath, reencrypt)
 	case err != nil:
-		return fmt.Sprintf("the CA key %s is damaged, no passphrase can open it (%v): restore it from a backup beside it (%s.*.bak), or make a new CA with --force", keyPath, err, path.Base(keyPath))
+		return fmt.Sprintf("the CA key %s is damaged, no passphrase can open it (%v): restore it from a backup beside it (%s.*.bak), or make a new CA with \"docker-tls init --force\"", keyPath, err, path.Base(keyPath))
 	}
 	if kdf.Iterations < pki.KDFIterations {
 		return fmt.Sprintf("the CA key %s is encrypted with %d PBKDF2 iterations, fewer than %d: a stolen copy is quicker to brute-force; %s", keyPath, kdf.Iterations, pki.KDFIterations, reencrypt)

@@ -29,7 +29,7 @@ type Answers struct {
 	ExtraIPs string   // typed, comma/space separated
 	Listen   string   // "0.0.0.0:2376"
 
-	Clients string // comma/space separated, default "client"
+	Clients string // comma/space separated; empty means one named pki.DefaultClient
 
 	KeyType      string // one of pki.KeyTypes
 	CADays, Days string
@@ -53,8 +53,17 @@ func (a Answers) plan() pki.Plan {
 	p.KeyType = pki.KeyType(strings.TrimSpace(a.KeyType))
 	p.CADays = atoi(a.CADays)
 	p.Days = atoi(a.Days)
-	p.Clients = pki.SplitList(a.Clients)
+	p.Clients = a.clientNames()
 	return p
+}
+
+// clientNames are the clients to issue: the names typed, or the default
+// the empty field shows as its placeholder.
+func (a Answers) clientNames() []string {
+	if names := pki.SplitList(a.Clients); len(names) > 0 {
+		return names
+	}
+	return []string{pki.DefaultClient}
 }
 
 func atoi(s string) int {
@@ -65,27 +74,51 @@ func atoi(s string) int {
 	return n
 }
 
-// withDefaults fills in what the flags of init did not give. IPs given by
-// flag that are not among the detected ones move to ExtraIPs, because the
-// multi-select can only hold its own options.
+// withDefaults fills in what the flags of init did not give: from the
+// current server certificate when there is one (so that a re-run with
+// Enter all the way changes nothing, and drops no name), else the
+// defaults. IPs given by flag or found in the certificate that are not
+// among the detected ones move to ExtraIPs, because the multi-select can
+// only hold its own options.
 //
-// When no IPs were given, every detected IP is preselected: a client that
-// connects by IP to a certificate without that IP fails with "doesn't
-// contain any IP SANs", the most common trap of a hand-made setup, while an
-// extra IP SAN costs nothing. The user can untick them. Addresses a
-// certificate cannot carry (a link-local one with a zone) are offered but
-// not preselected, so that Enter all the way still works.
+// On a first run every detected IP is preselected: a client that connects
+// by IP to a certificate without that IP fails with "doesn't contain any IP
+// SANs", the most common trap of a hand-made setup, while an extra IP SAN
+// costs nothing. The user can untick them. Addresses a certificate cannot
+// carry (a link-local one with a zone) are offered but not preselected, so
+// that Enter all the way still works.
+//
+// The client names are not defaulted: the empty field shows "client" as
+// its placeholder, so that typing a name does not append to it.
 func (a Answers) withDefaults(d Detected) Answers {
-	def := func(s *string, v string) {
-		if strings.TrimSpace(*s) == "" {
-			*s = v
+	def := func(s *string, vs ...string) {
+		for _, v := range vs {
+			if strings.TrimSpace(*s) == "" {
+				*s = v
+			}
 		}
 	}
-	def(&a.CACommonName, pki.DefaultCACommonName)
-	def(&a.FQDN, d.Hostname)
-	def(&a.Listen, DefaultListen)
-	def(&a.Clients, pki.DefaultClient)
-	def(&a.KeyType, string(pki.ECDSAP256))
+	cur := pki.DefaultPlan()
+	cur.FQDN = d.Hostname
+	if d.Current != nil {
+		cur = *d.Current
+		if a.IPs == nil && a.ExtraIPs == "" {
+			a.IPs = append([]string{}, cur.IPs...) // none is an answer too: nothing preselected
+		}
+		def(&a.DNSNames, strings.Join(cur.DNSNames, ", "))
+	}
+	def(&a.CACommonName, cur.CACommonName, pki.DefaultCACommonName)
+	def(&a.CAOrganization, cur.CAOrganization)
+	def(&a.FQDN, cur.FQDN, d.Hostname)
+	def(&a.Listen, d.Listen, DefaultListen)
+	def(&a.Clients, strings.Join(d.Clients, ", "))
+	def(&a.KeyType, string(cur.KeyType), string(pki.ECDSAP256))
+	if cur.CADays > 0 {
+		def(&a.CADays, strconv.Itoa(cur.CADays))
+	}
+	if cur.Days > 0 {
+		def(&a.Days, strconv.Itoa(cur.Days))
+	}
 	def(&a.CADays, strconv.Itoa(pki.DefaultCADays))
 	def(&a.Days, strconv.Itoa(pki.DefaultDays))
 	if a.PassphraseFromFile {
@@ -110,7 +143,7 @@ func (a Answers) withDefaults(d Detected) Answers {
 	}
 	a.IPs = chosen
 	if len(extra) > 0 {
-		a.ExtraIPs = strings.TrimSpace(a.ExtraIPs + " " + strings.Join(extra, ", "))
+		a.ExtraIPs = strings.TrimSpace(strings.Join(append(pki.SplitList(a.ExtraIPs), extra...), ", "))
 	}
 	return a
 }

@@ -39,17 +39,44 @@ func TestInput(t *testing.T) {
 func TestWithDefaults(t *testing.T) {
 	d := Detected{Hostname: "h.example.com", IPs: []string{"10.0.0.5", "10.0.0.6", "fe80::1%eth0"}}
 	a := Answers{}.withDefaults(d)
-	if a.FQDN != "h.example.com" || a.Listen != "0.0.0.0:2376" || a.Clients != "client" ||
+	if a.FQDN != "h.example.com" || a.Listen != "0.0.0.0:2376" || a.Clients != "" ||
 		a.KeyType != "ecdsa-p256" || a.CADays != "3650" || a.Days != "365" || a.CACommonName != pki.DefaultCACommonName {
 		t.Errorf("defaults = %+v", a)
 	}
 	if !reflect.DeepEqual(a.IPs, d.IPs[:2]) {
 		t.Errorf("IPs = %v: every detected IP a certificate can carry is preselected", a.IPs)
 	}
+	if got := a.plan().Clients; !reflect.DeepEqual(got, []string{pki.DefaultClient}) {
+		t.Errorf("clients = %q: the empty field means the default", got)
+	}
 	// IPs from flags: detected ones stay chosen, the others become typed.
 	a = Answers{IPs: []string{"10.0.0.6", "203.0.113.7"}}.withDefaults(d)
 	if !reflect.DeepEqual(a.IPs, []string{"10.0.0.6"}) || a.ExtraIPs != "203.0.113.7" {
 		t.Errorf("IPs = %v, ExtraIPs = %q", a.IPs, a.ExtraIPs)
+	}
+}
+
+// TestWithDefaultsFromCurrent: a re-run starts from the current server
+// certificate (and the clients issued, and the address dockerd listens on),
+// so that Enter all the way drops no name; flags still win.
+func TestWithDefaultsFromCurrent(t *testing.T) {
+	cur := pki.DefaultPlan()
+	cur.FQDN, cur.DNSNames, cur.IPs = "docker1.example.com", []string{"build.example.com"}, []string{"10.0.0.6", "192.0.2.10"}
+	cur.KeyType, cur.Days, cur.CADays, cur.CACommonName, cur.CAOrganization = pki.RSA2048, 90, 1000, "Acme CA", "Acme"
+	d := Detected{Hostname: "h.example.com", IPs: []string{"10.0.0.5", "10.0.0.6"}, Listen: "192.0.2.10:2376", Clients: []string{"alice", "bob"}}
+	d.Current = &cur
+	a := Answers{}.withDefaults(d)
+	want := Answers{
+		CACommonName: "Acme CA", CAOrganization: "Acme", FQDN: "docker1.example.com",
+		DNSNames: "build.example.com", IPs: []string{"10.0.0.6"}, ExtraIPs: "192.0.2.10",
+		Listen: "192.0.2.10:2376", Clients: "alice, bob", KeyType: "rsa-2048", CADays: "1000", Days: "90",
+	}
+	if !reflect.DeepEqual(a, want) {
+		t.Errorf("answers =\n%+v\nwant\n%+v", a, want)
+	}
+	a = Answers{FQDN: "other.example.com", Days: "30"}.withDefaults(d)
+	if a.FQDN != "other.example.com" || a.Days != "30" || a.DNSNames != "build.example.com" {
+		t.Errorf("flags must win over the current certificate: %+v", a)
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"charm.land/lipgloss/v2"
+
 	"github.com/docker-tls/docker-tls/pki"
 	"github.com/docker-tls/docker-tls/setup"
 )
@@ -53,7 +55,7 @@ func (m *Model) newCAPage() page {
 		case m.passFromFile:
 			lines = append(lines, m.st.Dim.Render("CA passphrase: ")+m.passSource())
 		case !existing:
-			lines = append(lines, m.meter(a.Passphrase))
+			lines = append(lines, m.meter(a.Passphrase, w))
 		}
 		if len(fields) == 0 {
 			lines = append(lines, "", "Press "+m.st.Key.Render("Enter")+" to continue.")
@@ -114,9 +116,10 @@ func strength(p string) (label string, n, classes int) {
 	return "ok", n, classes
 }
 
-// meter draws "Strength ██████░░░░ ok · 18 characters, 3 kinds". The word
-// carries the meaning too, for NO_COLOR.
-func (m *Model) meter(p string) string {
+// meter draws "Strength ██████░░░░ ok · 18 characters, 3 kinds", the
+// details under the bar when the line would not fit w. The word carries
+// the meaning too, for NO_COLOR.
+func (m *Model) meter(p string, w int) string {
 	const cells = 10
 	label, n, classes := strength(p)
 	filled := min(cells, n*cells/24)
@@ -128,5 +131,9 @@ func (m *Model) meter(p string) string {
 	if n < pki.MinPassphrase {
 		detail += fmt.Sprintf(" (at least %d)", pki.MinPassphrase)
 	}
-	return m.st.Dim.Render("Strength ") + bar + " " + m.st.Meter[label].Render(label) + m.st.Dim.Render(" · "+detail)
+	line := m.st.Dim.Render("Strength ") + bar + " " + m.st.Meter[label].Render(label)
+	if lipgloss.Width(line)+3+len(detail) > w {
+		return line + "\n" + m.st.Dim.Render(strings.Repeat(" ", len("Strength "))+detail)
+	}
+	return line + m.st.Dim.Render(" · "+detail)
 }

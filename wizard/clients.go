@@ -15,15 +15,17 @@ func (m *Model) newClientsPage() page {
 		return m.st.Text.Render(wrap("Each client (a person, a CI runner) gets its own certificate, "+
 			"so one can be replaced without touching the others. More can be added later.", w))
 	}
+	// Empty, the field shows a placeholder and the default applies: text
+	// pre-filled in the field would be typed after ("clientalice").
 	names := placeholder(input(pki.FieldClients, "Client names", &a.Clients, func(s string) error {
-		return validateList(s, true, pki.ValidateClientName)
+		return validateList(s, false, pki.ValidateClientName)
 	}), "e.g. alice, bob, ci")
 	foot := func(w int) string {
-		list := pki.SplitList(a.Clients)
-		if len(list) == 0 {
-			return ""
-		}
+		list := a.clientNames()
 		var b strings.Builder
+		if len(pki.SplitList(a.Clients)) == 0 {
+			b.WriteString(m.st.Dim.Render(wrap("Left empty, one client named \""+pki.DefaultClient+"\" is made.", w)) + "\n")
+		}
 		b.WriteString(m.st.Dim.Render("Bundles (ca.pem, cert.pem, key.pem):"))
 		for i, n := range list {
 			if i == 3 {

@@ -2,6 +2,7 @@ package wizard
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -9,6 +10,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
 	"charm.land/lipgloss/v2"
+
+	"github.com/docker-tls/docker-tls/setup"
 )
 
 const (
@@ -49,6 +52,13 @@ func (p *textPage) update(msg tea.Msg) (tea.Cmd, bool) {
 			var cmd tea.Cmd
 			p.vp, cmd = p.vp.Update(msg)
 			return cmd, false
+		case "home", "end":
+			if k.String() == "home" {
+				p.vp.GotoTop()
+			} else {
+				p.vp.GotoBottom()
+			}
+			return nil, false
 		case "enter":
 			if p.sel == nil {
 				return nil, true
@@ -69,13 +79,20 @@ func (p *textPage) update(msg tea.Msg) (tea.Cmd, bool) {
 
 func (p *textPage) typing() bool { return false }
 
+func (p *textPage) focused() (huh.Field, bool) {
+	if p.sel == nil {
+		return nil, false
+	}
+	return p.sel.focused()
+}
+
 func (p *textPage) keys() []key.Binding {
 	ks := p.accept
 	if p.sel != nil {
 		ks = []key.Binding{p.m.km.Choose, bind("enter", "confirm")}
 	}
 	if p.vp.TotalLineCount() > p.vp.Height() {
-		ks = append(ks, bind("pgup/pgdn", "scroll"))
+		ks = append(ks, p.m.km.Scroll, p.m.km.Ends)
 	}
 	return ks
 }
@@ -95,7 +112,7 @@ func (p *textPage) resize(w, h int) tea.Cmd {
 	}
 	content := ""
 	if p.body != nil {
-		content = wrap(p.body(w), w)
+		content = p.body(w) // wrapped by its maker: commands stay whole
 	}
 	p.vp.SetWidth(w)
 	p.vp.SetContent(content)
@@ -131,18 +148,19 @@ func (m *Model) newDonePage() page {
 		var s string
 		switch {
 		case m.res.Written:
-			s = m.st.OK.Render("✓ ") + m.st.Text.Render(fmt.Sprintf("Wrote %d files.", len(m.written)))
+			t := fmt.Sprintf("Wrote %d files.", len(m.written))
 			if m.opts.CanApply && !m.appliedNow {
-				s += m.st.Text.Render(" Docker still runs with its old configuration.")
+				t += " Docker still runs with its old configuration."
 			}
+			s = m.okLine(t, w)
 		default:
-			s = m.st.OK.Render("✓ ") + m.st.Text.Render("Nothing was written: the host already matches these answers.")
+			s = m.okLine("Nothing was written: the host already matches these answers.", w)
 		}
 		if m.appliedNow {
 			if m.applyNowErr != nil {
 				s += "\n" + m.errLine("Applying failed: "+m.applyNowErr.Error(), w)
 			} else {
-				s += "\n" + m.st.OK.Render("✓ ") + m.st.Text.Render("Applied: docker restarted with TLS.")
+				s += "\n" + m.okLine("Applied: Docker restarted with TLS.", w)
 			}
 		}
 		return s
@@ -150,17 +168,22 @@ func (m *Model) newDonePage() page {
 	body := func(w int) string {
 		var parts []string
 		if m.appliedNow && m.applyNowOut != "" {
-			parts = append(parts, strings.TrimRight(m.applyNowOut, "\n"))
+			parts = append(parts, m.st.Text.Render(wrap(m.applyNowOut, w)))
 		}
 		if m.recordErr != "" {
 			parts = append(parts, m.st.Warn.Render(hang("! ", m.recordErr, w)))
 		}
-		if m.prepared != nil && len(m.prepared.NextSteps) > 0 {
-			parts = append(parts, m.st.Heading.Render("Next steps")+"\n"+m.stepsText(m.prepared.NextSteps, w))
+		if len(m.res.NextSteps) > 0 {
+			parts = append(parts, m.st.Heading.Render("Next steps")+"\n"+m.stepsText(m.res.NextSteps, w))
 		}
 		return strings.Join(parts, "\n\n")
 	}
-	prompt := func(int) string { return "Press " + m.st.Key.Render("Enter") + " to quit." }
+	prompt := func(w int) string {
+		if !m.res.Written {
+			return "Press " + m.st.Key.Render("Enter") + " to quit."
+		}
+		return m.st.Text.Render(wrap("Press Enter to quit; all this is printed again on the terminal.", w))
+	}
 	p := m.newTextPage(head, body, prompt, m.km.Quit)
 	if m.opts.CanApply && m.res.Written && !m.appliedNow {
 		m.doneChoice = choiceQuit
@@ -168,7 +191,7 @@ func (m *Model) newDonePage() page {
 			Title("What now?").
 			Options(
 				huh.NewOption("Quit (the next steps are printed again)", choiceQuit),
-				huh.NewOption("Apply now: restart docker, probe, roll back on failure", choiceApplyNow),
+				huh.NewOption("Apply now: restart Docker, probe, roll back on failure", choiceApplyNow),
 			).
 			Value(&m.doneChoice)
 		p.sel = m.newFormPage(nil, nil, fieldRef{key: fieldDone, title: "What now", f: sel})
@@ -180,8 +203,7 @@ func (m *Model) newDonePage() page {
 // bundle and what to send them.
 func (m *Model) newMemberDonePage() page {
 	head := func(w int) string {
-		return m.st.OK.Render("✓ ") + m.st.Text.Render(wrap(fmt.Sprintf("Issued a certificate for %s, valid until %s.",
-			m.mem.Name, m.until(m.mem.Days)), w-2))
+		return m.okLine(fmt.Sprintf("Issued a certificate for %s, valid until %s.", m.mem.Name, m.until(m.mem.Days)), w)
 	}
 	body := func(w int) string {
 		var b strings.Builder
@@ -190,16 +212,27 @@ func (m *Model) newMemberDonePage() page {
 			for _, l := range m.prepared.Warnings() {
 				b.WriteString(m.st.Warn.Render(hang("! ", l, w)) + "\n")
 			}
-			if len(m.prepared.NextSteps) > 0 {
-				b.WriteString("\n" + m.stepsText(m.prepared.NextSteps, w))
-			}
+		}
+		if len(m.res.NextSteps) > 0 {
+			b.WriteString("\n" + m.stepsText(m.res.NextSteps, w))
 		}
 		return strings.TrimRight(b.String(), "\n")
 	}
-	prompt := func(int) string {
-		return "Press " + m.st.Key.Render("Enter") + " to quit: the lines above are printed again."
+	prompt := func(w int) string {
+		return m.st.Text.Render(wrap("Press Enter to quit; all this is printed again on the terminal.", w))
 	}
 	return m.newTextPage(head, body, prompt, m.km.Quit)
+}
+
+// nextSteps are what to do after the write: the engine's steps, which
+// include how to hand a bundle over as one file.
+func (m *Model) nextSteps() []setup.Step { return slices.Clone(m.prepared.NextSteps) }
+
+// withoutRestart drops the step that restarts Docker, once "apply now" has.
+func withoutRestart(steps []setup.Step) []setup.Step {
+	return slices.DeleteFunc(slices.Clone(steps), func(s setup.Step) bool {
+		return slices.ContainsFunc(s.Commands, func(c string) bool { return strings.Contains(c, "systemctl restart docker") })
+	})
 }
 
 // newStatusPage shows the engine's status report; Enter goes back to the menu.

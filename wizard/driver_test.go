@@ -18,9 +18,41 @@ import (
 // loops to the end, which needs every periodic command gone: the spinner is
 // off (noAnim) and the text cursor's blink timer is recognised and skipped.
 type driver struct {
-	t    *testing.T
-	m    *Model
-	quit bool
+	t     *testing.T
+	m     *Model
+	quit  bool
+	clock *testClock
+	// pace is how far the clock moves before each key: a person's pace by
+	// default, so that the write's keyboard gate lets Enter through.
+	pace time.Duration
+	// hold keeps back the messages it matches instead of delivering them
+	// (to look at a screen while work is in flight); release sends them.
+	hold func(tea.Msg) bool
+	held []tea.Msg
+}
+
+// testClock is a clock for the keyboard gate and elapsed times that moves
+// only when told (and by step on every reading, when step is set).
+type testClock struct {
+	mu   sync.Mutex
+	t    time.Time
+	step time.Duration
+}
+
+func newTestClock() *testClock { return &testClock{t: testNow()} }
+
+func (c *testClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t := c.t
+	c.t = c.t.Add(c.step)
+	return t
+}
+
+func (c *testClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
 }
 
 // blinkPC identifies the closure the text cursor returns to blink: every
@@ -37,9 +69,13 @@ var cmdType = reflect.TypeFor[tea.Cmd]()
 
 func newDriver(t *testing.T, eng Engine, opts Options) *driver {
 	t.Helper()
+	clock := newTestClock()
+	if opts.Clock == nil {
+		opts.Clock = clock.now
+	}
 	m := New(eng, opts)
 	m.noAnim = true
-	d := &driver{t: t, m: m}
+	d := &driver{t: t, m: m, clock: clock, pace: time.Second}
 	d.run(m.Init())
 	d.send(tea.WindowSizeMsg{Width: 80, Height: 24})
 	return d
@@ -77,6 +113,10 @@ func (d *driver) run(cmd tea.Cmd) {
 			d.quit = true
 			return
 		}
+		if d.hold != nil && d.hold(msg) {
+			d.held = append(d.held, msg)
+			continue
+		}
 		// tea.Sequence's message type is unexported: a slice of Cmds.
 		if v := reflect.ValueOf(msg); v.Kind() == reflect.Slice && v.Type().Elem() == cmdType {
 			sub := make([]tea.Cmd, v.Len())
@@ -106,9 +146,20 @@ func (d *driver) exec(c tea.Cmd) tea.Msg {
 	}
 }
 
+// release delivers the messages hold kept back, and holds no more.
+func (d *driver) release() {
+	d.t.Helper()
+	held := d.held
+	d.hold, d.held = nil, nil
+	for _, msg := range held {
+		d.send(msg)
+	}
+}
+
 func (d *driver) key(names ...string) {
 	d.t.Helper()
 	for _, n := range names {
+		d.clock.advance(d.pace)
 		d.send(keyMsg(n))
 	}
 }
@@ -116,6 +167,7 @@ func (d *driver) key(names ...string) {
 func (d *driver) typ(s string) {
 	d.t.Helper()
 	for _, r := range s {
+		d.clock.advance(d.pace)
 		d.send(tea.KeyPressMsg{Code: r, Text: string(r)})
 	}
 }
@@ -162,6 +214,10 @@ func keyMsg(name string) tea.KeyPressMsg {
 		return tea.KeyPressMsg{Code: tea.KeyDown}
 	case "pgdown":
 		return tea.KeyPressMsg{Code: tea.KeyPgDown}
+	case "home":
+		return tea.KeyPressMsg{Code: tea.KeyHome}
+	case "end":
+		return tea.KeyPressMsg{Code: tea.KeyEnd}
 	case "space":
 		return tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
 	case "?":

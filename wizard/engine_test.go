@@ -106,3 +106,24 @@ func TestRealEngineAddMember(t *testing.T) {
 		t.Errorf("client list: %v", names)
 	}
 }
+
+// TestRealEngineRedoChangesNothing: redoing the setup with Enter all the
+// way, the answers pre-filled from the current certificate, finds nothing
+// to write: a re-run drops no name.
+func TestRealEngineRedoChangesNothing(t *testing.T) {
+	h, opts := realHost(t)
+	d := newDriver(t, h, opts)
+	d.key("down", "down", "down", "enter")
+	d.wantStep(stepCA)
+	for range 12 {
+		if d.m.step == stepReview {
+			break
+		}
+		d.key("enter")
+	}
+	d.wantStep(stepReview)
+	d.wantText("Nothing to write")
+	if d.m.a.KeyType != "rsa-2048" || d.m.a.Days != "90" {
+		t.Errorf("answers not from the current certificate: %+v", *d.m.a)
+	}
+}

@@ -30,6 +30,9 @@ type fakes struct {
 	renews     []setup.RenewInput
 	report     *setup.Report
 	applyNows  int
+	keys       *pki.KeyProgress // what KeyProgress reports; nil: none started
+	issued     []string         // the client names Clients lists
+	refuse     []string         // names PrepareClient refuses as issued (a list read too late)
 }
 
 var _ Engine = (*fakes)(nil)
@@ -79,6 +82,9 @@ func (f *fakes) PrepareClient(in setup.ClientInput, pass []byte) (*setup.Prepare
 	defer f.mu.Unlock()
 	f.clients = append(f.clients, in)
 	f.clientPass = append(f.clientPass, string(pass))
+	if slices.Contains(f.refuse, in.Name) {
+		return nil, setup.WithHint(fmt.Errorf("a client named %q was %w", in.Name, setup.ErrIssued), "Pick another name.")
+	}
 	return clientPrepared(in.Name), nil
 }
 
@@ -112,6 +118,25 @@ func (f *fakes) Write(p *setup.Prepared, progress func(string)) (*setup.Written,
 }
 
 func (f *fakes) Status(setup.StatusInput) *setup.Report { return f.report }
+
+func (f *fakes) KeyProgress() (pki.KeyProgress, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.keys == nil {
+		return pki.KeyProgress{}, false
+	}
+	return *f.keys, true
+}
+
+func (f *fakes) Clients() ([]setup.ClientRow, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	rows := make([]setup.ClientRow, len(f.issued))
+	for i, n := range f.issued {
+		rows[i] = setup.ClientRow{Name: n, Bundle: setup.ClientDir(n)}
+	}
+	return rows, nil
+}
 
 func (f *fakes) Apply(context.Context) (*setup.Applied, error) {
 	f.mu.Lock()
@@ -154,6 +179,8 @@ func change(path string, mode os.FileMode, action render.Action, diff string) re
 	return render.Change{File: render.File{Path: path, Mode: mode}, Action: action, Diff: diff}
 }
 
+// samplePrepared is what the real engine prepares for the fixture of the
+// screenshots: Debian's unit and a daemon.json that listened on 2375.
 func samplePrepared() *setup.Prepared {
 	const (
 		cert = 0o644
@@ -161,70 +188,88 @@ func samplePrepared() *setup.Prepared {
 	)
 	return &setup.Prepared{
 		Summary: []string{
-			"CA          docker-tls CA, ecdsa-p256, until 2036-11-19 (new)",
-			"Server      docker1.example.com, 10.0.0.5, 192.168.1.20, until 2027-11-22",
-			"Clients     client",
-			"dockerd     tcp://0.0.0.0:2376 with tlsverify, and the unix socket",
+			`CA        new "docker-tls CA", ecdsa-p256, until 2036-11-19, key encrypted`,
+			"Server    new, ecdsa-p256, until 2027-11-22",
+			"  DNS     docker1.example.com",
+			"  IP      10.0.0.5, 192.168.1.20",
+			"Client    client: new, until 2027-11-22",
+			"Listen    tcp://0.0.0.0:2376 with TLS, client certificates required",
 		},
 		Changes: &render.Changes{
 			Changes: []render.Change{
-				change("/etc/docker/tls/ca/ca.pem", cert, render.Create, ""),
-				change("/etc/docker/tls/ca/ca-key.pem", key, render.Create, ""),
-				change("/etc/docker/tls/ca/issued.json", cert, render.Create, ""),
 				change("/etc/docker/tls/ca.pem", cert, render.Create, ""),
 				change("/etc/docker/tls/server-cert.pem", cert, render.Create, ""),
 				change("/etc/docker/tls/server-key.pem", key, render.Create, ""),
+				change("/etc/docker/tls/ca/ca-key.pem", key, render.Create, ""),
+				change("/etc/docker/tls/ca/ca.pem", cert, render.Create, ""),
+				change("/etc/docker/tls/ca/issued.json", cert, render.Create, ""),
 				change("/etc/docker/tls/clients/client/ca.pem", cert, render.Create, ""),
 				change("/etc/docker/tls/clients/client/cert.pem", cert, render.Create, ""),
 				change("/etc/docker/tls/clients/client/key.pem", key, render.Create, ""),
-				change("/etc/docker/daemon.json", cert, render.Update, `--- /etc/docker/daemon.json
-+++ /etc/docker/daemon.json
-@@ -1,3 +1,9 @@
+				change("/etc/docker/daemon.json", cert, render.Update, `--- a/etc/docker/daemon.json
++++ b/etc/docker/daemon.json
+@@ -1,4 +1,12 @@
  {
--  "log-driver": "journald"
-+  "log-driver": "journald",
+   "log-driver": "journald",
+-  "hosts": ["unix:///var/run/docker.sock", "tcp://0.0.0.0:2375"]
++  "hosts": [
++    "unix:///var/run/docker.sock",
++    "tcp://0.0.0.0:2376"
++  ],
 +  "tls": true,
-+  "tlsverify": true,
 +  "tlscacert": "/etc/docker/tls/ca.pem",
 +  "tlscert": "/etc/docker/tls/server-cert.pem",
 +  "tlskey": "/etc/docker/tls/server-key.pem",
-+  "hosts": ["unix:///var/run/docker.sock", "tcp://0.0.0.0:2376"]
++  "tlsverify": true
  }
 `),
-				change("/etc/systemd/system/docker.service.d/override.conf", cert, render.Create, `--- /etc/systemd/system/docker.service.d/override.conf
-+++ /etc/systemd/system/docker.service.d/override.conf
-@@ -0,0 +1,3 @@
+				change("/etc/systemd/system/docker.service.d/override.conf", cert, render.Create, `--- /dev/null
++++ b/etc/systemd/system/docker.service.d/override.conf
+@@ -0,0 +1,8 @@
 +[Service]
++# Managed by docker-tls. The -H/--host and --tls* flags moved to
++# /etc/docker/daemon.json ("hosts", "tls", "tlsverify", ...): dockerd
++# refuses to start when a setting is both a flag and in daemon.json.
++# The empty ExecStart= clears the unit's command first; systemd
++# refuses a second ExecStart= otherwise.
 +ExecStart=
 +ExecStart=/usr/sbin/dockerd $DOCKER_OPTS
 `),
 			},
-			Warnings: []string{"/etc/docker/daemon.json is updated; a backup is kept beside it"},
-			Notes:    []string{"The unit passes -H fd://, which clashes with \"hosts\" in daemon.json: the override drops it."},
+			Warnings: []string{`daemon.json: dropped insecure "tcp://0.0.0.0:2375" from hosts: port 2375 is the unencrypted API, root access for anyone who can reach it`},
 		},
 		NextSteps: []setup.Step{
-			{Text: "Restart Docker:", Commands: []string{"systemctl daemon-reload && systemctl restart docker"}},
-			{Text: "Check it:", Commands: []string{"docker --tlsverify -H tcp://docker1.example.com:2376 version"}},
-			{Text: "Client bundle: /etc/docker/tls/clients/client/", Commands: []string{
-				`docker context create docker1 --docker "host=tcp://docker1.example.com:2376,ca=...,cert=...,key=..."`}},
+			{Text: "Copy the files under /srv/test-root to /, then restart Docker with the new configuration:",
+				Commands: []string{"systemctl daemon-reload && systemctl restart docker"}},
+			{Text: "Check that it answers over TLS, with a client bundle:",
+				Commands: []string{"DOCKER_CERT_PATH=/etc/docker/tls/clients/client DOCKER_TLS_VERIFY=1 docker -H tcp://docker1.example.com:2376 version"}},
+			{Text: "Hand each person their bundle (/etc/docker/tls/clients/NAME) as one file, over a private channel (it holds their private key):",
+				Commands: []string{"docker-tls client archive client client.tar.gz --root /srv/test-root"}},
+			{Text: "On their machine, they run:", Commands: []string{"docker-tls connect client.tar.gz"}},
 		},
 	}
 }
 
+// clientPrepared is what the real engine prepares for a new member, its
+// hand-over from setup's own words.
 func clientPrepared(name string) *setup.Prepared {
 	dir := setup.ClientDir(name) + "/"
+	mem := &setup.Member{Name: name, Serial: "54d3b3ed0d88f92f", NotAfter: testNow().AddDate(1, 0, 0), Dir: setup.ClientDir(name),
+		Endpoint: "tcp://docker1.example.com:2376", FQDN: "docker1.example.com"}
 	return &setup.Prepared{
+		Summary: []string{"Client    " + name + ": new, until 2027-11-22"},
 		Changes: &render.Changes{Changes: []render.Change{
 			change(dir+"ca.pem", 0o644, render.Create, ""),
 			change(dir+"cert.pem", 0o644, render.Create, ""),
 			change(dir+"key.pem", 0o600, render.Create, ""),
 			change("/etc/docker/tls/ca/issued.json", 0o644, render.Update, ""),
 		}},
-		NextSteps: []setup.Step{
-			{Text: "Send " + name + " the three files in " + dir + " and these lines:", Commands: []string{
-				"mkdir -p ~/.docker && cp ca.pem cert.pem key.pem ~/.docker/",
-				"export DOCKER_HOST=tcp://docker1.example.com:2376 DOCKER_TLS_VERIFY=1",
-			}},
-		},
+		Member:    mem,
+		NextSteps: mem.Handover(""),
 	}
+}
+
+// keyProgress is an ecdsa-p256 progress: want keys, those done taking took.
+func keyProgress(want int, took ...time.Duration) pki.KeyProgress {
+	return pki.KeyProgress{Type: pki.ECDSAP256, Want: want, Done: took}
 }

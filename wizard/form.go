@@ -32,6 +32,7 @@ type formPage struct {
 	focus  int // field to focus first (after an error found elsewhere)
 	done   bool
 	w, h   int
+	formH  int // the height the form was last given
 }
 
 func (m *Model) newFormPage(head, foot func(w int) string, fields ...fieldRef) *formPage {
@@ -92,7 +93,15 @@ func (p *formPage) update(msg tea.Msg) (tea.Cmd, bool) {
 		p.done = true
 		return cmd, true
 	}
-	return cmd, false
+	return tea.Batch(cmd, p.layout()), false
+}
+
+func (p *formPage) focused() (huh.Field, bool) {
+	if p.form == nil || p.done {
+		return nil, false
+	}
+	f := p.form.GetFocusedField()
+	return f, len(p.fields) > 0 && f == p.fields[0].f
 }
 
 func (p *formPage) typing() bool {
@@ -183,23 +192,45 @@ func (p *formPage) view() string {
 	return strings.Join(parts, "\n")
 }
 
-// resize gives the form the height the text around it leaves, keeping two
-// lines for errors, so the page fits the body.
+// resize gives the form the height the text around it leaves (the head,
+// the errors and the foot as they are now), so the page fits the body; a
+// form taller than that scrolls with the focus (huh keeps the focused
+// field in view).
 func (p *formPage) resize(w, h int) tea.Cmd {
-	p.w, p.h = w, h
-	if p.form == nil {
+	p.w, p.h, p.formH = w, h, 0
+	return p.layout()
+}
+
+// layout sizes the form again when the text around it changed height (an
+// error appeared or went).
+func (p *formPage) layout() tea.Cmd {
+	if p.form == nil || p.w == 0 {
 		return nil
 	}
-	used := 2
+	used := 0
 	if p.head != nil {
-		used += lipgloss.Height(p.head(w)) + 1
-	}
-	if p.foot != nil {
-		if s := p.foot(w); s != "" {
+		if s := p.head(p.w); s != "" {
 			used += lipgloss.Height(s) + 1
 		}
 	}
-	_, cmd := p.form.Update(tea.WindowSizeMsg{Width: w, Height: max(h-used, 4)})
+	var under []string
+	if e := p.errLines(p.w); e != "" {
+		under = append(under, e)
+	}
+	if p.foot != nil {
+		if s := p.foot(p.w); s != "" {
+			under = append(under, s)
+		}
+	}
+	if len(under) > 0 {
+		used += lipgloss.Height(strings.Join(under, "\n")) + 1
+	}
+	fh := max(p.h-used, 4)
+	if fh == p.formH {
+		return nil
+	}
+	p.formH = fh
+	_, cmd := p.form.Update(tea.WindowSizeMsg{Width: p.w, Height: fh})
 	return cmd
 }
 

@@ -15,6 +15,7 @@ type keyMap struct {
 	Toggle    key.Binding // multi-select
 	Choose    key.Binding // select
 	Scroll    key.Binding
+	Ends      key.Binding // home/end (g/G): top and bottom of a long text
 	Continue  key.Binding // enter on a page without fields
 	Write     key.Binding
 	Retry     key.Binding
@@ -34,6 +35,7 @@ func newKeyMap() keyMap {
 		Toggle:    b([]string{"space", "x"}, "space", "toggle"),
 		Choose:    b([]string{"up", "down"}, "↑/↓", "choose"),
 		Scroll:    b([]string{"pgup", "pgdown", "up", "down"}, "pgup/pgdn", "scroll"),
+		Ends:      b([]string{"home", "end", "g", "G"}, "home/end", "top/bottom"),
 		Continue:  b([]string{"enter"}, "enter", "continue"),
 		Write:     b([]string{"enter"}, "enter", "write files"),
 		Retry:     b([]string{"enter"}, "enter", "try again"),
@@ -48,7 +50,7 @@ func newKeyMap() keyMap {
 func (k keyMap) fullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Next, k.PrevField, k.Choose, k.Toggle},
-		{k.Scroll, k.Write},
+		{k.Scroll, k.Ends, k.Write},
 		{k.Back, k.Help, k.Abort},
 	}
 }

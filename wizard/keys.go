@@ -9,7 +9,7 @@ import (
 )
 
 var keyTypeNotes = map[pki.KeyType]string{
-	pki.ECDSAP256: "fast and small, supported everywhere (default)",
+	pki.ECDSAP256: "fast, small, supported everywhere (default)",
 	pki.ECDSAP384: "a larger curve",
 	pki.RSA2048:   "for old clients without ECDSA",
 	pki.RSA3072:   "RSA at 128-bit strength",
@@ -38,7 +38,7 @@ func (m *Model) newKeysPage() page {
 			m.st.Dim.Render("Certificates valid until ") + m.until(a.Days)
 	}
 	head := func(w int) string {
-		return m.st.Text.Render(wrap("Keys are generated in the background as soon as you continue.", w))
+		return m.st.Text.Render(wrap("Keys are made in the background as soon as you continue.", w))
 	}
 	p := m.newFormPage(head, foot, fields...)
 	for _, k := range []pki.Field{pki.FieldKeyType, pki.FieldCADays, pki.FieldDays} {

@@ -1,6 +1,8 @@
 package wizard
 
 import (
+	"errors"
+	"slices"
 	"strings"
 
 	"github.com/docker-tls/docker-tls/pki"
@@ -13,11 +15,22 @@ import (
 func (m *Model) newMemberPage() page {
 	mem := m.mem
 	head := func(w int) string {
-		return m.st.Text.Render(wrap("A new team member gets a client certificate signed by this host's CA, "+
-			"in a bundle of three files to copy to their ~/.docker.", w))
+		return m.st.Text.Render(wrap("A new team member gets a client certificate signed by this host's CA: "+
+			"a bundle of three files for their machine. The next screen says how to hand it over.", w))
+	}
+	// A name already issued is refused here, before the passphrase is
+	// checked; the engine refuses it too, should the list come late.
+	name := func(s string) error {
+		if err := pki.ValidateClientName(s); err != nil {
+			return err
+		}
+		if slices.Contains(m.taken, strings.TrimSpace(s)) {
+			return errors.New(m.takenReason(strings.TrimSpace(s)))
+		}
+		return nil
 	}
 	fields := []fieldRef{
-		placeholder(input(pki.FieldClients, "Name", &mem.Name, pki.ValidateClientName), "e.g. alice"),
+		placeholder(input(pki.FieldClients, "Name", &mem.Name, name), "e.g. alice"),
 		input(pki.FieldDays, "Valid for (days)", &mem.Days, pki.ValidateDays),
 	}
 	if !m.passFromFile {

@@ -92,13 +92,20 @@ type Model struct {
 	cur  page
 	gen  int // bumped on every page change: late results of a left page are dropped
 
-	busy     string // a short wait (passphrase check, status...): shown with the spinner
-	spinning bool
+	busy      string    // a short wait (passphrase check, status...): shown with the spinner
+	busySince time.Time // when the current wait (busy, preparing, applying) began
+	spinning  bool
+
+	clock    func() time.Time // key times and elapsed times (Options.Clock)
+	gate     gate             // the write's keyboard gate (gate.go)
+	burst    burst            // keys held while a form moves on (burst.go)
+	replayAt time.Time        // when the held key being replayed arrived
+	keyProg  *pki.KeyProgress // the engine's keys, while the review is prepared
+	taken    []string         // client names already issued (the member step)
 
 	choice       string // welcome menu
 	passFromFile bool   // the passphrase came from --ca-passphrase-file and was not refused
 	passOK       string // the passphrase CheckPassphrase accepted, not to check it twice
-	startedKeys  string // the key type StartKeys was last called with
 	extErrs      map[pki.Field]extErr
 	pageErr      string
 
@@ -111,6 +118,7 @@ type Model struct {
 	written        []string
 	applyErr       error
 	quitAfterApply bool
+	applyingNow    bool // "apply now" is restarting Docker
 
 	status      *setup.Report
 	recordErr   string // the run was written but not recorded for apply
@@ -119,22 +127,23 @@ type Model struct {
 	applyNowOut string
 	applyNowErr error
 
-	res      Result
-	quitting bool
+	res Result
 }
 
 // New returns the root model. Options.Defaults pre-fill the answers.
 func New(eng Engine, opts Options) *Model {
 	a := opts.Defaults.withDefaults(opts.Detected)
 	m := &Model{
-		eng:     eng,
-		opts:    opts,
-		a:       &a,
-		mem:     &memberAnswers{Days: a.Days},
-		now:     opts.Now,
-		km:      newKeyMap(),
-		help:    help.New(),
-		spin:    spinner.New(spinner.WithSpinner(spinner.Dot)),
+		eng:  eng,
+		opts: opts,
+		a:    &a,
+		mem:  &memberAnswers{Days: a.Days},
+		now:  opts.Now,
+		km:   newKeyMap(),
+		help: help.New(),
+		// Points (∙●∙) rather than braille dots: many fonts lack braille
+		// (the screenshots' font among them) and draw a box instead.
+		spin:    spinner.New(spinner.WithSpinner(spinner.Points)),
 		w:       80,
 		h:       24,
 		isDark:  true, // until the terminal says otherwise: most are dark
@@ -142,6 +151,10 @@ func New(eng Engine, opts Options) *Model {
 	}
 	if m.now == nil {
 		m.now = time.Now
+	}
+	m.clock = opts.Clock
+	if m.clock == nil {
+		m.clock = time.Now
 	}
 	m.setDark(true)
 	m.passFromFile = a.PassphraseFromFile
@@ -183,54 +196,76 @@ func (m *Model) Init() tea.Cmd {
 	return tea.Batch(tea.RequestBackgroundColor, m.cur.init(), m.cur.resize(m.bodySize()))
 }
 
+// frameLines are the lines around the body: title, blank, blank, footer.
+const frameLines = 4
+
 func (m *Model) bodySize() (int, int) {
-	// title, blank, body, blank, footer, and the blank last line that keeps
-	// the footer on screen when an inline program exits.
 	// huh's text inputs panic below a few columns: keep a floor.
-	return max(m.w, 24), max(m.h-5, 3)
+	return max(m.w, 24), max(m.h-frameLines, 3)
 }
 
 // Update routes: global keys first (ctrl+c, help, esc), results of work
-// next, everything else to the current page.
+// next, everything else to the current page. Keys that arrive while a form
+// moves on are held and replayed once it has (burst.go).
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	cmd := m.update(msg)
+	return m, tea.Batch(cmd, m.settle())
+}
+
+func (m *Model) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.KeyPressMsg:
-		return m, m.onKey(msg)
+		return m.onKey(msg)
+	case tea.PasteMsg:
+		if m.burst.holding() {
+			m.burst.hold(msg, m.clock())
+			return nil
+		}
+		m.gate.key(m.keyTime())
+		if m.busy != "" || m.helpOpen {
+			return nil
+		}
+		return m.forward(msg)
 	case tea.WindowSizeMsg:
 		// A terminal that is not ready yet (a detached tmux) reports 0x0.
 		if msg.Width <= 0 || msg.Height <= 0 {
-			return m, nil
+			return nil
 		}
 		// Never forward the terminal's size: a page gets the body's size.
 		m.w, m.h = msg.Width, msg.Height
-		m.help.SetWidth(msg.Width)
-		return m, m.cur.resize(m.bodySize())
+		return m.cur.resize(m.bodySize())
 	case tea.BackgroundColorMsg:
 		m.setDark(msg.IsDark())
 		cmd, _ := m.cur.update(msg) // huh restyles its fields
-		return m, cmd
+		return cmd
 	case spinner.TickMsg:
 		if !m.waiting() {
 			m.spinning = false // drop the tick: the chain ends
-			return m, nil
+			return nil
 		}
 		var cmd tea.Cmd
 		m.spin, cmd = m.spin.Update(msg)
-		return m, cmd
+		return cmd
+	case burstTimeoutMsg:
+		return m.onBurstTimeout(msg)
+	case keyProgressMsg:
+		return m.onKeyProgress(msg)
+	case clientsMsg:
+		return m.onClients(msg)
 	case checkedMsg:
-		return m, m.onChecked(msg)
+		return m.onChecked(msg)
 	case preparedMsg:
-		return m, m.onPrepared(msg)
+		return m.onPrepared(msg)
 	case clientPreparedMsg:
-		return m, m.onClientPrepared(msg)
+		return m.onClientPrepared(msg)
 	case applyMsg:
-		return m, m.onApply(msg)
+		return m.onApply(msg)
 	case statusMsg:
-		return m, m.onStatus(msg)
+		return m.onStatus(msg)
 	case applyNowMsg:
-		return m, m.onApplyNow(msg)
+		return m.onApplyNow(msg)
 	}
-	return m, m.forward(msg)
+	return m.forward(msg)
 }
 
 func (m *Model) forward(msg tea.Msg) tea.Cmd {
@@ -246,6 +281,11 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	if msg.String() == "ctrl+c" {
 		return m.abort()
 	}
+	if m.burst.holding() {
+		m.burst.hold(msg, m.clock())
+		return nil
+	}
+	m.gate.key(m.keyTime())
 	if m.helpOpen {
 		if isHelpKey(msg) || msg.String() == "esc" || msg.String() == "q" || msg.String() == "enter" {
 			m.helpOpen = false
@@ -262,15 +302,29 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	if msg.String() == "esc" {
 		return m.back()
 	}
-	return m.forward(msg)
+	from, first := m.focus()
+	gen := m.gen
+	cmd := m.forward(msg)
+	return tea.Batch(cmd, m.holdIfMoving(msg, from, first, gen))
 }
 
-// abort quits without writing. While Apply runs the write is one
-// transaction that rolls itself back on failure; stopping the program in
-// the middle could cut it short, so ctrl+c then waits for it to finish.
+// keyTime is when the key being handled arrived.
+func (m *Model) keyTime() time.Time {
+	if !m.replayAt.IsZero() {
+		return m.replayAt
+	}
+	return m.clock()
+}
+
+// abort is ctrl+c. Before anything is written it quits and writes nothing.
+// After a write it quits too, and the Result says what was written: the
+// work stands. While a write runs, the write is one transaction that rolls
+// itself back on failure; stopping the program in the middle could cut it
+// short, so ctrl+c then waits for it to finish. So it does while "apply
+// now" restarts Docker, which rolls back if Docker does not come back.
 func (m *Model) abort() tea.Cmd {
 	m.res.Aborted = true
-	if m.applying {
+	if m.applying || m.applyingNow {
 		m.quitAfterApply = true
 		return nil
 	}
@@ -278,12 +332,18 @@ func (m *Model) abort() tea.Cmd {
 }
 
 func (m *Model) quit() tea.Cmd {
-	m.quitting = true
 	return tea.Quit
 }
 
 // waiting reports work in flight, for the spinner.
 func (m *Model) waiting() bool { return m.busy != "" || m.preparing || m.applying }
+
+// setBusy shows a short wait with the spinner, and when it began.
+func (m *Model) setBusy(label string) tea.Cmd {
+	m.busy = label
+	m.busySince = m.clock()
+	return m.startSpin()
+}
 
 func (m *Model) startSpin() tea.Cmd {
 	if m.noAnim || m.spinning {

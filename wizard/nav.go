@@ -25,8 +25,14 @@ func (m *Model) goTo(s stepID) tea.Cmd {
 	case stepStatus:
 		m.flow = flowStatus
 	}
+	m.gate.hide()
+	m.keyProg = nil
 	m.cur = m.newPage(s)
-	return tea.Batch(m.cur.init(), m.cur.resize(m.bodySize()))
+	cmds := []tea.Cmd{m.cur.init(), m.cur.resize(m.bodySize())}
+	if s == stepMember {
+		cmds = append(cmds, m.loadClients())
+	}
+	return tea.Batch(cmds...)
 }
 
 func (m *Model) newPage(s stepID) page {
@@ -153,15 +159,14 @@ func (m *Model) finish() tea.Cmd {
 }
 
 // startKeys starts key generation as soon as the key type is known, so
-// that confirming the review rarely waits. Again only if it changed.
+// that confirming the review rarely waits. It asks every time the keys step
+// is accepted: the engine keeps the keys it made when the type is the same.
 func (m *Model) startKeys() tea.Cmd {
-	kt := m.a.KeyType
-	if kt == m.startedKeys {
-		return nil
+	kt := pki.KeyType(m.a.KeyType)
+	n := 1 + len(m.a.plan().Clients) // the server and each client
+	if !m.opts.Detected.ExistingCA || m.opts.Force {
+		n++ // and a new CA
 	}
-	m.startedKeys = kt
 	eng := m.eng
-	// The CA, the server and each client.
-	n := 2 + len(pki.SplitList(m.a.Clients))
-	return func() tea.Msg { eng.StartKeys(pki.KeyType(kt), n); return nil }
+	return func() tea.Msg { eng.StartKeys(kt, n); return nil }
 }

@@ -3,6 +3,9 @@ package wizard
 import (
 	"fmt"
 	"strings"
+	"time"
+
+	"charm.land/lipgloss/v2"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -64,7 +67,7 @@ func (p *writePage) view() string {
 	}
 	switch {
 	case m.applying:
-		b.WriteString("\n" + m.spinLine("writing…"))
+		b.WriteString("\n" + m.spinLine("writing…", time.Time{}))
 		if m.quitAfterApply {
 			b.WriteString("\n\n" + m.st.Warn.Render(wrap("Stopping once this write has finished: it is one transaction, "+
 				"rolled back if it fails.", p.w)))
@@ -85,4 +88,40 @@ func (m *Model) bar(done, total, width int) string {
 		filled = min(width, done*width/total)
 	}
 	return m.st.OK.Render(strings.Repeat("█", filled)) + m.st.Dim.Render(strings.Repeat("░", width-filled))
+}
+
+// prepareView is the review while it is prepared: the wait, and the keys
+// being made one by one, with how long each took or has taken so far (an
+// rsa-4096 key takes seconds).
+func (m *Model) prepareView(w, h int) string {
+	lines := []string{m.spinLine("Generating keys and certificates…", m.busySince)}
+	p := m.keyProg
+	if p == nil || p.Want == 0 {
+		return strings.Join(lines, "\n")
+	}
+	done := min(len(p.Done), p.Want)
+	lines = append(lines, "", m.st.Text.Render(fmt.Sprintf("%s keys: %d of %d made", p.Type, done, p.Want)))
+	room := max(h-len(lines), 1)
+	icon := m.st.Heading.Render("…")
+	if !m.noAnim {
+		icon = strings.TrimRight(m.spin.View(), " ")
+	}
+	// The marks in one column as wide as the spinner: ✓, spinner, ·.
+	mark := func(s string) string { return strings.Repeat(" ", max(lipgloss.Width(icon)-lipgloss.Width(s), 0)) + s }
+	for i := range p.Want {
+		if i == room-1 && p.Want > room {
+			lines = append(lines, m.st.Dim.Render(fmt.Sprintf("  … %d more", p.Want-i)))
+			break
+		}
+		label := fmt.Sprintf("key %d", i+1)
+		switch r := i - len(p.Done); {
+		case r < 0:
+			lines = append(lines, "  "+mark(m.st.OK.Render("✓"))+" "+label+"  "+m.st.Dim.Render(seconds(p.Done[i])))
+		case r < len(p.Running):
+			lines = append(lines, "  "+icon+" "+label+"  "+m.st.Dim.Render(seconds(m.since(p.Running[r]))))
+		default:
+			lines = append(lines, "  "+mark(m.st.Dim.Render("·"))+" "+m.st.Dim.Render(label+"  waiting for a free core"))
+		}
+	}
+	return strings.Join(lines, "\n")
 }

@@ -13,10 +13,11 @@ import (
 	"github.com/docker-tls/docker-tls/setup"
 )
 
-// reviewPage shows everything that will be written before anything is:
-// the plan, every file with its mode, warnings, and the diffs of
-// daemon.json and override.conf, in a scrollable viewport. Prepare starts
-// when the page opens; Enter writes.
+// reviewPage shows everything that will be written before anything is, in
+// a scrollable viewport: first what changes on the host (the key lines of
+// daemon.json and override.conf, with the warnings), then the certificates
+// planned and their files, then the full diffs. Prepare starts when the
+// page opens; Enter writes, through the keyboard gate (gate.go).
 type reviewPage struct {
 	m    *Model
 	vp   viewport.Model
@@ -24,16 +25,25 @@ type reviewPage struct {
 }
 
 func (m *Model) newReviewPage() page {
-	// The content is wrapped before it goes in (wrap), so that line
-	// counts, and so the scroll position shown, are exact.
+	// The content is wrapped before it goes in, so that line counts, and
+	// so the scroll position shown, are exact.
 	return &reviewPage{m: m, vp: viewport.New()}
 }
 
 func (p *reviewPage) init() tea.Cmd { return p.m.startPrepare() }
 
 func (p *reviewPage) update(msg tea.Msg) (tea.Cmd, bool) {
-	if k, ok := msg.(tea.KeyPressMsg); ok && k.String() == "enter" {
-		return nil, true // the root decides: write, retry or wait
+	if k, ok := msg.(tea.KeyPressMsg); ok {
+		switch k.String() {
+		case "enter":
+			return nil, true // the root decides: write, retry or wait
+		case "home", "g":
+			p.vp.GotoTop()
+			return nil, false
+		case "end", "G":
+			p.vp.GotoBottom()
+			return nil, false
+		}
 	}
 	var cmd tea.Cmd
 	p.vp, cmd = p.vp.Update(msg)
@@ -52,55 +62,79 @@ func (p *reviewPage) keys() []key.Binding {
 	case p.m.prepared != nil && p.m.prepared.Empty():
 		return []key.Binding{km.Continue}
 	}
-	return []key.Binding{km.Write, km.Scroll}
+	ks := []key.Binding{km.Write}
+	if p.vp.TotalLineCount() > p.vp.Height() {
+		ks = append(ks, km.Scroll, km.Ends)
+	}
+	return ks
 }
-
-// The confirmation under the viewport: two lines, a blank and the prompt.
-const reviewPromptLines = 2
 
 func (p *reviewPage) resize(w, h int) tea.Cmd {
 	p.w, p.h = w, h
 	p.vp.SetWidth(w)
-	p.vp.SetHeight(max(h-reviewPromptLines, 3))
 	p.refresh()
 	return nil
 }
 
 // refresh fills the viewport from the prepared result.
 func (p *reviewPage) refresh() {
-	if p.m.prepared != nil {
-		content := wrap(p.m.reviewText(p.m.prepared, p.w), p.w)
-		p.vp.SetContent(content)
-		// Short content: no gap between it and the prompt.
-		p.vp.SetHeight(max(min(p.h-reviewPromptLines, lipgloss.Height(content)), 3))
+	if p.m.prepared == nil {
+		return
 	}
+	p.vp.SetContent(p.m.reviewText(p.m.prepared, p.w))
+	p.vp.SetHeight(p.room(p.prompt()))
+}
+
+// room is the viewport's height: the body less the prompt and a blank
+// line, and no more than the content (no gap above the prompt).
+func (p *reviewPage) room(prompt string) int {
+	return max(min(p.h-1-lipgloss.Height(prompt), p.vp.TotalLineCount()), 3)
+}
+
+// prompt is the line under the review: what Enter does, where the view is,
+// or why the last Enter did not write.
+func (p *reviewPage) prompt() string {
+	m := p.m
+	if r := m.gate.refusal(); r != "" {
+		return m.st.Warn.Render(hang("! ", r, p.w))
+	}
+	s := "Press " + m.st.Key.Render("Enter") + " to write these files."
+	if total := p.vp.TotalLineCount(); total > p.vp.Height() {
+		first := p.vp.YOffset() + 1
+		last := min(p.vp.YOffset()+p.vp.Height(), total)
+		if pos := fmt.Sprintf("  lines %d-%d of %d", first, last, total); lipgloss.Width(s)+len(pos) <= p.w {
+			s += m.st.Dim.Render(pos)
+		}
+	}
+	return s
 }
 
 func (p *reviewPage) view() string {
 	m := p.m
 	switch {
 	case m.preparing:
-		return m.spinLine("Generating keys and certificates, computing the changes…")
+		return m.prepareView(p.w, p.h)
 	case m.prepErr != nil:
 		return m.errLine("Could not prepare the files: "+m.prepErr.Error(), p.w) + "\n\n" +
 			m.st.Text.Render(wrap("Your answers are kept. Press Enter to try again, or Esc to go back and change them.", p.w))
 	case m.prepared == nil:
 		return ""
 	case m.prepared.Empty():
-		return m.st.OK.Render("✓ Nothing to write: ") + m.st.Text.Render("the files already match these answers.") +
+		return m.okLine("Nothing to write: the files already match these answers.", p.w) +
 			"\n\nPress " + m.st.Key.Render("Enter") + " to finish."
 	}
-	prompt := "Press " + m.st.Key.Render("Enter") + " to write these files."
-	if total := p.vp.TotalLineCount(); total > p.vp.Height() {
-		first := p.vp.YOffset() + 1
-		last := min(p.vp.YOffset()+p.vp.Height(), total)
-		prompt += m.st.Dim.Render(fmt.Sprintf("  (lines %d-%d of %d: pgup/pgdn)", first, last, total))
+	prompt := p.prompt()
+	if h := p.room(prompt); h != p.vp.Height() {
+		p.vp.SetHeight(h) // a refusal hint may take another line
+		prompt = p.prompt()
 	}
 	return strings.TrimRight(p.vp.View(), "\n") + "\n\n" + prompt
 }
 
-// reviewText is the review's content: plan, warnings and notes (read
-// first), files with modes and actions, then the diffs.
+// reviewText is the review's content, most important first: what changes
+// on the host (key lines of the configuration diffs, warnings), the
+// certificates planned, notes, the certificate files with their modes, and
+// last the full diffs.
 func (m *Model) reviewText(pr *setup.Prepared, w int) string {
 	st := m.st
 	var b strings.Builder
@@ -110,16 +144,42 @@ func (m *Model) reviewText(pr *setup.Prepared, w int) string {
 		}
 		b.WriteString(st.Heading.Render(title) + "\n")
 	}
-	if len(pr.Summary) > 0 {
-		section("Plan")
-		for _, l := range pr.Summary {
-			b.WriteString("  " + pki.Words(l, fieldTitle) + "\n")
+	files := pr.Files()
+	var configs, certs []setup.File
+	for _, f := range files {
+		if f.Diff != "" {
+			configs = append(configs, f)
+		} else {
+			certs = append(certs, f)
 		}
 	}
-	if ws := pr.Warnings(); len(ws) > 0 {
-		section("Warnings")
-		for _, l := range ws {
-			b.WriteString(st.Warn.Render(hang("! ", l, w)) + "\n")
+
+	section("On this host")
+	for _, l := range pr.Warnings() {
+		b.WriteString(st.Warn.Render(hang("! ", l, w)) + "\n")
+	}
+	if len(configs) == 0 {
+		b.WriteString(st.Dim.Render(hang("  ", "No change to daemon.json or to how systemd starts dockerd.", w)) + "\n")
+	}
+	for _, f := range configs {
+		head := "  " + f.Path + "  " + m.action(f.Action)
+		if note := "  (full diff below)"; lipgloss.Width(head)+len(note) <= w {
+			head += st.Dim.Render(note)
+		}
+		b.WriteString(head + "\n")
+		keys, more := keyLines(f.Diff, maxKeyLines)
+		for _, l := range keys {
+			b.WriteString(indent("  ", m.diffLine(l, w-2)) + "\n")
+		}
+		if more > 0 {
+			b.WriteString(st.Dim.Render(fmt.Sprintf("   … %d more changed %s in the diff below", more, plural(more, "line"))) + "\n")
+		}
+	}
+
+	if len(pr.Summary) > 0 {
+		section("Certificates")
+		for _, l := range pr.Summary {
+			b.WriteString(hangValue("  "+pki.Words(l, fieldTitle), w) + "\n")
 		}
 	}
 	if ns := pr.Notes(); len(ns) > 0 {
@@ -128,20 +188,31 @@ func (m *Model) reviewText(pr *setup.Prepared, w int) string {
 			b.WriteString(st.Dim.Render(hang("· ", l, w)) + "\n")
 		}
 	}
-	files := pr.Files()
-	if len(files) > 0 {
-		section("Files")
-		b.WriteString(m.fileLines(files, w) + "\n")
+	if len(certs) > 0 {
+		section("Certificate files")
+		b.WriteString(m.fileLines(certs, w) + "\n")
 	}
-	for _, f := range files {
-		if f.Diff == "" {
-			continue
-		}
-		section("Changes to " + f.Path)
-		b.WriteString(m.colorDiff(f.Diff))
-		b.WriteString("\n")
+	for _, f := range configs {
+		section("Diff of " + f.Path)
+		b.WriteString(m.colorDiff(f.Diff, w) + "\n")
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// indent puts prefix before each line of s.
+func indent(prefix, s string) string {
+	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)
+}
+
+// hangValue wraps a "  Label     value" line under its value.
+func hangValue(l string, w int) string {
+	body := strings.TrimLeft(l, " ")
+	indent := len(l) - len(body)
+	if i := strings.Index(body, "  "); i > 0 && !strings.Contains(body[:i], " ") {
+		j := i + len(body[i:]) - len(strings.TrimLeft(body[i:], " "))
+		return hang(l[:indent+j], body[j:], w)
+	}
+	return hang(l[:indent], body, w)
 }
 
 // fileLines lists files as "  0600 /etc/docker/tls/server-key.pem  create",
@@ -151,7 +222,7 @@ func (m *Model) fileLines(files []setup.File, w int) string {
 	for _, f := range files {
 		width = max(width, lipgloss.Width(f.Path))
 	}
-	width = min(width, max(w-20, 20))
+	width = min(width, max(w-16, 20))
 	lines := make([]string, len(files))
 	for i, f := range files {
 		lines[i] = fmt.Sprintf("  %04o %s  %s", f.Mode, padRight(f.Path, width), m.action(f.Action))
@@ -167,25 +238,6 @@ func (m *Model) action(a string) string {
 		return m.st.Warn.Render(a)
 	}
 	return m.st.Dim.Render(a)
-}
-
-// colorDiff colours a unified diff. The wizard draws its own (render's
-// Colorize is for the CLI); with NO_COLOR the +/- prefixes remain.
-func (m *Model) colorDiff(d string) string {
-	lines := strings.Split(strings.TrimRight(d, "\n"), "\n")
-	for i, l := range lines {
-		switch {
-		case strings.HasPrefix(l, "+++"), strings.HasPrefix(l, "---"):
-			lines[i] = m.st.Key.Render(l)
-		case strings.HasPrefix(l, "+"):
-			lines[i] = m.st.DiffAdd.Render(l)
-		case strings.HasPrefix(l, "-"):
-			lines[i] = m.st.DiffDel.Render(l)
-		case strings.HasPrefix(l, "@@"):
-			lines[i] = m.st.DiffHunk.Render(l)
-		}
-	}
-	return strings.Join(lines, "\n")
 }
 
 func padRight(s string, n int) string {

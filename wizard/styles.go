@@ -73,7 +73,10 @@ func newStyles(isDark bool) styles {
 //     (252 on light terminals, 235 on dark ones), which leaves select
 //     options nearly invisible;
 //   - fields are separated by a line break, not a blank line, so that the
-//     server step (five fields) fits in 80x24.
+//     server step (five fields) fits in 80x24;
+//   - placeholders are italic as well as grey: with NO_COLOR the grey goes,
+//     and a placeholder must still not look like a typed value (the
+//     placeholders also start with "e.g.").
 func formTheme(isDark bool) *huh.Styles {
 	t := huh.ThemeCharm(isDark)
 	ld := lipgloss.LightDark(isDark)
@@ -81,6 +84,7 @@ func formTheme(isDark bool) *huh.Styles {
 	for _, f := range []*huh.FieldStyles{&t.Focused, &t.Blurred} {
 		f.Option = f.Option.Foreground(fg)
 		f.UnselectedOption = f.UnselectedOption.Foreground(fg)
+		f.TextInput.Placeholder = f.TextInput.Placeholder.Italic(true).Faint(true)
 	}
 	t.FieldSeparator = lipgloss.NewStyle().SetString("\n")
 	return t

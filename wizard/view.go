@@ -1,22 +1,25 @@
 package wizard
 
-// The frame every page is drawn in: title bar with the step, body clipped
-// to the window, key help. Inline mode, so the last frame stays in the
-// scrollback.
+// The frame every page is drawn in: title bar with the step, the body
+// clipped to the window, the key hints pinned to the last line. It is drawn
+// on the alternate screen, so frames never pile up in the scrollback.
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/docker-tls/docker-tls/internal/wordwrap"
 	"github.com/docker-tls/docker-tls/setup"
 )
 
-// View draws the frame: title bar, body, key help.
+// View draws the frame: title bar, body, key hints.
 func (m *Model) View() tea.View {
 	bw, bh := m.bodySize()
 	var body string
@@ -24,7 +27,11 @@ func (m *Model) View() tea.View {
 	case m.helpOpen:
 		body = m.helpView(bw)
 	case m.busy != "":
-		body = m.spinLine(m.busy)
+		body = m.spinLine(m.busy, m.busySince)
+		if m.quitAfterApply {
+			body += "\n\n" + m.st.Warn.Render(wrap("Stopping once Docker is back (or rolled back): "+
+				"stopping in the middle could leave it down.", bw))
+		}
 	default:
 		body = m.cur.view()
 	}
@@ -34,18 +41,34 @@ func (m *Model) View() tea.View {
 	b.WriteString(fit(body, bw, bh))
 	b.WriteString("\n\n")
 	b.WriteString(m.footer())
-	// Inline mode: on exit the renderer erases the frame's last line, so
-	// the last line is a blank one (CHARM-V2.md).
-	b.WriteString("\n")
-	return tea.NewView(b.String())
+	v := tea.NewView(b.String())
+	v.AltScreen = true
+	return v
 }
 
-func (m *Model) spinLine(label string) string {
-	if m.noAnim {
-		return m.st.Heading.Render("…") + " " + label
+// spinLine is a wait: the spinner, the label, and from one second on how
+// long it has been (since zero: no time).
+func (m *Model) spinLine(label string, since time.Time) string {
+	icon := m.st.Heading.Render("…")
+	if !m.noAnim {
+		icon = strings.TrimRight(m.spin.View(), " ")
 	}
-	return strings.TrimRight(m.spin.View(), " ") + " " + label
+	s := icon + " " + label
+	if d := m.since(since); d >= time.Second {
+		s += " " + m.st.Dim.Render(seconds(d))
+	}
+	return s
 }
+
+// since is the time from t to now, zero when t is.
+func (m *Model) since(t time.Time) time.Duration {
+	if t.IsZero() {
+		return 0
+	}
+	return m.clock().Sub(t)
+}
+
+func seconds(d time.Duration) string { return fmt.Sprintf("%.1f s", d.Seconds()) }
 
 func (m *Model) titleBar() string {
 	left := m.st.App.Render("docker-tls") + " " + m.st.Step.Render(m.stepTitle())
@@ -75,43 +98,77 @@ func (m *Model) stepTitle() string {
 	return "Step " + strconv.Itoa(int(m.step)+1) + "/8 · " + stepNames[m.step]
 }
 
+// footer shows the keys that work now, as many as fit the width: the
+// page's main key and ctrl+c always, then the others by importance.
 func (m *Model) footer() string {
-	// The last frame stays in the scrollback: no keys there.
-	if m.quitting {
-		if m.res.Aborted && !m.res.Written {
-			return m.st.Warn.Render("Stopped: nothing was written.")
-		}
-		return ""
-	}
 	if m.helpOpen {
-		return m.help.ShortHelpView([]key.Binding{bind("?/esc", "close help"), m.km.Abort})
+		return m.hints([]key.Binding{bind("?/esc", "close help")}, nil)
 	}
 	if m.busy != "" || m.quitAfterApply {
-		return m.help.ShortHelpView([]key.Binding{m.km.Abort})
+		return m.hints(nil, nil)
 	}
-	ks := append([]key.Binding{}, m.cur.keys()...)
+	var more []key.Binding
 	if _, ok := m.backStep(); ok {
-		ks = append(ks, m.km.Back)
+		more = append(more, m.km.Back)
 	}
 	if !m.cur.typing() {
-		ks = append(ks, m.km.Help)
+		more = append(more, m.km.Help)
 	}
-	ks = append(ks, m.km.Abort)
-	return m.help.ShortHelpView(ks)
+	return m.hints(m.cur.keys(), more)
+}
+
+// hints renders page keys, then more, then ctrl+c, dropping what does not
+// fit from the least important: the help key, then the page's own keys
+// from the last, then the rest. The first page key and ctrl+c stay.
+func (m *Model) hints(page, more []key.Binding) string {
+	ks := append(append(append([]key.Binding{}, page...), more...), m.km.Abort)
+	render := func() string { return m.help.ShortHelpView(ks) }
+	drop := func(i int) { ks = append(ks[:i], ks[i+1:]...) }
+	for lipgloss.Width(render()) > m.w && len(ks) > 2 {
+		switch {
+		case len(more) > 0 && more[len(more)-1].Help().Key == "?":
+			drop(len(page) + len(more) - 1)
+			more = more[:len(more)-1]
+		case len(page) > 1:
+			drop(len(page) - 1)
+			page = page[:len(page)-1]
+		default:
+			drop(len(ks) - 2)
+			if len(more) > 0 {
+				more = more[:len(more)-1]
+			}
+		}
+	}
+	return render()
 }
 
 func (m *Model) helpView(w int) string {
 	var b strings.Builder
 	b.WriteString(m.st.Heading.Render("Keys"))
 	b.WriteString("\n\n")
-	b.WriteString(m.help.FullHelpView(m.km.fullHelp()))
+	// The columns side by side, or in two blocks on a narrow screen.
+	groups := m.km.fullHelp()
+	full := m.help.FullHelpView(groups)
+	if lipgloss.Width(full) > w {
+		full = m.help.FullHelpView(groups[:2]) + "\n\n" + m.help.FullHelpView(groups[2:])
+	}
+	b.WriteString(full)
 	b.WriteString("\n\n")
 	b.WriteString(m.st.Dim.Render(wrap(
-		"Enter accepts what is shown, on every screen: pressing Enter all the way "+
-			"uses the defaults. Esc goes back one step and keeps your answers. "+
-			"? shows this help when the cursor is not in a text field (there, ? is "+
-			"typed as text). ctrl+c stops at once and writes nothing.", w)))
+		"Enter accepts what is shown, so Enter all the way takes the defaults; "+
+			"the write waits for an Enter pressed once the review has been read. "+
+			"Esc goes back and keeps your answers. In a text field, ? is text. "+
+			"ctrl+c stops; before the write, nothing is written.", w)))
 	return b.String()
+}
+
+// okLine is "✓ text", the text wrapped under itself.
+func (m *Model) okLine(s string, w int) string {
+	lines := strings.Split(wrap(s, w-2), "\n")
+	for i := range lines {
+		lines[i] = m.st.Text.Render(lines[i])
+	}
+	return m.st.OK.Render("✓ ") + strings.Join(lines, "\n  ")
 }
 
 // bind makes a help-only binding.
@@ -119,8 +176,9 @@ func bind(k, desc string) key.Binding {
 	return key.NewBinding(key.WithKeys(k), key.WithHelp(k, desc))
 }
 
-// fit clips the body to the space the frame leaves, so the frame never
-// scrolls the terminal; lines are cut, not wrapped, at the width.
+// fit makes the body exactly h lines, so that the key hints stay on the
+// last line: longer bodies are clipped, lines wider than w cut (pages wrap
+// their own text, and keep commands whole where they can).
 func fit(s string, w, h int) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	if len(lines) > h {
@@ -131,32 +189,27 @@ func fit(s string, w, h int) string {
 			lines[i] = ansi.Truncate(l, w, "…")
 		}
 	}
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
 	return strings.Join(lines, "\n")
 }
 
-// wrap wraps text to the width.
+// wrap wraps prose to the width at spaces only: a path or a key type is
+// never split at its hyphen.
 func wrap(s string, w int) string {
-	return lipgloss.Wrap(s, max(w, 20), "")
+	return wordwrap.Hard(s, max(w, 20))
 }
 
 // hang wraps s after a prefix ("✗ ", "! "), indenting the lines that
 // follow under the text.
 func hang(prefix, s string, w int) string {
-	pw := lipgloss.Width(prefix)
-	lines := strings.Split(wrap(s, w-pw), "\n")
-	for i := range lines {
-		if i == 0 {
-			lines[i] = prefix + lines[i]
-		} else {
-			lines[i] = strings.Repeat(" ", pw) + lines[i]
-		}
-	}
-	return strings.Join(lines, "\n")
+	return wordwrap.Hang(prefix, s, max(w, 20))
 }
 
 // stepsText shows next steps: the sentence wrapped, each command whole. A
-// command wider than the screen is split at a space with a shell line
-// continuation (" \"), so that copying it still gives a working command.
+// command wider than the screen is split with shell line continuations
+// (shellWrap), so that copying it still gives a working command.
 func (m *Model) stepsText(steps []setup.Step, w int) string {
 	var b strings.Builder
 	for i, s := range steps {
@@ -173,8 +226,35 @@ func (m *Model) stepsText(steps []setup.Step, w int) string {
 }
 
 // shellWrap indents cmd and splits it at spaces outside quotes, ending each
-// line but the last with " \", so that every line fits w when possible.
+// line but the last with " \", so that every line fits w when it can. A
+// double-quoted word still too wide is split after its commas with a bare
+// "\": inside double quotes the shell removes backslash-newline, so the
+// next piece starts at the first column (an indent there would become part
+// of the word). What cannot be split stays whole, wider than w.
 func shellWrap(cmd string, w int, indent string) string {
+	var lines []string
+	line := indent
+	for _, word := range shellWords(cmd) {
+		switch {
+		case line == indent:
+			line += word
+		case lipgloss.Width(line)+1+lipgloss.Width(word)+2 > w:
+			lines = append(lines, line+" \\")
+			line = indent + "  " + word
+		default:
+			line += " " + word
+		}
+		if lipgloss.Width(line) > w {
+			pieces := splitQuoted(line, w)
+			lines = append(lines, pieces[:len(pieces)-1]...)
+			line = pieces[len(pieces)-1]
+		}
+	}
+	return strings.Join(append(lines, line), "\n")
+}
+
+// shellWords splits a command at spaces outside quotes.
+func shellWords(cmd string) []string {
 	var words []string
 	start, quote := 0, rune(0)
 	for i, r := range cmd {
@@ -193,18 +273,37 @@ func shellWrap(cmd string, w int, indent string) string {
 	if start < len(cmd) {
 		words = append(words, cmd[start:])
 	}
-	var lines []string
-	line := indent
-	for _, word := range words {
-		switch {
-		case line == indent:
-			line += word
-		case lipgloss.Width(line)+1+lipgloss.Width(word)+2 > w:
-			lines = append(lines, line+" \\")
-			line = indent + "  " + word
-		default:
-			line += " " + word
-		}
+	return words
+}
+
+// splitQuoted splits a line that ends in a double-quoted word after commas
+// inside the quotes, each piece but the last ending in "\", so that each
+// fits w where it can. A line without such a place stays as it is.
+func splitQuoted(line string, w int) []string {
+	q1, q2 := strings.IndexByte(line, '"'), strings.LastIndexByte(line, '"')
+	if q1 < 0 || q2 == q1 || strings.Count(line, `"`) != 2 {
+		return []string{line}
 	}
-	return strings.Join(append(lines, line), "\n")
+	var out []string
+	start := 0
+	for lipgloss.Width(line[start:]) > w {
+		cut := -1
+		for i := max(start, q1+1); i < q2; i++ {
+			if line[i] != ',' {
+				continue
+			}
+			if cut < 0 || lipgloss.Width(line[start:i+1])+1 <= w {
+				cut = i
+			}
+			if lipgloss.Width(line[start:i+1])+1 > w {
+				break
+			}
+		}
+		if cut < 0 {
+			break
+		}
+		out = append(out, line[start:cut+1]+`\`)
+		start = cut + 1
+	}
+	return append(out, line[start:])
 }

@@ -3,21 +3,26 @@
 // TLS, one step a screen (welcome, CA, server, clients, keys, review,
 // write, done), with huh forms inside the steps.
 //
-//	res, err := wizard.Run(ctx, deps, wizard.Options{Detected: d, Defaults: a})
+//	res, err := wizard.Run(ctx, eng, wizard.Options{Detected: d, Defaults: a})
 //
 // The wizard does no x509 and no file I/O: it collects Answers, and every
 // piece of work (key generation, preparing, writing, status...) is a call
 // to an Engine, run inside a tea.Cmd. main passes the setup.Host the
 // commands use: one engine, two front ends, and tests use fakes.
 //
-// It draws inline (not on the alternate screen) on stderr: when it ends,
-// the last screen (the next steps) stays in the scrollback; main prints the
-// next steps to stdout as well.
+// It draws on the alternate screen (on stderr), so the terminal's
+// scrollback keeps no copies of its frames; when it ends, the screen
+// returns as it was and the caller prints the Result once: what was
+// written and the next steps, or that nothing was.
 //
 // Keys: Enter accepts what is shown on every screen (so Enter all the way
 // takes the defaults and writes the files), Esc goes back one step keeping
-// the answers, ctrl+c stops without writing, and ? shows the keys when the
-// cursor is not in a text field (in a text field ? is typed as text).
+// the answers, ctrl+c stops (writing nothing, unless files were already
+// written: then it says which), and ? shows the keys when the cursor is not
+// in a text field (in a text field ? is typed as text). The write itself
+// takes only an Enter pressed once the review has been on screen for a
+// moment and after a pause in typing: a held or typed-ahead Enter never
+// writes unseen (gate.go).
 package wizard
 
 import (
@@ -41,6 +46,8 @@ type Detected struct {
 	Root     string   // shown when not "/"
 	Hostname string   // the default FQDN
 	IPs      []string // interface IPs, offered as IP SANs
+	Listen   string   // the TLS address daemon.json listens on now, if any
+	Clients  []string // the clients issued and in order, pre-filled on a re-run
 }
 
 // Engine is the work the wizard asks for: setup.Host satisfies it, and the
@@ -64,6 +71,13 @@ type Engine interface {
 	// It runs in its own goroutine while the screen still reads p: it must
 	// not modify p.
 	Write(p *setup.Prepared, progress func(path string)) (*setup.Written, error)
+	// KeyProgress reports the keys StartKeys started (made, being made,
+	// how long each took), for the progress shown while the review is
+	// prepared; ok is false when none were started.
+	KeyProgress() (p pki.KeyProgress, ok bool)
+	// Clients lists the client certificates issued, so that a name that is
+	// taken is refused as it is typed, before the passphrase is asked.
+	Clients() ([]setup.ClientRow, error)
 	Status(in setup.StatusInput) *setup.Report
 	// Apply restarts docker, probes it and rolls back on failure; offered
 	// only when Options.CanApply.
@@ -75,20 +89,43 @@ type Options struct {
 	Detected Detected
 	Defaults Answers          // pre-filled from the flags of init (passphrase too when from file)
 	Now      func() time.Time // for the "valid until" dates; tests inject it
-	NoColor  bool
-	Force    bool // --force: a new CA replaces the existing one
+	// Clock times keys for the write's keyboard gate and the elapsed time
+	// of long work; time.Now when nil. Tests inject one they advance.
+	Clock   func() time.Time
+	NoColor bool
+	Force   bool // --force: a new CA replaces the existing one
 	// CanApply offers restarting Docker on the done screen: only for the
 	// real root, since the host's Docker does not read a sandbox.
 	CanApply bool
 }
 
-// Result is how the run ended.
+// Task is what a run did, for the message printed when it ends.
+type Task int
+
+const (
+	TaskSetup  Task = iota // the setup (first run, or redone)
+	TaskMember             // a team member added
+	TaskRenew              // the server certificate renewed
+)
+
+// Result is how the run ended. The wizard's screens are gone when Run
+// returns (alternate screen): the caller prints this once.
 type Result struct {
-	Written   bool         // files were written
-	Files     []string     // the files written
-	Aborted   bool         // ctrl+c
+	Task      Task
+	Written   bool     // files were written
+	Files     []string // the files written
+	Backups   []string // backups of the files replaced
+	RecordErr error    // the run was written but not recorded for "docker-tls apply"
+	Unchanged bool     // the review found nothing to write
+	// Member is the team member added (TaskMember), for the hand-over.
+	Member *setup.Member
+	// Applied is set when "apply now" restarted Docker and it answered.
+	Applied   *setup.Applied
 	NextSteps []setup.Step // set when Written
-	Err       error        // a write or apply-now failure the user quit on
+	// Aborted is ctrl+c (or SIGINT). Files may have been written before it:
+	// Written says so, and the work done stands.
+	Aborted bool
+	Err     error // a write or apply-now failure the user quit on
 }
 
 // Run starts the wizard on the terminal and returns when it ends. The
@@ -107,10 +144,12 @@ func Run(ctx context.Context, eng Engine, opts Options) (Result, error) {
 		m = fm
 	}
 	res := m.Result()
+	if errors.Is(err, tea.ErrInterrupted) {
+		// SIGINT from outside: like ctrl+c, and what was written stands.
+		res.Aborted = true
+		return res, nil
+	}
 	if err != nil {
-		if errors.Is(err, tea.ErrInterrupted) { // SIGINT from outside
-			res.Aborted = true
-		}
 		return res, err
 	}
 	return res, nil

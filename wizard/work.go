@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -47,6 +48,17 @@ type (
 		a   *setup.Applied
 		err error
 	}
+	// keyProgressMsg is the engine's key generation, polled while the
+	// review is prepared.
+	keyProgressMsg struct {
+		gen int
+		p   pki.KeyProgress
+		ok  bool
+	}
+	clientsMsg struct {
+		gen   int
+		names []string
+	}
 )
 
 // checkPass checks the CA passphrase in the background (the key derivation
@@ -55,9 +67,8 @@ func (m *Model) checkPass(pass string) tea.Cmd {
 	if pass != "" && pass == m.passOK {
 		return m.afterCheck()
 	}
-	m.busy = "Checking the CA passphrase…"
 	gen, eng := m.gen, m.eng
-	return tea.Batch(m.startSpin(), func() tea.Msg {
+	return tea.Batch(m.setBusy("Checking the CA passphrase…"), func() tea.Msg {
 		return checkedMsg{gen: gen, pass: pass, err: eng.CheckPassphrase([]byte(pass))}
 	})
 }
@@ -101,12 +112,16 @@ func (m *Model) afterCheck() tea.Cmd {
 
 // startPrepare runs PrepareInit (or PrepareRenew) for the review. Key
 // generation was started when the key type was chosen, so this is mostly
-// signing and computing the diffs.
+// signing and computing the diffs; the keys still being made are shown
+// one by one, with their times.
 func (m *Model) startPrepare() tea.Cmd {
 	m.gen++
 	gen, eng := m.gen, m.eng
 	m.preparing, m.prepared, m.prepErr = true, nil, nil
 	m.applied, m.applyErr, m.written = false, nil, nil
+	m.busySince = m.clock()
+	m.keyProg = nil
+	m.gate.hide()
 	pass := []byte(m.a.Passphrase)
 	var work func() (*setup.Prepared, error)
 	if m.flow == flowRenew {
@@ -118,13 +133,47 @@ func (m *Model) startPrepare() tea.Cmd {
 		in.Plan.IPs = slices.Clone(in.Plan.IPs)
 		work = func() (*setup.Prepared, error) { return eng.PrepareInit(in, pass) }
 	}
-	return tea.Batch(m.startSpin(), func() tea.Msg {
+	cmds := []tea.Cmd{m.startSpin(), func() tea.Msg {
 		p, err := work()
 		if err == nil && p == nil {
 			err = errors.New("nothing was prepared")
 		}
 		return preparedMsg{gen: gen, p: p, err: err}
-	})
+	}}
+	if m.flow == flowSetup {
+		cmds = append(cmds, m.readKeys(gen, 0))
+	}
+	return tea.Batch(cmds...)
+}
+
+// keyPoll is how often the key progress is read while the review waits.
+const keyPoll = 100 * time.Millisecond
+
+// readKeys reads the engine's key progress after wait.
+func (m *Model) readKeys(gen int, wait time.Duration) tea.Cmd {
+	eng := m.eng
+	read := func() tea.Msg {
+		p, ok := eng.KeyProgress()
+		return keyProgressMsg{gen: gen, p: p, ok: ok}
+	}
+	if wait == 0 {
+		return read
+	}
+	return tea.Tick(wait, func(time.Time) tea.Msg { return read() })
+}
+
+func (m *Model) onKeyProgress(msg keyProgressMsg) tea.Cmd {
+	if msg.gen != m.gen || !m.preparing {
+		return nil
+	}
+	if msg.ok && msg.p.Type == pki.KeyType(m.a.KeyType) {
+		p := msg.p
+		m.keyProg = &p
+	}
+	if m.noAnim {
+		return nil // tests send the progress they want to see
+	}
+	return m.readKeys(msg.gen, keyPoll)
 }
 
 func (m *Model) onPrepared(msg preparedMsg) tea.Cmd {
@@ -132,6 +181,7 @@ func (m *Model) onPrepared(msg preparedMsg) tea.Cmd {
 		return nil
 	}
 	m.preparing = false
+	m.keyProg = nil
 	if fe := pki.AsFieldErrors(msg.err); fe != nil && m.flow == flowSetup {
 		if s, ok := ownerStep(fe[0].Field); ok {
 			m.setFieldErrors(fe)
@@ -143,6 +193,7 @@ func (m *Model) onPrepared(msg preparedMsg) tea.Cmd {
 		return nil
 	}
 	m.prepared = msg.p
+	m.gate.show(m.clock())
 	if rp, ok := m.cur.(*reviewPage); ok {
 		rp.refresh()
 	}
@@ -150,7 +201,8 @@ func (m *Model) onPrepared(msg preparedMsg) tea.Cmd {
 }
 
 // confirmReview is Enter on the review: write, retry a failed Prepare, or
-// wait (Enter while generating does nothing: nothing is shown to confirm yet).
+// wait (Enter while generating does nothing: nothing is shown to confirm
+// yet). The write takes only an Enter the gate allows (gate.go).
 func (m *Model) confirmReview() tea.Cmd {
 	switch {
 	case m.preparing:
@@ -160,7 +212,11 @@ func (m *Model) confirmReview() tea.Cmd {
 	case m.prepared == nil:
 		return nil
 	case m.prepared.Empty():
+		m.res.Unchanged = true
 		return m.goTo(stepDone)
+	}
+	if !m.gate.allow() {
+		return nil
 	}
 	return m.goTo(stepWrite)
 }
@@ -194,14 +250,7 @@ func (m *Model) onApply(msg applyMsg) tea.Cmd {
 	}
 	m.applying = false
 	if msg.err == nil {
-		m.res.Written = true
-		m.res.Files = append(m.res.Files, msg.w.Files...)
-		if msg.w.RecordErr != nil {
-			m.recordErr = "This run could not be recorded for \"docker-tls apply\": " + msg.w.RecordErr.Error()
-		}
-		if m.prepared != nil {
-			m.res.NextSteps = m.prepared.NextSteps
-		}
+		m.wrote(msg.w)
 	}
 	if m.quitAfterApply {
 		m.res.Err = msg.err
@@ -225,15 +274,38 @@ func (m *Model) onApply(msg applyMsg) tea.Cmd {
 	return nil
 }
 
+// wrote records a write in the Result: what the caller prints at the end.
+func (m *Model) wrote(w *setup.Written) {
+	r := &m.res
+	r.Written = true
+	r.Files = append(r.Files, w.Files...)
+	r.Backups = append(r.Backups, w.Backups...)
+	r.RecordErr = w.RecordErr
+	if w.RecordErr != nil {
+		m.recordErr = "This run could not be recorded for \"docker-tls apply\": " + w.RecordErr.Error()
+	}
+	switch m.flow {
+	case flowMember:
+		r.Task = TaskMember
+	case flowRenew:
+		r.Task = TaskRenew
+	default:
+		r.Task = TaskSetup
+	}
+	if m.prepared != nil {
+		r.Member = m.prepared.Member
+		r.NextSteps = m.nextSteps()
+	}
+}
+
 // issueClient is the add-a-team-member work: PrepareClient, then Write.
 func (m *Model) issueClient() tea.Cmd {
 	eng := m.eng
 	in := setup.ClientInput{Name: m.mem.Name, Days: atoi(m.mem.Days)}
 	pass := []byte(m.mem.Passphrase)
 	m.applied = false
-	m.busy = fmt.Sprintf("Issuing a certificate for %s…", in.Name)
 	gen := m.gen
-	return tea.Batch(m.startSpin(), func() tea.Msg {
+	return tea.Batch(m.setBusy(fmt.Sprintf("Issuing a certificate for %s…", in.Name)), func() tea.Msg {
 		p, err := eng.PrepareClient(in, pass)
 		if err == nil && p == nil {
 			err = errors.New("nothing was prepared")
@@ -261,21 +333,52 @@ func (m *Model) onClientPrepared(msg clientPreparedMsg) tea.Cmd {
 			if len(other) > 0 {
 				m.pageErr = fmt.Sprint(other)
 			}
+		} else if errors.Is(msg.err, setup.ErrIssued) {
+			// Next to the name, and gone once the name changes.
+			m.setFieldErrors(pki.FieldErrors{{Field: pki.FieldClients, Reason: m.takenReason(m.mem.Name)}})
+			m.taken = append(m.taken, m.mem.Name)
 		} else {
 			m.pageErr = msg.err.Error()
 		}
 		return m.goTo(stepMember)
 	}
 	m.prepared = msg.p
-	m.busy = "Writing the bundle…"
-	return m.startApply(msg.p)
+	return tea.Batch(m.setBusy("Writing the bundle…"), m.startApply(msg.p))
+}
+
+// loadClients reads the names issued, so that the member step refuses a
+// taken name as it is typed, before the passphrase is checked.
+func (m *Model) loadClients() tea.Cmd {
+	gen, eng := m.gen, m.eng
+	return func() tea.Msg {
+		rows, err := eng.Clients()
+		if err != nil {
+			return nil // the engine refuses a taken name all the same
+		}
+		names := make([]string, len(rows))
+		for i, r := range rows {
+			names[i] = r.Name
+		}
+		return clientsMsg{gen: gen, names: names}
+	}
+}
+
+func (m *Model) onClients(msg clientsMsg) tea.Cmd {
+	if msg.gen == m.gen {
+		m.taken = msg.names
+	}
+	return nil
+}
+
+// takenReason says that a member name is taken, and what to do.
+func (m *Model) takenReason(name string) string {
+	return fmt.Sprintf("%s already has a certificate: choose another name (re-issue: docker-tls client add %s --force)", name, name)
 }
 
 func (m *Model) loadStatus() tea.Cmd {
 	eng := m.eng
-	m.busy = "Reading the status…"
 	gen := m.gen
-	return tea.Batch(m.startSpin(), func() tea.Msg {
+	return tea.Batch(m.setBusy("Reading the status…"), func() tea.Msg {
 		return statusMsg{gen: gen, report: eng.Status(setup.StatusInput{WarnDays: 30})}
 	})
 }
@@ -293,8 +396,8 @@ func (m *Model) onStatus(msg statusMsg) tea.Cmd {
 // and rolls back on failure.
 func (m *Model) applyNow() tea.Cmd {
 	eng := m.eng
-	m.busy = "Restarting docker and probing the TLS port…"
-	return tea.Batch(m.startSpin(), func() tea.Msg {
+	m.applyingNow = true
+	return tea.Batch(m.setBusy("Restarting Docker and probing the TLS port…"), func() tea.Msg {
 		a, err := eng.Apply(context.Background())
 		return applyNowMsg{a: a, err: err}
 	})
@@ -302,13 +405,19 @@ func (m *Model) applyNow() tea.Cmd {
 
 func (m *Model) onApplyNow(msg applyNowMsg) tea.Cmd {
 	m.busy = ""
+	m.applyingNow = false
 	m.appliedNow = true
 	m.applyNowErr = msg.err
-	if msg.a != nil {
+	if msg.a != nil && msg.err == nil {
 		m.applyNowOut = "Docker is back and answers over mutual TLS (GET /_ping with the bundle " + msg.a.Bundle + ")."
+		m.res.Applied = msg.a
+		m.res.NextSteps = withoutRestart(m.res.NextSteps)
 	}
 	if msg.err != nil {
 		m.res.Err = msg.err
+	}
+	if m.quitAfterApply {
+		return m.quit()
 	}
 	return m.goTo(stepDone)
 }

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/docker-tls/docker-tls/setup"
+	"github.com/docker-tls/docker-tls/wizard"
+)
+
+// TestReportWizard: the wizard's screens are on the alternate screen and
+// gone when it ends; each ending prints one outcome, with the exit code
+// that goes with it.
+func TestReportWizard(t *testing.T) {
+	steps := []setup.Step{{Text: "Restart Docker:", Commands: []string{"systemctl daemon-reload && systemctl restart docker"}}}
+	files := []string{"/etc/docker/tls/ca.pem", "/etc/docker/daemon.json"}
+	member := &setup.Member{Name: "alice", Serial: "1f", NotAfter: time.Date(2027, 11, 22, 0, 0, 0, 0, time.UTC), Dir: "/etc/docker/tls/clients/alice"}
+	for _, tc := range []struct {
+		name  string
+		res   wizard.Result
+		code  int
+		want  []string
+		never []string
+	}{
+		{"written", wizard.Result{Written: true, Files: files, Backups: []string{"/etc/docker/daemon.json.bak"}, NextSteps: steps}, 0,
+			[]string{"Wrote 2 files:\n  /etc/docker/tls/ca.pem\n", "backup: /etc/docker/daemon.json.bak", "Next steps:\n  Restart Docker:\n    systemctl daemon-reload && systemctl restart docker\n"},
+			[]string{"ERROR", "nothing was written"}},
+		{"ctrlCAfterWrite", wizard.Result{Written: true, Aborted: true, Files: files, NextSteps: steps}, 0,
+			[]string{"Stopped with ctrl+c after writing: what was written stands.", "Wrote 2 files:", "Next steps:"},
+			[]string{"ERROR", "nothing was written"}},
+		{"ctrlCBeforeWrite", wizard.Result{Aborted: true}, 130,
+			[]string{"ERROR: aborted: nothing was written\n"}, []string{"Wrote", "Next steps"}},
+		{"member", wizard.Result{Written: true, Task: wizard.TaskMember, Member: member, Files: files[:1], NextSteps: steps}, 0,
+			[]string{`Issued "alice": serial 1f, valid until 2027-11-22.`, "Bundle:  /etc/docker/tls/clients/alice/{ca.pem,cert.pem,key.pem}", "Next steps:"}, nil},
+		{"renew", wizard.Result{Written: true, Task: wizard.TaskRenew, Files: files[:1]}, 0,
+			[]string{"Renewed the server certificate.\nWrote 1 file:"}, []string{"Next steps"}},
+		{"appliedNow", wizard.Result{Written: true, Files: files, Applied: &setup.Applied{Bundle: "/etc/docker/tls/clients/client"}}, 0,
+			[]string{"Applied: Docker restarted and answers over mutual TLS (probed with the bundle /etc/docker/tls/clients/client)."}, nil},
+		{"applyNowFailed", wizard.Result{Written: true, Files: files, Err: errors.New("docker did not come back: rolled back")}, 1,
+			[]string{"Wrote 2 files:", "ERROR: docker did not come back: rolled back"}, nil},
+		{"writeFailed", wizard.Result{Err: errors.New("disk full (rolled back)")}, 1,
+			[]string{"ERROR: disk full (rolled back)\n"}, []string{"Wrote"}},
+		{"unchanged", wizard.Result{Unchanged: true}, 0,
+			[]string{"Nothing was written: the files already match these answers.\n"}, []string{"ERROR"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			e := newEnv(nil, &out, &errb)
+			err := reportWizard(e, "/", tc.res)
+			if err != nil {
+				printError(&errb, err)
+			}
+			all := out.String() + errb.String()
+			if code := exitCode(err); code != tc.code {
+				t.Errorf("exit %d, want %d:\n%s", code, tc.code, all)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(all, w) {
+					t.Errorf("output lacks %q:\n%s", w, all)
+				}
+			}
+			for _, n := range tc.never {
+				if strings.Contains(all, n) {
+					t.Errorf("output has %q:\n%s", n, all)
+				}
+			}
+			if strings.Count(all, "ERROR") > 1 {
+				t.Errorf("more than one message:\n%s", all)
+			}
+		})
+	}
+}
