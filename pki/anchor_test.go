@@ -77,10 +77,14 @@ func TestMemberProfiles(t *testing.T) {
 				check   func() error
 				wantErr bool
 			}{
-				{"okRootPathLenOne", func() error { return want(root.MaxPathLen == 1 && !root.MaxPathLenZero, "MaxPathLen %d", root.MaxPathLen) }, false},
+				{"okRootPathLenOne", func() error {
+					return want(root.MaxPathLen == 1 && !root.MaxPathLenZero, "MaxPathLen %d", root.MaxPathLen)
+				}, false},
 				{"okRootCanSignAnchors", func() error { return want(CanSignAnchors(root), "CanSignAnchors") }, false},
 				{"okAnchorIsCA", func() error { return want(a1.Cert.IsCA && a1.Cert.BasicConstraintsValid, "IsCA") }, false},
-				{"okAnchorPathLenZero", func() error { return want(a1.Cert.MaxPathLen == 0 && a1.Cert.MaxPathLenZero, "MaxPathLen %d", a1.Cert.MaxPathLen) }, false},
+				{"okAnchorPathLenZero", func() error {
+					return want(a1.Cert.MaxPathLen == 0 && a1.Cert.MaxPathLenZero, "MaxPathLen %d", a1.Cert.MaxPathLen)
+				}, false},
 				{"okAnchorCannotSignAnchors", func() error { return want(!CanSignAnchors(a1.Cert), "CanSignAnchors") }, false},
 				{"okAnchorBasicConstraintsCritical", func() error { return want(critical(a1.Cert, oidBasicConstraints), "critical") }, false},
 				{"okAnchorKeyUsage", func() error {
@@ -125,7 +129,9 @@ func TestMemberProfiles(t *testing.T) {
 				{"failVerifyToOtherAnchor", func() error { return verifyClient(certPool(b.Anchors[1].Cert, b.Anchors[2].Cert), a1.Cert) }, true},
 				{"failVerifyRootWithoutAnchor", func() error { return verifyClient(certPool(root)) }, true},
 				{"okServerSignedByRoot", func() error { return b.Server.Cert.CheckSignatureFrom(root) }, false},
-				{"okServerNoAnchor", func() error { return want(b.Server.Anchor == nil && bytes.Equal(b.Server.Chain(), b.Server.CertPEM), "server chain") }, false},
+				{"okServerNoAnchor", func() error {
+					return want(b.Server.Anchor == nil && bytes.Equal(b.Server.Chain(), b.Server.CertPEM), "server chain")
+				}, false},
 			}
 			for _, tt := range tests {
 				t.Run(tt.name, func(t *testing.T) {
