@@ -57,6 +57,11 @@ func printStatus(w io.Writer, r *setup.Report) {
 	if len(r.Hosts) > 0 {
 		fmt.Fprintf(w, "Hosts:     %s\n", strings.Join(r.Hosts, ", "))
 	}
+	if r.Trust != nil {
+		if s := trustSentence(r.Trust); s != "" {
+			fmt.Fprintf(w, "Trust:     %s\n", strings.ReplaceAll(s, "\n", "\n           "))
+		}
+	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, c := range r.Certificates {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"slices"
 	"strings"
 )
 
@@ -190,10 +191,15 @@ func mergeDaemonJSON(old []byte, h Host, unitSockets []string) (out []byte, warn
 		"tlscacert": h.CACert, "tlscert": h.Cert, "tlskey": h.Key,
 		"hosts": hosts,
 	}
+	keys := owned
+	if h.LiveRestore {
+		want["live-restore"] = true
+		keys = append(slices.Clone(owned), "live-restore")
+	}
 
 	// Decide which owned keys change; equal values keep their raw bytes.
 	var replace, add []string
-	for _, k := range owned {
+	for _, k := range keys {
 		m := byKey[k]
 		if m == nil {
 			add = append(add, k)

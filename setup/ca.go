@@ -61,8 +61,7 @@ func (h *Host) loadCA(pass []byte) (*pki.CA, error) {
 			"%s exists but its key %s is missing", CACert, CAKey)
 	}
 	if !pki.IsEncrypted(keyPEM) {
-		return nil, hintf("Encrypt it (in the CA directory): openssl pkcs8 -topk8 -v2 aes-256-cbc -v2prf hmacWithSHA256 -iter 600000 -in ca-key.pem -out ca-key.enc && mv ca-key.enc ca-key.pem; or make a new CA with --force.",
-			"the CA key %s is not encrypted: anyone who can read it can issue certificates", CAKey)
+		return nil, errUnencryptedCAKey()
 	}
 	ca, err := pki.LoadCA(certPEM, keyPEM, pass)
 	if errors.Is(err, pki.ErrBadPassphrase) {
@@ -94,4 +93,22 @@ func issuedBy(certPEM []byte, ca *x509.Certificate) bool {
 
 func issuedByCert(c, ca *x509.Certificate) bool {
 	return string(c.RawIssuer) == string(ca.RawSubject) && c.CheckSignatureFrom(ca) == nil
+}
+
+func errUnencryptedCAKey() error {
+	return hintf("Encrypt it (in the CA directory): openssl pkcs8 -topk8 -v2 aes-256-cbc -v2prf hmacWithSHA256 -iter 600000 -in ca-key.pem -out ca-key.enc && mv ca-key.enc ca-key.pem; or make a new CA with --force.",
+		"the CA key %s is not encrypted: anyone who can read it can issue certificates", CAKey)
+}
+
+// requireEncryptedCAKey refuses to work next to an unencrypted CA key, even
+// when the work itself needs no CA key (a member's anchor signs).
+func (h *Host) requireEncryptedCAKey() error {
+	keyPEM, ok, err := h.read(CAKey)
+	if err != nil || !ok {
+		return err
+	}
+	if !pki.IsEncrypted(keyPEM) {
+		return errUnencryptedCAKey()
+	}
+	return nil
 }

@@ -4,11 +4,13 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"crypto/x509"
 	"fmt"
 	"net"
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/docker-tls/docker-tls/pki"
@@ -38,8 +40,12 @@ type Member struct {
 	caPEM, certPEM, keyPEM []byte
 }
 
-// PrepareClient issues a client certificate from the existing CA and
-// computes its bundle and the ledger entry.
+// PrepareClient issues a client certificate and computes its bundle and
+// the ledger entry. With per-member trust the certificate comes from the
+// member's own anchor: their slot when they are re-issued (renew), else a
+// free slot, which dockerd already trusts, so that they get in without a
+// restart. When no slot is free, a batch of anchors is added (opening the
+// root key) and the next steps say that Docker must restart first.
 func (h *Host) PrepareClient(in ClientInput, pass []byte) (*Prepared, error) {
 	if in.Days == 0 {
 		in.Days = pki.DefaultDays
@@ -57,43 +63,141 @@ func (h *Host) PrepareClient(in ClientInput, pass []byte) (*Prepared, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !in.Reissue && (ledger.Has(pki.KindClient, in.Name) || h.exists(ClientDir(in.Name)+"/"+BundleCert)) {
+	if !in.Reissue && (ledger.Active(in.Name) || h.exists(ClientDir(in.Name)+"/"+BundleCert)) {
 		return nil, WithHint(fmt.Errorf("a client named %q was %w", in.Name, ErrIssued),
 			"Pick another name, or re-issue it with --force (the old files are backed up).")
 	}
-	ca, err := h.loadCA(pass)
+	if !h.memberTrust() {
+		ca, err := h.loadCA(pass)
+		if err != nil {
+			return nil, err
+		}
+		if ca == nil {
+			return nil, h.noCA()
+		}
+		leaf, err := pki.IssueClient(ca, in.Name, in.Days, in.KeyType, pki.WithNow(h.now))
+		if err != nil {
+			return nil, err
+		}
+		return h.clientPrepared(ca.CertPEM, leaf, ledger, nil, 0,
+			fmt.Sprintf("Client    %s: new, until %s", in.Name, leaf.Cert.NotAfter.Format(day)))
+	}
+
+	if err := h.requireEncryptedCAKey(); err != nil {
+		return nil, err
+	}
+	anchors, err := h.anchors()
 	if err != nil {
 		return nil, err
 	}
-	if ca == nil {
+	root := h.currentCA()
+	if root == nil {
 		return nil, h.noCA()
 	}
-	leaf, err := pki.IssueClient(ca, in.Name, in.Days, in.KeyType, pki.WithNow(h.now))
+	caPEM, err := h.clientCA(&pki.CA{Cert: root, CertPEM: pki.EncodeCert(root)}, ledger.Switch)
 	if err != nil {
 		return nil, err
 	}
-	ledger.Add(leaf, h.now())
-	files := append(leafFiles(ca, leaf),
-		render.File{Path: LedgerPath, Data: ledger.Marshal(), Mode: modeCert, DirMode: modeSecret})
-	changes, err := render.Build(h.root, files, nil)
-	if err != nil {
-		return nil, err
+	var added []*pki.Anchor
+	anchor := anchorBySerial(anchors, ledger.AnchorOf(in.Name))
+	if anchor == nil {
+		anchor = freeAnchor(anchors, ledger, nil)
 	}
-	mem := h.member(ca, leaf)
-	return &Prepared{
-		Summary:   []string{fmt.Sprintf("Client    %s: new, until %s", in.Name, leaf.Cert.NotAfter.Format(day))},
-		Changes:   changes,
-		Member:    mem,
-		NextSteps: mem.Handover(""),
-	}, nil
+	if anchor == nil {
+		// No slot left: a batch more, signed by the root.
+		ca, err := h.loadCA(pass)
+		if err != nil {
+			return nil, err
+		}
+		if ca == nil {
+			return nil, h.noCA()
+		}
+		if added, err = h.addAnchors(ca, ledger, len(anchors), batchSize(len(anchors)), pass); err != nil {
+			return nil, err
+		}
+		anchors = append(anchors, added...)
+		anchor = added[0]
+	}
+	leaf, err := pki.IssueMember(anchor, pass, in.Name, in.Days, in.KeyType, pki.WithNow(h.now))
+	if err != nil {
+		return nil, passErr(err, AnchorsPath)
+	}
+	line := fmt.Sprintf("Client    %s: new, until %s, under %s", in.Name, leaf.Cert.NotAfter.Format(day), pki.AnchorName(anchor.Slot))
+	var trust []render.File
+	if len(added) > 0 {
+		sw, err := h.switchRoot(&pki.CA{Cert: root, CertPEM: pki.EncodeCert(root)}, ledger.Switch)
+		if err != nil {
+			return nil, err
+		}
+		trust = trustFiles(anchors, sw)
+		line += fmt.Sprintf("\nTrust     no free slot was left: %d new anchors (%d in all), which dockerd trusts once restarted", len(added), len(anchors))
+	} else {
+		line += " (dockerd already trusts it: no restart)"
+	}
+	return h.clientPrepared(caPEM, leaf, ledger, trust, len(added), strings.Split(line, "\n")...)
 }
 
-func (h *Host) member(ca *pki.CA, leaf *pki.Leaf) *Member {
+// clientPrepared is the bundle of leaf (ca.pem, cert.pem with its anchor,
+// key.pem), the ledger with it, and trust files when anchors were added.
+func (h *Host) clientPrepared(caPEM []byte, leaf *pki.Leaf, ledger *pki.Ledger, trust []render.File, added int, summary ...string) (*Prepared, error) {
+	ledger.Add(leaf, h.now())
+	files := append(memberFiles(caPEM, leaf), trust...)
+	files = append(files, render.File{Path: LedgerPath, Data: ledger.Marshal(), Mode: modeCert, DirMode: modeSecret})
+	changes, err := render.Build(h.root, sortFiles(files), nil)
+	if err != nil {
+		return nil, err
+	}
+	mem := h.member(caPEM, leaf)
+	steps := mem.Handover("")
+	if added > 0 {
+		steps = append(h.restartSteps(fmt.Sprintf("%s can connect once Docker restarts with the new anchors.", leaf.Name)), steps...)
+	}
+	return &Prepared{Summary: summary, Changes: changes, Member: mem, NextSteps: steps}, nil
+}
+
+// memberFiles are the files of a member's bundle, in Docker's own names:
+// cert.pem holds the certificate, then its anchor when one issued it.
+func memberFiles(caPEM []byte, l *pki.Leaf) []render.File {
+	d := ClientDir(l.Name)
+	return []render.File{
+		{Path: d + "/" + BundleCA, Data: caPEM, Mode: modeCert, DirMode: modeSecret},
+		{Path: d + "/" + BundleCert, Data: l.Chain(), Mode: modeCert, DirMode: modeSecret},
+		{Path: d + "/" + BundleKey, Data: l.KeyPEM, Mode: modeKey, DirMode: modeSecret},
+	}
+}
+
+// memberUpToDate returns a member's certificate when their bundle holds it
+// with its anchor, that anchor is one of anchors and signed by root, the
+// key matches, and it is not within renewBefore of its end.
+func (h *Host) memberUpToDate(root *x509.Certificate, anchors []*pki.Anchor, name string) (*x509.Certificate, bool) {
+	certPEM, ok, _ := h.read(ClientDir(name) + "/" + BundleCert)
+	if !ok {
+		return nil, false
+	}
+	keyPEM, ok, _ := h.read(ClientDir(name) + "/" + BundleKey)
+	if !ok || pki.CheckKeyPair(certPEM, keyPEM) != nil {
+		return nil, false
+	}
+	certs, err := pki.ParseCerts(certPEM)
+	if err != nil || len(certs) != 2 || certs[0].Subject.CommonName != name {
+		return nil, false
+	}
+	a := issuerOf(certPEM, anchors)
+	if a == nil || !a.Cert.Equal(certs[1]) || !issuedByCert(a.Cert, root) {
+		return nil, false
+	}
+	if h.now().Add(renewBefore).After(certs[0].NotAfter) {
+		return nil, false
+	}
+	return certs[0], true
+}
+
+func (h *Host) member(caPEM []byte, leaf *pki.Leaf) *Member {
 	fqdn, ep := h.Endpoint()
 	return &Member{
 		Name: leaf.Name, Serial: leaf.Cert.SerialNumber.Text(16), NotAfter: leaf.Cert.NotAfter,
 		Bundle: ClientDir(leaf.Name), Endpoint: ep, FQDN: fqdn,
-		caPEM: ca.CertPEM, certPEM: leaf.CertPEM, keyPEM: leaf.KeyPEM,
+		caPEM: caPEM, certPEM: leaf.Chain(), keyPEM: leaf.KeyPEM,
 	}
 }
 
@@ -241,16 +345,39 @@ type ClientRow struct {
 	NotAfter time.Time `json:"not_after"`
 	DaysLeft int       `json:"days_left"`
 	Bundle   string    `json:"bundle"`
-	Problem  string    `json:"problem,omitempty"`
+	// Slot is the member's anchor slot with per-member trust.
+	Slot int `json:"slot,omitempty"`
+	// RemovedAt: the member was removed (kept for the record).
+	RemovedAt *time.Time `json:"removed_at,omitempty"`
+	Problem   string     `json:"problem,omitempty"`
 }
 
 // Clients reads the bundles on disk; the ledger adds those whose files were
-// removed (marked "bundle missing").
+// removed (marked "bundle missing") and the members removed (marked
+// "removed"), kept for the record.
 func (h *Host) Clients() ([]ClientRow, error) {
 	now := h.now()
 	rows := []ClientRow{}
 	seen := map[string]bool{}
 	ca := h.currentCA()
+	lb, _, err := h.read(LedgerPath)
+	if err != nil {
+		return nil, err
+	}
+	ledger, lerr := pki.ParseLedger(lb)
+	if lerr != nil {
+		ledger = &pki.Ledger{}
+	}
+	anchors, _ := h.anchors()
+	trusted := map[string]bool{} // anchors dockerd's members.pem names
+	if b, ok, _ := h.read(MembersPath); ok {
+		if certs, err := pki.ParseCerts(b); err == nil {
+			for _, c := range certs {
+				trusted[string(c.Raw)] = true
+			}
+		}
+	}
+	member := h.memberTrust()
 	entries, err := os.ReadDir(h.Path(ClientsDir))
 	if err != nil && !os.IsNotExist(err) {
 		return nil, err
@@ -269,29 +396,42 @@ func (h *Host) Clients() ([]ClientRow, error) {
 			continue
 		}
 		r := ClientRow{Name: d.Name(), Serial: info.Serial, NotAfter: info.NotAfter, DaysLeft: info.DaysLeft(now), Bundle: ClientDir(d.Name())}
+		a := issuerOf(b, anchors)
+		if a != nil {
+			r.Slot = a.Slot
+		}
+		e := ledger.Member(d.Name())
 		switch {
-		case ca != nil && !issuedBy(b, ca):
+		case e != nil && e.RemovedAt != nil:
+			r.RemovedAt = e.RemovedAt
+			r.Problem = "removed " + e.RemovedAt.Format(day)
+		case ca != nil && !chainsToRoot(b, ca):
 			// Left over from a CA replaced with --force: dockerd refuses it.
 			r.Problem = "not from the current CA"
+		case member && (a == nil || !trusted[string(a.Cert.Raw)]):
+			r.Problem = "its anchor is not in " + MembersPath
 		case r.DaysLeft < 0:
 			r.Problem = "expired"
 		}
 		rows = append(rows, r)
 		seen[d.Name()] = true
 	}
-	lb, _, err := h.read(LedgerPath)
-	if err != nil {
-		return nil, err
-	}
-	if l, err := pki.ParseLedger(lb); err == nil {
-		for _, en := range l.Issued {
-			if en.Kind != pki.KindClient || seen[en.CommonName] {
-				continue
-			}
-			seen[en.CommonName] = true
-			rows = append(rows, ClientRow{Name: en.CommonName, Serial: en.Serial, NotAfter: en.NotAfter,
-				DaysLeft: int(en.NotAfter.Sub(now).Hours() / 24), Problem: "bundle missing"})
+	for _, en := range ledger.Issued {
+		if en.Kind != pki.KindClient || seen[en.CommonName] {
+			continue
 		}
+		seen[en.CommonName] = true
+		last := ledger.Member(en.CommonName)
+		r := ClientRow{Name: last.CommonName, Serial: last.Serial, NotAfter: last.NotAfter,
+			DaysLeft: int(last.NotAfter.Sub(now).Hours() / 24), Problem: "bundle missing"}
+		if ae := ledger.Anchor(last.Anchor); ae != nil {
+			r.Slot = ae.Slot
+		}
+		if last.RemovedAt != nil {
+			r.RemovedAt = last.RemovedAt
+			r.Problem = "removed " + last.RemovedAt.Format(day)
+		}
+		rows = append(rows, r)
 	}
 	sort.Slice(rows, func(i, j int) bool { return rows[i].Name < rows[j].Name })
 	return rows, nil
