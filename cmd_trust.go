@@ -71,4 +71,3 @@ needs the CA passphrase.`,
 	cmd.Flags().BoolVar(&f.dryRun, "dry-run", false, "show what would change, write nothing")
 	return cmd
 }
-

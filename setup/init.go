@@ -403,7 +403,7 @@ func (r *initRun) switchSetup(ca *pki.CA) (*pki.ServerDiff, error) {
 		fmt.Sprintf("Trust     switching to per member: %d anchors in %s (%s, %d free slots)", len(r.anchors), MembersPath, plural(len(members), "member"), slots),
 		"          every member gets a new bundle; the old root stays trusted until \"docker-tls trust finalize\"")
 	r.steps = append(r.steps, Step{
-		Text: "Once every member has installed their new bundle, stop trusting the old root as a whole (one more restart); members still on an old bundle are refused from then on:",
+		Text:     "Once every member has installed their new bundle, stop trusting the old root as a whole (one more restart); members still on an old bundle are refused from then on:",
 		Commands: []string{"docker-tls trust finalize"}})
 	return diff, nil
 }

@@ -123,9 +123,9 @@ func (h *Host) PrepareRemove(in RemoveInput) (*Prepared, error) {
 		summary = append(summary, fmt.Sprintf("Bundle    %s moves to %s", rm.Bundle, rm.Archive))
 	}
 	return &Prepared{
-		Summary: summary,
-		Changes: changes,
-		Removal: rm,
+		Summary:   summary,
+		Changes:   changes,
+		Removal:   rm,
 		NextSteps: h.restartSteps(fmt.Sprintf("The removal takes effect when Docker restarts (until then %s still gets in).", in.Name)),
 	}, nil
 }

@@ -31,9 +31,9 @@ type Report struct {
 	Findings     []string     `json:"findings"`
 	// Trust is how dockerd trusts members: per member (anchors, free
 	// slots) or the whole CA, and a switch in progress.
-	Trust *TrustState `json:"trust,omitempty"`
-	Probe string      `json:"probe,omitempty"` // "ok" or "failed" when probed
-	Healthy      bool         `json:"healthy"`
+	Trust   *TrustState `json:"trust,omitempty"`
+	Probe   string      `json:"probe,omitempty"` // "ok" or "failed" when probed
+	Healthy bool        `json:"healthy"`
 }
 
 // StatusInput says what status checks beyond the files.
