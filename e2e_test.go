@@ -572,6 +572,23 @@ func fakeSystemctl(args []string, stdout, stderr io.Writer) int {
 	switch {
 	case len(args) == 1 && args[0] == "daemon-reload":
 		return 0
+	case len(args) == 2 && args[0] == "reload" && (args[1] == "docker" || args[1] == "docker.service"):
+		// ExecReload=/bin/kill -s HUP $MAINPID: dockerd reads its
+		// configuration file again (the sandbox's copy, remade first).
+		pid := readPid(filepath.Join(dir, "docker.pid"))
+		if pid == 0 || !alive(pid) {
+			fmt.Fprintln(stderr, "docker.service is not active, cannot reload.")
+			return 1
+		}
+		if _, _, err := dockerdCommand(root, dir); err != nil {
+			fmt.Fprintf(stderr, "stand-in: %v\n", err)
+			return 1
+		}
+		if err := syscall.Kill(pid, syscall.SIGHUP); err != nil {
+			fmt.Fprintf(stderr, "stand-in: %v\n", err)
+			return 1
+		}
+		return 0
 	case len(args) == 2 && args[0] == "restart" && (args[1] == "docker" || args[1] == "docker.service"):
 		stopDockerd(dir)
 		if _, _, err := launchDockerd(root, dir, true); err != nil {
