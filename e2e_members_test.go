@@ -376,4 +376,3 @@ func sleeperImage(t *testing.T) string {
 	}
 	return tarball
 }
-
