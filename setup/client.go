@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -38,6 +39,7 @@ type Member struct {
 	FQDN     string
 
 	caPEM, certPEM, keyPEM []byte
+	restart                []Step // when dockerd must restart before they can connect
 }
 
 // PrepareClient issues a client certificate and computes its bundle and
@@ -148,11 +150,10 @@ func (h *Host) clientPrepared(caPEM []byte, leaf *pki.Leaf, ledger *pki.Ledger, 
 		return nil, err
 	}
 	mem := h.member(caPEM, leaf)
-	steps := mem.Handover("")
 	if added > 0 {
-		steps = append(h.restartSteps(fmt.Sprintf("%s can connect once Docker restarts with the new anchors.", leaf.Name)), steps...)
+		mem.restart = h.restartSteps(fmt.Sprintf("%s can connect once Docker restarts with the new anchors.", leaf.Name))
 	}
-	return &Prepared{Summary: summary, Changes: changes, Member: mem, NextSteps: steps}, nil
+	return &Prepared{Summary: summary, Changes: changes, Member: mem, NextSteps: mem.Handover("")}, nil
 }
 
 // memberFiles are the files of a member's bundle, in Docker's own names:
@@ -211,15 +212,15 @@ func (m *Member) Handover(archive string) []Step {
 		get = Step{Text: fmt.Sprintf("Send %s the archive %s over a private channel (it holds a private key); on their machine they unpack it:", m.Name, filepath.Base(archive)),
 			Commands: []string{fmt.Sprintf("mkdir -p %s && tar -xzf %s -C %s", local, filepath.Base(archive), local)}}
 	}
-	return []Step{
+	return append(slices.Clone(m.restart),
 		get,
-		{Text: "Then they connect with:",
+		Step{Text: "Then they connect with:",
 			Commands: []string{
 				fmt.Sprintf("export DOCKER_HOST=%s DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=%s", m.Endpoint, local),
 				"docker version",
 			}},
-		{Text: "or keep it as a Docker context:", Commands: contextCommands(m.FQDN, m.Endpoint, local)},
-	}
+		Step{Text: "or keep it as a Docker context:", Commands: contextCommands(m.FQDN, m.Endpoint, local)},
+	)
 }
 
 // Archive packs the member's ca.pem, cert.pem and key.pem, ready for
