@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/docker-tls/docker-tls/pki"
 	"github.com/docker-tls/docker-tls/setup"
 	"github.com/docker-tls/docker-tls/wizard"
 )
@@ -59,6 +60,8 @@ func wizardOptions(e *env, h *setup.Host, f *initFlags) (wizard.Options, error) 
 		KeyType:        f.keyType,
 		CADays:         strconv.Itoa(f.caDays),
 		Days:           strconv.Itoa(f.days),
+		Trust:          pki.Trust(f.trust),
+		Slots:          f.slots,
 	}
 	if a.FQDN == "" {
 		a.FQDN = d.Hostname

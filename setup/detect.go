@@ -19,6 +19,9 @@ type Detection struct {
 	// Current is the plan the current server certificate was issued from,
 	// to pre-fill a re-run; nil without one.
 	Current *pki.Plan
+	// Trust is how an existing setup trusts its members (nil without a CA,
+	// or with force): what the returning admin's menu offers depends on it.
+	Trust *TrustState
 }
 
 // Detect reads the host. force says that init will replace the CA.
@@ -46,6 +49,13 @@ func (h *Host) Detect(force bool) (*Detection, error) {
 		d.Warnings = append(d.Warnings, fmt.Sprintf("docker.service was not found under %s: install Docker first (apt-get install docker.io), or point --root at a tree that has it (e.g. a copy of testdata/sandbox)", h.root))
 	}
 	d.Current = h.currentPlan()
+	if d.ExistingCA {
+		if ts, err := h.Trust(); err == nil {
+			d.Trust = ts
+		} else {
+			d.Warnings = append(d.Warnings, err.Error())
+		}
+	}
 	return d, nil
 }
 

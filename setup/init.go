@@ -113,6 +113,9 @@ type initRun struct {
 	// switchRoot is the root dockerd still trusts during a switch.
 	switchRoot []byte
 	caNotes    []string // after the CA line
+	// keepProfiles: a switch keeps each member's key type and lifetime,
+	// even for those listed.
+	keepProfiles bool
 }
 
 // newSetup makes a new CA (none exists, or --force replaces it) and
@@ -386,7 +389,7 @@ func (r *initRun) switchSetup(ca *pki.CA) (*pki.ServerDiff, error) {
 	r.added = 0 // all new: the restart is in the next steps anyway
 	for i, name := range members {
 		kt, days := plan.KeyType, plan.Days
-		if !slices.Contains(plan.Clients, name) {
+		if r.keepProfiles || !slices.Contains(plan.Clients, name) {
 			if b, ok, _ := h.read(ClientDir(name) + "/" + BundleCert); ok {
 				if cur, err := pki.ParseCert(b); err == nil {
 					kt, days = keepProfile(cur, "", 0)
@@ -462,6 +465,12 @@ func nextCAName(old, asked string) string {
 // in.NewRoot, and makes a new root (the old one keeps signing the server
 // certificate until the switch is finalized).
 func (h *Host) PrepareInit(in InitInput, pass []byte) (*Prepared, error) {
+	return h.prepareInit(in, pass, false)
+}
+
+// prepareInit: keepProfiles makes a switch keep every member's key type and
+// lifetime, listed or not.
+func (h *Host) prepareInit(in InitInput, pass []byte, keepProfiles bool) (*Prepared, error) {
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
@@ -472,7 +481,7 @@ func (h *Host) PrepareInit(in InitInput, pass []byte) (*Prepared, error) {
 			return nil, err
 		}
 	}
-	r := &initRun{h: h, in: in, pass: pass, opts: []pki.Option{pki.WithNow(h.now)}}
+	r := &initRun{h: h, in: in, pass: pass, opts: []pki.Option{pki.WithNow(h.now)}, keepProfiles: keepProfiles}
 	if keys := h.startedKeys(); keys != nil {
 		r.opts = append(r.opts, pki.WithKeys(keys))
 	}

@@ -461,3 +461,35 @@ func plural(n int, what string) string {
 	}
 	return fmt.Sprintf("%d %ss", n, what)
 }
+
+// PrepareSwitch moves the setup, which trusts the whole CA, to per-member
+// trust, keeping everything else as it is: the same server names, listen
+// address, and each member's key type and lifetime (the wizard's "switch"
+// flow; "init --trust member" is the same with flags). A new root is made
+// when the current one cannot sign anchors (Trust().CanSignAnchors says so
+// beforehand).
+func (h *Host) PrepareSwitch(pass []byte) (*Prepared, error) {
+	if err := h.RequireCA(); err != nil {
+		return nil, err
+	}
+	if h.memberTrust() {
+		return nil, WithHint(errors.New("this setup already trusts members one by one"), "\"docker-tls client remove NAME\" shuts one member out.")
+	}
+	plan := h.currentPlan()
+	if plan == nil {
+		return nil, h.noServerCert()
+	}
+	ledger, err := h.ledger(false)
+	if err != nil {
+		return nil, err
+	}
+	plan.Clients = h.switchMembers(ledger, nil)
+	if len(plan.Clients) == 0 {
+		return nil, WithHint(errors.New("there is no member to move"), "Add one first (\"docker-tls client add NAME\").")
+	}
+	listen := h.Listen()
+	if listen == "" {
+		return nil, fmt.Errorf("%s has no tcp:// host: run \"docker-tls init\" with --listen", render.DaemonJSONPath)
+	}
+	return h.prepareInit(InitInput{Plan: *plan, Listen: listen, Trust: pki.TrustMember, NewRoot: true}, pass, true)
+}

@@ -125,13 +125,13 @@ func TestScreensStates(t *testing.T) {
 	})
 	t.Run("status", func(t *testing.T) {
 		d := newDriver(t, newFakes(), existingOptions())
-		d.key("down", "down", "enter")
+		d.key("down", "down", "down", "enter")
 		d.wantStep(stepStatus)
 		goldenScreen(t, d, "status")
 	})
 	t.Run("renew", func(t *testing.T) {
 		d := newDriver(t, newFakes(), existingOptions())
-		d.key("down", "enter")
+		d.key("down", "down", "enter")
 		d.wantStep(stepRenew)
 		goldenScreen(t, d, "renew")
 	})
