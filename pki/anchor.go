@@ -113,22 +113,34 @@ func AnchorKeyType(kt KeyType) KeyType {
 // valid as long as the root. Their keys are encrypted with passphrase, the
 // CA's (see EncryptKeys: one key derivation for the batch).
 func NewAnchors(root *CA, first, n int, passphrase []byte, opts ...Option) ([]*Anchor, error) {
-	o := newOptions(opts)
-	return newAnchors(root, first, n, passphrase, o)
-}
-
-func newAnchors(root *CA, first, n int, passphrase []byte, o *options) ([]*Anchor, error) {
-	if n <= 0 {
-		return nil, nil
-	}
-	if root == nil || root.Cert == nil || root.Key == nil {
-		return nil, errors.New("new anchors: no CA to sign with")
-	}
-	if !CanSignAnchors(root.Cert) {
-		return nil, fmt.Errorf("new anchors: CA %q was made with pathlen:0 and may not sign other CAs", root.Cert.Subject.CommonName)
-	}
 	if err := ValidatePassphrase(string(passphrase)); err != nil {
 		return nil, FieldErrors{{Field: FieldPassphrase, Reason: err.Error()}}
+	}
+	o := newOptions(opts)
+	anchors, keys, err := newAnchors(root, first, n, o)
+	if err != nil || len(anchors) == 0 {
+		return nil, err
+	}
+	pems, err := EncryptKeys(keys, passphrase, o.rand)
+	if err != nil {
+		return nil, err
+	}
+	for i, a := range anchors {
+		a.KeyPEM = pems[i]
+	}
+	return anchors, nil
+}
+
+// newAnchors makes the anchors and their keys; the caller encrypts them.
+func newAnchors(root *CA, first, n int, o *options) ([]*Anchor, []crypto.Signer, error) {
+	if n <= 0 {
+		return nil, nil, nil
+	}
+	if root == nil || root.Cert == nil || root.Key == nil {
+		return nil, nil, errors.New("new anchors: no CA to sign with")
+	}
+	if !CanSignAnchors(root.Cert) {
+		return nil, nil, fmt.Errorf("new anchors: CA %q was made with pathlen:0 and may not sign other CAs", root.Cert.Subject.CommonName)
 	}
 	kt := KeyType(KeyTypeOf(root.Cert.PublicKey))
 	if _, err := ParseKeyType(string(kt)); err != nil {
@@ -141,24 +153,17 @@ func newAnchors(root *CA, first, n int, passphrase []byte, o *options) ([]*Ancho
 	for i := range n {
 		key, err := GenerateKey(kt, o.rand)
 		if err != nil {
-			return nil, fmt.Errorf("new anchors: %w", err)
+			return nil, nil, fmt.Errorf("new anchors: %w", err)
 		}
 		slot := first + i
 		cert, der, err := signAnchor(root, slot, key, now, o)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		anchors = append(anchors, &Anchor{Slot: slot, Cert: cert, CertPEM: encodeDER(der), key: key})
 		keys = append(keys, key)
 	}
-	pems, err := EncryptKeys(keys, passphrase, o.rand)
-	if err != nil {
-		return nil, err
-	}
-	for i, a := range anchors {
-		a.KeyPEM = pems[i]
-	}
-	return anchors, nil
+	return anchors, keys, nil
 }
 
 func signAnchor(root *CA, slot int, key crypto.Signer, now time.Time, o *options) (*x509.Certificate, []byte, error) {

@@ -182,12 +182,11 @@ func Issue(plan Plan, ca *CA, passphrase []byte, opts ...Option) (*Bundle, error
 	}
 
 	b := &Bundle{CA: ca, NewCA: newCA}
-	var encrypted chan keyPEMResult
+	// The keys to encrypt: the CA's and the anchors', in one batch, so
+	// that the 600,000 PBKDF2 rounds (one core for ~0.1 s) run once.
+	var secret []crypto.Signer
 	if newCA {
-		// The CA takes the first key ready. Its encryption (600,000 PBKDF2
-		// rounds, one core for ~0.1 s) then runs while the leaves' keys are
-		// still being generated, instead of after them: with RSA the last
-		// key often leaves a core idle.
+		// The CA takes the first key ready.
 		key, err := next()
 		if err != nil {
 			return nil, err
@@ -195,19 +194,26 @@ func Issue(plan Plan, ca *CA, passphrase []byte, opts ...Option) (*Bundle, error
 		if b.CA, err = newCAWithKey(plan, key, o); err != nil {
 			return nil, err
 		}
-		encrypted = make(chan keyPEMResult, 1)
-		go func() {
-			pem, err := EncryptKey(key, passphrase, o.rand)
-			encrypted <- keyPEMResult{pem, err}
-		}()
+		secret = append(secret, key)
 	}
 	if member {
-		// Their keys' encryption (one key derivation for the batch) runs
-		// on another core than the CA key's.
-		var err error
-		if b.Anchors, err = newAnchors(b.CA, 1, len(plan.Clients)+plan.Slots, passphrase, o); err != nil {
+		// P-256 or Ed25519 keys (see AnchorKeyType): a few milliseconds.
+		anchors, keys, err := newAnchors(b.CA, 1, len(plan.Clients)+plan.Slots, o)
+		if err != nil {
 			return nil, err
 		}
+		b.Anchors = anchors
+		secret = append(secret, keys...)
+	}
+	// The encryption then runs while the leaves' keys are still being
+	// generated, instead of after them: with RSA the last key often leaves
+	// a core idle.
+	encrypted := make(chan keyPEMsResult, 1)
+	if len(secret) > 0 {
+		go func() {
+			pems, err := EncryptKeys(secret, passphrase, o.rand)
+			encrypted <- keyPEMsResult{pems, err}
+		}()
 	}
 	now := o.now()
 	key, err := next()
@@ -235,19 +241,25 @@ func Issue(plan Plan, ca *CA, passphrase []byte, opts ...Option) (*Bundle, error
 		}
 		b.Clients = append(b.Clients, leaf)
 	}
-	if newCA {
+	if len(secret) > 0 {
 		r := <-encrypted
 		if r.err != nil {
 			return nil, r.err
 		}
-		b.CAKeyPEM = r.pem
+		pems := r.pems
+		if newCA {
+			b.CAKeyPEM, pems = pems[0], pems[1:]
+		}
+		for i, a := range b.Anchors {
+			a.KeyPEM = pems[i]
+		}
 	}
 	return b, nil
 }
 
-type keyPEMResult struct {
-	pem []byte
-	err error
+type keyPEMsResult struct {
+	pems [][]byte
+	err  error
 }
 
 // NewCA makes a CA for plan (pathlen:1 with per-member trust, pathlen:0

@@ -19,7 +19,9 @@ import (
 // would (a PEM "ENCRYPTED PRIVATE KEY": PKCS#8 PBES2, PBKDF2-HMAC-SHA256 at
 // KDFIterations, AES-256-CBC, which `openssl pkey -passin` opens), but with
 // one salt for the batch, so that the 600,000 PBKDF2 rounds run once rather
-// than once per key: 16 member anchors would otherwise cost 16 x ~90 ms.
+// than once per key: 16 member anchors would otherwise cost 16 x ~90 ms
+// (BenchmarkEncryptAnchorKeys). Issue encrypts a new CA's key in the same
+// batch as its anchors'.
 //
 // Sharing the salt within a batch costs no strength: the keys share the
 // passphrase, so cracking any one file already opens them all, and the salt
