@@ -416,3 +416,25 @@ func TestSwitchKeepsARootThatCanSignAnchors(t *testing.T) {
 		t.Errorf("status after finalize:\n%s", r.stdout)
 	}
 }
+
+// TestStatusRootSignedBundle: with per-member trust, a bundle the root
+// signed itself (copied from a CA-wide setup) is reported: dockerd refuses it.
+func TestStatusRootSignedBundle(t *testing.T) {
+	root := initRoot(t, "--client", "alice")
+	ca, err := pki.LoadCA(readRootFile(t, root, "etc/docker/tls/ca/ca.pem"), readRootFile(t, root, "etc/docker/tls/ca/ca-key.pem"), []byte(testPass))
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := pki.IssueClient(ca, "mallory", 30, pki.ECDSAP256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeRootFile(t, root, "etc/docker/tls/clients/mallory/cert.pem", leaf.CertPEM, 0o644)
+	writeRootFile(t, root, "etc/docker/tls/clients/mallory/key.pem", leaf.KeyPEM, 0o600)
+	r := mustRun(t, 1, "status", "--root", root)
+	wantContains(t, "status", r.stdout, "client mallory", "signed by the root itself, not by a member anchor")
+	r = mustRun(t, 0, "client", "list", "--root", root)
+	if !regexp.MustCompile(`(?m)^mallory\s.*its anchor is not in /etc/docker/tls/members.pem`).MatchString(r.stdout) {
+		t.Errorf("client list:\n%s", r.stdout)
+	}
+}

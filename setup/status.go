@@ -143,6 +143,8 @@ func (h *Host) Status(in StatusInput) *Report {
 			return
 		case kind == "client" && ca != nil && !chainsToRoot(b, ca):
 			find("%s %s (%s) was not issued by the current CA %s: dockerd will refuse it; %s", kind, name, certPath, CACert, renewHint(kind, name))
+		case kind == "client" && ca != nil && h.memberTrust() && ledger.Switch == nil && issuedBy(b, ca):
+			find("%s %s (%s) was signed by the root itself, not by a member anchor: dockerd trusts only the anchors and will refuse it; %s", kind, name, certPath, renewHint(kind, name))
 		}
 		left := info.DaysLeft(now)
 		r.Certificates = append(r.Certificates, CertStatus{Kind: kind, Name: name, Path: certPath, NotAfter: info.NotAfter, DaysLeft: left})
