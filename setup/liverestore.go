@@ -61,11 +61,18 @@ func (h *Host) CheckRestart(ctx context.Context) *RestartImpact {
 	if err != nil {
 		return r
 	}
-	r.Reached, r.Via = true, via
+	r.Via = via
+	r.read(in)
+	return r
+}
+
+// read takes what GET /info said. A node in swarm mode is "active" (also
+// "pending" or "locked" on the way); "inactive" or none is not.
+func (r *RestartImpact) read(in *info) {
+	r.Reached = true
 	r.Running = in.ContainersRunning
 	r.LiveRestore = in.LiveRestoreEnabled
 	r.Swarm = in.Swarm.LocalNodeState != "" && in.Swarm.LocalNodeState != "inactive"
-	return r
 }
 
 // ErrSwarm: live-restore cannot be turned on in swarm mode.
