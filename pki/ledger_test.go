@@ -129,3 +129,20 @@ func TestLedgerMembers(t *testing.T) {
 		t.Error("bob added again is not active")
 	}
 }
+
+// TestNextSlotAfterRemoval: the slot of a removed member is never handed
+// out again, even when it was the last one.
+func TestNextSlotAfterRemoval(t *testing.T) {
+	b := memberBundle(t, ECDSAP256)
+	l := &Ledger{}
+	for _, a := range b.Anchors[:3] {
+		l.AddAnchor(a, fixedNow)
+	}
+	last := *b.Clients[0]
+	last.Anchor = b.Anchors[2] // the highest slot
+	l.Add(&last, fixedNow)
+	l.Remove("alice", fixedNow)
+	if got := l.NextSlot(); got != 4 {
+		t.Errorf("NextSlot = %d after removing the member of slot 3, want 4", got)
+	}
+}
