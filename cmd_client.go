@@ -213,8 +213,8 @@ to /etc/docker/tls/ca/removed/. Nobody else's files change. It takes effect
 when Docker restarts: "docker-tls apply" restarts it, checks it with another
 member's bundle, and rolls back if Docker does not come back.
 
-It needs per-member trust (the default of new setups since it exists);
-"docker-tls init --trust member" switches a setup that trusts the whole CA.`,
+It needs per-member trust, the default for a new setup; "docker-tls init
+--trust member" switches a setup that trusts the whole CA.`,
 		Example: `  docker-tls client remove bob
   docker-tls client remove bob --yes && docker-tls apply`,
 		Args: func(cmd *cobra.Command, args []string) error {

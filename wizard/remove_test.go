@@ -194,3 +194,14 @@ func TestFinalizeFlow(t *testing.T) {
 }
 
 var errCAWide = errors.New("this setup trusts the whole CA, so bob cannot be shut out alone")
+
+// TestStatusShowsTrust: the status screen says how dockerd trusts members.
+func TestStatusShowsTrust(t *testing.T) {
+	f := newFakes()
+	f.report.Trust = &setup.TrustState{Mode: pki.TrustMember, Anchors: 19, Members: 3, Free: 16,
+		Switch: &pki.Switch{Root: "ab", Started: testNow()}}
+	d := newDriver(t, f, memberOptions())
+	d.key("down", "down", "down", "enter")
+	d.wantStep(stepStatus)
+	d.wantText("Trust      per member: 19 anchors, 3 members, 16 free slots", "switching from CA-wide trust")
+}
