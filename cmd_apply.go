@@ -77,17 +77,20 @@ func beforeRestart(e *env, h *setup.Host, rf restartFlags) error {
 	if !r.StopsContainers() {
 		return nil
 	}
-	n := fmt.Sprintf("%d containers are running", r.Running)
+	n, stop := fmt.Sprintf("%d containers are running", r.Running), fmt.Sprintf("%d running containers would stop", r.Running)
 	if r.Running == 1 {
-		n = "1 container is running"
+		n, stop = "1 container is running", "1 running container would stop"
 	}
 	if !r.CanKeepContainers() {
 		fmt.Fprintf(e.stdout, "\n%s and this node is in swarm mode, where live-restore does not work: restarting Docker stops them.\n", n)
-		if rf.stopContainers {
+		drain := "Add --stop-containers to restart anyway (drain the node first: docker node update --availability drain NODE)."
+		switch {
+		case rf.stopContainers:
 			return nil
-		}
-		if !e.interactive() {
-			return setup.WithHint(fmt.Errorf("%s: %s would stop", errStops, n), "Add --stop-containers to restart anyway (drain the node first: docker node update --availability drain NODE).")
+		case rf.liveRestore:
+			return setup.WithHint(fmt.Errorf("%s: --live-restore: %w", errStops, setup.ErrSwarm), drain)
+		case !e.interactive():
+			return setup.WithHint(fmt.Errorf("%s: %s", errStops, stop), drain)
 		}
 		if !ask(e, "Restart anyway? [y/N] ", false) {
 			return errAborted
@@ -99,7 +102,7 @@ func beforeRestart(e *env, h *setup.Host, rf restartFlags) error {
 	switch {
 	case rf.liveRestore, rf.stopContainers:
 	case !e.interactive():
-		return setup.WithHint(fmt.Errorf("%s: %s would stop", errStops, n),
+		return setup.WithHint(fmt.Errorf("%s: %s", errStops, stop),
 			"Add --live-restore to turn it on first (they keep running), or --stop-containers to restart anyway.")
 	default:
 		keep = ask(e, "Turn live-restore on first, so that they keep running? (daemon.json, then a reload, no restart) [Y/n] ", true)

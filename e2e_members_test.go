@@ -376,3 +376,56 @@ func sleeperImage(t *testing.T) string {
 	}
 	return tarball
 }
+
+// TestE2ESwarmNodeNoLiveRestore: on a node in swarm mode live-restore is
+// never turned on (dockerd 20.10 takes it on a reload, then refuses to
+// start); apply says the containers will stop and restarts only with
+// --stop-containers; and it refuses to restart when daemon.json sets
+// live-restore there, since Docker would not come back.
+func TestE2ESwarmNodeNoLiveRestore(t *testing.T) {
+	m := newMemberHost(t, "--client", "alice")
+	alice := clientBundle(m.root, "alice")
+	docker := func(args ...string) cmdResult { return dockerWith(t, m.cfg, m.host, alice, args...) }
+	r := docker("swarm", "init", "--advertise-addr", "127.0.0.1", "--listen-addr", fmt.Sprintf("127.0.0.1:%d", freePort(t)),
+		"--data-path-port", fmt.Sprint(freePort(t)))
+	if r.code != 0 {
+		t.Fatalf("docker swarm init:\n%s", r)
+	}
+	t.Cleanup(func() { docker("swarm", "leave", "--force") })
+	if r := docker("import", sleeperImage(t), "sleeper:1"); r.code != 0 {
+		t.Fatalf("docker import:\n%s", r)
+	}
+	if r := docker("run", "-d", "--network", "none", "--name", "solo", "sleeper:1", "/sleep"); r.code != 0 {
+		t.Fatalf("docker run:\n%s", r)
+	}
+	t.Cleanup(func() { docker("rm", "-f", "solo") })
+	mustDockerTLS(t, "client", "add", "bob", "--root", m.root)
+	pid := m.pid()
+	daemonJSON := readRootFile(t, m.root, "etc/docker/daemon.json")
+
+	r = dockerTLS(t, nil, "apply", "--root", m.root)
+	if r.code != 1 || !strings.Contains(r.stdout, "swarm mode, where live-restore does not work") || !strings.Contains(r.stderr, "--stop-containers") {
+		t.Errorf("apply on a swarm node with a container running:\n%s", r)
+	}
+	r = dockerTLS(t, nil, "apply", "--root", m.root, "--live-restore")
+	if r.code != 1 || !strings.Contains(r.stderr, "swarm mode") {
+		t.Errorf("apply --live-restore on a swarm node:\n%s", r)
+	}
+	if !bytes.Equal(readRootFile(t, m.root, "etc/docker/daemon.json"), daemonJSON) || m.pid() != pid {
+		t.Fatal("daemon.json changed, or dockerd was restarted")
+	}
+	m.apply(t, "--stop-containers")
+	if s := strings.TrimSpace(docker("inspect", "-f", "{{.State.Running}}", "solo").stdout); s != "false" {
+		t.Errorf("the container survived a restart without live-restore: running=%s", s)
+	}
+
+	// live-restore set by hand on a swarm node: Docker would not start.
+	mustDockerTLS(t, "client", "add", "carol", "--root", m.root)
+	cfg := bytes.Replace(readRootFile(t, m.root, "etc/docker/daemon.json"), []byte("{\n"), []byte("{\n  \"live-restore\": true,\n"), 1)
+	writeRootFile(t, m.root, "etc/docker/daemon.json", cfg, 0o644)
+	pid = m.pid()
+	r = dockerTLS(t, nil, "apply", "--root", m.root)
+	if r.code != 1 || !strings.Contains(r.stderr, "would not start again") || m.pid() != pid {
+		t.Errorf("apply with live-restore on a swarm node:\n%s", r)
+	}
+}

@@ -103,6 +103,9 @@ func (h *Host) Apply(ctx context.Context) (*Applied, error) {
 	if err != nil {
 		return nil, WithHint(err, "Nothing to roll back to: run \"docker-tls init\" first, or restart Docker yourself.")
 	}
+	if err := h.CheckRestart(ctx).Refused(); err != nil {
+		return nil, err
+	}
 	bundle, err := h.restartAndProbe(ctx, res)
 	if err == nil {
 		h.forgetLastRun()

@@ -75,8 +75,21 @@ func (r *RestartImpact) read(in *info) {
 	r.Swarm = in.Swarm.LocalNodeState != "" && in.Swarm.LocalNodeState != "inactive"
 }
 
-// ErrSwarm: live-restore cannot be turned on in swarm mode.
-var ErrSwarm = errors.New("this node is in swarm mode, where dockerd does not support live-restore")
+// ErrSwarm: live-restore cannot be turned on in swarm mode. dockerd 20.10
+// even accepts it on a reload, then refuses to start: "Error starting cluster
+// component: --live-restore daemon configuration is incompatible with swarm
+// mode".
+var ErrSwarm = errors.New("this node is in swarm mode, where dockerd refuses live-restore (it would not start again)")
+
+// Refused is why Docker must not be restarted now: daemon.json sets
+// live-restore on a node in swarm mode, and dockerd would not start again.
+func (r *RestartImpact) Refused() error {
+	if r.Swarm && r.Configured {
+		return WithHint(fmt.Errorf("%s sets \"live-restore\": true and %w", render.DaemonJSONPath, ErrSwarm),
+			"Remove \"live-restore\" from daemon.json first; its containers then stop when Docker restarts (drain the node first: docker node update --availability drain NODE).")
+	}
+	return nil
+}
 
 // EnableLiveRestore sets "live-restore": true in daemon.json and reloads
 // dockerd (SIGHUP, "systemctl reload docker"), which applies it without a

@@ -2,6 +2,7 @@ package setup
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -89,6 +90,13 @@ func TestRestartImpact(t *testing.T) {
 				t.Errorf("stops %v (want %v), can keep %v (want %v)", r.StopsContainers(), tt.stops, r.CanKeepContainers(), tt.can)
 			}
 		})
+	}
+	// live-restore in daemon.json on a swarm node: dockerd would not start.
+	if err := (&RestartImpact{Reached: true, Swarm: true, Configured: true}).Refused(); err == nil || !errors.Is(err, ErrSwarm) {
+		t.Errorf("Refused = %v", err)
+	}
+	if err := (&RestartImpact{Reached: true, Swarm: true}).Refused(); err != nil {
+		t.Errorf("Refused without live-restore = %v", err)
 	}
 	if (&RestartImpact{Running: 5}).StopsContainers() {
 		t.Error("a daemon that did not answer stops nothing we know of")
