@@ -109,7 +109,7 @@ func TestClientRemove(t *testing.T) {
 	}
 
 	r = mustRun(t, 0, "client", "list", "--root", root)
-	if !regexp.MustCompile(`(?m)^bob\s+[0-9a-f]+\s+\S+\s+removed \d{4}-\d{2}-\d{2}\s+2\s+-$`).MatchString(r.stdout) {
+	if !regexp.MustCompile(`(?m)^bob\s+[0-9a-f]+\s+\S+\s+removed \d{4}-\d{2}-\d{2}\s+in bundle\s+2\s+-$`).MatchString(r.stdout) {
 		t.Errorf("client list:\n%s", r.stdout)
 	}
 	r = mustRun(t, 0, "client", "list", "--json", "--root", root)
@@ -436,5 +436,42 @@ func TestStatusRootSignedBundle(t *testing.T) {
 	r = mustRun(t, 0, "client", "list", "--root", root)
 	if !regexp.MustCompile(`(?m)^mallory\s.*its anchor is not in /etc/docker/tls/members.pem`).MatchString(r.stdout) {
 		t.Errorf("client list:\n%s", r.stdout)
+	}
+}
+
+// TestSignUnderAnAnchor: client sign (a member's request) issues under a
+// free slot too: dockerd already trusts it, and cert.pem carries the anchor.
+func TestSignUnderAnAnchor(t *testing.T) {
+	root := initRoot(t, "--client", "alice")
+	key, err := pki.GenerateKey(pki.ECDSAP256, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	csr, err := pki.NewCSR("carol", key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "carol.csr")
+	if err := os.WriteFile(path, csr, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	before := readRootFile(t, root, "etc/docker/tls/members.pem")
+	r := mustRun(t, 0, "client", "sign", path, "--root", root)
+	wantContains(t, "stdout", r.stdout, `Issued "carol"`)
+	if !bytes.Equal(before, readRootFile(t, root, "etc/docker/tls/members.pem")) {
+		t.Error("members.pem changed for a member under a free slot")
+	}
+	a := anchorOfBundle(t, root, "carol")
+	if a.Subject.CommonName != "member anchor 2" || !containsCert(members(t, root), a) {
+		t.Errorf("carol is under %s", a.Subject.CommonName)
+	}
+	if _, err := os.Stat(filepath.Join(root, "etc/docker/tls/clients/carol/key.pem")); !os.IsNotExist(err) {
+		t.Error("a key.pem was written for a request")
+	}
+	mustRun(t, 0, "status", "--root", root)
+	// Removed, she is out like anyone else.
+	mustRun(t, 0, "client", "remove", "carol", "--root", root, "--yes")
+	if containsCert(members(t, root), a) {
+		t.Error("carol's anchor is still trusted")
 	}
 }

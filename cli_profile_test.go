@@ -2,7 +2,9 @@ package main
 
 import (
 	"encoding/json"
+	"github.com/docker-tls/docker-tls/pki"
 	"github.com/docker-tls/docker-tls/setup"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -145,4 +147,20 @@ func TestApplyForgetsTheRunItRolledBackOrApplied(t *testing.T) {
 	}
 	r = mustRun(t, 1, "apply", "--root", root)
 	wantContains(t, "a second apply", r.stderr, "no record of a previous run")
+}
+
+// TestEveryFieldHasAFlag: a field pki adds must get the flag that sets it,
+// or an error about it could not say what to change.
+func TestEveryFieldHasAFlag(t *testing.T) {
+	cmd := newInitCmd(newEnv(nil, io.Discard, io.Discard))
+	for _, f := range pki.Fields {
+		name, ok := flagNames[f]
+		if !ok {
+			t.Errorf("field %q has no entry in flagNames", f)
+			continue
+		}
+		if flag, isFlag := strings.CutPrefix(name, "--"); isFlag && cmd.Flags().Lookup(flag) == nil {
+			t.Errorf("field %q maps to %s, which init does not have", f, name)
+		}
+	}
 }

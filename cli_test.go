@@ -661,8 +661,8 @@ func TestClientAdd(t *testing.T) {
 	root := initRoot(t)
 	// Flags after the positional argument.
 	r := mustRun(t, 0, "client", "add", "bob", "--root", root)
-	wantContains(t, "stdout", r.stdout, `Issued "bob"`, "DOCKER_CERT_PATH=", "DOCKER_TLS_VERIFY=1",
-		"DOCKER_HOST=tcp://docker.example.com:2376", "docker context create")
+	wantContains(t, "stdout", r.stdout, `Issued "bob"`, "docker-tls client archive bob bob.tar.gz",
+		"docker-tls connect bob.tar.gz", `docker context create docker.example.com --docker "host=tcp://docker.example.com:2376,`)
 	dir := "etc/docker/tls/clients/bob"
 	wantMode(t, root, dir, 0o700)
 	wantMode(t, root, dir+"/ca.pem", 0o644)
@@ -765,7 +765,7 @@ func TestClientAddArchive(t *testing.T) {
 	out := t.TempDir()
 	archive := filepath.Join(out, "alice.tar.gz")
 	r := mustRun(t, 0, "client", "add", "alice", "--archive", archive, "--root", root)
-	wantContains(t, "stdout", r.stdout, "Archive: "+archive, "tar -xzf alice.tar.gz")
+	wantContains(t, "stdout", r.stdout, "Archive: "+archive, "docker-tls connect alice.tar.gz", "tar -xzf alice.tar.gz")
 	fi, err := os.Stat(archive)
 	if err != nil {
 		t.Fatal(err)
@@ -805,8 +805,17 @@ func TestClientAddArchive(t *testing.T) {
 		got[h.Name] = b
 	}
 	dir := "etc/docker/tls/clients/alice/"
-	if len(got) != 3 {
-		t.Errorf("archive holds %d files, want ca.pem, cert.pem, key.pem", len(got))
+	if len(got) != 4 {
+		t.Errorf("archive holds %d files, want docker-tls.json, ca.pem, cert.pem, key.pem", len(got))
+	}
+	// The metadata says where to connect, so that "connect" needs no flags.
+	var meta setup.Meta
+	if err := json.Unmarshal(got["docker-tls.json"], &meta); err != nil {
+		t.Fatal(err)
+	}
+	if meta.Host != "tcp://docker.example.com:2376" || meta.Name != "alice" || meta.NotAfter.IsZero() ||
+		!slices.Contains(meta.ServerNames, "docker.example.com") {
+		t.Errorf("metadata %+v", meta)
 	}
 	for _, name := range []string{"ca.pem", "cert.pem", "key.pem"} {
 		if !bytes.Equal(got[name], readRootFile(t, root, dir+name)) {
@@ -828,8 +837,8 @@ func TestClientList(t *testing.T) {
 	root := initRoot(t, "--client", "alice")
 	mustRun(t, 0, "client", "add", "bob", "--days", "30", "--root", root)
 	r := mustRun(t, 0, "client", "list", "--root", root)
-	if !regexp.MustCompile(`(?m)^alice\s+[0-9a-f]+\s+\d{4}-\d{2}-\d{2}\s+36[45]\s+1\s+/etc/docker/tls/clients/alice$`).MatchString(r.stdout) ||
-		!regexp.MustCompile(`(?m)^bob\s+[0-9a-f]+\s+\d{4}-\d{2}-\d{2}\s+(29|30)\s+2\s+/etc/docker/tls/clients/bob$`).MatchString(r.stdout) {
+	if !regexp.MustCompile(`(?m)^alice\s+[0-9a-f]+\s+\d{4}-\d{2}-\d{2}\s+36[45]\s+in bundle\s+1\s+/etc/docker/tls/clients/alice$`).MatchString(r.stdout) ||
+		!regexp.MustCompile(`(?m)^bob\s+[0-9a-f]+\s+\d{4}-\d{2}-\d{2}\s+(29|30)\s+in bundle\s+2\s+/etc/docker/tls/clients/bob$`).MatchString(r.stdout) {
 		t.Errorf("client list:\n%s", r.stdout)
 	}
 	r = mustRun(t, 0, "client", "list", "--json", "--root", root)
@@ -1035,7 +1044,7 @@ func TestStatusProblems(t *testing.T) {
 					t.Fatal(err)
 				}
 			},
-			want: `hosts is set both in /etc/docker/daemon.json and as -H fd:// in docker.service's ExecStart: dockerd will refuse to start`},
+			want: `/lib/systemd/system/docker.service:13: ExecStart= passes -H fd:// while /etc/docker/daemon.json sets "hosts": dockerd will refuse to start`},
 		{name: "server key from another certificate",
 			setup: func(t *testing.T, root string) {
 				writeRootFile(t, root, "etc/docker/tls/server-key.pem", readRootFile(t, root, "etc/docker/tls/clients/client/key.pem"), 0o600)

@@ -17,7 +17,7 @@ func newClientCmd(env *env) *cobra.Command {
 		Short: "Onboard team members: issue, list and remove client certificates",
 		Args:  noArgs,
 	}
-	cmd.AddCommand(newClientAddCmd(env), newClientListCmd(env), newClientRemoveCmd(env))
+	cmd.AddCommand(newClientAddCmd(env), newClientSignCmd(env), newClientArchiveCmd(env), newClientListCmd(env), newClientRemoveCmd(env))
 	return cmd
 }
 
@@ -84,7 +84,7 @@ func writeClient(e *env, h *setup.Host, p *setup.Prepared, archive string, repla
 			return err
 		}
 		var err error
-		if data, err = p.Member.Archive(e.now()); err != nil {
+		if data, err = p.Member.Files.Pack(e.now()); err != nil {
 			return err
 		}
 	}
@@ -115,7 +115,7 @@ func writeClient(e *env, h *setup.Host, p *setup.Prepared, archive string, repla
 			fmt.Fprintf(e.stdout, "%s\n", strings.TrimSpace(strings.TrimPrefix(l, "Trust")))
 		}
 	}
-	fmt.Fprintf(e.stdout, "Bundle:  %s/{ca.pem,cert.pem,key.pem}\n", h.Path(m.Bundle))
+	fmt.Fprintf(e.stdout, "Bundle:  %s/{ca.pem,cert.pem,key.pem}\n", h.Path(m.Dir))
 	if archive != "" {
 		fmt.Fprintf(e.stdout, "Archive: %s (0600)\n", archive)
 	}
@@ -160,14 +160,18 @@ func newClientListCmd(env *env) *cobra.Command {
 			}
 			tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
 			if slots {
-				fmt.Fprintln(tw, "NAME\tSERIAL\tNOT AFTER\tDAYS LEFT\tSLOT\tBUNDLE")
+				fmt.Fprintln(tw, "NAME\tSERIAL\tNOT AFTER\tDAYS LEFT\tKEY\tSLOT\tBUNDLE")
 			} else {
-				fmt.Fprintln(tw, "NAME\tSERIAL\tNOT AFTER\tDAYS LEFT\tBUNDLE")
+				fmt.Fprintln(tw, "NAME\tSERIAL\tNOT AFTER\tDAYS LEFT\tKEY\tBUNDLE")
 			}
 			for _, r := range rows {
 				left := fmt.Sprint(r.DaysLeft)
 				if r.Problem != "" {
 					left = r.Problem
+				}
+				key := "in bundle"
+				if r.FromRequest {
+					key = "member's" // issued for their request: the key stayed with them
 				}
 				bundle := r.Bundle
 				if bundle == "" {
@@ -178,9 +182,9 @@ func newClientListCmd(env *env) *cobra.Command {
 					if r.Slot > 0 {
 						slot = fmt.Sprint(r.Slot)
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, r.Serial, r.NotAfter.Format("2006-01-02"), left, slot, bundle)
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, r.Serial, r.NotAfter.Format("2006-01-02"), left, key, slot, bundle)
 				} else {
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Name, r.Serial, r.NotAfter.Format("2006-01-02"), left, bundle)
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, r.Serial, r.NotAfter.Format("2006-01-02"), left, key, bundle)
 				}
 			}
 			if err := tw.Flush(); err != nil {

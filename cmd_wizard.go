@@ -22,7 +22,7 @@ func runWizard(ctx context.Context, e *env, f *initFlags) error {
 		fmt.Fprintf(e.stderr, "docker-tls: the wizard needs a terminal. Without one, use the same plan with flags:\n\n%s\n", examples)
 		return usagef("no terminal for the wizard: use \"docker-tls init --fqdn NAME ...\"")
 	}
-	h := e.host(f.root)
+	h := e.wizardHost(f.root)
 	opts, err := wizardOptions(e, h, f)
 	if err != nil {
 		return err

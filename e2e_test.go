@@ -88,6 +88,8 @@ func e2eTools(t *testing.T, tools ...string) map[string]string {
 		// dockerd starts its own containerd, found on PATH, when the unit
 		// passes no --containerd= (as in the fixture).
 		"containerd": "containerd (apt-get install docker.io pulls it in)",
+		"setpriv":    "setpriv (apt-get install util-linux)",
+		"flock":      "flock (apt-get install util-linux)",
 	}
 	if slices.Contains(tools, "dockerd") {
 		tools = append(tools, "containerd")
@@ -132,6 +134,7 @@ func dockerTLSBinary(t *testing.T) string {
 		}
 		goTool, err := exec.LookPath("go")
 		if err != nil {
+			//lint:ignore SA1019 only when go is not on PATH: the toolchain running this test
 			goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
 		}
 		p := filepath.Join(e2eBin.dir, "docker-tls")
@@ -977,7 +980,7 @@ func TestE2EApplyRestartsDockerAndRollsBack(t *testing.T) {
 		t.Fatalf("want exit 1:\n%s", r)
 	}
 	wantContains(t, "stderr", r.stderr,
-		"Docker did not restart with the new configuration",
+		"restarting Docker with the new configuration failed",
 		"systemctl restart docker",
 		"the previous files were restored and Docker was restarted with them",
 		"address already in use", // from the (stand-in) journal: dockerd's own words

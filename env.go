@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"time"
@@ -16,6 +17,7 @@ type env struct {
 	stdout, stderr io.Writer
 	now            func() time.Time
 	getenv         func(string) string
+	hosts          []*setup.Host // closed when the command ends, releasing their locks
 }
 
 func newEnv(stdin io.Reader, stdout, stderr io.Writer) *env {
@@ -39,5 +41,30 @@ func (e *env) terminalUI() bool { return e.interactive() && isTerminal(e.stderr)
 // (https://no-color.org: any non-empty value disables colour).
 func (e *env) color() bool { return isTerminal(e.stdout) && e.getenv("NO_COLOR") == "" }
 
-// host is the engine for --root, on this env's clock.
-func (e *env) host(root string) *setup.Host { return setup.New(root, setup.WithNow(e.now)) }
+// host is the engine for --root, on this env's clock. What it waits for
+// (another run holding the lock) and what it finished for an interrupted
+// run are said on stderr.
+func (e *env) host(root string) *setup.Host {
+	return e.keep(setup.New(root, setup.WithNow(e.now), setup.WithNotify(func(msg string) {
+		fmt.Fprintf(e.stderr, "docker-tls: %s\n", msg)
+	})))
+}
+
+// wizardHost is host for the wizard, which draws on stderr: what host says
+// there, the wizard shows in its notes and errors instead.
+func (e *env) wizardHost(root string) *setup.Host {
+	return e.keep(setup.New(root, setup.WithNow(e.now)))
+}
+
+func (e *env) keep(h *setup.Host) *setup.Host {
+	e.hosts = append(e.hosts, h)
+	return h
+}
+
+// close releases what the command's hosts hold.
+func (e *env) close() {
+	for _, h := range e.hosts {
+		h.Close()
+	}
+	e.hosts = nil
+}

@@ -69,6 +69,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fang.WithoutManpage(),
 		fang.WithErrorHandler(func(w io.Writer, _ fang.Styles, err error) { printError(w, err) }),
 	)
+	env.close()
 	return exitCode(err)
 }
 
@@ -112,6 +113,8 @@ backs up what it replaces, and rolls back a failed run.`,
 		newStatusCmd(env),
 		newApplyCmd(env),
 		newTrustCmd(env),
+		newConnectCmd(env),
+		newRequestCmd(env),
 		newVersionCmd(env),
 		newPluginMetadataCmd(env),
 	)

@@ -184,7 +184,7 @@ func signAnchor(root *CA, slot int, key crypto.Signer, now time.Time, o *options
 	if !t.NotBefore.Before(t.NotAfter) {
 		return nil, nil, fmt.Errorf("new anchor %d: the CA expired on %s", slot, root.Cert.NotAfter.Format(time.DateOnly))
 	}
-	cert, der, err := sign(t, root.Cert, key, root.Key, o)
+	cert, der, err := sign(t, root.Cert, key.Public(), root.Key, o)
 	if err != nil {
 		return nil, nil, fmt.Errorf("new anchor %d: %w", slot, err)
 	}
@@ -200,6 +200,22 @@ func IssueMember(anchor *Anchor, passphrase []byte, name string, days int, kt Ke
 		return nil, err
 	}
 	leaf, err := IssueClient(ca, name, days, kt, opts...)
+	if err != nil {
+		return nil, err
+	}
+	leaf.Anchor = anchor
+	return leaf, nil
+}
+
+// IssueMemberFor issues a member's client certificate under their anchor
+// for their certificate request: their key never comes here (see
+// IssueClientFor); the leaf's Chain is their cert.pem.
+func IssueMemberFor(anchor *Anchor, passphrase []byte, csr *x509.CertificateRequest, days int, opts ...Option) (*Leaf, error) {
+	ca, err := anchor.Signer(passphrase)
+	if err != nil {
+		return nil, err
+	}
+	leaf, err := IssueClientFor(ca, csr, days, opts...)
 	if err != nil {
 		return nil, err
 	}

@@ -220,7 +220,7 @@ func Issue(plan Plan, ca *CA, passphrase []byte, opts ...Option) (*Bundle, error
 	if err != nil {
 		return nil, err
 	}
-	if b.Server, err = signLeaf(b.CA, serverTemplate(plan, key, now), KindServer, key, o); err != nil {
+	if b.Server, err = signLeaf(b.CA, serverTemplate(plan, key.Public(), now), KindServer, key, o); err != nil {
 		return nil, err
 	}
 	for i, name := range plan.Clients {
@@ -232,7 +232,7 @@ func Issue(plan Plan, ca *CA, passphrase []byte, opts ...Option) (*Bundle, error
 		if member {
 			issuer = &CA{Cert: b.Anchors[i].Cert, CertPEM: b.Anchors[i].CertPEM, Key: b.Anchors[i].key}
 		}
-		leaf, err := signLeaf(issuer, clientTemplate(name, key, now, plan.Days), KindClient, key, o)
+		leaf, err := signLeaf(issuer, clientTemplate(name, key.Public(), now, plan.Days), KindClient, key, o)
 		if err != nil {
 			return nil, err
 		}
@@ -298,7 +298,7 @@ func IssueServer(ca *CA, plan Plan, opts ...Option) (*Leaf, error) {
 	if err != nil {
 		return nil, fmt.Errorf("issue server: %w", err)
 	}
-	return signLeaf(ca, serverTemplate(plan, key, o.now()), KindServer, key, o)
+	return signLeaf(ca, serverTemplate(plan, key.Public(), o.now()), KindServer, key, o)
 }
 
 // IssueClient issues one client certificate, e.g. to onboard a team member.
@@ -321,7 +321,7 @@ func IssueClient(ca *CA, name string, days int, kt KeyType, opts ...Option) (*Le
 	if err != nil {
 		return nil, fmt.Errorf("issue client: %w", err)
 	}
-	return signLeaf(ca, clientTemplate(name, key, o.now(), days), KindClient, key, o)
+	return signLeaf(ca, clientTemplate(name, key.Public(), o.now(), days), KindClient, key, o)
 }
 
 // fieldErrorsFor keeps the FieldErrors about the given fields.
@@ -342,19 +342,19 @@ func fieldErrorsFor(err error, fields ...Field) error {
 	return out
 }
 
-func template(cn string, key crypto.Signer, now time.Time, days int) *x509.Certificate {
+func template(cn string, pub crypto.PublicKey, now time.Time, days int) *x509.Certificate {
 	return &x509.Certificate{
 		Subject:   pkix.Name{CommonName: cn},
 		NotBefore: now.Add(-clockSkew).UTC(),
 		NotAfter:  now.AddDate(0, 0, days).UTC(),
-		KeyUsage:  leafKeyUsage(key),
+		KeyUsage:  leafKeyUsage(pub),
 	}
 }
 
 // serverTemplate: DNS names in DNS entries and IPs in IP entries, never an
 // IP as a DNS name ("doesn't contain any IP SANs"); serverAuth only.
-func serverTemplate(plan Plan, key crypto.Signer, now time.Time) *x509.Certificate {
-	t := template(plan.FQDN, key, now, plan.Days)
+func serverTemplate(plan Plan, pub crypto.PublicKey, now time.Time) *x509.Certificate {
+	t := template(plan.FQDN, pub, now, plan.Days)
 	t.DNSNames = plan.SANs()
 	t.IPAddresses = plan.ParsedIPs()
 	t.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
@@ -362,24 +362,24 @@ func serverTemplate(plan Plan, key crypto.Signer, now time.Time) *x509.Certifica
 }
 
 // clientTemplate: clientAuth only, so a client cert cannot serve TLS.
-func clientTemplate(name string, key crypto.Signer, now time.Time, days int) *x509.Certificate {
-	t := template(name, key, now, days)
+func clientTemplate(name string, pub crypto.PublicKey, now time.Time, days int) *x509.Certificate {
+	t := template(name, pub, now, days)
 	t.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
 	return t
 }
 
 // leafKeyUsage: digitalSignature for every key; RSA keys also get
 // keyEncipherment, for TLS 1.2 RSA key exchange (RFC 5246).
-func leafKeyUsage(key crypto.Signer) x509.KeyUsage {
+func leafKeyUsage(pub crypto.PublicKey) x509.KeyUsage {
 	ku := x509.KeyUsageDigitalSignature
-	if _, ok := key.(*rsa.PrivateKey); ok {
+	if _, ok := pub.(*rsa.PublicKey); ok {
 		ku |= x509.KeyUsageKeyEncipherment
 	}
 	return ku
 }
 
 func newCAWithKey(plan Plan, key crypto.Signer, o *options) (*CA, error) {
-	t := template(plan.CACommonName, key, o.now(), plan.CADays)
+	t := template(plan.CACommonName, key.Public(), o.now(), plan.CADays)
 	if plan.CAOrganization != "" {
 		t.Subject.Organization = []string{plan.CAOrganization}
 	}
@@ -392,7 +392,7 @@ func newCAWithKey(plan Plan, key crypto.Signer, o *options) (*CA, error) {
 		t.MaxPathLenZero = true // pathlen:0: this CA signs leaves, never other CAs
 	}
 	t.KeyUsage = x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature
-	cert, der, err := sign(t, t, key, key, o)
+	cert, der, err := sign(t, t, key.Public(), key, o)
 	if err != nil {
 		return nil, fmt.Errorf("new ca: %w", err)
 	}
@@ -400,6 +400,19 @@ func newCAWithKey(plan Plan, key crypto.Signer, o *options) (*CA, error) {
 }
 
 func signLeaf(ca *CA, t *x509.Certificate, kind Kind, key crypto.Signer, o *options) (*Leaf, error) {
+	leaf, err := signLeafFor(ca, t, kind, key.Public(), o)
+	if err != nil {
+		return nil, err
+	}
+	if leaf.KeyPEM, err = EncodeKey(key); err != nil {
+		return nil, err
+	}
+	return leaf, nil
+}
+
+// signLeafFor signs a leaf for a public key whose private key is elsewhere
+// (a member's CSR): the Leaf has no KeyPEM.
+func signLeafFor(ca *CA, t *x509.Certificate, kind Kind, pub crypto.PublicKey, o *options) (*Leaf, error) {
 	if ca == nil || ca.Cert == nil || ca.Key == nil {
 		return nil, fmt.Errorf("issue %s %s: no CA to sign with", kind, t.Subject.CommonName)
 	}
@@ -416,29 +429,25 @@ func signLeaf(ca *CA, t *x509.Certificate, kind Kind, key crypto.Signer, o *opti
 			t.NotAfter.Format(time.DateOnly), ca.Cert.NotBefore.Format(time.DateOnly))
 	}
 	t.AuthorityKeyId = ca.Cert.SubjectKeyId
-	cert, der, err := sign(t, ca.Cert, key, ca.Key, o)
+	cert, der, err := sign(t, ca.Cert, pub, ca.Key, o)
 	if err != nil {
 		return nil, fmt.Errorf("issue %s %s: %w", kind, t.Subject.CommonName, err)
 	}
-	keyPEM, err := EncodeKey(key)
-	if err != nil {
-		return nil, err
-	}
-	return &Leaf{Name: t.Subject.CommonName, Kind: kind, Cert: cert, CertPEM: encodeDER(der), KeyPEM: keyPEM}, nil
+	return &Leaf{Name: t.Subject.CommonName, Kind: kind, Cert: cert, CertPEM: encodeDER(der)}, nil
 }
 
 // sign fills in the serial and SubjectKeyId, signs, and parses the result
 // again, so that what we return is what a verifier will read.
-func sign(t, parent *x509.Certificate, key, signer crypto.Signer, o *options) (*x509.Certificate, []byte, error) {
+func sign(t, parent *x509.Certificate, pub crypto.PublicKey, signer crypto.Signer, o *options) (*x509.Certificate, []byte, error) {
 	serial, err := newSerial(o.rand)
 	if err != nil {
 		return nil, nil, err
 	}
 	t.SerialNumber = serial
-	if t.SubjectKeyId, err = subjectKeyID(key.Public()); err != nil {
+	if t.SubjectKeyId, err = subjectKeyID(pub); err != nil {
 		return nil, nil, err
 	}
-	der, err := x509.CreateCertificate(o.rand, t, parent, key.Public(), signer)
+	der, err := x509.CreateCertificate(o.rand, t, parent, pub, signer)
 	if err != nil {
 		return nil, nil, fmt.Errorf("sign: %w", err)
 	}

@@ -98,11 +98,30 @@ type pbes2 struct {
 	params KDFParams
 }
 
+// What ReadKDF finds instead of PBES2 parameters, besides a damaged key
+// (a *ParseError).
+var (
+	// ErrLegacyEncryption: the key is encrypted the pre-PKCS#8 way
+	// ("Proc-Type: 4,ENCRYPTED", an MD5-based key derivation).
+	ErrLegacyEncryption = errors.New("legacy PEM encryption")
+	// ErrNotEncrypted: the key is not encrypted at all.
+	ErrNotEncrypted = errors.New("the key is not encrypted")
+)
+
 // ReadKDF reports the PBES2 parameters of a PEM "ENCRYPTED PRIVATE KEY".
+// A key encrypted the legacy way gives ErrLegacyEncryption, an unencrypted
+// one ErrNotEncrypted; anything else that is not a well-formed PBES2 key
+// (no private key block, a damaged one) is a *ParseError.
 func ReadKDF(keyPEM []byte) (KDFParams, error) {
-	block, _ := pem.Decode(keyPEM)
-	if block == nil || block.Type != "ENCRYPTED PRIVATE KEY" {
-		return KDFParams{}, &ParseError{Want: "ENCRYPTED PRIVATE KEY", Err: errors.New("no such PEM block")}
+	block := findBlock(keyPEM, isKeyBlock)
+	switch {
+	case block == nil:
+		return KDFParams{}, &ParseError{Want: "ENCRYPTED PRIVATE KEY", Err: errors.New("no private key PEM block")}
+	case block.Type == "ENCRYPTED PRIVATE KEY":
+	case isEncryptedBlock(block):
+		return KDFParams{}, fmt.Errorf("%s: %w", block.Type, ErrLegacyEncryption)
+	default:
+		return KDFParams{}, fmt.Errorf("%s: %w", block.Type, ErrNotEncrypted)
 	}
 	p, err := parsePBES2(block.Bytes)
 	if err != nil {

@@ -15,6 +15,8 @@ type LedgerEntry struct {
 	Kind       Kind      `json:"kind"`
 	NotAfter   time.Time `json:"not_after"`
 	IssuedAt   time.Time `json:"issued_at"`
+	// FromCSR: issued for a member's request; their key never came here.
+	FromCSR bool `json:"from_csr,omitempty"`
 	// Anchor is the serial of the member anchor that issued a client
 	// certificate (per-member trust); "" when the root did.
 	Anchor string `json:"anchor,omitempty"`
@@ -83,6 +85,7 @@ func (l *Ledger) Add(leaf *Leaf, now time.Time) {
 		Kind:       leaf.Kind,
 		NotAfter:   leaf.Cert.NotAfter.UTC(),
 		IssuedAt:   now.UTC().Truncate(time.Second),
+		FromCSR:    leaf.Kind == KindClient && leaf.KeyPEM == nil,
 	}
 	if leaf.Anchor != nil {
 		e.Anchor = leaf.Anchor.Serial()
@@ -100,6 +103,17 @@ func (l *Ledger) AddAnchor(a *Anchor, now time.Time) {
 		IssuedAt:   now.UTC().Truncate(time.Second),
 		Slot:       a.Slot,
 	})
+}
+
+// Entry returns the entry of the certificate with this serial (lower-case
+// hex), or nil.
+func (l *Ledger) Entry(serial string) *LedgerEntry {
+	for i := range l.Issued {
+		if l.Issued[i].Serial == serial {
+			return &l.Issued[i]
+		}
+	}
+	return nil
 }
 
 // Has reports whether a certificate of this kind and CN was issued.

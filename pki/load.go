@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // ParseCert reads the first PEM "CERTIFICATE" in pemBytes.
@@ -90,7 +91,8 @@ func DecryptKey(pemBytes, passphrase []byte) (crypto.Signer, error) {
 	}
 	// Legacy RFC 1423 encryption (MD5-based key derivation): deprecated as
 	// weak, read only so that CAs made by the old recipe can be reused.
-	der, err := x509.DecryptPEMBlock(block, passphrase) //nolint:staticcheck // reading legacy OpenSSL keys
+	//lint:ignore SA1019 reading legacy OpenSSL keys, never writing them
+	der, err := x509.DecryptPEMBlock(block, passphrase)
 	if errors.Is(err, x509.IncorrectPasswordError) {
 		return nil, fmt.Errorf("decrypt key: %w", ErrBadPassphrase)
 	}
@@ -110,10 +112,29 @@ func IsEncrypted(keyPEM []byte) bool {
 	return b != nil && isEncryptedBlock(b)
 }
 
-// LoadCA opens an existing CA: its certificate and encrypted key.
-func LoadCA(certPEM, keyPEM, passphrase []byte) (*CA, error) {
+// ErrNotYetValid: a CA certificate whose validity starts in the future.
+var ErrNotYetValid = errors.New("not valid yet")
+
+// CheckNotBefore refuses a CA certificate that is not valid yet at now (an
+// error wrapping ErrNotYetValid, with both dates).
+func CheckNotBefore(cert *x509.Certificate, now time.Time) error {
+	if now.Before(cert.NotBefore) {
+		return fmt.Errorf("certificate %q is %w: it is valid from %s, and this host's clock says %s",
+			cert.Subject.CommonName, ErrNotYetValid, cert.NotBefore.UTC().Format("2006-01-02 15:04:05 UTC"), now.UTC().Format("2006-01-02 15:04:05 UTC"))
+	}
+	return nil
+}
+
+// LoadCA opens an existing CA: its certificate and encrypted key. A CA that
+// is not valid yet (by WithNow's clock) is refused: every certificate it
+// signed would fail verification until then.
+func LoadCA(certPEM, keyPEM, passphrase []byte, opts ...Option) (*CA, error) {
+	o := newOptions(opts)
 	cert, err := ParseCert(certPEM)
 	if err != nil {
+		return nil, fmt.Errorf("load ca: %w", err)
+	}
+	if err := CheckNotBefore(cert, o.now()); err != nil {
 		return nil, fmt.Errorf("load ca: %w", err)
 	}
 	if !cert.BasicConstraintsValid || !cert.IsCA {

@@ -204,9 +204,9 @@ func forgeLeaf(t *testing.T, ca *CA, name string) *Leaf {
 	parent := *ca.Cert
 	parent.PublicKey = nil // skip CreateCertificate's key check
 	o := newOptions(nil)
-	tmpl := clientTemplate(name, key, time.Now(), 30)
+	tmpl := clientTemplate(name, key.Public(), time.Now(), 30)
 	tmpl.AuthorityKeyId = ca.Cert.SubjectKeyId
-	cert, der, err := sign(tmpl, &parent, key, ca.Key, o)
+	cert, der, err := sign(tmpl, &parent, key.Public(), ca.Key, o)
 	if err != nil {
 		t.Fatal(err)
 	}

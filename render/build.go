@@ -8,6 +8,8 @@ import (
 	"os"
 	"path"
 	"strings"
+
+	"github.com/docker-tls/docker-tls/hostfs"
 )
 
 // A File is one file to write, by real path.
@@ -48,6 +50,10 @@ type Change struct {
 	Action Action
 	Backup bool   // back up the old file before replacing it
 	Diff   string // unified diff old -> new for text files; "" for PEM files and unchanged ones
+	// Config marks the host's configuration files Build merges (the
+	// daemon.json dockerd reads, override.conf, an environment file it
+	// takes flags out of): their diffs are what an admin reviews.
+	Config bool
 
 	oldMode os.FileMode // mode of the existing file, restored on rollback
 }
@@ -58,6 +64,11 @@ type Changes struct {
 	Changes  []Change
 	Warnings []string // from merging and detection: each says what and what to do
 	Notes    []string // e.g. why no override is written
+
+	// Set by the caller before Apply (see Changes.Apply):
+	Journal *Journal // keeps the run whole if the process is killed; nil for none
+	Private []string // directories narrowed to 0700 when looser (put back on rollback)
+	Created []string // directories the caller made for this run, listed in Result.Dirs
 }
 
 // Pending returns the changes that write something.
@@ -114,111 +125,92 @@ func Build(root string, files []File, host *Host) (*Changes, error) {
 	if err != nil {
 		return nil, err
 	}
-	rootless := d.Rootless && (d.UnitPath == "" || strings.Contains(d.ExecStart, "dockerd-rootless"))
 	switch {
-	case d.Snap && d.UnitPath == "":
-		return nil, fmt.Errorf("%w: its daemon.json is /var/snap/docker/current/config/daemon.json and its unit snap.docker.dockerd.service; configure TLS there by hand, or install the docker.io package", ErrSnap)
-	case rootless:
-		return nil, fmt.Errorf("%w: a rootless daemon reads ~/.config/docker/daemon.json and runs as a user service; writing /etc/docker would configure the wrong daemon", ErrRootless)
 	case d.UnitPath == "":
-		return nil, fmt.Errorf("%w under %s: install docker (apt-get install docker.io) or pass --root to point at the system to configure", ErrNoUnit, rootName(root))
+		return nil, d.NoUnit()
+	case strings.Contains(d.ExecStart, "dockerd-rootless"):
+		return nil, fmt.Errorf("%w: %s runs %s, a rootless daemon that reads ~/.config/docker/daemon.json; writing /etc/docker would configure the wrong daemon", ErrRootless, d.UnitPath, d.Command[0])
+	}
+	if d.launch.exec == nil {
+		return nil, fmt.Errorf("%s: docker.service has no ExecStart=, so docker-tls cannot tell how dockerd starts: fix the unit first", d.UnitPath)
+	}
+	// What already stops dockerd and is not docker-tls's to change: the
+	// command line itself. Flag/file conflicts are checked below, on the
+	// result.
+	if errs := d.launch.problems; len(errs) > 0 {
+		return nil, errors.Join(errs...)
 	}
 	c.Warnings = append(c.Warnings, d.Warnings...)
-	var unitSockets []string
-	for _, h := range d.HostFlags {
-		switch {
-		case strings.HasPrefix(h, "fd://"):
-			// Socket activation: docker.socket listens on the default
-			// socket, which daemon.json's hosts takes over.
-			unitSockets = append(unitSockets, h)
-		case strings.HasPrefix(h, "unix://"):
-			unitSockets = append(unitSockets, h)
-			c.Notes = append(c.Notes, fmt.Sprintf("docker.service passes -H %s; it moves to hosts in %s", h, DaemonJSONPath))
-		case plainTCP(h):
-			c.Warnings = append(c.Warnings, fmt.Sprintf("docker.service passes -H %s, the unencrypted API; the override drops it", h))
-		case h != "tcp://"+host.Listen:
-			c.Warnings = append(c.Warnings, fmt.Sprintf("docker.service passes -H %s; the override drops it, add it to hosts in %s by hand if you still need it", h, DaemonJSONPath))
-		}
-	}
-	for _, f := range d.TLSFlags {
-		key, _, _ := strings.Cut(strings.TrimPrefix(f, "--"), "=")
-		key, _, _ = strings.Cut(key, " ")
-		c.Warnings = append(c.Warnings, fmt.Sprintf("docker.service passes %s; the override drops it: %s sets %q now, and dockerd refuses a setting given both as a flag and in daemon.json", f, DaemonJSONPath, key))
-	}
 
-	merged, warnings, err := mergeDaemonJSON(d.DaemonJSON, *host, unitSockets)
+	// Take every -H/--host and --tls* flag off the command line where it is
+	// written, then merge daemon.json (the file dockerd reads).
+	fx := d.planFix(host.Listen)
+	c.Warnings = append(c.Warnings, fx.warnings...)
+	c.Notes = append(c.Notes, fx.notes...)
+	cfgPath := d.ConfigFile
+	merged, warnings, err := mergeDaemonJSON(d.DaemonJSON, *host, fx.sockets)
 	if err != nil {
 		var me *MergeError
 		if errors.As(err, &me) {
-			me.Path = DaemonJSONPath
+			me.Path = cfgPath
 		}
 		return nil, err
 	}
 	c.Warnings = append(c.Warnings, warnings...)
-
-	out, changed, reason, err := RenderOverride(d.Override, d.ExecStart)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", d.UnitPath, err)
-	}
-	if reason != "" {
-		c.Notes = append(c.Notes, reason)
-	}
-	final := d.Override
-	if changed {
-		final = out
-	}
-	if err := conflicts(d, final); err != nil {
-		return nil, err
-	}
-
-	if err := add(File{Path: DaemonJSONPath, Data: merged, Mode: keepStricterMode(root, DaemonJSONPath, 0o644)}); err != nil {
-		return nil, err
-	}
-	if changed {
-		if err := add(File{Path: OverridePath, Data: out, Mode: keepStricterMode(root, OverridePath, 0o644)}); err != nil {
+	// A file that has the settings already is left alone, trailing white
+	// space and all (NixOS's generated one, after the settings are pasted).
+	writeConfig := cfgPath == "" || d.DaemonJSON == nil || !bytes.Equal(bytes.TrimSpace(merged), bytes.TrimSpace(d.DaemonJSON))
+	if writeConfig {
+		if err := d.configFileError(merged); err != nil {
 			return nil, err
 		}
 	}
-	return c, nil
-}
 
-// conflicts checks docker.service as systemd will read it once override
-// (the new override.conf, nil if none) is in place: an ExecStart that still
-// passes -H or --tls* (from a drop-in that wins over override.conf), or
-// DOCKER_OPTS in /etc/default/docker passing them, would stop dockerd from
-// starting. Each becomes a *ConflictError.
-func conflicts(d *Detection, override []byte) error {
-	files := d.filesWith(override)
-	var errs []error
-	list := serviceList(files, "ExecStart")
-	if len(list) > 1 {
-		return fmt.Errorf("%s: docker.service would have %d ExecStart= commands in effect once override.conf is written; systemd only accepts several for Type=oneshot: fix the drop-ins first", d.UnitPath, len(list))
+	override, changed := d.Override, false
+	edit := overrideEdit{env: fx.env}
+	if len(fx.drop) > 0 {
+		e := d.launch.exec
+		edit.execStart = joinSpans(e.value, e.toks, func(i int) bool { return fx.drop[i] })
 	}
-	execStart := ""
-	if len(list) == 1 {
-		a := list[0]
-		execStart = a.value
-		if _, found := cutFlags(a.value, matchDaemonJSON); len(found) > 0 && a.path != OverridePath {
-			var raw []string
-			for _, f := range found {
-				raw = append(raw, f.raw)
+	if edit.execStart != "" || len(edit.env) > 0 {
+		override = renderOverride(d.Override, edit)
+		changed = !bytes.Equal(override, d.Override)
+	} else if len(fx.files) > 0 {
+		c.Notes = append(c.Notes, "docker.service's ExecStart= passes no -H or --tls* flags itself (those of its variables are taken out where they are set); no override written")
+	} else {
+		c.Notes = append(c.Notes, noOverrideReason(d.Override))
+	}
+
+	// The result, read back as systemd and dockerd will read it, must start.
+	errs := append(d.preexisting(), d.verify(override, fx.files, cfgPath)...)
+	sockErrs, sockWarnings := d.socketConflicts(host.Listen)
+	errs = append(errs, sockErrs...)
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	c.Warnings = append(c.Warnings, sockWarnings...)
+
+	if writeConfig {
+		if err := add(File{Path: cfgPath, Data: merged, Mode: keepStricterMode(root, cfgPath, 0o644)}); err != nil {
+			return nil, err
+		}
+		c.Changes[len(c.Changes)-1].Config = true
+	}
+	if changed {
+		if err := add(File{Path: OverridePath, Data: override, Mode: keepStricterMode(root, OverridePath, 0o644)}); err != nil {
+			return nil, err
+		}
+		c.Changes[len(c.Changes)-1].Config = true
+	}
+	for _, p := range d.EnvFiles {
+		if data, ok := fx.files[p]; ok {
+			if err := add(File{Path: p, Data: data, Mode: keepStricterMode(root, p, 0o644)}); err != nil {
+				return nil, err
 			}
-			opts := strings.Join(raw, " ")
-			where := "is the one in effect"
-			if path.Base(a.path) > path.Base(OverridePath) {
-				where = "wins over override.conf's (this drop-in sorts after override.conf)"
-			}
-			errs = append(errs, &ConflictError{
-				Path: a.path, Line: a.line, Flags: raw,
-				Reason: fmt.Sprintf("its ExecStart= passes %s and %s: dockerd would refuse to start (%s set both as a flag and in daemon.json)", opts, where, setKeys(found)),
-				Fix:    fmt.Sprintf("remove %s from its ExecStart (%s)%s, or delete its ExecStart= lines so that %s applies", opts, nowSets(found), keepSockets(found), OverridePath),
-			})
+			c.Changes[len(c.Changes)-1].Config = true
 		}
 	}
-	if ce, _ := defaultDockerCheck(d.defaults, execStart, environmentFiles(files)); ce != nil {
-		errs = append(errs, ce)
-	}
-	return errors.Join(errs...)
+	return c, nil
 }
 
 // keepStricterMode returns the mode of the existing config file at p when
@@ -242,7 +234,9 @@ func rootName(root string) string {
 	return root
 }
 
-// compare reads f's current state under root.
+// compare reads f's current state under root, through hostfs: no link is
+// followed on the way, and (as root) every directory on the way and the
+// file must be root's and not writable by others, or it is refused.
 func compare(root string, f File) (Change, error) {
 	ch := Change{File: f}
 	if ch.Mode == 0 {
@@ -251,12 +245,24 @@ func compare(root string, f File) (Change, error) {
 	if ch.DirMode == 0 {
 		ch.DirMode = 0o755
 	}
-	fi, err := os.Lstat(Join(root, f.Path))
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
+	create := func() (Change, error) {
 		ch.Action = Create
 		ch.Diff = textDiff(f.Path, nil, f.Data)
 		return ch, nil
+	}
+	dir, err := hostfs.New(root).OpenDir(path.Dir(f.Path))
+	if errors.Is(err, fs.ErrNotExist) {
+		return create() // the directories are made when writing
+	}
+	if err != nil {
+		return ch, fmt.Errorf("check %s: %w", f.Path, err)
+	}
+	defer dir.Close()
+	name := path.Base(f.Path)
+	fi, err := dir.Lstat(name)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return create()
 	case err != nil:
 		return ch, fmt.Errorf("check %s: %w", f.Path, err)
 	case fi.IsDir():
@@ -265,12 +271,9 @@ func compare(root string, f File) (Change, error) {
 		// Replacing a symlink would silently stop it pointing elsewhere.
 		return ch, fmt.Errorf("%s is not a regular file (%s): replace it with a plain file first", f.Path, fi.Mode().Type())
 	}
-	old, err := os.ReadFile(Join(root, f.Path))
+	old, fi, err := dir.ReadFile(name, hostfs.MaxFile)
 	if err != nil {
 		return ch, fmt.Errorf("read %s: %w", f.Path, err)
-	}
-	if old == nil {
-		old = []byte{}
 	}
 	ch.Old, ch.Exists, ch.oldMode = old, true, fi.Mode().Perm()
 	switch {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/charmbracelet/x/exp/golden"
@@ -108,16 +109,34 @@ func TestDetect(t *testing.T) {
 		t.Fatalf("warnings %q", d.Warnings)
 	}
 
+	// The command line as systemd builds it: DOCKER_OPTS from
+	// /etc/default/docker expanded, its flags found.
 	root = t.TempDir()
-	writeTree(t, root, map[string]string{libUnit: debianUnit, DefaultDockerPath: defaultDocker2375})
+	writeTree(t, root, map[string]string{libUnit: debianUnit, DefaultDockerPath: defaultDocker2375,
+		DaemonJSONPath: "{\"hosts\": [\"unix:///var/run/docker.sock\"]}\n"})
 	d, err = Detect(root)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want1 := `/etc/default/docker:3: DOCKER_OPTS passes -H tcp://0.0.0.0:2375`
-	want2 := `remove -H tcp://0.0.0.0:2375 from DOCKER_OPTS in /etc/default/docker (daemon.json "hosts" now sets the sockets)`
-	if !strings.Contains(d.DefaultDockerConflict, want1) || !strings.Contains(d.DefaultDockerConflict, want2) {
-		t.Fatalf("conflict %q", d.DefaultDockerConflict)
+	if got := strings.Join(d.Command, " "); got != "/usr/sbin/dockerd -H fd:// -H tcp://0.0.0.0:2375" {
+		t.Fatalf("command %q", got)
+	}
+	if fmt.Sprint(d.HostFlags) != "[fd:// tcp://0.0.0.0:2375]" || fmt.Sprint(d.EnvFiles) != "["+DefaultDockerPath+"]" {
+		t.Fatalf("hosts %q env files %q", d.HostFlags, d.EnvFiles)
+	}
+	// dockerd refuses that host as it is: -H and "hosts" together.
+	probs := d.Problems()
+	wantProbs := []string{
+		`/lib/systemd/system/docker.service:11: ExecStart= passes -H fd:// while /etc/docker/daemon.json sets "hosts": dockerd will refuse to start`,
+		`/etc/default/docker:3: DOCKER_OPTS in /etc/default/docker passes -H tcp://0.0.0.0:2375 while /etc/docker/daemon.json sets "hosts": dockerd will refuse to start`,
+	}
+	if len(probs) != len(wantProbs) {
+		t.Fatalf("problems %q; want %q", probs, wantProbs)
+	}
+	for i, w := range wantProbs {
+		if !strings.Contains(probs[i].Error(), w) {
+			t.Errorf("problem %d: %q; want %q", i, probs[i], w)
+		}
 	}
 }
 
@@ -194,11 +213,12 @@ func TestBuildConfiguredHost(t *testing.T) {
 	}
 }
 
-// TestBuildConflicts: settings outside our files that would stop dockerd
-// from starting are errors that say what to change, and nothing is planned.
+// TestBuildConflicts: settings that would stop dockerd from starting and
+// that docker-tls cannot change safely are errors that say what to change,
+// and nothing is planned.
 func TestBuildConflicts(t *testing.T) {
 	const dropIns = "/etc/systemd/system/docker.service.d/"
-	debianNoEnv := strings.Replace(debianUnit, "EnvironmentFile=-/etc/default/docker\n", "", 1)
+	optsUnit := strings.Replace(ceUnit, "--containerd=/run/containerd/containerd.sock", "$DOCKER_OPTS", 1)
 	tests := []struct {
 		name  string
 		tree  map[string]string
@@ -213,19 +233,49 @@ func TestBuildConflicts(t *testing.T) {
 		{"lateDropInTLS", map[string]string{usrLibUnit: noHUnit, "/run/systemd/system/docker.service.d/zz.conf": "[Service]\n# tls by hand\nExecStart=\nExecStart=/usr/bin/dockerd --tlsverify --tlscacert /etc/old/ca.pem\n"},
 			"/run/systemd/system/docker.service.d/zz.conf", 4, []string{"--tlsverify", "--tlscacert /etc/old/ca.pem"},
 			[]string{`tlsverify and tlscacert set both as a flag and in daemon.json`, `remove --tlsverify --tlscacert /etc/old/ca.pem from its ExecStart (daemon.json now sets "tlsverify" and "tlscacert")`}},
-		{"defaultDockerHosts", map[string]string{libUnit: debianUnit, DefaultDockerPath: defaultDocker2375},
-			DefaultDockerPath, 3, []string{"-H tcp://0.0.0.0:2375"},
-			[]string{`/etc/default/docker:3: DOCKER_OPTS passes -H tcp://0.0.0.0:2375 and docker.service's ExecStart expands $DOCKER_OPTS`, `remove -H tcp://0.0.0.0:2375 from DOCKER_OPTS in /etc/default/docker (daemon.json "hosts" now sets the sockets)`}},
-		{"defaultDockerBraces", map[string]string{libUnit: strings.Replace(debianUnit, "$DOCKER_OPTS", "${DOCKER_OPTS}", 1), DefaultDockerPath: "export DOCKER_OPTS='--tlsverify=true --host=unix:///run/x.sock'\n"},
-			DefaultDockerPath, 1, []string{"--tlsverify=true", "--host=unix:///run/x.sock"},
-			[]string{`remove --tlsverify=true --host=unix:///run/x.sock from DOCKER_OPTS in /etc/default/docker (daemon.json now sets "tlsverify" and "hosts"); to keep unix:///run/x.sock, add it to "hosts"`}},
-		{"defaultDockerLastWins", map[string]string{libUnit: debianUnit, DefaultDockerPath: "DOCKER_OPTS=\"--dns 8.8.8.8\"\n\nDOCKER_OPTS=\"--dns 8.8.8.8 --tlskey=/k.pem\"\n"},
-			DefaultDockerPath, 3, []string{"--tlskey=/k.pem"},
-			[]string{`remove --tlskey=/k.pem from DOCKER_OPTS in /etc/default/docker (daemon.json now sets "tlskey")`}},
-		// The unit's -H fd:// goes away with the override; the drop-in that
-		// loads /etc/default/docker is still read.
-		{"defaultDockerEnvFromDropIn", map[string]string{libUnit: debianNoEnv, dropIns + "env.conf": "[Service]\nEnvironmentFile=/etc/default/docker\n", DefaultDockerPath: defaultDocker2375},
-			DefaultDockerPath, 3, []string{"-H tcp://0.0.0.0:2375"}, nil},
+		// A variable set by a drop-in that sorts after override.conf: the
+		// override cannot redefine it.
+		{"lateDropInEnvironment", map[string]string{usrLibUnit: optsUnit, dropIns + "zz-opts.conf": "[Service]\nEnvironment=\"DOCKER_OPTS=--debug --tlsverify\"\n"},
+			dropIns + "zz-opts.conf", 2, []string{"--tlsverify"},
+			[]string{"its Environment= sets DOCKER_OPTS with --tlsverify and this drop-in sorts after override.conf", `remove --tlsverify from DOCKER_OPTS there (daemon.json now sets "tlsverify")`}},
+		// A file made at run time is regenerated: editing it fixes nothing.
+		{"runtimeEnvFile", map[string]string{usrLibUnit: strings.Replace(optsUnit, "[Service]\n", "[Service]\nEnvironmentFile=-/run/docker/opts.env\n", 1), "/run/docker/opts.env": "DOCKER_OPTS=-H tcp://0.0.0.0:2375\n"},
+			"/run/docker/opts.env", 1, []string{"-H tcp://0.0.0.0:2375"},
+			[]string{"DOCKER_OPTS in /run/docker/opts.env passes -H tcp://0.0.0.0:2375, and the file is made at run time", "change what writes /run/docker/opts.env so that DOCKER_OPTS leaves out -H tcp://0.0.0.0:2375"}},
+		// A file outside /etc is not system configuration docker-tls edits.
+		{"envFileOutsideEtc", map[string]string{usrLibUnit: strings.Replace(optsUnit, "[Service]\n", "[Service]\nEnvironmentFile=/opt/docker/opts.env\n", 1), "/opt/docker/opts.env": "DOCKER_OPTS=--tlsverify\n"},
+			"/opt/docker/opts.env", 1, []string{"--tlsverify"}, []string{"docker-tls edits environment files under /etc only"}},
+		// A glob that would read the backup, old flags and all, after the file.
+		{"envFileGlobReadsBackup", map[string]string{usrLibUnit: strings.Replace(optsUnit, "[Service]\n", "[Service]\nEnvironmentFile=-/etc/sysconfig/docker*\n", 1), "/etc/sysconfig/docker": "DOCKER_OPTS=--tlsverify\n"},
+			"/etc/sysconfig/docker", 1, []string{"--tlsverify"}, []string{"would also read the backup docker-tls keeps beside the file", "or name the file without a wildcard"}},
+		// -H in ExecStart=, its value and more in a variable: removing the
+		// flag would change what else the variable passes.
+		{"splitFlag", map[string]string{usrLibUnit: strings.Replace(ceUnit, "-H fd://", "-H $ADDR", 1), dropIns + "10-addr.conf": "[Service]\nEnvironment=\"ADDR=tcp://0.0.0.0:2375 --debug\"\n"},
+			usrLibUnit, 13, []string{"-H tcp://0.0.0.0:2375"},
+			[]string{"whose words come partly from ExecStart= and partly from a variable", "write -H tcp://0.0.0.0:2375 in one place"}},
+		// A flag other than -H/--tls* that daemon.json sets too: dockerd
+		// refuses to start already, and which side to keep is the admin's call.
+		{"existingConflict", map[string]string{usrLibUnit: ceUnit, DaemonJSONPath: "{\"containerd\": \"/run/containerd/containerd.sock\", \"debug\": true}\n"},
+			usrLibUnit, 13, []string{"--containerd=/run/containerd/containerd.sock"},
+			[]string{`ExecStart= passes --containerd=/run/containerd/containerd.sock while /etc/docker/daemon.json sets "containerd": dockerd will refuse to start`, `remove "containerd" from /etc/docker/daemon.json (the flag sets it already), or take --containerd=/run/containerd/containerd.sock out of ExecStart=`}},
+		// A nested object counts as its keys (dockerd flattens one level).
+		{"existingConflictNested", map[string]string{usrLibUnit: ceUnit, DaemonJSONPath: "{\"x\": {\"containerd\": \"/c.sock\"}}\n"},
+			usrLibUnit, 13, []string{"--containerd=/run/containerd/containerd.sock"}, []string{`sets "containerd"`}},
+		// A socket unit that holds the TLS port for docker.service.
+		{"socketOnListenPort", map[string]string{usrLibUnit: ceUnit,
+			"/etc/systemd/system/docker-tls-tcp.socket":                      "[Socket]\nListenStream=2376\nService=docker.service\n",
+			"/etc/systemd/system/sockets.target.wants/docker-tls-tcp.socket": ""},
+			"/etc/systemd/system/docker-tls-tcp.socket", 2, []string{"ListenStream=2376"},
+			[]string{"docker-tls-tcp.socket is enabled and holds TCP port 2376", "systemctl disable --now docker-tls-tcp.socket"}},
+		// --config-file= turns the file off: daemon.json would change nothing.
+		{"configFileOff", map[string]string{usrLibUnit: strings.Replace(ceUnit, "-H fd://", "--config-file=", 1)},
+			usrLibUnit, 13, []string{"--config-file="}, []string{"dockerd reads no configuration file"}},
+		// systemd passes an empty argument for an unset ${VAR}, and
+		// "export X=" sets nothing: dockerd refuses the argument.
+		{"unsetBraces", map[string]string{libUnit: strings.Replace(debianUnit, "$DOCKER_OPTS", "${DOCKER_OPTS}", 1), DefaultDockerPath: "export DOCKER_OPTS='--debug'\n"},
+			libUnit, 11, []string{""}, []string{`ExecStart= (with ${DOCKER_OPTS}) passes "", which is no flag`, "write $DOCKER_OPTS instead of ${DOCKER_OPTS}"}},
+		{"dockerDaemon", map[string]string{usrLibUnit: strings.Replace(ceUnit, "/usr/bin/dockerd", "/usr/bin/docker daemon", 1)},
+			usrLibUnit, 13, []string{"daemon"}, []string{`the "docker daemon" form of Docker 1.8 to 1.12`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -237,7 +287,7 @@ func TestBuildConflicts(t *testing.T) {
 				t.Fatalf("Build = %v, %v; want a *ConflictError and no changes", c, err)
 			}
 			if ce.Path != tt.path || ce.Line != tt.line || fmt.Sprint(ce.Flags) != fmt.Sprint(tt.flags) {
-				t.Fatalf("conflict at %s:%d flags %q; want %s:%d %q", ce.Path, ce.Line, ce.Flags, tt.path, tt.line, tt.flags)
+				t.Fatalf("conflict at %s:%d flags %q; want %s:%d %q\n%v", ce.Path, ce.Line, ce.Flags, tt.path, tt.line, tt.flags, err)
 			}
 			for _, w := range tt.want {
 				if !strings.Contains(err.Error(), w) {
@@ -247,14 +297,16 @@ func TestBuildConflicts(t *testing.T) {
 		})
 	}
 
-	t.Run("both", func(t *testing.T) {
+	t.Run("all", func(t *testing.T) {
 		// Every conflict is reported at once, so that one fix round is enough.
 		root := t.TempDir()
-		writeTree(t, root, map[string]string{libUnit: debianUnit, DefaultDockerPath: defaultDocker2375,
-			dropIns + "zz.conf": "[Service]\nExecStart=\nExecStart=/usr/sbin/dockerd -H fd:// $DOCKER_OPTS\n"})
+		writeTree(t, root, map[string]string{libUnit: debianUnit, DaemonJSONPath: "{\"debug\": true}\n",
+			dropIns + "zz.conf": "[Service]\nExecStart=\nExecStart=/usr/sbin/dockerd -H fd:// --debug $DOCKER_OPTS\nEnvironment=DOCKER_OPTS=--tlsverify\n"})
 		_, err := Build(root, nil, &testHost)
-		if !errors.Is(err, ErrConflict) || !strings.Contains(err.Error(), dropIns+"zz.conf:3: ") || !strings.Contains(err.Error(), DefaultDockerPath+":3: ") {
-			t.Fatalf("err = %v; want both conflicts", err)
+		for _, w := range []string{dropIns + "zz.conf:3: its ExecStart= passes -H fd://", dropIns + "zz.conf:4: its Environment= sets DOCKER_OPTS with --tlsverify", `zz.conf:3: ExecStart= passes --debug while /etc/docker/daemon.json sets "debug"`} {
+			if !errors.Is(err, ErrConflict) || !strings.Contains(err.Error(), w) {
+				t.Errorf("err = %v; want %q", err, w)
+			}
 		}
 	})
 }
@@ -265,9 +317,9 @@ func TestBuildDefaultDockerNoConflict(t *testing.T) {
 	tests := []struct {
 		name, unit, defaults, warning string
 	}{
-		{"notExpanded", ceUnit, defaultDocker2375, "/etc/default/docker:3 sets DOCKER_OPTS with -H tcp://0.0.0.0:2375, which docker.service does not use"},
+		{"notLoaded", ceUnit, defaultDocker2375, "/etc/default/docker:3 sets DOCKER_OPTS with -H tcp://0.0.0.0:2375, but docker.service does not load /etc/default/docker"},
 		{"otherVariable", strings.Replace(debianUnit, "$DOCKER_OPTS", "$DOCKER_OPTS_EXTRA", 1), defaultDocker2375, "which docker.service does not use"},
-		{"notLoaded", strings.Replace(debianUnit, "EnvironmentFile=-/etc/default/docker\n", "", 1), "DOCKER_OPTS=--tlsverify\n", "/etc/default/docker:1 sets DOCKER_OPTS with --tlsverify, but docker.service does not load /etc/default/docker"},
+		{"notLoadedTLS", strings.Replace(debianUnit, "EnvironmentFile=-/etc/default/docker\n", "", 1), "DOCKER_OPTS=--tlsverify\n", "/etc/default/docker:1 sets DOCKER_OPTS with --tlsverify, but docker.service does not load /etc/default/docker"},
 		{"resetEnvFile", strings.Replace(debianUnit, "EnvironmentFile=-/etc/default/docker\n", "EnvironmentFile=-/etc/default/docker\nEnvironmentFile=\n", 1), defaultDocker2375, "does not load"},
 		{"overriddenByLaterLine", debianUnit, defaultDocker2375 + "DOCKER_OPTS=\"--dns 8.8.8.8\"\n", ""},
 		{"commentedOut", debianUnit, "#DOCKER_OPTS=\"-H tcp://0.0.0.0:2375\"\n", ""},
@@ -283,6 +335,37 @@ func TestBuildDefaultDockerNoConflict(t *testing.T) {
 			got := strings.Join(c.Warnings, "\n")
 			if tt.warning == "" && got != "" || !strings.Contains(got, tt.warning) {
 				t.Fatalf("warnings %q; want %q", got, tt.warning)
+			}
+		})
+	}
+}
+
+// TestBuildEnvFileMode: an environment file docker-tls rewrites stays
+// root's, with its mode when stricter than 0644, else 0644.
+func TestBuildEnvFileMode(t *testing.T) {
+	for _, tt := range []struct{ old, want os.FileMode }{{0o600, 0o600}, {0o640, 0o640}, {0o644, 0o644}, {0o666, 0o644}} {
+		t.Run(fmt.Sprintf("%04o", tt.old), func(t *testing.T) {
+			root := t.TempDir()
+			writeTree(t, root, map[string]string{libUnit: debianUnit, DefaultDockerPath: defaultDocker2375})
+			if err := os.Chmod(Join(root, DefaultDockerPath), tt.old); err != nil {
+				t.Fatal(err)
+			}
+			c, err := Build(root, nil, &testHost)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.Apply(nil); err != nil {
+				t.Fatal(err)
+			}
+			fi, err := os.Stat(Join(root, DefaultDockerPath))
+			if err != nil || fi.Mode().Perm() != tt.want {
+				t.Fatalf("mode %v, %v; want %04o", fi.Mode(), err, tt.want)
+			}
+			if st, ok := fi.Sys().(*syscall.Stat_t); ok && os.Geteuid() == 0 && (st.Uid != 0 || st.Gid != 0) {
+				t.Fatalf("owned by %d:%d, want root:root", st.Uid, st.Gid)
+			}
+			if b, _ := os.ReadFile(Join(root, DefaultDockerPath)); strings.Contains(string(b), "-H") {
+				t.Fatalf("flag left:\n%s", b)
 			}
 		})
 	}

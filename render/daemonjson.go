@@ -25,11 +25,58 @@ type jsonObject struct {
 	close   int // offset of '}'
 }
 
+// Bounds on what docker-tls reads as daemon.json: a real one is a few
+// hundred bytes nested three or four levels deep (log-opts, runtimes,
+// default-address-pools). Past these, the parser would spend memory and time
+// on a file dockerd itself cannot use: encoding/json gives up at 10,000
+// levels, which is what a planted file would aim at.
+const (
+	MaxConfigSize = 1 << 20 // bytes
+	MaxDepth      = 64      // nested objects and arrays
+)
+
+// checkBounds refuses data larger than MaxConfigSize, or nested deeper than
+// MaxDepth (naming the line and column of the bracket that goes too deep),
+// before any parser sees it.
+func checkBounds(data []byte) error {
+	if len(data) > MaxConfigSize {
+		return &MergeError{Path: DaemonJSONPath, Err: fmt.Errorf("is %d bytes, more than the %d KiB docker-tls reads: a Docker configuration is a few hundred bytes; check what this file holds", len(data), MaxConfigSize>>10)}
+	}
+	depth, inString, escaped := 0, false, false
+	for i, c := range data {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			if depth++; depth > MaxDepth {
+				line, col := lineCol(data, i)
+				return &MergeError{Path: DaemonJSONPath, Line: line, Col: col,
+					Err: fmt.Errorf("nested more than %d levels deep: no Docker setting nests like this, and dockerd could not read the file either", MaxDepth)}
+			}
+		case c == '}' || c == ']':
+			depth-- // unbalanced input is the parser's to report
+		}
+	}
+	return nil
+}
+
 // parseObject parses data strictly: it must be one JSON object, with no
-// duplicate keys at any depth. It records the byte ranges of the top-level
-// members so that merging can edit the file in place and keep everything else
-// (order, spacing, nested formatting) byte for byte.
+// duplicate keys at any depth, within checkBounds. It records the byte
+// ranges of the top-level members so that merging can edit the file in place
+// and keep everything else (order, spacing, nested formatting) byte for byte.
 func parseObject(data []byte) (*jsonObject, error) {
+	if err := checkBounds(data); err != nil {
+		return nil, err
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	posErr := func(off int64, err error) error {
@@ -161,8 +208,102 @@ var owned = []string{"tls", "tlscacert", "tlscert", "tlskey", "tlsverify", "host
 // mergeDaemonJSON sets the TLS keys and "hosts" in daemon.json and keeps
 // everything else as written. old may be nil (absent) or empty. unitSockets
 // are the sockets the unit passes as -H (unix:// and fd://, moving to
-// "hosts"): they are kept after daemon.json's own.
-func mergeDaemonJSON(old []byte, h Host, unitSockets []string) (out []byte, warnings []string, err error) {
+// "hosts"): they are kept after daemon.json's own. The result is parsed again
+// and compared with old before it is returned (checkMerged): what is written
+// is what was meant.
+func mergeDaemonJSON(old []byte, h Host, unitSockets []string) ([]byte, []string, error) {
+	out, warnings, err := mergeHook(old, h, unitSockets)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkMerged(old, out, h); err != nil {
+		return nil, nil, fmt.Errorf("%s: the merged file is not what was meant, so nothing is written (a bug in docker-tls: please report it with the file): %w", DaemonJSONPath, err)
+	}
+	return out, warnings, nil
+}
+
+// checkMerged parses out and checks it against old and h: the same keys
+// with the same values, except the keys docker-tls sets, which have h's
+// values, and nothing else.
+func checkMerged(old, out []byte, h Host) error {
+	parse := func(b []byte) (map[string]json.RawMessage, []string, error) {
+		src := bytes.Trim(b, " \t\r\n")
+		if len(src) == 0 {
+			return map[string]json.RawMessage{}, nil, nil
+		}
+		obj, err := parseObject(src)
+		if err != nil {
+			return nil, nil, err
+		}
+		m := map[string]json.RawMessage{}
+		var keys []string
+		for _, mb := range obj.members {
+			m[mb.key] = src[mb.valStart:mb.valEnd]
+			keys = append(keys, mb.key)
+		}
+		return m, keys, nil
+	}
+	before, _, err := parse(old)
+	if err != nil {
+		return err
+	}
+	after, keys, err := parse(out)
+	if err != nil {
+		return err
+	}
+	set := owned
+	if h.LiveRestore {
+		set = append(slices.Clone(owned), "live-restore")
+		if !sameJSON(after["live-restore"], true) {
+			return fmt.Errorf("key %q is not true", "live-restore")
+		}
+	}
+	for _, k := range keys {
+		if _, ok := before[k]; !ok && !contains(set, k) {
+			return fmt.Errorf("key %q appeared", k)
+		}
+	}
+	for k, v := range before {
+		if contains(set, k) {
+			continue
+		}
+		if w, ok := after[k]; !ok || !sameRaw(v, w) {
+			return fmt.Errorf("key %q was not kept as it was", k)
+		}
+	}
+	want := map[string]any{"tls": true, "tlsverify": true, "tlscacert": h.CACert, "tlscert": h.Cert, "tlskey": h.Key}
+	for k, v := range want {
+		if !sameJSON(after[k], v) {
+			return fmt.Errorf("key %q is not %v", k, v)
+		}
+	}
+	var hosts []string
+	if err := json.Unmarshal(after["hosts"], &hosts); err != nil || len(hosts) == 0 || hosts[len(hosts)-1] != "tcp://"+h.Listen {
+		return fmt.Errorf("hosts does not end with %q", "tcp://"+h.Listen)
+	}
+	return nil
+}
+
+// sameRaw reports whether two JSON values are equal (numbers as written).
+func sameRaw(a, b []byte) bool {
+	decode := func(raw []byte) (any, error) {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		var v any
+		err := dec.Decode(&v)
+		return v, err
+	}
+	x, err1 := decode(a)
+	y, err2 := decode(b)
+	return err1 == nil && err2 == nil && reflect.DeepEqual(x, y)
+}
+
+// mergeHook is merge; tests replace it with a broken merge, to see that
+// its result is checked.
+var mergeHook = merge
+
+// merge is mergeDaemonJSON without the check of its result.
+func merge(old []byte, h Host, unitSockets []string) (out []byte, warnings []string, err error) {
 	if err := h.check(); err != nil {
 		return nil, nil, err
 	}
@@ -222,7 +363,7 @@ func mergeDaemonJSON(old []byte, h Host, unitSockets []string) (out []byte, warn
 		if err := json.Indent(&buf, src, "", "  "); err != nil {
 			return nil, nil, err
 		}
-		return mergeDaemonJSON(buf.Bytes(), h, unitSockets)
+		return merge(buf.Bytes(), h, unitSockets)
 	}
 
 	unit := indentUnit(src, obj)

@@ -201,6 +201,9 @@ func TestMergeHosts(t *testing.T) {
 		{"noDuplicates", []string{"unix:///run/a.sock", "unix:///run/a.sock", tcp}, []string{"unix:///run/a.sock"}, []string{"unix:///run/a.sock", tcp}, 0},
 		{"fdKeepsDefault", []string{"unix:///run/a.sock", "fd://"}, nil, []string{"unix:///run/a.sock", DefaultSocket, tcp}, 1},
 		{"noPortIs2375", []string{"tcp://0.0.0.0", "tcp://[::]", "tcp://10.0.0.1:2375"}, nil, []string{DefaultSocket, tcp}, 3},
+		// Another tcp listener would serve TLS with our certificate on an
+		// address nobody asked for: it is dropped, and the warning says so.
+		{"foreignTCPDropped", []string{"tcp://10.0.0.1:2377", DefaultSocket}, nil, []string{DefaultSocket, tcp}, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -209,8 +212,11 @@ func TestMergeHosts(t *testing.T) {
 				t.Fatalf("got %q, warnings %q; want %q and %d warnings", got, warnings, tt.want, tt.warnings)
 			}
 			for _, w := range warnings {
-				if strings.Contains(w, "tcp://") && !strings.Contains(w, "dropped insecure") {
+				if strings.Contains(w, "2375") && !strings.Contains(w, "dropped insecure") {
 					t.Errorf("warning %q is not the insecure-port one", w)
+				}
+				if !strings.Contains(w, "dropped") {
+					t.Errorf("warning %q does not say what was dropped", w)
 				}
 			}
 		})

@@ -9,8 +9,10 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
+	"syscall"
+
+	"github.com/docker-tls/docker-tls/hostfs"
 )
 
 // unitDirs are systemd's system unit directories, highest priority first
@@ -24,22 +26,33 @@ var unitDirs = []string{
 
 // Detection is what Detect found on the host (under Root).
 type Detection struct {
-	Root                  string
-	UnitPath              string   // real path of the docker.service that won, "" if none
-	DropIns               []string // real paths of the drop-ins applied, in order
-	ExecStart             string   // effective ExecStart as written, "" if none
-	HostFlags             []string // the -H/--host values in ExecStart, e.g. ["fd://"]
-	TLSFlags              []string // the --tls* options in ExecStart as written, e.g. ["--tlsverify", "--tlscacert /x"]
-	DaemonJSON            []byte   // current content; nil when absent
-	DaemonJSONExists      bool
-	Override              []byte // current override.conf; nil when absent
-	DefaultDockerConflict string // non-empty: DOCKER_OPTS in /etc/default/docker, which docker.service uses, passes -H or --tls*; says what to change
-	Snap                  bool   // Docker installed as a snap
-	Rootless              bool   // a rootless (user-level) Docker was found
-	Warnings              []string
+	Root      string
+	UnitPath  string   // real path of the docker.service that won (symbolic links followed), "" if none
+	DropIns   []string // real paths of the drop-ins applied, in order
+	ExecStart string   // effective ExecStart as written, "" if none
+	// Command is the command line dockerd receives, binary first, built as
+	// systemd builds it: Environment= and every EnvironmentFile= applied,
+	// $VAR split into words and ${VAR} replaced. nil without ExecStart.
+	Command   []string
+	EnvFiles  []string // the environment files systemd reads for it, in order
+	HostFlags []string // the -H/--host values on Command, e.g. ["fd://"]
+	TLSFlags  []string // the --tls* options on Command, e.g. ["--tlsverify", "--tlscacert /x"]
+	// ConfigFile is the configuration file dockerd reads: --config-file's
+	// value, else /etc/docker/daemon.json; "" when --config-file= (empty)
+	// turns it off.
+	ConfigFile       string
+	DaemonJSON       []byte // ConfigFile's content; nil when absent
+	DaemonJSONExists bool
+	Override         []byte // current override.conf; nil when absent
+	Snap             bool   // Docker installed as a snap
+	Rootless         bool   // a rootless (user-level) Docker was found
+	// InitScript is /etc/init.d/docker's init system when no
+	// docker.service exists: "OpenRC" or "SysV"; "" otherwise.
+	InitScript string
+	Warnings   []string
 
-	files    []unitFile // the unit, then its drop-ins in order
-	defaults []byte     // /etc/default/docker; nil when absent
+	files  []unitFile // the unit, then its drop-ins in order
+	launch *launch    // nil without a unit
 }
 
 // unitFile is the unit or one of its drop-ins, by real path.
@@ -51,22 +64,22 @@ type unitFile struct {
 // Detect reads docker's configuration under root. Missing files are not
 // errors; unreadable ones and directories in place of files are.
 func Detect(root string) (*Detection, error) {
-	d := &Detection{Root: root}
+	d := &Detection{Root: root, ConfigFile: DaemonJSONPath}
 	var err error
 
 	if d.UnitPath, err = findUnit(root); err != nil {
 		return nil, err
 	}
-	var unit []byte
-	var dropIns [][]byte
 	if d.UnitPath != "" {
-		if unit, err = readFile(root, d.UnitPath); err != nil {
+		unit, err := readFile(root, d.UnitPath)
+		if err != nil {
 			return nil, err
 		}
 		if d.DropIns, err = findDropIns(root); err != nil {
 			return nil, err
 		}
 		d.files = []unitFile{{d.UnitPath, unit}}
+		var dropIns [][]byte
 		for _, p := range d.DropIns {
 			b, err := readFile(root, p)
 			if err != nil {
@@ -75,30 +88,40 @@ func Detect(root string) (*Detection, error) {
 			dropIns = append(dropIns, b)
 			d.files = append(d.files, unitFile{p, b})
 		}
-		if d.ExecStart, err = EffectiveExecStart(unit, dropIns...); err != nil {
+		if d.launch, err = evaluate(d.files, fileReader{root: root}); err != nil {
 			return nil, fmt.Errorf("%s: %w", d.UnitPath, err)
 		}
-		_, d.HostFlags = SplitHostFlags(d.ExecStart)
-		_, d.TLSFlags = SplitTLSFlags(d.ExecStart)
+		l := d.launch
+		if l.exec != nil {
+			d.ExecStart = l.exec.value
+		}
+		d.Command, d.EnvFiles, d.ConfigFile = l.command(), l.envFiles, l.configFile
+		for _, f := range l.ownedFlags() {
+			if f.flag.long == "host" {
+				d.HostFlags = append(d.HostFlags, f.value)
+			} else {
+				d.TLSFlags = append(d.TLSFlags, l.written(f))
+			}
+		}
 		d.Warnings = append(d.Warnings, lateDropInWarning(d.DropIns, dropIns)...)
+		d.Warnings = append(d.Warnings, l.warnings...)
+		unused, err := unusedOptions(root, l)
+		if err != nil {
+			return nil, err
+		}
+		d.Warnings = append(d.Warnings, unused...)
+	} else if d.InitScript, err = initScript(root); err != nil {
+		return nil, err
 	}
 
-	if d.DaemonJSON, err = readFile(root, DaemonJSONPath); err != nil {
-		return nil, err
+	if d.ConfigFile != "" {
+		if d.DaemonJSON, err = readFile(root, d.ConfigFile); err != nil {
+			return nil, err
+		}
 	}
 	d.DaemonJSONExists = d.DaemonJSON != nil
 	if d.Override, err = readFile(root, OverridePath); err != nil {
 		return nil, err
-	}
-	if d.defaults, err = readFile(root, DefaultDockerPath); err != nil {
-		return nil, err
-	}
-	conflict, note := defaultDockerCheck(d.defaults, d.ExecStart, environmentFiles(d.files))
-	if conflict != nil {
-		d.DefaultDockerConflict = conflict.Error()
-	}
-	if note != "" {
-		d.Warnings = append(d.Warnings, note)
 	}
 
 	d.Snap = exists(root, "/var/snap/docker/current/config/daemon.json") || exists(root, "/snap/bin/dockerd")
@@ -118,19 +141,155 @@ func Detect(root string) (*Detection, error) {
 	return d, nil
 }
 
+// Problems lists what stops dockerd from starting on the host as it is
+// now: the command line itself (an argument dockerd refuses, a missing
+// environment file) and every flag that the configuration file sets too.
+// Each names the file and line to change. init refuses the same ones that
+// it does not fix itself.
+func (d *Detection) Problems() []error {
+	if d.launch == nil {
+		return nil
+	}
+	errs := append([]error{}, d.launch.problems...)
+	if d.launch.configFlag && d.ConfigFile != "" && d.DaemonJSON == nil {
+		errs = append(errs, fmt.Errorf("docker.service runs dockerd --config-file=%s, which does not exist: dockerd refuses to start without it (docker-tls init creates it)", d.ConfigFile))
+	}
+	if d.ConfigFile != "" && d.DaemonJSON != nil {
+		if keys, ok := configKeys(d.DaemonJSON); ok {
+			for _, ce := range d.launch.keyConflicts(d.ConfigFile, keys) {
+				errs = append(errs, ce)
+			}
+		}
+	}
+	return errs
+}
+
+// NoUnit says why there is no docker.service to configure and what to do
+// instead; nil when there is one.
+func (d *Detection) NoUnit() error {
+	if d.UnitPath != "" {
+		return nil
+	}
+	switch {
+	case d.Snap:
+		return fmt.Errorf("%w: its daemon.json is /var/snap/docker/current/config/daemon.json and its unit snap.docker.dockerd.service; configure TLS there by hand, or install the docker.io package", ErrSnap)
+	case d.Rootless:
+		return fmt.Errorf("%w: a rootless daemon reads ~/.config/docker/daemon.json and runs as a user service; writing /etc/docker would configure the wrong daemon", ErrRootless)
+	}
+	switch d.InitScript {
+	case "OpenRC":
+		return fmt.Errorf("%w: Docker here is an OpenRC service (/etc/init.d/docker, its flags in DOCKER_OPTS of /etc/conf.d/docker), and docker-tls configures systemd's docker.service only; with OpenRC, put the TLS settings in %s by hand, keep -H and --tls* out of DOCKER_OPTS, and run rc-service docker restart", ErrOtherInit, DaemonJSONPath)
+	case "SysV":
+		return fmt.Errorf("%w: Docker here is started by the SysV init script /etc/init.d/docker (its flags in DOCKER_OPTS of /etc/default/docker), and docker-tls configures systemd's docker.service only; without systemd, put the TLS settings in %s by hand, keep -H and --tls* out of DOCKER_OPTS, and run service docker restart", ErrOtherInit, DaemonJSONPath)
+	}
+	return fmt.Errorf("%w under %s: install Docker (apt-get install docker.io, dnf install moby-engine) or pass --root to point at the system to configure", ErrNoUnit, rootName(d.Root))
+}
+
+// initScript tells the init system of /etc/init.d/docker: OpenRC scripts
+// start with #!/sbin/openrc-run; anything else there is a SysV script.
+func initScript(root string) (string, error) {
+	b, err := readFile(root, "/etc/init.d/docker")
+	if err != nil || b == nil {
+		return "", err
+	}
+	first, _, _ := strings.Cut(string(b), "\n")
+	if strings.HasPrefix(first, "#!") && strings.Contains(first, "openrc-run") {
+		return "OpenRC", nil
+	}
+	return "SysV", nil
+}
+
+// optionFiles are the environment files distributions ship for dockerd's
+// flags (Debian's, Red Hat's and SUSE's).
+var optionFiles = []string{DefaultDockerPath, "/etc/sysconfig/docker"}
+
+// unusedOptions warns about -H/--tls* flags in an option file that
+// docker.service does not read, or in a variable its ExecStart does not
+// expand: harmless to dockerd, but an admin reading the file would expect
+// them to apply.
+func unusedOptions(root string, l *launch) ([]string, error) {
+	used := map[string]bool{}
+	if l.exec != nil && !l.exec.noEnv {
+		for _, t := range l.exec.toks {
+			for _, m := range envRef.FindAllStringSubmatch(t.text, -1) {
+				used[m[1]+m[2]] = true
+			}
+		}
+	}
+	var out []string
+	for _, p := range optionFiles {
+		data, err := readFile(root, p)
+		if err != nil {
+			return nil, err
+		}
+		loaded := contains(l.envFiles, p)
+		last := map[string]envDef{}
+		var names []string
+		for _, def := range parseEnvFile(p, data) {
+			if !validEnvName(def.name) {
+				continue
+			}
+			if _, ok := last[def.name]; !ok {
+				names = append(names, def.name)
+			}
+			last[def.name] = def
+		}
+		for _, n := range names {
+			def := last[n]
+			if loaded && used[n] {
+				continue
+			}
+			words, _ := extractWords(def.value, relax)
+			texts := make([]string, len(words))
+			for i, w := range words {
+				texts[i] = w.text
+			}
+			var opts []string
+			for _, f := range parseDockerdArgs(texts).flags {
+				if f.daemonJSONOwned() {
+					opts = append(opts, strings.Join(texts[f.first:f.last+1], " "))
+				}
+			}
+			if len(opts) == 0 {
+				continue
+			}
+			if !loaded {
+				out = append(out, fmt.Sprintf("%s:%d sets %s with %s, but docker.service does not load %s (no EnvironmentFile= for it); remove it to avoid confusion", p, def.line, n, strings.Join(opts, " "), p))
+			} else {
+				out = append(out, fmt.Sprintf("%s:%d sets %s with %s, which docker.service does not use; remove it to avoid confusion", p, def.line, n, strings.Join(opts, " ")))
+			}
+		}
+	}
+	return out, nil
+}
+
+// envRef finds $NAME and ${NAME} in a word.
+var envRef = regexp.MustCompile(`\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*)$)`)
+
 // findUnit returns the real path of docker.service in the highest-priority
-// unit directory, "" if none.
+// unit directory, "" if none. A link is followed as systemd follows it
+// (NixOS links the unit into /nix/store, through two links); an absolute
+// target is read under root, not on the host.
 func findUnit(root string) (string, error) {
 	for _, dir := range unitDirs {
 		p := path.Join(dir, "docker.service")
-		fi, err := os.Lstat(Join(root, p))
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return "", fmt.Errorf("look for docker.service: %w", err)
-		}
-		if fi.Mode()&fs.ModeSymlink != 0 {
+		for hops := 0; ; hops++ {
+			fi, err := os.Lstat(Join(root, p))
+			if errors.Is(err, fs.ErrNotExist) {
+				if hops == 0 {
+					break
+				}
+				return "", fmt.Errorf("%s is a link to %s, which does not exist: fix or remove the link", path.Join(dir, "docker.service"), p)
+			}
+			if err != nil {
+				return "", fmt.Errorf("look for docker.service: %w", err)
+			}
+			if fi.Mode()&fs.ModeSymlink == 0 {
+				return p, nil
+			}
+			if hops == 40 {
+				return "", fmt.Errorf("%s: too many levels of links", path.Join(dir, "docker.service"))
+			}
 			target, err := os.Readlink(Join(root, p))
 			if err != nil {
 				return "", fmt.Errorf("look for docker.service: %w", err)
@@ -138,13 +297,11 @@ func findUnit(root string) (string, error) {
 			if target == "/dev/null" {
 				return "", fmt.Errorf("%s is masked (a link to /dev/null): unmask it with systemctl unmask docker.service", p)
 			}
-			// An absolute link points inside root, not at the host.
-			if path.IsAbs(target) {
-				return target, nil
+			if !path.IsAbs(target) {
+				target = path.Join(path.Dir(p), target)
 			}
-			return path.Join(dir, target), nil
+			p = path.Clean(target)
 		}
-		return p, nil
 	}
 	return "", nil
 }
@@ -197,15 +354,16 @@ func lateDropInWarning(paths []string, data [][]byte) []string {
 }
 
 // filesWith returns d's unit files as systemd reads them once override
-// (nil: none) is written to OverridePath: it hides a drop-in of the same name
-// in a lower-priority directory, and sorts among the others by name.
+// is written to OverridePath (nil: nothing is written, the files stay as
+// they are): it hides a drop-in of the same name in a lower-priority
+// directory, and sorts among the others by name.
 func (d *Detection) filesWith(override []byte) []unitFile {
-	if len(d.files) == 0 {
-		return nil
+	if len(d.files) == 0 || override == nil {
+		return d.files
 	}
 	out := []unitFile{d.files[0]}
 	name := path.Base(OverridePath)
-	placed := override == nil
+	placed := false
 	for _, f := range d.files[1:] {
 		b := path.Base(f.path)
 		if b == name {
@@ -250,134 +408,24 @@ func serviceList(files []unitFile, key string) []assignment {
 	return list
 }
 
-// environmentFiles returns the EnvironmentFile= paths (or patterns) in
-// effect, without the "-" that makes a missing file fine.
-func environmentFiles(files []unitFile) []string {
-	var out []string
-	for _, a := range serviceList(files, "EnvironmentFile") {
-		out = append(out, strings.TrimPrefix(a.value, "-"))
-	}
-	return out
-}
-
-// dockerOptsRef matches $DOCKER_OPTS and ${DOCKER_OPTS}, not $DOCKER_OPTS_X.
-var dockerOptsRef = regexp.MustCompile(`\$(DOCKER_OPTS\b|\{DOCKER_OPTS\})`)
-
-// defaultDockerCheck looks at the DOCKER_OPTS that wins in
-// /etc/default/docker (the last assignment): if it passes -H or --tls*
-// while docker.service loads the file and expands $DOCKER_OPTS in
-// execStart, dockerd would refuse to start next to daemon.json's settings,
-// a conflict; if the unit doesn't use it, only a warning.
-func defaultDockerCheck(data []byte, execStart string, envFiles []string) (*ConflictError, string) {
-	var line int
-	var flags []flagCut
-	for i, l := range strings.Split(string(data), "\n") {
-		t := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(l), "export "))
-		v, ok := strings.CutPrefix(t, "DOCKER_OPTS=")
-		if !ok {
-			continue
-		}
-		// DOCKER_OPTS="..." is quoted; splitCmd unquotes it the same way.
-		var words []string
-		for _, tok := range splitCmd(v) {
-			words = append(words, tok.word)
-		}
-		line = i + 1
-		_, flags = cutFlags("x "+strings.Join(words, " "), matchDaemonJSON)
-	}
-	if len(flags) == 0 {
-		return nil, ""
-	}
-	var raw []string
-	for _, f := range flags {
-		raw = append(raw, f.raw)
-	}
-	opts := strings.Join(raw, " ")
-	loaded := false
-	for _, pat := range envFiles {
-		if ok, _ := path.Match(pat, DefaultDockerPath); ok {
-			loaded = true
-		}
-	}
-	switch {
-	case !dockerOptsRef.MatchString(execStart):
-		return nil, fmt.Sprintf("%s:%d sets DOCKER_OPTS with %s, which docker.service does not use; remove it to avoid confusion", DefaultDockerPath, line, opts)
-	case !loaded:
-		return nil, fmt.Sprintf("%s:%d sets DOCKER_OPTS with %s, but docker.service does not load %s (no EnvironmentFile= for it); remove it to avoid confusion", DefaultDockerPath, line, opts, DefaultDockerPath)
-	}
-	return &ConflictError{
-		Path: DefaultDockerPath, Line: line, Flags: raw,
-		Reason: fmt.Sprintf("DOCKER_OPTS passes %s and docker.service's ExecStart expands $DOCKER_OPTS: dockerd would refuse to start (%s set both as a flag and in daemon.json)", opts, setKeys(flags)),
-		Fix:    fmt.Sprintf("remove %s from DOCKER_OPTS in %s (%s)%s", opts, DefaultDockerPath, nowSets(flags), keepSockets(flags)),
-	}, ""
-}
-
-// flagKeys returns the daemon.json keys flags set, in order, once each.
-func flagKeys(flags []flagCut) []string {
-	var keys []string
-	for _, f := range flags {
-		if !contains(keys, f.key) {
-			keys = append(keys, f.key)
-		}
-	}
-	return keys
-}
-
-// setKeys names the keys flags set: "hosts", or "hosts and tlsverify".
-func setKeys(flags []flagCut) string {
-	keys := flagKeys(flags)
-	if len(keys) == 1 {
-		return keys[0]
-	}
-	return strings.Join(keys[:len(keys)-1], ", ") + " and " + keys[len(keys)-1]
-}
-
-// nowSets says that daemon.json now sets what flags did.
-func nowSets(flags []flagCut) string {
-	keys := flagKeys(flags)
-	if len(keys) == 1 && keys[0] == "hosts" {
-		return `daemon.json "hosts" now sets the sockets`
-	}
-	q := make([]string, len(keys))
-	for i, k := range keys {
-		q[i] = strconv.Quote(k)
-	}
-	if len(q) == 1 {
-		return "daemon.json now sets " + q[0]
-	}
-	return "daemon.json now sets " + strings.Join(q[:len(q)-1], ", ") + " and " + q[len(q)-1]
-}
-
-// keepSockets tells how to keep a unix socket the flags pass besides the
-// default one, which removing the flag would lose.
-func keepSockets(flags []flagCut) string {
-	var socks []string
-	for _, f := range flags {
-		if f.key == "hosts" && strings.HasPrefix(f.value, "unix://") && !sameSocket(f.value, DefaultSocket) {
-			socks = append(socks, f.value)
-		}
-	}
-	if len(socks) == 0 {
-		return ""
-	}
-	return fmt.Sprintf("; to keep %s, add it to \"hosts\" in %s", strings.Join(socks, " and "), DaemonJSONPath)
-}
-
 // readFile reads the real path p under root: nil, nil when absent; an error
-// naming the path when it is a directory or unreadable.
+// naming the path when it is a directory or unreadable. It goes through
+// hostfs (no link followed on the way; as root, no directory or file another
+// user owns or may write) and reads at most MaxConfigSize bytes.
 func readFile(root, p string) ([]byte, error) {
-	b, err := os.ReadFile(Join(root, p))
-	if errors.Is(err, fs.ErrNotExist) {
+	b, err := hostfs.New(root).ReadFile(p, MaxConfigSize)
+	var ue *hostfs.UnsafeError
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
 		return nil, nil
-	}
-	if err != nil {
-		if fi, serr := os.Stat(Join(root, p)); serr == nil && fi.IsDir() {
-			return nil, fmt.Errorf("%s is a directory, expected a file: move it away", p)
-		}
+	case errors.Is(err, syscall.EISDIR):
+		return nil, fmt.Errorf("%s is a directory, expected a file: move it away", p)
+	case errors.Is(err, hostfs.ErrTooLarge):
+		return nil, fmt.Errorf("%s is larger than %d KiB, far more than any Docker configuration file: docker-tls does not read it; check what it holds", p, MaxConfigSize>>10)
+	case errors.As(err, &ue):
+		return nil, err // names the path and the fix
+	case err != nil:
 		return nil, fmt.Errorf("read %s: %w", p, err)
-	}
-	if b == nil {
-		b = []byte{} // present but empty is not absent
 	}
 	return b, nil
 }

@@ -1,7 +1,9 @@
-// Package render owns the host side of docker-tls: it reads the current
-// /etc/docker/daemon.json and docker.service (with its drop-ins), computes the
-// new daemon.json and override.conf, renders unified diffs of every change,
-// and writes files as one transaction with backups and rollback.
+// Package render owns the host side of docker-tls: it reads docker.service
+// (with its drop-ins and environment files) and builds dockerd's command
+// line as systemd does, reads the daemon.json that dockerd reads, computes
+// the new daemon.json, override.conf and environment files, renders unified
+// diffs of every change, and writes files as one transaction with backups
+// and rollback.
 //
 // Every absolute path is a real path (as written into config files); reads and
 // writes join it under a root directory, like DESTDIR:
@@ -13,6 +15,8 @@
 //	res, err := changes.Apply(nil)
 //
 // render knows nothing of x509: certificates and keys arrive as opaque bytes.
+// Every file under the root is reached through hostfs (no link followed,
+// owners and modes checked), the one package of the project it imports.
 package render
 
 import "path/filepath"

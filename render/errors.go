@@ -14,6 +14,12 @@ var (
 	ErrRootless = errors.New("rootless docker is not handled yet")
 	// ErrNoUnit: no docker.service was found under the root.
 	ErrNoUnit = errors.New("docker.service not found")
+	// ErrOtherInit: Docker is started by another init system (OpenRC, a
+	// SysV script), not by a systemd docker.service.
+	ErrOtherInit = errors.New("docker is not started by systemd")
+	// ErrReadOnlyConfig: the configuration file dockerd reads is generated
+	// or read-only (NixOS's /nix/store); it has to change where it is made.
+	ErrReadOnlyConfig = errors.New("dockerd's configuration file cannot be written here")
 	// ErrConflict: a setting outside the files docker-tls writes would stop
 	// dockerd from starting with the new configuration. Build returns it
 	// as a *ConflictError (several joined with errors.Join) and writes
@@ -30,6 +36,9 @@ type ConflictError struct {
 	Flags  []string // the conflicting options as written, e.g. ["-H tcp://0.0.0.0:2375", "--tlsverify"]
 	Reason string   // why dockerd would not start
 	Fix    string   // what to change
+
+	owned bool   // the flag is -H/--host or --tls*, which daemon.json takes over
+	key   string // the daemon.json key of a flag/file conflict
 }
 
 func (e *ConflictError) Error() string {

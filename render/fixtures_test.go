@@ -157,6 +157,45 @@ var trees = map[string]map[string]string{
 		usrLibUnit: ceUnit,
 		"/etc/systemd/system/docker.service.d/zz-debug.conf": "[Service]\nExecStart=\nExecStart=/usr/bin/dockerd --debug\n",
 	},
+	// DOCKER_OPTS in /etc/default/docker passes -H: the file loses just
+	// that flag (backed up, in the diff).
+	"debian-default-docker": {libUnit: debianUnit, DefaultDockerPath: defaultDocker2375},
+	// Only the assignment that wins is changed.
+	"debian-default-docker-last-wins": {libUnit: debianUnit, DefaultDockerPath: "DOCKER_OPTS=\"--dns 8.8.8.8\"\n\nDOCKER_OPTS=\"--dns 8.8.8.8 --tlskey=/k.pem\"\n"},
+	// The environment file is named by a drop-in, not the unit.
+	"env-file-from-dropin": {
+		libUnit: strings.Replace(debianUnit, "EnvironmentFile=-/etc/default/docker\n", "", 1),
+		"/etc/systemd/system/docker.service.d/env.conf": "[Service]\nEnvironmentFile=/etc/default/docker\n",
+		DefaultDockerPath: defaultDocker2375,
+	},
+	// Red Hat style: OPTIONS over continued lines in /etc/sysconfig/docker,
+	// several environment files, the later ones winning.
+	"sysconfig-continued": {
+		usrLibUnit:                      "[Service]\nType=notify\nEnvironmentFile=-/etc/sysconfig/docker\nEnvironmentFile=-/etc/sysconfig/docker-network\nExecStart=/usr/bin/dockerd \\\n          --host=fd:// \\\n          $OPTIONS \\\n          $DOCKER_NETWORK_OPTIONS\n",
+		"/etc/sysconfig/docker":         "# /etc/sysconfig/docker\nOPTIONS=\"--selinux-enabled \\\n  --log-driver=journald \\\n  -H tcp://0.0.0.0:2375 \\\n  --live-restore\"\nDOCKER_NETWORK_OPTIONS=--mtu=1400\n",
+		"/etc/sysconfig/docker-network": "DOCKER_NETWORK_OPTIONS='--mtu=1450 --tlsverify'\n",
+	},
+	// Flatcar's documented TLS drop-in: DOCKER_OPTS set by Environment=;
+	// override.conf redefines it without the flags.
+	"environment-dropin": {
+		usrLibUnit: strings.Replace(ceUnit, "--containerd=/run/containerd/containerd.sock", "$DOCKER_OPTS", 1),
+		"/etc/systemd/system/docker.service.d/10-tls-verify.conf": "[Service]\nEnvironment=\"DOCKER_OPTS=--tlsverify --tlscacert=/etc/docker/ca.pem --debug\" GOTRACEBACK=crash\n",
+	},
+	// CoreOS's documented cloud-config drop-in (-H=0.0.0.0:2376, the TLS
+	// listener docker-tls sets up) on a current unit.
+	"coreos-dropin": {
+		usrLibUnit: strings.Replace(ceUnit, "-H fd:// --containerd=/run/containerd/containerd.sock", "--host=fd:// $DOCKER_OPTS", 1),
+		"/etc/systemd/system/docker.service.d/10-tls-verify.conf": "[Service]\nEnvironment=\"DOCKER_OPTS=-H=0.0.0.0:2376 --tlsverify --tlscacert=/etc/docker/ca.pem --tlscert=/etc/docker/server.pem --tlskey=/etc/docker/server-key.pem\"\n",
+	},
+	// The variable is set in override.conf itself: that line is rewritten.
+	"environment-in-override": {
+		usrLibUnit:   strings.Replace(noHUnit, "--containerd=/run/containerd/containerd.sock", "--containerd=/run/containerd/containerd.sock $EXTRA", 1),
+		OverridePath: "[Service]\nEnvironment=\"EXTRA=-H tcp://0.0.0.0:2375 --debug\" HTTP_PROXY=http://proxy:3128\n",
+	},
+	// ${VAR} inside a word is one word: the override leaves the word out.
+	"braces-in-word": {
+		usrLibUnit: strings.Replace(noHUnit, "--containerd", "--tlscacert=${CERTS}/ca.pem --containerd", 1) + "Environment=CERTS=/etc/old\n",
+	},
 	"ce":                {usrLibUnit: ceUnit, DaemonJSONPath: "{}\n"},
 	"ce-proxy-override": {usrLibUnit: ceUnit, OverridePath: proxyOverride},
 	"ce-reset-override": {usrLibUnit: ceUnit, OverridePath: resetOverride, DaemonJSONPath: ""},

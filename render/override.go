@@ -24,15 +24,19 @@ var legacyComment = []string{
 	`# unit's command first; systemd refuses a second ExecStart= otherwise.`,
 }
 
+// managedEnvComment introduces the Environment= lines the override writes
+// for variables that ExecStart expands (fixed lines, as managedComment).
+var managedEnvComment = []string{
+	`# Environment= below: variables ExecStart expands, without their -H/--host`,
+	`# and --tls* flags (daemon.json sets those now).`,
+}
+
 // StripDaemonJSONFlags returns cmdline without the options that daemon.json
 // now sets: -H/--host (as SplitHostFlags) and --tls, --tlsverify,
 // --tlscacert, --tlscert, --tlskey (as SplitTLSFlags). removed lists them as
 // written, e.g. ["-H fd://", "--tlsverify"].
 func StripDaemonJSONFlags(cmdline string) (rest string, removed []string) {
-	rest, found := cutFlags(cmdline, matchDaemonJSON)
-	for _, f := range found {
-		removed = append(removed, f.raw)
-	}
+	rest, _, removed = cutLiteral(cmdline, setFlag.daemonJSONOwned)
 	return rest, removed
 }
 
@@ -40,7 +44,8 @@ func StripDaemonJSONFlags(cmdline string) (rest string, removed []string) {
 // existing override (nil if none) and the effective ExecStart: the same
 // command line without the -H/--host and --tls* options. When execStart
 // passes none of them, nothing needs overriding: out is existing, changed is
-// false and reason says why.
+// false and reason says why. Variables are not expanded here; Build also
+// takes the flags out of the variables ExecStart expands.
 func RenderOverride(existing []byte, execStart string) (out []byte, changed bool, reason string, err error) {
 	execStart = strings.TrimSpace(execStart)
 	if execStart == "" {
@@ -48,15 +53,51 @@ func RenderOverride(existing []byte, execStart string) (out []byte, changed bool
 	}
 	rest, removed := StripDaemonJSONFlags(execStart)
 	if len(removed) == 0 {
-		if hasExecStart(existing) {
-			return existing, false, "docker.service's ExecStart (as set by " + OverridePath + ") passes no -H or --tls* flags; daemon.json is enough, override left as it is", nil
-		}
-		return existing, false, "docker.service passes no -H or --tls* flags; daemon.json is enough, no override written", nil
+		return existing, false, noOverrideReason(existing), nil
 	}
 	if strings.Contains(rest, "\n") {
 		return nil, false, "", fmt.Errorf("ExecStart %q spans several lines; refusing to guess how to rewrite it", execStart)
 	}
-	block := append(append([]string{}, managedComment...), "ExecStart=", "ExecStart="+rest)
+	out = renderOverride(existing, overrideEdit{execStart: rest})
+	return out, string(out) != string(existing), "", nil
+}
+
+// noOverrideReason says why no override is needed.
+func noOverrideReason(existing []byte) string {
+	if hasExecStart(existing) {
+		return "docker.service's ExecStart (as set by " + OverridePath + ") passes no -H or --tls* flags; daemon.json is enough, override left as it is"
+	}
+	return "docker.service passes no -H or --tls* flags; daemon.json is enough, no override written"
+}
+
+// envAssign is one variable the override (re)defines.
+type envAssign struct{ name, value string }
+
+// overrideEdit is what the override changes.
+type overrideEdit struct {
+	execStart string      // the new ExecStart= value; "" keeps the file's own
+	env       []envAssign // variables to define with Environment=
+}
+
+// renderOverride returns existing with e applied: a new ExecStart= (after
+// the empty one that clears the unit's) and Environment= lines that
+// redefine variables, at the top of [Service], each after its fixed
+// comment. Earlier assignments of the same settings in the file go; every
+// other line is kept as written.
+func renderOverride(existing []byte, e overrideEdit) []byte {
+	var block []string
+	if e.execStart != "" {
+		block = append(block, managedComment...)
+		block = append(block, "ExecStart=", "ExecStart="+e.execStart)
+	}
+	redefined := map[string]bool{}
+	if len(e.env) > 0 {
+		block = append(block, managedEnvComment...)
+		for _, a := range e.env {
+			block = append(block, "Environment="+encodeEnvironment(a.name, a.value))
+			redefined[a.name] = true
+		}
+	}
 
 	var lines []string
 	inserted := false
@@ -67,8 +108,15 @@ func RenderOverride(existing []byte, execStart string) (out []byte, changed bool
 			lines = append(lines, block...)
 			inserted = true
 			continue
-		case l.section == "Service" && l.key == "ExecStart":
+		case l.section == "Service" && l.key == "ExecStart" && e.execStart != "":
 			continue // replaced by ours
+		case l.section == "Service" && l.key == "Environment" && len(redefined) > 0:
+			if kept, ok := withoutAssignments(l.value, redefined); ok {
+				if kept != "" {
+					lines = append(lines, "Environment="+kept)
+				}
+				continue
+			}
 		case l.key == "" && !l.header && len(l.raw) == 1 && isManagedComment(strings.TrimSpace(l.raw[0])):
 			continue // our comment from an earlier run
 		}
@@ -81,12 +129,30 @@ func RenderOverride(existing []byte, execStart string) (out []byte, changed bool
 		lines = append(lines, "[Service]")
 		lines = append(lines, block...)
 	}
-	out = []byte(strings.Join(lines, "\n") + "\n")
-	return out, string(out) != string(existing), "", nil
+	return []byte(strings.Join(lines, "\n") + "\n")
+}
+
+// withoutAssignments rewrites an Environment= value without the variables
+// in drop; ok is false when it sets none of them (keep the line as it is).
+func withoutAssignments(value string, drop map[string]bool) (string, bool) {
+	defs, parsed := parseEnvironment(value)
+	if !parsed {
+		return "", false
+	}
+	var kept []string
+	hit := false
+	for _, d := range defs {
+		if drop[d.name] {
+			hit = true
+			continue
+		}
+		kept = append(kept, encodeEnvironment(d.name, d.value))
+	}
+	return strings.Join(kept, " "), hit
 }
 
 func isManagedComment(line string) bool {
-	return contains(managedComment, line) || contains(legacyComment, line)
+	return contains(managedComment, line) || contains(legacyComment, line) || contains(managedEnvComment, line)
 }
 
 func hasExecStart(unit []byte) bool {

@@ -7,15 +7,18 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path"
-	"path/filepath"
-	"syscall"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
+
+	"github.com/docker-tls/docker-tls/hostfs"
 )
 
-// failHook, when set by tests, is consulted before each OS operation of Apply
-// (not of its rollback) and fails the operation by returning an error.
+// failHook, when set by tests, is consulted before each step of Apply (not
+// of its rollback) and fails the step by returning an error.
 var failHook func(op, path string) error
 
 // now is the clock for backup names; tests replace it.
@@ -43,15 +46,21 @@ type Result struct {
 	Backups  []string
 	Restores []Restore // in write order; Rollback undoes them in reverse
 	Dirs     []string  // directories created, parents first
+	// Unrecorded says why the run has no record (Journal.Record could not
+	// be used); the files are written all the same. Not part of the record.
+	Unrecorded error `json:"-"`
 }
 
 // tx records what an Apply has done so far, to undo it on failure.
 type tx struct {
-	root     string
-	undo     []func() error
-	progress func(path string)
+	fs        *hostfs.FS
+	undo      []func() error
+	progress  func(path string)
+	journaled bool // the intent is on disk
 }
 
+// do runs one step of the transaction; a failure becomes an *ApplyError
+// naming the file.
 func (t *tx) do(op, realPath string, f func() error) error {
 	if failHook != nil {
 		if err := failHook(op, realPath); err != nil {
@@ -59,8 +68,9 @@ func (t *tx) do(op, realPath string, f func() error) error {
 		}
 	}
 	if err := f(); err != nil {
+		var ue *hostfs.UnsafeError
 		var pe *fs.PathError
-		if errors.As(err, &pe) {
+		if errors.As(err, &pe) && !errors.As(err, &ue) {
 			err = pe.Err // the path is already in the ApplyError
 		}
 		return &ApplyError{Op: op, Path: realPath, Err: err}
@@ -82,14 +92,23 @@ func (t *tx) rollback() error {
 // done in this run is undone, so the root is exactly as before, and the
 // error is an *ApplyError naming the file. progress, when not nil, is called
 // with each file's real path once it is written.
+//
+// With c.Journal set, the run is also safe against being killed: its intent
+// is on disk (fsynced) before the first change, the record of the run is its
+// last write, and only then is the intent removed; Journal.Recover finds an
+// intent left by a run that died and rolls that run back.
 func (c *Changes) Apply(progress func(path string)) (*Result, error) {
-	t := &tx{root: c.Root, progress: progress}
-	res := &Result{}
-	err := t.apply(c.Pending(), res)
+	t := &tx{fs: hostfs.New(c.Root), progress: progress}
+	res, err := t.apply(c)
 	if err == nil {
 		return res, nil
 	}
 	rbErr := t.rollback()
+	if rbErr == nil && t.journaled {
+		// Undone: the intent has nothing left to say. (When the rollback
+		// failed, it stays for the next run to finish the job.)
+		rbErr = c.Journal.remove(t.fs)
+	}
 	var ae *ApplyError
 	if !errors.As(err, &ae) {
 		ae = &ApplyError{Op: "apply", Err: err}
@@ -101,216 +120,319 @@ func (c *Changes) Apply(progress func(path string)) (*Result, error) {
 	return nil, ae
 }
 
-func (t *tx) apply(pending []Change, res *Result) error {
+// plan is what a transaction will do, decided before it changes anything.
+type plan struct {
+	changes []Change
+	backups map[string]string // real path -> its backup
+	dirs    []string          // directories to create, parents first
+	dirMode map[string]fs.FileMode
+	tighten []dirMode // private directories to narrow to 0700
+	res     *Result
+}
+
+type dirMode struct {
+	Path string      `json:"path"`
+	Mode fs.FileMode `json:"mode"` // the mode before
+}
+
+func (t *tx) plan(c *Changes) (*plan, error) {
+	p := &plan{changes: c.Pending(), backups: map[string]string{}, dirMode: map[string]fs.FileMode{}, res: &Result{}}
 	// Refuse to act on a stale plan: someone may have edited a file since
 	// Build read it, and we would overwrite their edit.
-	for _, ch := range pending {
-		cur, err := readFile(t.root, ch.Path)
+	for _, ch := range p.changes {
+		cur, err := readOptional(t.fs, ch.Path)
 		if err != nil {
-			return &ApplyError{Op: "check", Path: ch.Path, Err: err}
+			return nil, &ApplyError{Op: "check", Path: ch.Path, Err: err}
 		}
 		if (cur != nil) != ch.Exists || !bytes.Equal(cur, ch.Old) {
-			return &ApplyError{Op: "check", Path: ch.Path, Err: errors.New("changed since it was read; run again to see the new diff")}
+			return nil, &ApplyError{Op: "check", Path: ch.Path, Err: errors.New("changed since it was read; run again to see the new diff")}
 		}
 	}
-	stamp := now().UTC().Format("2006-01-02T150405Z")
-	backups := map[string]string{}
-	for _, ch := range pending {
-		if !ch.Exists || !ch.Backup {
+	stamp := now().UTC().Format(backupStamp)
+	for _, ch := range p.changes {
+		if ch.Exists && ch.Backup {
+			b, err := t.backupName(ch.Path, stamp)
+			if err != nil {
+				return nil, err
+			}
+			p.backups[ch.Path] = b
+			p.res.Backups = append(p.res.Backups, b)
+		}
+		for _, d := range t.missingDirs(path.Dir(ch.Path)) {
+			if _, ok := p.dirMode[d]; !ok {
+				p.dirMode[d] = ch.DirMode
+				p.dirs = append(p.dirs, d)
+			}
+		}
+	}
+	for _, d := range c.Private {
+		if _, ok := p.dirMode[d]; ok {
+			continue // created 0700 by this run
+		}
+		fi, err := t.fs.Lstat(d)
+		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
-		b, err := t.backup(ch, stamp)
 		if err != nil {
-			return err
+			return nil, &ApplyError{Op: "check", Path: d, Err: err}
 		}
-		backups[ch.Path] = b
-		res.Backups = append(res.Backups, b)
+		if fi.Mode().Perm()&0o077 != 0 {
+			p.tighten = append(p.tighten, dirMode{d, fi.Mode().Perm()})
+		}
 	}
-	for _, ch := range pending {
-		dirs, err := t.mkdirs(path.Dir(ch.Path), ch.DirMode)
-		if err != nil {
-			return err
+	slices.SortStableFunc(p.dirs, func(a, b string) int { return len(a) - len(b) }) // parents first
+	p.res.Dirs = append(slices.Clone(c.Created), p.dirs...)
+	for _, ch := range p.changes {
+		p.res.Written = append(p.res.Written, ch.Path)
+		p.res.Restores = append(p.res.Restores, Restore{Path: ch.Path, Backup: p.backups[ch.Path], Created: !ch.Exists, SHA256: sum(ch.Data)})
+	}
+	return p, nil
+}
+
+// missingDirs lists the directories from dir up that do not exist yet,
+// deepest first. Anything else (a link on the way) shows when writing.
+func (t *tx) missingDirs(dir string) []string {
+	var out []string
+	for d := dir; d != "/"; d = path.Dir(d) {
+		if _, err := t.fs.Lstat(d); !errors.Is(err, fs.ErrNotExist) {
+			break
 		}
-		res.Dirs = append(res.Dirs, dirs...)
+		out = append(out, d)
+	}
+	return out
+}
+
+func (t *tx) apply(c *Changes) (*Result, error) {
+	p, err := t.plan(c)
+	if err != nil {
+		return nil, err
+	}
+	var record []byte
+	if c.Journal != nil {
+		if record, err = c.Journal.begin(t, p); err != nil {
+			return nil, err
+		}
+	}
+	for _, ch := range p.changes {
+		if b, ok := p.backups[ch.Path]; ok {
+			if err := t.backup(ch, b); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, d := range p.dirs {
+		if err := t.mkdir(d, p.dirMode[d]); err != nil {
+			return nil, err
+		}
+	}
+	for _, dm := range p.tighten {
+		if err := t.chmodDir(dm.Path, dm.Mode&0o700, dm.Mode); err != nil {
+			return nil, err
+		}
+	}
+	for _, ch := range p.changes {
 		if err := t.write(ch); err != nil {
-			return err
+			return nil, err
 		}
-		res.Written = append(res.Written, ch.Path)
-		res.Restores = append(res.Restores, Restore{Path: ch.Path, Backup: backups[ch.Path], Created: !ch.Exists, SHA256: sum(ch.Data)})
 		if t.progress != nil {
 			t.progress(ch.Path)
 		}
 	}
-	return nil
-}
-
-// backup copies ch's old content beside it as NAME.<stamp>.bak with the same
-// mode. The name never ends in .conf, so systemd won't load a backed-up
-// drop-in (it only reads *.conf from docker.service.d).
-func (t *tx) backup(ch Change, stamp string) (string, error) {
-	for i := 0; ; i++ {
-		b := ch.Path + "." + stamp + ".bak"
-		if i > 0 {
-			b = fmt.Sprintf("%s.%s-%d.bak", ch.Path, stamp, i)
-		}
-		full := Join(t.root, b)
-		var f *os.File
-		err := t.do("backup", b, func() (err error) {
-			f, err = os.OpenFile(full, os.O_WRONLY|os.O_CREATE|os.O_EXCL, ch.oldMode)
-			return err
-		})
-		var ae *ApplyError
-		if errors.As(err, &ae) && errors.Is(ae.Err, fs.ErrExist) {
-			continue
-		}
-		if err != nil {
-			return "", err
-		}
-		t.undo = append(t.undo, func() error { return removeIfExists(full) })
-		err = t.writeAndClose(f, b, ch.Old, ch.oldMode)
-		if err != nil {
-			return "", err
-		}
-		return b, nil
-	}
-}
-
-// writeAndClose writes data to f, fixes its mode (umask may have narrowed
-// it), fsyncs and closes it. f is closed on every path.
-func (t *tx) writeAndClose(f *os.File, p string, data []byte, mode os.FileMode) error {
-	err := t.do("write", p, func() error { _, err := f.Write(data); return err })
-	if err == nil {
-		err = t.do("chmod", p, func() error { return f.Chmod(mode) })
-	}
-	if err == nil {
-		// Without fsync a crash after rename can leave an empty file under
-		// the final name (see google/renameio).
-		err = t.do("sync", p, f.Sync)
-	}
-	cerr := f.Close()
-	if err == nil && cerr != nil {
-		err = &ApplyError{Op: "close", Path: p, Err: cerr}
-	}
-	return err
-}
-
-// mkdirs creates the missing directories of the real path dir, parents first,
-// each with mode, and returns the ones it created.
-func (t *tx) mkdirs(dir string, mode os.FileMode) ([]string, error) {
-	var missing []string
-	for d := dir; ; d = path.Dir(d) {
-		fi, err := os.Stat(Join(t.root, d))
-		if err == nil {
-			if !fi.IsDir() {
-				return nil, &ApplyError{Op: "mkdir", Path: d, Err: errors.New("exists and is not a directory")}
-			}
-			break
-		}
-		if !errors.Is(err, fs.ErrNotExist) || d == "/" {
-			return nil, &ApplyError{Op: "mkdir", Path: d, Err: err}
-		}
-		missing = append(missing, d)
-	}
-	var created []string
-	for i := len(missing) - 1; i >= 0; i-- {
-		d := missing[i]
-		full := Join(t.root, d)
-		err := t.do("mkdir", d, func() error {
-			if err := os.Mkdir(full, mode); err != nil {
-				return err
-			}
-			t.undo = append(t.undo, func() error { return removeIfExists(full) })
-			return os.Chmod(full, mode) // umask may have narrowed it
-		})
-		if err != nil {
+	if c.Journal != nil {
+		if err := c.Journal.commit(t, record); err != nil {
 			return nil, err
 		}
-		created = append(created, d)
 	}
-	return created, nil
+	return p.res, nil
 }
 
-// write puts ch.Data at ch.Path atomically: temp file in the same directory,
-// write, chmod, fsync, then rename over the old file (or link, for
-// Exclusive files, which fails instead of replacing), then fsync the
-// directory so the rename itself is durable.
-func (t *tx) write(ch Change) error {
-	full := Join(t.root, ch.Path)
-	dir := filepath.Dir(full)
-	var f *os.File
-	err := t.do("create", ch.Path, func() (err error) {
-		f, err = os.CreateTemp(dir, "."+filepath.Base(full)+".tmp-*")
+// backupStamp is the UTC time in backup names: sortable, and with no ':'
+// (which some tools take for a host or a drive).
+const backupStamp = "2006-01-02T150405Z"
+
+// backupRE matches the backups of a file NAME: NAME.<stamp>.bak or
+// NAME.<stamp>-N.bak.
+func backupRE(name string) *regexp.Regexp {
+	return regexp.MustCompile(`^` + regexp.QuoteMeta(name) + `\.(\d{4}-\d{2}-\d{2}T\d{6}Z)(?:-(\d+))?\.bak$`)
+}
+
+// backupName picks NAME.<stamp>.bak beside p, or NAME.<stamp>-N.bak with N
+// above any taken in the same second, so that the names sort in the order
+// the backups were made (PruneBackups keeps the newest). The name never
+// ends in .conf, so systemd won't load a backed-up drop-in (it only reads
+// *.conf from docker.service.d).
+func (t *tx) backupName(p, stamp string) (string, error) {
+	dir, err := t.fs.OpenDir(path.Dir(p))
+	if err != nil {
+		return "", &ApplyError{Op: "backup", Path: p, Err: err}
+	}
+	ents, err := dir.ReadDir()
+	dir.Close()
+	if err != nil {
+		return "", &ApplyError{Op: "backup", Path: p, Err: err}
+	}
+	next := 0
+	re := backupRE(path.Base(p))
+	for _, e := range ents {
+		if m := re.FindStringSubmatch(e.Name()); m != nil && m[1] == stamp {
+			n, _ := strconv.Atoi(m[2])
+			next = max(next, n+1)
+		}
+	}
+	if next == 0 {
+		return p + "." + stamp + ".bak", nil
+	}
+	return fmt.Sprintf("%s.%s-%d.bak", p, stamp, next), nil
+}
+
+// backup copies ch's old content to b, with the old mode.
+func (t *tx) backup(ch Change, b string) error {
+	dir, err := t.fs.OpenDir(path.Dir(b))
+	if err != nil {
+		return &ApplyError{Op: "backup", Path: b, Err: err}
+	}
+	defer dir.Close()
+	var f *hostfs.File
+	if err := t.do("backup", b, func() (err error) {
+		f, err = dir.CreateExcl(path.Base(b), ch.oldMode)
 		return err
+	}); err != nil {
+		return err
+	}
+	t.undo = append(t.undo, func() error { return removeFile(t.fs, b) })
+	if err := t.do("write", b, func() error { return f.WriteAll(ch.Old) }); err != nil {
+		return err
+	}
+	// The backup must be on disk before the file it saves is replaced.
+	return t.do("syncdir", b, dir.Sync)
+}
+
+// mkdir creates the directory d (its parent exists) with mode.
+func (t *tx) mkdir(d string, mode fs.FileMode) error {
+	if mode == 0 {
+		mode = 0o755
+	}
+	return t.do("mkdir", d, func() error {
+		parent, err := t.fs.OpenDir(path.Dir(d))
+		if err != nil {
+			return err
+		}
+		defer parent.Close()
+		if err := parent.Mkdir(path.Base(d), mode); err != nil {
+			return err
+		}
+		t.undo = append(t.undo, func() error { return removeDir(t.fs, d) })
+		return nil
 	})
+}
+
+// chmodDir sets the mode of the directory d, and puts old back on undo.
+func (t *tx) chmodDir(d string, mode, old fs.FileMode) error {
+	return t.do("chmod", d, func() error {
+		if err := chmodDir(t.fs, d, mode); err != nil {
+			return err
+		}
+		t.undo = append(t.undo, func() error { return chmodDir(t.fs, d, old) })
+		return nil
+	})
+}
+
+func chmodDir(fsys *hostfs.FS, d string, mode fs.FileMode) error {
+	dir, err := fsys.OpenDir(d)
 	if err != nil {
 		return err
 	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // a no-op after a successful rename
-	if err := t.writeAndClose(f, ch.Path, ch.Data, ch.Mode); err != nil {
+	defer dir.Close()
+	return dir.Chmod(mode)
+}
+
+// write puts ch.Data at ch.Path atomically: temp file in the same directory,
+// write, fsync, then rename over the old file (or link, for Exclusive files,
+// which fails instead of replacing), then fsync the directory so the rename
+// itself is durable.
+func (t *tx) write(ch Change) error {
+	dir, err := t.fs.OpenDir(path.Dir(ch.Path))
+	if err != nil {
+		return &ApplyError{Op: "create", Path: ch.Path, Err: err}
+	}
+	defer dir.Close()
+	name := path.Base(ch.Path)
+	var f *hostfs.File
+	if err := t.do("create", ch.Path, func() (err error) {
+		f, err = dir.CreateTemp(name, ch.Mode)
+		return err
+	}); err != nil {
 		return err
 	}
-	op, place := "rename", os.Rename
+	tmp := f.Name()
+	defer dir.Remove(tmp) // a no-op after a successful rename
+	if err := t.do("write", ch.Path, func() error { return f.WriteAll(ch.Data) }); err != nil {
+		return err
+	}
+	op, place := "rename", dir.Rename
 	if ch.Exclusive {
 		// link(2) fails with EEXIST instead of replacing: the CA key is
 		// never overwritten, even if one appeared since Build.
-		op, place = "link", os.Link
+		op, place = "link", dir.Link
 	}
-	if err := t.do(op, ch.Path, func() error { return place(tmp, full) }); err != nil {
+	if err := t.do(op, ch.Path, func() error { return place(tmp, name) }); err != nil {
 		return err
 	}
 	if ch.Exists {
 		old, mode := ch.Old, ch.oldMode
-		t.undo = append(t.undo, func() error { return writeAtomic(full, old, mode) })
+		t.undo = append(t.undo, func() error { return writeAtomic(t.fs, ch.Path, old, mode) })
 	} else {
-		t.undo = append(t.undo, func() error { return removeIfExists(full) })
+		t.undo = append(t.undo, func() error { return removeFile(t.fs, ch.Path) })
 	}
-	return t.do("syncdir", ch.Path, func() error { return syncDir(dir) })
+	return t.do("syncdir", ch.Path, dir.Sync)
 }
 
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
+// readOptional reads the real path p: nil, nil when it does not exist.
+func readOptional(fsys *hostfs.FS, p string) ([]byte, error) {
+	b, err := fsys.ReadFile(p, hostfs.MaxFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
 	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
-		return err // EINVAL: the file system can't sync directories
-	}
-	return nil
+	return b, err
 }
 
 // writeAtomic is the hook-free write used to undo: temp file, fsync, rename.
-func writeAtomic(full string, data []byte, mode os.FileMode) error {
-	f, err := os.CreateTemp(filepath.Dir(full), "."+filepath.Base(full)+".tmp-*")
+func writeAtomic(fsys *hostfs.FS, p string, data []byte, mode fs.FileMode) error {
+	dir, err := fsys.OpenDir(path.Dir(p))
 	if err != nil {
 		return err
 	}
-	defer os.Remove(f.Name())
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Chmod(mode)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), full)
-	}
-	if err == nil {
-		err = syncDir(filepath.Dir(full))
-	}
-	return err
+	defer dir.Close()
+	return dir.WriteAtomic(path.Base(p), data, mode)
 }
 
-func removeIfExists(full string) error {
-	if err := os.Remove(full); err != nil && !errors.Is(err, fs.ErrNotExist) {
+// removeFile removes the file p; a missing one is fine.
+func removeFile(fsys *hostfs.FS, p string) error {
+	dir, err := fsys.OpenDir(path.Dir(p))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
 		return err
 	}
-	return nil
+	defer dir.Close()
+	if err := dir.Remove(path.Base(p)); err != nil {
+		return err
+	}
+	return dir.Sync()
+}
+
+// removeDir removes the directory p if it is empty.
+func removeDir(fsys *hostfs.FS, p string) error {
+	dir, err := fsys.OpenDir(path.Dir(p))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer dir.Close()
+	return dir.Rmdir(path.Base(p))
 }
 
 // Rollback undoes a successful Apply, e.g. when dockerd fails to restart with
@@ -322,23 +444,27 @@ func removeIfExists(full string) error {
 // later run or an edit changed or removed it), or res has no checksums to
 // tell (a record from an older docker-tls), or a backup can't be read, it
 // touches nothing and returns an error naming the files (*RollbackError for
-// the first two).
+// the first two). A file that already has its backup's content counts as
+// restored, so a rollback that was interrupted can be run again.
 func Rollback(root string, res *Result) error {
+	return rollback(hostfs.New(root), res)
+}
+
+func rollback(fsys *hostfs.FS, res *Result) error {
 	if res == nil {
 		return nil
 	}
 	type step struct {
 		path   string // real path, for errors
-		full   string
+		real   string
 		remove bool
 		data   []byte
-		mode   os.FileMode
+		mode   fs.FileMode
 	}
 	var steps []step
 	rerr := &RollbackError{Backups: map[string]string{}}
 	var errs []error
 	for _, r := range res.Restores {
-		full := Join(root, r.Path)
 		if r.Backup != "" {
 			rerr.Backups[r.Path] = r.Backup
 		}
@@ -346,7 +472,7 @@ func Rollback(root string, res *Result) error {
 			rerr.Unverified = append(rerr.Unverified, r.Path)
 			continue
 		}
-		fi, err := os.Lstat(full)
+		fi, err := fsys.Lstat(r.Path)
 		switch {
 		case errors.Is(err, fs.ErrNotExist) && r.Created:
 			continue // already gone: nothing to undo
@@ -360,49 +486,57 @@ func Rollback(root string, res *Result) error {
 			rerr.Changed = append(rerr.Changed, r.Path)
 			continue
 		}
-		cur, err := os.ReadFile(full)
+		cur, err := fsys.ReadFile(r.Path, hostfs.MaxFile)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("check %s: %w", r.Path, err))
 			continue
 		}
+		var backup []byte
+		var bmode fs.FileMode
+		if !r.Created && r.Backup != "" {
+			dir, err := fsys.OpenDir(path.Dir(r.Backup))
+			var bfi fs.FileInfo
+			if err == nil {
+				backup, bfi, err = dir.ReadFile(path.Base(r.Backup), hostfs.MaxFile)
+				dir.Close()
+			}
+			if err != nil {
+				errs = append(errs, fmt.Errorf("restore %s from %s: %w", r.Path, r.Backup, err))
+				continue
+			}
+			bmode = bfi.Mode().Perm()
+		}
 		if sum(cur) != r.SHA256 {
+			if backup != nil && bytes.Equal(cur, backup) && fi.Mode().Perm() == bmode {
+				continue // restored already, by a rollback that was interrupted
+			}
 			rerr.Changed = append(rerr.Changed, r.Path)
 			continue
 		}
 		if r.Created {
-			steps = append(steps, step{path: r.Path, full: full, remove: true})
+			steps = append(steps, step{path: r.Path, real: r.Path, remove: true})
 			continue
 		}
 		if r.Backup == "" {
 			errs = append(errs, fmt.Errorf("restore %s: no backup was made", r.Path))
 			continue
 		}
-		b := Join(root, r.Backup)
-		data, err := os.ReadFile(b)
-		var bfi os.FileInfo
-		if err == nil {
-			bfi, err = os.Stat(b)
-		}
-		if err != nil {
-			errs = append(errs, fmt.Errorf("restore %s from %s: %w", r.Path, r.Backup, err))
-			continue
-		}
-		steps = append(steps, step{path: r.Path + " from " + r.Backup, full: full, data: data, mode: bfi.Mode().Perm()})
+		steps = append(steps, step{path: r.Path + " from " + r.Backup, real: r.Path, data: backup, mode: bmode})
 	}
 	if len(rerr.Changed) > 0 || len(rerr.Unverified) > 0 {
 		return rerr
 	}
 	if len(errs) > 0 {
-		return fmt.Errorf("rollback refused, nothing was restored: %w", errors.Join(errs...))
+		return fmt.Errorf("%w: %w", errRefused, errors.Join(errs...))
 	}
 
 	for i := len(steps) - 1; i >= 0; i-- { // undo in reverse write order
 		s := steps[i]
 		var err error
 		if s.remove {
-			err = removeIfExists(s.full)
+			err = removeFile(fsys, s.real)
 		} else {
-			err = writeAtomic(s.full, s.data, s.mode)
+			err = writeAtomic(fsys, s.real, s.data, s.mode)
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("restore %s: %w", s.path, err))
@@ -410,9 +544,71 @@ func Rollback(root string, res *Result) error {
 	}
 	for i := len(res.Dirs) - 1; i >= 0; i-- {
 		// Only empty directories go: a backup or a user's file keeps its dir.
-		if err := os.Remove(Join(root, res.Dirs[i])); err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTEMPTY) && !errors.Is(err, syscall.EEXIST) {
+		if err := removeDir(fsys, res.Dirs[i]); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// KeepBackups is how many backups of each file PruneBackups keeps: the
+// newest ones. Without a bound, every "client add" would leave another copy
+// of the ledger behind.
+const KeepBackups = 3
+
+// PruneBackups removes the oldest backups of each file in paths (real
+// paths), keeping the newest KeepBackups, and never one listed in protect
+// (those the record of the last run restores from).
+func PruneBackups(root string, paths, protect []string) error {
+	fsys := hostfs.New(root)
+	var errs []error
+	for _, p := range paths {
+		dir, err := fsys.OpenDir(path.Dir(p))
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		ents, err := dir.ReadDir()
+		if err != nil {
+			dir.Close()
+			errs = append(errs, err)
+			continue
+		}
+		re := backupRE(path.Base(p))
+		type bak struct {
+			name, stamp string
+			n           int
+		}
+		var baks []bak
+		for _, e := range ents {
+			m := re.FindStringSubmatch(e.Name())
+			if m == nil || !e.Type().IsRegular() {
+				continue
+			}
+			n, _ := strconv.Atoi(m[2])
+			baks = append(baks, bak{e.Name(), m[1], n})
+		}
+		slices.SortFunc(baks, func(a, b bak) int { // newest first
+			if a.stamp != b.stamp {
+				return strings.Compare(b.stamp, a.stamp)
+			}
+			return b.n - a.n
+		})
+		for i, b := range baks {
+			if i < KeepBackups || slices.Contains(protect, path.Join(path.Dir(p), b.name)) {
+				continue
+			}
+			if err := dir.Remove(b.name); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		dir.Close()
+	}
+	return errors.Join(errs...)
+}
+
+// IsBackupOf reports whether backup is the real path of a backup of p, as
+// Apply names them.
+func IsBackupOf(backup, p string) bool {
+	return path.Dir(backup) == path.Dir(p) && backupRE(path.Base(p)).MatchString(path.Base(backup))
 }

@@ -223,6 +223,10 @@ func TestRollback(t *testing.T) {
 	fixedNow(t)
 	root := t.TempDir()
 	writeTree(t, root, applyTree())
+	// Modes come back too: the snapshot compares them.
+	if err := os.Chmod(Join(root, tlsDir+"/server-cert.pem"), 0o640); err != nil {
+		t.Fatal(err)
+	}
 	before := snapshot(t, root)
 	c, err := Build(root, applyFiles(), &testHost)
 	if err != nil {

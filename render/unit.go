@@ -1,7 +1,6 @@
 package render
 
 import (
-	"bytes"
 	"fmt"
 	"strings"
 )
@@ -97,156 +96,58 @@ func EffectiveExecStart(unit []byte, dropIns ...[]byte) (string, error) {
 	return list[0], nil
 }
 
-// cmdToken is one word of a command line with its byte span.
-type cmdToken struct {
-	start, end int
-	word       string // unquoted
-}
-
-// splitCmd splits a systemd command line into words, honouring "..." and
-// '...' quotes and backslash escapes, and keeping each word's span.
-func splitCmd(s string) []cmdToken {
-	var toks []cmdToken
-	i := 0
-	for i < len(s) {
-		for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n') {
-			i++
+// literalFlags reads cmdline as a command line without expanding anything
+// (a $VAR stays one word) and returns its words and the dockerd flags that
+// which selects. The binary is never a flag.
+func literalFlags(cmdline string, which func(setFlag) bool) ([]word, []setFlag) {
+	toks, _ := extractWords(cmdline, cunescape|relax)
+	if len(toks) < 2 {
+		return toks, nil
+	}
+	texts := make([]string, len(toks)-1)
+	for i, t := range toks[1:] {
+		texts[i] = t.text
+	}
+	var found []setFlag
+	for _, f := range parseDockerdArgs(texts).flags {
+		if which(f) {
+			f.first, f.last = f.first+1, f.last+1 // token indexes
+			found = append(found, f)
 		}
-		if i >= len(s) {
-			break
+	}
+	return toks, found
+}
+
+// cutLiteral returns cmdline without the flags which selects, the other
+// words kept as written and separated by single spaces, and the flags
+// removed as written.
+func cutLiteral(cmdline string, which func(setFlag) bool) (string, []setFlag, []string) {
+	toks, found := literalFlags(cmdline, which)
+	if len(found) == 0 {
+		return cmdline, nil, nil
+	}
+	drop := map[int]bool{}
+	var raw []string
+	for _, f := range found {
+		for i := f.first; i <= f.last; i++ {
+			drop[i] = true
 		}
-		start := i
-		var w bytes.Buffer
-		var quote byte
-		for i < len(s) {
-			c := s[i]
-			switch {
-			case quote == 0 && (c == ' ' || c == '\t' || c == '\n'):
-				goto done
-			case c == '\\' && i+1 < len(s) && quote != '\'':
-				w.WriteByte(s[i+1])
-				i += 2
-				continue
-			case quote == 0 && (c == '"' || c == '\''):
-				quote = c
-			case c == quote:
-				quote = 0
-			default:
-				w.WriteByte(c)
-			}
-			i++
-		}
-	done:
-		toks = append(toks, cmdToken{start: start, end: i, word: w.String()})
+		raw = append(raw, cmdline[toks[f.first].start:toks[f.last].end])
 	}
-	return toks
+	return joinSpans(cmdline, toks, func(i int) bool { return drop[i] }), found, raw
 }
 
-// flagCut is one option removed from a command line.
-type flagCut struct {
-	raw   string // as written, e.g. "-H fd://" or "--tlscacert=/x"
-	key   string // the daemon.json key it sets, e.g. "hosts" or "tlscacert"
-	value string // unquoted value, "" for a boolean flag without one
-	words int    // how many words it spans
-	first string // its first word, unquoted
-}
+func isHost(f setFlag) bool { return f.flag != nil && f.flag.long == "host" }
 
-// flagMatch says whether toks[i] starts an option to cut: it returns how
-// many words the option spans (1 or 2) and its key and value.
-type flagMatch func(toks []cmdToken, i int) (n int, key, value string)
-
-// cutFlags returns cmdline without the options match finds (toks[0], the
-// binary, is never one), and those options. Everything else is kept exactly
-// as written.
-func cutFlags(cmdline string, match flagMatch) (string, []flagCut) {
-	toks := splitCmd(cmdline)
-	var cut [][2]int // spans to remove, each including its leading space
-	var found []flagCut
-	for i := 1; i < len(toks); i++ {
-		n, key, value := match(toks, i)
-		if n == 0 {
-			continue
-		}
-		// Remove the white space before the word so no double gaps remain.
-		j := toks[i].start
-		for j > 0 && (cmdline[j-1] == ' ' || cmdline[j-1] == '\t') {
-			j--
-		}
-		end := toks[i+n-1].end
-		cut = append(cut, [2]int{j, end})
-		found = append(found, flagCut{raw: cmdline[toks[i].start:end], key: key, value: value, words: n, first: toks[i].word})
-		i += n - 1
-	}
-	if len(cut) == 0 {
-		return cmdline, nil
-	}
-	var b strings.Builder
-	pos := 0
-	for _, c := range cut {
-		b.WriteString(cmdline[pos:c[0]])
-		pos = c[1]
-	}
-	b.WriteString(cmdline[pos:])
-	return b.String(), found
-}
-
-// matchHost finds -H X, -H=X, -HX, --host X and --host=X. A trailing -H
-// without a value is cut too but has no value.
-func matchHost(toks []cmdToken, i int) (int, string, string) {
-	w := toks[i].word
-	switch {
-	case w == "-H" || w == "--host":
-		if i+1 < len(toks) {
-			return 2, "hosts", toks[i+1].word
-		}
-		return 1, "hosts", ""
-	case strings.HasPrefix(w, "--host="):
-		return 1, "hosts", strings.TrimPrefix(w, "--host=")
-	case strings.HasPrefix(w, "-H"):
-		return 1, "hosts", strings.TrimPrefix(w[2:], "=")
-	}
-	return 0, "", ""
-}
-
-// TLS options of dockerd that daemon.json now sets: the booleans take no
-// separate value word (--tlsverify false would be a stray argument), the
-// paths do.
-var (
-	tlsBoolFlags  = []string{"--tls", "--tlsverify"}
-	tlsValueFlags = []string{"--tlscacert", "--tlscert", "--tlskey"}
-)
-
-func matchTLS(toks []cmdToken, i int) (int, string, string) {
-	w := toks[i].word
-	name, value, hasValue := strings.Cut(w, "=")
-	switch {
-	case contains(tlsBoolFlags, name):
-		return 1, name[2:], value
-	case contains(tlsValueFlags, name) && hasValue:
-		return 1, name[2:], value
-	case contains(tlsValueFlags, name) && i+1 < len(toks):
-		return 2, name[2:], toks[i+1].word
-	case contains(tlsValueFlags, name):
-		return 1, name[2:], ""
-	}
-	return 0, "", ""
-}
-
-// matchDaemonJSON finds every option that daemon.json now sets.
-func matchDaemonJSON(toks []cmdToken, i int) (int, string, string) {
-	if n, k, v := matchHost(toks, i); n > 0 {
-		return n, k, v
-	}
-	return matchTLS(toks, i)
-}
+func isTLS(f setFlag) bool { return f.daemonJSONOwned() && !isHost(f) }
 
 // SplitHostFlags returns cmdline without its -H/--host options (-H X, -H=X,
-// -HX, --host X, --host=X) and the values removed. Everything else is kept
-// exactly as written.
+// -HX, --host X, --host=X) and the values removed. The other words are kept
+// as written, one space apart.
 func SplitHostFlags(cmdline string) (rest string, hosts []string) {
-	rest, found := cutFlags(cmdline, matchHost)
-	for _, f := range found {
-		if f.words == 2 || f.first != "-H" && f.first != "--host" { // not a trailing flag without a value
+	rest, found, raw := cutLiteral(cmdline, isHost)
+	for i, f := range found {
+		if f.last > f.first || raw[i] != "-H" && raw[i] != "--host" { // not a trailing flag without a value
 			hosts = append(hosts, f.value)
 		}
 	}
@@ -259,9 +160,6 @@ func SplitHostFlags(cmdline string) (rest string, hosts []string) {
 // daemon.json sets these keys, and dockerd refuses to start when a setting
 // is given both as a flag and in daemon.json.
 func SplitTLSFlags(cmdline string) (rest string, flags []string) {
-	rest, found := cutFlags(cmdline, matchTLS)
-	for _, f := range found {
-		flags = append(flags, f.raw)
-	}
+	rest, _, flags = cutLiteral(cmdline, isTLS)
 	return rest, flags
 }

@@ -17,7 +17,8 @@ func TestSplitHostFlags(t *testing.T) {
 		{"/usr/bin/dockerd -Hfd:// -D", "/usr/bin/dockerd -D", []string{"fd://"}},
 		{"/usr/bin/dockerd --host fd:// --host=tcp://0.0.0.0:2375", "/usr/bin/dockerd", []string{"fd://", "tcp://0.0.0.0:2375"}},
 		{`/usr/bin/dockerd -H "unix:///run/a b.sock" --label "x=y z"`, `/usr/bin/dockerd --label "x=y z"`, []string{"unix:///run/a b.sock"}},
-		{"/usr/bin/dockerd  --debug\t-H fd://  --log-level=info", "/usr/bin/dockerd  --debug  --log-level=info", []string{"fd://"}},
+		// Words are kept as written, one space apart: no double gaps.
+		{"/usr/bin/dockerd  --debug\t-H fd://  --log-level=info", "/usr/bin/dockerd --debug --log-level=info", []string{"fd://"}},
 		{"/usr/bin/dockerd --containerd=/run/containerd/containerd.sock", "/usr/bin/dockerd --containerd=/run/containerd/containerd.sock", nil},
 		{"/usr/bin/dockerd --hosts-file=x --help", "/usr/bin/dockerd --hosts-file=x --help", nil},
 		{"/usr/bin/dockerd -H", "/usr/bin/dockerd", nil},

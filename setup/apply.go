@@ -78,9 +78,11 @@ func ChildEnv() []string {
 const applyWait = 45 * time.Second
 
 // CanApply says whether Apply may restart Docker for this root: only for
-// "/", unless a stand-in systemctl is set (tests).
+// "/", unless a stand-in restarts Docker (a systemctl named by
+// $DOCKER_TLS_SYSTEMCTL, or a Systemd given with WithSystemd).
 func (h *Host) CanApply() error {
-	if !h.Sandbox() || os.Getenv(SystemctlEnv) != "" {
+	_, real := h.systemd.(ExecSystemd)
+	if !h.Sandbox() || !real || os.Getenv(SystemctlEnv) != "" {
 		return nil
 	}
 	return fmt.Errorf("apply restarts this host's Docker, which does not read the files under --root %s: copy them to / first, then run \"docker-tls apply\"", h.root)
@@ -99,25 +101,39 @@ func (h *Host) Apply(ctx context.Context) (*Applied, error) {
 	if err := h.CanApply(); err != nil {
 		return nil, err
 	}
+	if err := h.lockForWrite(); err != nil {
+		return nil, err
+	}
+	if h.interrupted {
+		// The run to apply is not the one that was interrupted: restarting
+		// Docker now would apply an older one.
+		return nil, WithHint(fmt.Errorf("nothing was restarted: %s", strings.Join(h.recovered, "; ")),
+			"Run the interrupted command again (init, client add or renew), then apply.")
+	}
 	res, err := h.loadLastRun()
-	if err != nil {
+	if errors.Is(err, ErrNoRun) {
+		h.dropMade()
 		return nil, WithHint(err, "Nothing to roll back to: run \"docker-tls init\" first, or restart Docker yourself.")
+	}
+	if err != nil {
+		return nil, err
 	}
 	if err := h.CheckRestart(ctx).Refused(); err != nil {
 		return nil, err
 	}
 	bundle, err := h.restartAndProbe(ctx, res)
 	if err == nil {
-		h.forgetLastRun()
+		if err := h.forgetLastRun(); err != nil {
+			return nil, fmt.Errorf("docker is back, but forgetting the run applied failed: %w", err)
+		}
 		return &Applied{Bundle: bundle}, nil
 	}
 	// Read the journal now: the restart below logs a page of its own and
 	// would push out the lines that say why the new configuration failed.
 	j := h.systemd.Journal(ctx)
-	if rerr := render.Rollback(h.root, res); rerr != nil {
+	if rerr := h.rollbackRun(res); rerr != nil {
 		return nil, fmt.Errorf("%v; %w", err, rerr)
 	}
-	h.forgetLastRun()
 	rerr := h.systemd.Systemctl(ctx, "daemon-reload")
 	if rerr == nil {
 		rerr = h.systemd.Systemctl(ctx, "restart", "docker")
@@ -142,7 +158,7 @@ func (h *Host) restartAndProbe(ctx context.Context, res *render.Result) (string,
 		return "", err
 	}
 	if err := h.systemd.Systemctl(ctx, "restart", "docker"); err != nil {
-		return "", fmt.Errorf("Docker did not restart with the new configuration: %w", err)
+		return "", fmt.Errorf("restarting Docker with the new configuration failed: %w", err)
 	}
 	addr, err := h.tlsAddr()
 	if err != nil {
@@ -160,9 +176,9 @@ func (h *Host) restartAndProbe(ctx context.Context, res *render.Result) (string,
 		case err == nil:
 			return bundle, nil
 		case !notUpYet(err):
-			return "", fmt.Errorf("Docker is up but the TLS probe with %s failed: %w", bundle, err)
+			return "", fmt.Errorf("docker is up, but the TLS probe with %s failed: %w", bundle, err)
 		case time.Now().After(deadline):
-			return "", fmt.Errorf("Docker did not answer on %s within %s: %w", addr, applyWait, err)
+			return "", fmt.Errorf("no answer from Docker on %s within %s: %w", addr, applyWait, err)
 		}
 		select {
 		case <-ctx.Done():

@@ -63,7 +63,10 @@ func (h *Host) loadCA(pass []byte) (*pki.CA, error) {
 	if !pki.IsEncrypted(keyPEM) {
 		return nil, errUnencryptedCAKey()
 	}
-	ca, err := pki.LoadCA(certPEM, keyPEM, pass)
+	ca, err := pki.LoadCA(certPEM, keyPEM, pass, pki.WithNow(h.now))
+	if errors.Is(err, pki.ErrNotYetValid) {
+		return nil, notYetValid(err)
+	}
 	if errors.Is(err, pki.ErrBadPassphrase) {
 		return nil, WithHint(fmt.Errorf("%w: it does not open %s", pki.ErrBadPassphrase, CAKey),
 			"Use the passphrase chosen when the CA was made, or --force to make a new CA (the old one is backed up).")
@@ -111,4 +114,10 @@ func (h *Host) requireEncryptedCAKey() error {
 		return errUnencryptedCAKey()
 	}
 	return nil
+}
+
+// notYetValid says what to do about a CA whose validity starts later.
+func notYetValid(err error) error {
+	return WithHint(fmt.Errorf("%s: %w", CACert, err),
+		"Check this host's clock (timedatectl); if it is right, the CA came from a host whose clock was ahead: make a new one with --force.")
 }

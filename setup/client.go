@@ -1,9 +1,6 @@
 package setup
 
 import (
-	"archive/tar"
-	"bytes"
-	"compress/gzip"
 	"crypto/x509"
 	"fmt"
 	"net"
@@ -34,12 +31,14 @@ type Member struct {
 	Name     string
 	Serial   string
 	NotAfter time.Time
-	Bundle   string // real path of the bundle directory
+	Dir      string // real path of the bundle directory
 	Endpoint string // tcp://FQDN:PORT, where the member connects
 	FQDN     string
+	// Files is what the member receives, with its metadata (no key when
+	// they sent a request: their key never leaves their machine).
+	Files *Bundle
 
-	caPEM, certPEM, keyPEM []byte
-	restart                []Step // when dockerd must restart before they can connect
+	restart []Step // when dockerd must restart before they can connect
 }
 
 // PrepareClient issues a client certificate and computes its bundle and
@@ -58,6 +57,9 @@ func (h *Host) PrepareClient(in ClientInput, pass []byte) (*Prepared, error) {
 	if err := pki.ValidateClientName(in.Name); err != nil {
 		return nil, pki.FieldErrors{{Field: pki.FieldClients, Value: in.Name, Reason: err.Error()}}
 	}
+	if err := h.lock(); err != nil {
+		return nil, err
+	}
 	if !h.HasCA() {
 		return nil, h.noCA()
 	}
@@ -69,6 +71,27 @@ func (h *Host) PrepareClient(in ClientInput, pass []byte) (*Prepared, error) {
 		return nil, WithHint(fmt.Errorf("a client named %q was %w", in.Name, ErrIssued),
 			"Pick another name, or re-issue it with --force (the old files are backed up).")
 	}
+	issue := func(ca *pki.CA) (*pki.Leaf, error) {
+		return pki.IssueClient(ca, in.Name, in.Days, in.KeyType, pki.WithNow(h.now))
+	}
+	issueMember := func(a *pki.Anchor) (*pki.Leaf, error) {
+		return pki.IssueMember(a, pass, in.Name, in.Days, in.KeyType, pki.WithNow(h.now))
+	}
+	return h.prepareMember(in.Name, ledger, pass, issue, issueMember, "")
+}
+
+// prepareMember issues a member's certificate (client add, renew --client,
+// client sign): from the root with CA-wide trust, else under the member's
+// anchor, a free one, or the first of a new batch when none is free.
+// note, when not "", says where the key is ("from their request").
+func (h *Host) prepareMember(name string, ledger *pki.Ledger, pass []byte,
+	issue func(*pki.CA) (*pki.Leaf, error), issueMember func(*pki.Anchor) (*pki.Leaf, error), note string) (*Prepared, error) {
+	newLine := func(leaf *pki.Leaf) string {
+		if note != "" {
+			return fmt.Sprintf("Client    %s: new, %s, until %s", name, note, leaf.Cert.NotAfter.Format(day))
+		}
+		return fmt.Sprintf("Client    %s: new, until %s", name, leaf.Cert.NotAfter.Format(day))
+	}
 	if !h.memberTrust() {
 		ca, err := h.loadCA(pass)
 		if err != nil {
@@ -77,14 +100,12 @@ func (h *Host) PrepareClient(in ClientInput, pass []byte) (*Prepared, error) {
 		if ca == nil {
 			return nil, h.noCA()
 		}
-		leaf, err := pki.IssueClient(ca, in.Name, in.Days, in.KeyType, pki.WithNow(h.now))
+		leaf, err := issue(ca)
 		if err != nil {
 			return nil, err
 		}
-		return h.clientPrepared(ca.CertPEM, leaf, ledger, nil, 0,
-			fmt.Sprintf("Client    %s: new, until %s", in.Name, leaf.Cert.NotAfter.Format(day)))
+		return h.clientPrepared(ca.CertPEM, leaf, ledger, nil, 0, newLine(leaf))
 	}
-
 	if err := h.requireEncryptedCAKey(); err != nil {
 		return nil, err
 	}
@@ -96,12 +117,16 @@ func (h *Host) PrepareClient(in ClientInput, pass []byte) (*Prepared, error) {
 	if root == nil {
 		return nil, h.noCA()
 	}
-	caPEM, err := h.clientCA(&pki.CA{Cert: root, CertPEM: pki.EncodeCert(root)}, ledger.Switch)
+	if err := pki.CheckNotBefore(root, h.now()); err != nil {
+		return nil, notYetValid(fmt.Errorf("load ca: %w", err))
+	}
+	rootCA := &pki.CA{Cert: root, CertPEM: pki.EncodeCert(root)}
+	caPEM, err := h.clientCA(rootCA, ledger.Switch)
 	if err != nil {
 		return nil, err
 	}
 	var added []*pki.Anchor
-	anchor := anchorBySerial(anchors, ledger.AnchorOf(in.Name))
+	anchor := anchorBySerial(anchors, ledger.AnchorOf(name))
 	if anchor == nil {
 		anchor = freeAnchor(anchors, ledger, nil)
 	}
@@ -120,14 +145,18 @@ func (h *Host) PrepareClient(in ClientInput, pass []byte) (*Prepared, error) {
 		anchors = append(anchors, added...)
 		anchor = added[0]
 	}
-	leaf, err := pki.IssueMember(anchor, pass, in.Name, in.Days, in.KeyType, pki.WithNow(h.now))
+	if !issuedByCert(anchor.Cert, root) {
+		return nil, hintf("Make a new CA and its anchors with \"docker-tls init --force\" (members then need new bundles), or restore the CA these anchors belong to.",
+			"%s in %s was not signed by the current CA %s", pki.AnchorName(anchor.Slot), AnchorsPath, CACert)
+	}
+	leaf, err := issueMember(anchor)
 	if err != nil {
 		return nil, passErr(err, AnchorsPath)
 	}
-	line := fmt.Sprintf("Client    %s: new, until %s, under %s", in.Name, leaf.Cert.NotAfter.Format(day), pki.AnchorName(anchor.Slot))
+	line := newLine(leaf) + ", under " + pki.AnchorName(anchor.Slot)
 	var trust []render.File
 	if len(added) > 0 {
-		sw, err := h.switchRoot(&pki.CA{Cert: root, CertPEM: pki.EncodeCert(root)}, ledger.Switch)
+		sw, err := h.switchRoot(rootCA, ledger.Switch)
 		if err != nil {
 			return nil, err
 		}
@@ -140,12 +169,13 @@ func (h *Host) PrepareClient(in ClientInput, pass []byte) (*Prepared, error) {
 }
 
 // clientPrepared is the bundle of leaf (ca.pem, cert.pem with its anchor,
-// key.pem), the ledger with it, and trust files when anchors were added.
+// key.pem unless it came from a request), the ledger with it, and trust
+// files when anchors were added.
 func (h *Host) clientPrepared(caPEM []byte, leaf *pki.Leaf, ledger *pki.Ledger, trust []render.File, added int, summary ...string) (*Prepared, error) {
 	ledger.Add(leaf, h.now())
 	files := append(memberFiles(caPEM, leaf), trust...)
 	files = append(files, render.File{Path: LedgerPath, Data: ledger.Marshal(), Mode: modeCert, DirMode: modeSecret})
-	changes, err := render.Build(h.root, sortFiles(files), nil)
+	changes, err := h.build(sortFiles(files), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -157,14 +187,18 @@ func (h *Host) clientPrepared(caPEM []byte, leaf *pki.Leaf, ledger *pki.Ledger, 
 }
 
 // memberFiles are the files of a member's bundle, in Docker's own names:
-// cert.pem holds the certificate, then its anchor when one issued it.
+// cert.pem holds the certificate, then its anchor when one issued it; no
+// key.pem when the certificate was issued for their request.
 func memberFiles(caPEM []byte, l *pki.Leaf) []render.File {
 	d := ClientDir(l.Name)
-	return []render.File{
+	files := []render.File{
 		{Path: d + "/" + BundleCA, Data: caPEM, Mode: modeCert, DirMode: modeSecret},
 		{Path: d + "/" + BundleCert, Data: l.Chain(), Mode: modeCert, DirMode: modeSecret},
-		{Path: d + "/" + BundleKey, Data: l.KeyPEM, Mode: modeKey, DirMode: modeSecret},
 	}
+	if l.KeyPEM != nil {
+		files = append(files, render.File{Path: d + "/" + BundleKey, Data: l.KeyPEM, Mode: modeKey, DirMode: modeSecret})
+	}
+	return files
 }
 
 // memberUpToDate returns a member's certificate when their bundle holds it
@@ -194,61 +228,61 @@ func (h *Host) memberUpToDate(root *x509.Certificate, anchors []*pki.Anchor, nam
 }
 
 func (h *Host) member(caPEM []byte, leaf *pki.Leaf) *Member {
+	return h.memberOf(leaf.Cert, &Bundle{CA: caPEM, Cert: leaf.Chain(), Key: leaf.KeyPEM})
+}
+
+// memberOf describes the member of cert, whose files are b; it adds the
+// metadata that tells "docker-tls connect" where to connect.
+func (h *Host) memberOf(cert *x509.Certificate, b *Bundle) *Member {
 	fqdn, ep := h.Endpoint()
+	name := cert.Subject.CommonName
+	b.Meta = &Meta{Version: 1, Host: ep, ServerNames: h.serverNames(), Name: name, NotAfter: cert.NotAfter.UTC()}
 	return &Member{
-		Name: leaf.Name, Serial: leaf.Cert.SerialNumber.Text(16), NotAfter: leaf.Cert.NotAfter,
-		Bundle: ClientDir(leaf.Name), Endpoint: ep, FQDN: fqdn,
-		caPEM: caPEM, certPEM: leaf.Chain(), keyPEM: leaf.KeyPEM,
+		Name: name, Serial: cert.SerialNumber.Text(16), NotAfter: cert.NotAfter,
+		Dir: ClientDir(name), Endpoint: ep, FQDN: fqdn, Files: b,
 	}
 }
 
-// Handover is what to send a new member: with an archive (its path), or
-// the bundle's three files.
+// serverNames are the DNS names and IPs of the server certificate.
+func (h *Host) serverNames() []string {
+	b, ok, _ := h.read(ServerCert)
+	if !ok {
+		return nil
+	}
+	info, err := pki.Inspect(b)
+	if err != nil {
+		return nil
+	}
+	return append(append([]string{}, info.DNSNames...), info.IPs...)
+}
+
+// Handover is what to tell a new member, given the archive made for them
+// ("" when there is none yet): one file to send, and one command on their
+// machine that checks it, installs it and makes a docker context.
 func (m *Member) Handover(archive string) []Step {
-	local := "$HOME/.docker/" + m.FQDN
-	get := Step{Text: fmt.Sprintf("Send %s the files in %s over a private channel (they hold a private key); on their machine they put ca.pem, cert.pem and key.pem in %s:", m.Name, m.Bundle, local),
-		Commands: []string{"mkdir -p " + local}}
-	if archive != "" {
-		get = Step{Text: fmt.Sprintf("Send %s the archive %s over a private channel (it holds a private key); on their machine they unpack it:", m.Name, filepath.Base(archive)),
-			Commands: []string{fmt.Sprintf("mkdir -p %s && tar -xzf %s -C %s", local, filepath.Base(archive), local)}}
+	private := "over a private channel (it holds their private key)"
+	if m.Files != nil && m.Files.Key == nil {
+		private = "(it holds no private key: theirs stayed on their machine)"
 	}
-	return append(slices.Clone(m.restart),
-		get,
-		Step{Text: "Then they connect with:",
-			Commands: []string{
-				fmt.Sprintf("export DOCKER_HOST=%s DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=%s", m.Endpoint, local),
-				"docker version",
-			}},
-		Step{Text: "or keep it as a Docker context:", Commands: contextCommands(m.FQDN, m.Endpoint, local)},
-	)
-}
-
-// Archive packs the member's ca.pem, cert.pem and key.pem, ready for
-// DOCKER_CERT_PATH, as a .tar.gz.
-func (m *Member) Archive(now time.Time) ([]byte, error) {
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	tw := tar.NewWriter(zw)
-	for _, f := range []struct {
-		name string
-		data []byte
-		mode int64
-	}{{BundleCA, m.caPEM, 0o644}, {BundleCert, m.certPEM, 0o644}, {BundleKey, m.keyPEM, 0o600}} {
-		hdr := &tar.Header{Name: f.name, Mode: f.mode, Size: int64(len(f.data)), ModTime: now, Typeflag: tar.TypeReg}
-		if err := tw.WriteHeader(hdr); err != nil {
-			return nil, err
-		}
-		if _, err := tw.Write(f.data); err != nil {
-			return nil, err
-		}
+	local := "$HOME/.docker/tls/" + m.FQDN
+	done := "It checks the bundle, installs it and makes the docker context " + m.FQDN + ". "
+	manual := contextCommands(m.FQDN, m.Endpoint, local)
+	var steps []Step
+	if archive == "" {
+		archive = m.Name + ".tar.gz"
+		steps = append(steps, Step{Text: fmt.Sprintf("Pack %s's bundle (%s) into one file:", m.Name, m.Dir),
+			Commands: []string{fmt.Sprintf("docker-tls client archive %s %s", m.Name, archive)}})
+		done += "Without docker-tls, they put ca.pem, cert.pem and key.pem in " + local + " and run:"
+	} else {
+		done += "Without docker-tls, by hand:"
+		manual = append([]string{fmt.Sprintf("mkdir -p %s && tar -xzf %s -C %s", local, filepath.Base(archive), local)}, manual...)
 	}
-	if err := tw.Close(); err != nil {
-		return nil, err
-	}
-	if err := zw.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	base := filepath.Base(archive)
+	steps = append(slices.Clone(m.restart), steps...)
+	return append(steps,
+		Step{Text: fmt.Sprintf("Send %s %s %s; on their machine they run:", m.Name, base, private),
+			Commands: []string{"docker-tls connect " + base}},
+		Step{Text: done, Commands: manual})
 }
 
 // CheckArchivePath refuses an archive path that exists (unless replace) or
@@ -315,7 +349,7 @@ func (h *Host) Endpoint() (fqdn, host string) {
 
 // daemonConfig reads daemon.json; a missing file is (nil, nil).
 func (h *Host) daemonConfig() (*render.DaemonConfig, error) {
-	b, ok, err := h.read(render.DaemonJSONPath)
+	b, ok, err := h.read(h.configPath())
 	if err != nil || !ok {
 		return nil, err
 	}
@@ -346,12 +380,18 @@ type ClientRow struct {
 	NotAfter time.Time `json:"not_after"`
 	DaysLeft int       `json:"days_left"`
 	Bundle   string    `json:"bundle"`
+	// FromRequest: issued for the member's CSR; their key is on their
+	// machine, and the bundle here holds none.
+	FromRequest bool `json:"from_request,omitempty"`
 	// Slot is the member's anchor slot with per-member trust.
 	Slot int `json:"slot,omitempty"`
 	// RemovedAt: the member was removed (kept for the record).
 	RemovedAt *time.Time `json:"removed_at,omitempty"`
 	Problem   string     `json:"problem,omitempty"`
 }
+
+// hasKey: the bundle here can connect (it has the member's key).
+func (r ClientRow) hasKey() bool { return !r.FromRequest }
 
 // Clients reads the bundles on disk; the ledger adds those whose files were
 // removed (marked "bundle missing") and the members removed (marked
@@ -361,12 +401,8 @@ func (h *Host) Clients() ([]ClientRow, error) {
 	rows := []ClientRow{}
 	seen := map[string]bool{}
 	ca := h.currentCA()
-	lb, _, err := h.read(LedgerPath)
-	if err != nil {
-		return nil, err
-	}
-	ledger, lerr := pki.ParseLedger(lb)
-	if lerr != nil {
+	ledger, _ := h.ledger(false) // an unreadable ledger is status's to report
+	if ledger == nil {
 		ledger = &pki.Ledger{}
 	}
 	anchors, _ := h.anchors()
@@ -397,6 +433,9 @@ func (h *Host) Clients() ([]ClientRow, error) {
 			continue
 		}
 		r := ClientRow{Name: d.Name(), Serial: info.Serial, NotAfter: info.NotAfter, DaysLeft: info.DaysLeft(now), Bundle: ClientDir(d.Name())}
+		if e := ledger.Entry(info.Serial); e != nil {
+			r.FromRequest = e.FromCSR
+		}
 		a := issuerOf(b, anchors)
 		if a != nil {
 			r.Slot = a.Slot
@@ -424,7 +463,7 @@ func (h *Host) Clients() ([]ClientRow, error) {
 		seen[en.CommonName] = true
 		last := ledger.Member(en.CommonName)
 		r := ClientRow{Name: last.CommonName, Serial: last.Serial, NotAfter: last.NotAfter,
-			DaysLeft: int(last.NotAfter.Sub(now).Hours() / 24), Problem: "bundle missing"}
+			DaysLeft: int(last.NotAfter.Sub(now).Hours() / 24), FromRequest: last.FromCSR, Problem: "bundle missing"}
 		if ae := ledger.Anchor(last.Anchor); ae != nil {
 			r.Slot = ae.Slot
 		}

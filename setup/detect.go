@@ -1,7 +1,6 @@
 package setup
 
 import (
-	"fmt"
 	"net"
 
 	"github.com/docker-tls/docker-tls/pki"
@@ -37,8 +36,8 @@ func (h *Host) Detect(force bool) (*Detection, error) {
 		ExistingCA: h.HasCA() && !force,
 		Warnings:   det.Warnings,
 	}
-	if det.DefaultDockerConflict != "" {
-		d.Warnings = append(d.Warnings, det.DefaultDockerConflict)
+	for _, p := range det.Problems() {
+		d.Warnings = append(d.Warnings, p.Error())
 	}
 	if h.HasCA() && force {
 		d.Warnings = append(d.Warnings, "--force: a new CA will replace the existing one (which is backed up); bundles issued by the old CA stop working")
@@ -46,7 +45,7 @@ func (h *Host) Detect(force bool) (*Detection, error) {
 	if det.UnitPath == "" {
 		// Said now rather than after every question: nothing can be written
 		// without knowing how dockerd is started.
-		d.Warnings = append(d.Warnings, fmt.Sprintf("docker.service was not found under %s: install Docker first (apt-get install docker.io), or point --root at a tree that has it (e.g. a copy of testdata/sandbox)", h.root))
+		d.Warnings = append(d.Warnings, det.NoUnit().Error())
 	}
 	d.Current = h.currentPlan()
 	if d.ExistingCA {

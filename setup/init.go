@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -87,6 +86,9 @@ func hostConfig(listen string, trust pki.Trust) *render.Host {
 // CheckHost finds problems with the host (no docker.service, a daemon.json
 // that does not parse, a conflicting drop-in) before a passphrase is asked.
 func (h *Host) CheckHost(listen string) error {
+	if err := h.checkPaths(); err != nil {
+		return err
+	}
 	_, err := render.Build(h.root, nil, hostConfig(listen, pki.TrustMember))
 	return err
 }
@@ -415,7 +417,7 @@ func (r *initRun) switchSetup(ca *pki.CA) (*pki.ServerDiff, error) {
 // those with a bundle on disk, and those listed, each once.
 func (h *Host) switchMembers(ledger *pki.Ledger, listed []string) []string {
 	out := ledger.Members()
-	if entries, err := os.ReadDir(h.Path(ClientsDir)); err == nil {
+	if entries, err := h.fs.ReadDir(ClientsDir); err == nil {
 		for _, d := range entries {
 			if d.IsDir() && pki.ValidateClientName(d.Name()) == nil && h.exists(ClientDir(d.Name())+"/"+BundleCert) && !slices.Contains(out, d.Name()) {
 				out = append(out, d.Name())
@@ -474,6 +476,9 @@ func (h *Host) prepareInit(in InitInput, pass []byte, keepProfiles bool) (*Prepa
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
+	if err := h.lock(); err != nil {
+		return nil, err
+	}
 	var ca *pki.CA
 	if !in.Force {
 		var err error
@@ -526,7 +531,7 @@ func (h *Host) prepareInit(in InitInput, pass []byte, keepProfiles bool) (*Prepa
 		}
 		r.files = append(r.files, render.File{Path: LedgerPath, Data: r.ledger.Marshal(), Mode: modeCert, DirMode: modeSecret})
 	}
-	changes, err := render.Build(h.root, sortFiles(r.files), hostConfig(in.Listen, r.mode))
+	changes, err := h.build(sortFiles(r.files), hostConfig(in.Listen, r.mode))
 	if err != nil {
 		return nil, err
 	}

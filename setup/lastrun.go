@@ -1,36 +1,87 @@
 package setup
 
 import (
-	"encoding/json"
 	"fmt"
-	"os"
+	"path"
+	"strings"
+	"sync"
 
 	"github.com/docker-tls/docker-tls/render"
 )
 
-func (h *Host) saveLastRun(res *render.Result) error {
-	b, err := json.MarshalIndent(res, "", "  ")
-	if err != nil {
-		return err
+// managed reports whether a path may appear in the record of a run
+// (last-run.json) or in the intent journal: the TLS files (anything under
+// TLSDir), the host's configuration files docker-tls may write (config, see
+// render.Detection.Writable), their backups, and the directories above them.
+// A record naming anything else was not written by docker-tls, and is
+// refused before anything is touched: apply's rollback would otherwise
+// overwrite or delete that file as root.
+func managed(p string, config []string) bool {
+	if p == TLSDir || strings.HasPrefix(p, TLSDir+"/") {
+		return true
 	}
-	return writeFileAtomic(h.Path(LastRunPath), append(b, '\n'), modeKey)
+	for _, f := range config {
+		if p == f || render.IsBackupOf(p, f) {
+			return true
+		}
+	}
+	for _, f := range append([]string{TLSDir}, config...) {
+		for d := path.Dir(f); d != "/"; d = path.Dir(d) {
+			if p == d {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// allowed is managed for this host: its configuration files as detected
+// when first asked (daemon.json and override.conf when detection fails).
+// Only reading a record or an intent asks.
+func (h *Host) allowed() func(string) bool {
+	config := sync.OnceValue(func() []string {
+		if det, err := render.Detect(h.root); err == nil {
+			return det.Writable()
+		}
+		return []string{render.DaemonJSONPath, render.OverridePath}
+	})
+	return func(p string) bool { return managed(p, config()) }
 }
 
 // forgetLastRun: once applied or rolled back, the record must not be used
 // again, or a later rollback would undo newer work.
-func (h *Host) forgetLastRun() { os.Remove(h.Path(LastRunPath)) }
+func (h *Host) forgetLastRun() error {
+	dir, err := h.fs.OpenDir(path.Dir(LastRunPath))
+	if err != nil {
+		return err
+	}
+	defer dir.Close()
+	return dir.Remove(path.Base(LastRunPath))
+}
 
+// loadLastRun reads the record of the last run, under the same rules as
+// every trusted file, and refuses one that names a path docker-tls does not
+// manage.
 func (h *Host) loadLastRun() (*render.Result, error) {
-	b, ok, err := h.read(LastRunPath)
+	res, err := h.journal().LoadRecord(h.root)
 	if err != nil {
 		return nil, err
 	}
-	if !ok {
+	if res == nil {
 		return nil, fmt.Errorf("%w (%s)", ErrNoRun, LastRunPath)
 	}
-	var res render.Result
-	if err := json.Unmarshal(b, &res); err != nil {
-		return nil, fmt.Errorf("%s: %w", LastRunPath, err)
+	return res, nil
+}
+
+// rollbackRun undoes the run res records (see render.Rollback), with an
+// intent on disk so that a rollback killed part-way is finished by the next
+// run, then forgets the run and removes the directories it made.
+func (h *Host) rollbackRun(res *render.Result) error {
+	if err := h.journal().Rollback(h.root, res); err != nil {
+		return err
 	}
-	return &res, nil
+	h.mu.Lock()
+	h.removeEmptyDirs(res.Dirs)
+	h.mu.Unlock()
+	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"path"
 	"time"
 
 	"github.com/docker-tls/docker-tls/pki"
@@ -100,6 +101,9 @@ func (h *Host) EnableLiveRestore(ctx context.Context) error {
 	if err := h.CanApply(); err != nil {
 		return err
 	}
+	if err := h.lockForWrite(); err != nil {
+		return err
+	}
 	if r := h.CheckRestart(ctx); r.Swarm {
 		return WithHint(ErrSwarm, "Its containers stop when Docker restarts: drain the node first (docker node update --availability drain NODE), or restart at a quiet time.")
 	}
@@ -118,11 +122,15 @@ func (h *Host) EnableLiveRestore(ctx context.Context) error {
 		}
 		host := hostConfig(listen, trust)
 		host.LiveRestore = true
-		changes, err := render.Build(h.root, nil, host)
+		changes, err := h.build(nil, host)
 		if err != nil {
 			return err
 		}
-		res, err := changes.Apply(nil)
+		// The intent covers the write (a run killed part-way is rolled
+		// back); the record is the last run's, joined below.
+		c := *changes
+		c.Journal = &render.Journal{Path: JournalPath, Allow: h.allowed()}
+		res, err := c.Apply(nil)
 		if err != nil {
 			return err
 		}
@@ -160,7 +168,7 @@ func (h *Host) EnableLiveRestore(ctx context.Context) error {
 func (h *Host) joinLastRun(res *render.Result) error {
 	last, err := h.loadLastRun()
 	if errors.Is(err, ErrNoRun) {
-		return h.saveLastRun(res)
+		return h.writeRecord(res)
 	}
 	if err != nil {
 		return err
@@ -180,7 +188,22 @@ func (h *Host) joinLastRun(res *render.Result) error {
 	}
 	last.Backups = append(last.Backups, res.Backups...)
 	last.Dirs = append(last.Dirs, res.Dirs...)
-	return h.saveLastRun(last)
+	return h.writeRecord(last)
+}
+
+// writeRecord replaces the record of the last run (last-run.json, 0600),
+// through hostfs like every write.
+func (h *Host) writeRecord(res *render.Result) error {
+	b, err := json.MarshalIndent(res, "", "  ")
+	if err != nil {
+		return err
+	}
+	dir, err := h.fs.OpenDir(path.Dir(LastRunPath))
+	if err != nil {
+		return err
+	}
+	defer dir.Close()
+	return dir.WriteAtomic(path.Base(LastRunPath), append(b, '\n'), 0o600)
 }
 
 // dockerInfo does GET /info on the running daemon: over its unix sockets on

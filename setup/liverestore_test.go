@@ -39,11 +39,11 @@ func TestJoinLastRun(t *testing.T) {
 	}
 	// The run: daemon.json and a member file.
 	run := write(daemon(`{"tls": true}`+"\n"), render.File{Path: MembersPath, Data: []byte("anchors\n"), Mode: 0o644})
-	if err := h.saveLastRun(run); err != nil {
+	if err := h.writeRecord(run); err != nil {
 		t.Fatal(err)
 	}
 	// Then live-restore: daemon.json again, and (say) a file of its own.
-	lr := write(daemon(`{"tls": true, "live-restore": true}`+"\n"), render.File{Path: "/etc/docker/extra.json", Data: []byte("x\n"), Mode: 0o644})
+	lr := write(daemon(`{"tls": true, "live-restore": true}`+"\n"), render.File{Path: AnchorsPath, Data: []byte("x\n"), Mode: 0o600})
 	if err := h.joinLastRun(lr); err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +59,7 @@ func TestJoinLastRun(t *testing.T) {
 			t.Errorf("%s = %q after the rollback, want %q", p, b, want)
 		}
 	}
-	for _, p := range []string{"etc/docker/tls/members.pem", "etc/docker/extra.json"} {
+	for _, p := range []string{"etc/docker/tls/members.pem", "etc/docker/tls/ca/anchors.pem"} {
 		if _, err := os.Stat(filepath.Join(root, p)); !os.IsNotExist(err) {
 			t.Errorf("%s survived the rollback", p)
 		}

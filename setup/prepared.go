@@ -3,6 +3,7 @@ package setup
 import (
 	"crypto/x509"
 	"errors"
+	"path"
 	"slices"
 	"strings"
 
@@ -41,8 +42,9 @@ type File struct {
 }
 
 // Files lists every file with its mode and action. Only the host's config
-// files (daemon.json, override.conf) carry a diff: certificates and the
-// ledger are listed with their modes instead, and keys never reach a diff.
+// files (daemon.json, override.conf, an environment file) carry a diff:
+// certificates and the ledger are listed with their modes instead, and keys
+// never reach a diff.
 func (p *Prepared) Files() []File {
 	if p.Changes == nil {
 		return nil
@@ -50,7 +52,7 @@ func (p *Prepared) Files() []File {
 	out := make([]File, 0, len(p.Changes.Changes))
 	for _, c := range p.Changes.Changes {
 		f := File{Path: c.Path, Mode: uint32(c.Mode.Perm()), Action: c.Action.String()}
-		if c.Path == render.DaemonJSONPath || c.Path == render.OverridePath {
+		if c.Config || c.Path == render.DaemonJSONPath || c.Path == render.OverridePath {
 			f.Diff = c.Diff
 		}
 		out = append(out, f)
@@ -101,28 +103,84 @@ type Written struct {
 // Undo rolls back what Write wrote (only files nothing changed since), and
 // forgets the run.
 func (h *Host) Undo(w *Written) error {
-	if err := render.Rollback(h.root, w.res); err != nil {
+	if err := h.lockForWrite(); err != nil {
 		return err
 	}
-	h.forgetLastRun()
-	return nil
+	return h.rollbackRun(w.res)
 }
 
-// Write writes p as one transaction (backups first; rolled back on any
-// failure) and records the run so that apply can roll it back. progress,
-// when not nil, is called with each file as it is written.
+// Write writes p as one transaction and records the run, so that apply can
+// roll it back: backups first, the intent journal fsynced before the first
+// change, the record last; any failure rolls everything back, and a run
+// killed part-way is rolled back by the next one. It holds the lock (taken
+// by Prepare, or now on a host without TLSDir yet). docker-tls's own
+// directories are narrowed to 0700 on the way. progress, when not nil, is
+// called with each file as it is written.
 func (h *Host) Write(p *Prepared, progress func(path string)) (*Written, error) {
-	res, err := p.Changes.Apply(progress)
+	if err := h.lockForWrite(); err != nil {
+		return nil, err
+	}
+	// A copy: the wizard's screen still reads p while this runs.
+	c := *p.Changes
+	c.Journal = h.journal()
+	c.Private = privateDirs(c.Pending())
+	h.mu.Lock()
+	c.Created = h.made
+	h.mu.Unlock()
+	res, err := c.Apply(progress)
 	if err != nil {
+		h.dropMade()
 		var ae *render.ApplyError
 		if errors.As(err, &ae) && ae.RolledBack {
 			return nil, WithHint(err, "Everything written in this run was rolled back: the files are as they were.")
 		}
 		return nil, err
 	}
-	w := &Written{Files: res.Written, Backups: res.Backups, RecordErr: h.saveLastRun(res), res: res}
+	h.mu.Lock()
+	h.made = nil // in the record now: apply's rollback removes them
+	h.mu.Unlock()
+	// Keep a few backups of each file, not one per run; never one the
+	// record just written restores from. Failing to prune costs disk
+	// space, not correctness: the run stands.
+	var backedUp []string
+	for _, r := range res.Restores {
+		if r.Backup != "" {
+			backedUp = append(backedUp, r.Path)
+		}
+	}
+	_ = render.PruneBackups(h.root, backedUp, res.Backups)
+	w := &Written{Files: res.Written, Backups: res.Backups, RecordErr: res.Unrecorded, res: res}
 	w.ArchiveErr = h.archiveBundle(p.Removal)
 	return w, nil
+}
+
+// privateDirs are the directories of docker-tls's own that pending files
+// live in and that no other user may read: the CA directory, the clients
+// directory and each bundle touched.
+func privateDirs(pending []render.Change) []string {
+	dirs := []string{CADir, ClientsDir}
+	for _, ch := range pending {
+		if d := path.Dir(ch.Path); path.Dir(d) == ClientsDir && !slices.Contains(dirs, d) {
+			dirs = append(dirs, d)
+		}
+	}
+	return dirs
+}
+
+// build is render.Build under the root. What taking the lock finished for
+// an interrupted run is said once: through WithNotify when set, else here,
+// in the notes.
+func (h *Host) build(files []render.File, host *render.Host) (*render.Changes, error) {
+	c, err := render.Build(h.root, files, host)
+	if err != nil {
+		return nil, err
+	}
+	if h.notify == nil {
+		h.mu.Lock()
+		c.Notes = append(slices.Clone(h.recovered), c.Notes...)
+		h.mu.Unlock()
+	}
+	return c, nil
 }
 
 // sortFiles puts files in a stable order, parents' files first, and drops

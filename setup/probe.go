@@ -61,7 +61,7 @@ func (h *Host) probeBundle(written []string) (string, error) {
 	}
 	var fallback string
 	for _, r := range rows {
-		if r.Problem != "" {
+		if r.Problem != "" || !r.hasKey() {
 			continue
 		}
 		if slices.Contains(written, r.Bundle+"/"+BundleCert) {

@@ -4,11 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path"
 
 	"github.com/docker-tls/docker-tls/pki"
 	"github.com/docker-tls/docker-tls/render"
+	"golang.org/x/sys/unix"
 )
 
 // RemoveInput names the member to shut out.
@@ -28,15 +28,10 @@ type Removal struct {
 // ErrRemoved: the member was already removed.
 var ErrRemoved = errors.New("already removed")
 
-// CheckRemove finds what makes removing name impossible, before the front
-// end asks for a confirmation. Removing needs per-member trust, no switch
-// in progress (the old root would still let the member in), and another
-// member left (to connect, and for apply to probe with).
-func (h *Host) CheckRemove(name string) error {
-	_, _, err := h.removable(name)
-	return err
-}
-
+// removable finds what makes removing name impossible. Removing needs
+// per-member trust, no switch in progress (the old root would still let the
+// member in), and another member left (to connect, and for apply to probe
+// with).
 func (h *Host) removable(name string) (*pki.Ledger, *pki.LedgerEntry, error) {
 	if err := pki.ValidateClientName(name); err != nil {
 		return nil, nil, pki.FieldErrors{{Field: pki.FieldClients, Value: name, Reason: err.Error()}}
@@ -105,7 +100,7 @@ func (h *Host) PrepareRemove(in RemoveInput) (*Prepared, error) {
 	}
 	ledger.Remove(in.Name, h.now())
 	files := append(trustFiles(kept, nil), render.File{Path: LedgerPath, Data: ledger.Marshal(), Mode: modeCert, DirMode: modeSecret})
-	changes, err := render.Build(h.root, sortFiles(files), nil)
+	changes, err := h.build(sortFiles(files), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -131,14 +126,20 @@ func (h *Host) PrepareRemove(in RemoveInput) (*Prepared, error) {
 }
 
 // archiveBundle moves a removed member's bundle into RemovedDir (0700),
-// after the files of the removal were written. The bundle directory must be
-// a real directory: a symbolic link is refused, not followed.
+// after the files of the removal were written (the lock is held). Both
+// directories are reached through hostfs, without following links, and the
+// bundle must be a directory: a link is refused, not followed.
 func (h *Host) archiveBundle(rm *Removal) error {
 	if rm == nil || rm.Bundle == "" {
 		return nil
 	}
-	src, dst := h.Path(rm.Bundle), h.Path(rm.Archive)
-	fi, err := os.Lstat(src)
+	clients, err := h.fs.OpenDir(path.Dir(rm.Bundle))
+	if err != nil {
+		return err
+	}
+	defer clients.Close()
+	name := path.Base(rm.Bundle)
+	fi, err := clients.Lstat(name)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
@@ -148,14 +149,13 @@ func (h *Host) archiveBundle(rm *Removal) error {
 	if !fi.IsDir() {
 		return fmt.Errorf("%s is not a directory (%s): move it away by hand", rm.Bundle, fi.Mode().Type())
 	}
-	if err := os.Mkdir(h.Path(RemovedDir), modeSecret); err != nil && !errors.Is(err, fs.ErrExist) {
+	removed, _, err := h.fs.MkdirAll(path.Dir(rm.Archive), modeSecret)
+	if err != nil {
 		return err
 	}
-	if fi, err := os.Lstat(h.Path(RemovedDir)); err != nil || !fi.IsDir() {
-		return fmt.Errorf("%s is not a directory: move it away by hand", RemovedDir)
+	defer removed.Close()
+	if err := unix.Renameat2(clients.Fd(), name, removed.Fd(), path.Base(rm.Archive), unix.RENAME_NOREPLACE); err != nil {
+		return fmt.Errorf("moving %s to %s: %w", rm.Bundle, rm.Archive, err)
 	}
-	if _, err := os.Lstat(dst); err == nil {
-		return fmt.Errorf("%s already exists", rm.Archive)
-	}
-	return os.Rename(src, dst)
+	return errors.Join(clients.Sync(), removed.Sync())
 }

@@ -7,7 +7,6 @@ import (
 	"slices"
 
 	"github.com/docker-tls/docker-tls/pki"
-	"github.com/docker-tls/docker-tls/render"
 )
 
 // RenewInput re-issues the server certificate, or a client's with Client.
@@ -68,6 +67,9 @@ func (h *Host) noServerCert() error {
 // key type and lifetime unless in says otherwise; the old files are backed
 // up when written.
 func (h *Host) PrepareRenew(in RenewInput, pass []byte) (*Prepared, error) {
+	if err := h.lock(); err != nil {
+		return nil, err
+	}
 	if in.Client != "" {
 		return h.prepareRenewClient(in, pass)
 	}
@@ -125,7 +127,7 @@ func (h *Host) PrepareRenew(in RenewInput, pass []byte) (*Prepared, error) {
 	if err != nil {
 		return nil, err
 	}
-	changes, err := render.Build(h.root, append(leafFiles(ca, leaf), lf), nil)
+	changes, err := h.build(append(leafFiles(ca, leaf), lf), nil)
 	if err != nil {
 		return nil, err
 	}

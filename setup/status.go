@@ -1,10 +1,11 @@
 package setup
 
 import (
+	"errors"
 	"fmt"
-	"os"
+	"path"
+	"slices"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/docker-tls/docker-tls/pki"
@@ -46,20 +47,33 @@ type StatusInput struct {
 // problem.
 func (h *Host) Status(in StatusInput) *Report {
 	r := &Report{Root: h.root, Certificates: []CertStatus{}, Findings: []string{}}
-	find := func(format string, a ...any) { r.Findings = append(r.Findings, fmt.Sprintf(format, a...)) }
+	find := func(format string, a ...any) {
+		// The same refusal (a writable directory) can come up for every
+		// file under it: say it once.
+		if s := fmt.Sprintf(format, a...); !slices.Contains(r.Findings, s) {
+			r.Findings = append(r.Findings, s)
+		}
+	}
 	now := h.now()
+	h.pathFindings(find)
 
 	det, err := render.Detect(h.root)
+	cfgPath := render.DaemonJSONPath
 	if err != nil {
 		find("cannot read the Docker setup: %v", err)
 	} else {
 		r.Unit, r.ExecStart = det.UnitPath, det.ExecStart
 		r.Findings = append(r.Findings, det.Warnings...)
-		if det.DefaultDockerConflict != "" {
-			find("%s", det.DefaultDockerConflict)
+		if err := det.NoUnit(); err != nil {
+			find("%v", err)
 		}
-		if det.UnitPath == "" {
-			find("docker.service was not found: install Docker (apt-get install docker.io)")
+		// What stops dockerd from starting, init refuses too: flags its
+		// configuration file sets as well, arguments it does not take.
+		for _, p := range det.Problems() {
+			find("%v", p)
+		}
+		if det.ConfigFile != "" {
+			cfgPath = det.ConfigFile
 		}
 	}
 
@@ -68,27 +82,19 @@ func (h *Host) Status(in StatusInput) *Report {
 	case err != nil:
 		find("%v", err)
 	case cfg == nil:
-		find("%s does not exist: dockerd is not configured for TLS (run \"docker-tls init\")", render.DaemonJSONPath)
+		find("%s does not exist: dockerd is not configured for TLS (run \"docker-tls init\")", cfgPath)
 	default:
 		r.Hosts = cfg.Hosts
 		for _, s := range cfg.Hosts {
-			if msg := tcpFinding(s, cfg.TLSOn(), render.DaemonJSONPath+" hosts"); msg != "" {
+			if msg := tcpFinding(s, cfg.TLSOn(), cfgPath+" hosts"); msg != "" {
 				find("%s", msg)
 			}
 		}
 		if cfg.TLSVerify == nil || !*cfg.TLSVerify {
-			find("%s does not set \"tlsverify\": true, so client certificates are not required", render.DaemonJSONPath)
+			find("%s does not set \"tlsverify\": true, so client certificates are not required", cfgPath)
 		}
 		if cfg.TLSCACert == "" {
-			find("%s has no \"tlscacert\": dockerd would trust the system roots instead of your CA", render.DaemonJSONPath)
-		}
-		if det != nil && len(det.TLSFlags) > 0 {
-			find("docker.service's ExecStart passes %s while %s sets TLS: dockerd will refuse to start; run \"docker-tls init\" to write the override",
-				strings.Join(det.TLSFlags, " "), render.DaemonJSONPath)
-		}
-		if det != nil && len(det.HostFlags) > 0 && cfg.Has("hosts") {
-			find("hosts is set both in %s and as -H %s in docker.service's ExecStart: dockerd will refuse to start; run \"docker-tls init\" to write the override",
-				render.DaemonJSONPath, strings.Join(det.HostFlags, ", -H "))
+			find("%s has no \"tlscacert\": dockerd would trust the system roots instead of your CA", cfgPath)
 		}
 	}
 	if det != nil {
@@ -121,7 +127,11 @@ func (h *Host) Status(in StatusInput) *Report {
 	r.Trust = h.trustFindings(cfg, find)
 	check := func(kind, name, certPath, keyPath string) {
 		b, ok, err := h.read(certPath)
-		if err != nil || !ok {
+		if err != nil {
+			find("%v", err)
+			return
+		}
+		if !ok {
 			if kind != "client" {
 				find("%s is missing", certPath)
 			}
@@ -149,12 +159,21 @@ func (h *Host) Status(in StatusInput) *Report {
 		left := info.DaysLeft(now)
 		r.Certificates = append(r.Certificates, CertStatus{Kind: kind, Name: name, Path: certPath, NotAfter: info.NotAfter, DaysLeft: left})
 		switch {
+		case now.Before(info.NotBefore):
+			find("%s %s is not valid until %s: it is refused until then; check this host's clock (timedatectl)", kind, name, info.NotBefore.UTC().Format("2006-01-02 15:04 UTC"))
 		case left < 0:
 			find("%s %s expired on %s: %s", kind, name, info.NotAfter.Format(day), renewHint(kind, name))
 		case left <= in.WarnDays:
 			find("%s %s expires in %d days (%s): %s", kind, name, left, info.NotAfter.Format(day), renewHint(kind, name))
 		}
-		kb, ok, _ := h.read(keyPath)
+		kb, ok, err := h.read(keyPath)
+		if err != nil {
+			find("%v", err)
+			return
+		}
+		if !ok && kind == "client" && h.fromCSR(info.Serial) {
+			return // issued for the member's request: their key is theirs
+		}
 		if !ok {
 			find("%s: the key %s is missing", certPath, keyPath)
 			return
@@ -166,13 +185,13 @@ func (h *Host) Status(in StatusInput) *Report {
 		} else if err := pki.CheckKeyPair(b, kb); err != nil {
 			find("%s does not match %s: %v", keyPath, certPath, err)
 		}
-		if st, err := os.Stat(h.Path(keyPath)); err == nil && st.Mode().Perm()&0o077 != 0 {
+		if st, err := h.fs.Lstat(keyPath); err == nil && st.Mode().Perm()&0o077 != 0 {
 			find("%s has mode %04o: other users can read it; chmod 600 %s", keyPath, st.Mode().Perm(), keyPath)
 		}
 	}
 	check("ca", "", CACert, CAKey)
 	check("server", "", ServerCert, ServerKey)
-	if entries, err := os.ReadDir(h.Path(ClientsDir)); err == nil {
+	if entries, err := h.fs.ReadDir(ClientsDir); err == nil {
 		sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
 		for _, d := range entries {
 			if d.IsDir() {
@@ -180,8 +199,10 @@ func (h *Host) Status(in StatusInput) *Report {
 			}
 		}
 	}
-	if st, err := os.Stat(h.Path(CADir)); err == nil && st.Mode().Perm()&0o077 != 0 {
-		find("%s has mode %04o: chmod 700 %s", CADir, st.Mode().Perm(), CADir)
+	for _, d := range h.ownDirs() {
+		if st, err := h.fs.Lstat(d); err == nil && st.IsDir() && st.Mode().Perm()&0o077 != 0 {
+			find("%s has mode %04o: chmod 700 %s", d, st.Mode().Perm(), d)
+		}
 	}
 
 	if in.Probe {
@@ -194,6 +215,42 @@ func (h *Host) Status(in StatusInput) *Report {
 	}
 	r.Healthy = len(r.Findings) == 0
 	return r
+}
+
+// configPath is the daemon.json dockerd reads: the file --config-file
+// names on docker.service's command line, else /etc/docker/daemon.json.
+func (h *Host) configPath() string {
+	if det, err := render.Detect(h.root); err == nil && det.ConfigFile != "" {
+		return det.ConfigFile
+	}
+	return render.DaemonJSONPath
+}
+
+// ownDirs are docker-tls's own directories, which only root may read: the
+// CA directory, the clients directory and each bundle.
+func (h *Host) ownDirs() []string {
+	dirs := []string{CADir, ClientsDir}
+	if ents, err := h.fs.ReadDir(ClientsDir); err == nil {
+		for _, e := range ents {
+			if e.IsDir() {
+				dirs = append(dirs, ClientDir(e.Name()))
+			}
+		}
+	}
+	return dirs
+}
+
+// pathFindings reports what a writing run would refuse on the way to the
+// files docker-tls manages: a link, a directory another user owns or may
+// write, a file another user owns; and a run that is under way or was
+// interrupted. Status changes nothing: it only says what the next run does.
+func (h *Host) pathFindings(find func(string, ...any)) {
+	for _, err := range h.pathProblems() {
+		find("%v", err)
+	}
+	if pending, err := h.journal().Pending(h.root); err == nil && pending {
+		find("%s exists: a docker-tls run is writing right now, or was interrupted (killed, or the machine went down); the next init, client add, renew or apply rolls an interrupted run back before it does anything else", h.Path(JournalPath))
+	}
 }
 
 // tcpFinding judges one listen address (a daemon.json hosts entry or a -H
@@ -213,15 +270,19 @@ func tcpFinding(s string, tlsOn bool, where string) string {
 	return ""
 }
 
-// caKeyFinding judges how the CA key is encrypted.
+// caKeyFinding judges how the CA key is encrypted, telling a legacy
+// encryption (it opens, but weakly protected) from a damaged file (it does
+// not open at all).
 func caKeyFinding(keyPEM []byte, keyPath string) string {
 	const reencrypt = "re-encrypt it with \"openssl pkcs8 -topk8 -v2 aes-256-cbc -v2prf hmacWithSHA256 -iter 600000\""
-	if !pki.IsEncrypted(keyPEM) {
-		return fmt.Sprintf("the CA key %s is not encrypted: anyone who reads it can issue certificates", keyPath)
-	}
 	kdf, err := pki.ReadKDF(keyPEM)
-	if err != nil {
+	switch {
+	case errors.Is(err, pki.ErrNotEncrypted):
+		return fmt.Sprintf("the CA key %s is not encrypted: anyone who reads it can issue certificates", keyPath)
+	case errors.Is(err, pki.ErrLegacyEncryption):
 		return fmt.Sprintf("the CA key %s uses legacy PEM encryption (an MD5-based key derivation): %s or make a new CA with --force", keyPath, reencrypt)
+	case err != nil:
+		return fmt.Sprintf("the CA key %s is damaged, no passphrase can open it (%v): restore it from a backup beside it (%s.*.bak), or make a new CA with --force", keyPath, err, path.Base(keyPath))
 	}
 	if kdf.Iterations < pki.KDFIterations {
 		return fmt.Sprintf("the CA key %s is encrypted with %d PBKDF2 iterations, fewer than %d: a stolen copy is quicker to brute-force; %s", keyPath, kdf.Iterations, pki.KDFIterations, reencrypt)

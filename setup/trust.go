@@ -5,7 +5,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/docker-tls/docker-tls/pki"
@@ -284,7 +283,7 @@ func (h *Host) PrepareFinalize(pass []byte) (*Prepared, error) {
 			"Bundles   ca.pem is the new root alone")
 	}
 	files = append(files, render.File{Path: LedgerPath, Data: ledger.Marshal(), Mode: modeCert, DirMode: modeSecret})
-	changes, err := render.Build(h.root, sortFiles(files), nil)
+	changes, err := h.build(sortFiles(files), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -395,7 +394,7 @@ func (h *Host) trustFindings(cfg *render.DaemonConfig, find func(format string, 
 			find("%s", strings.Replace(msg, "the CA key "+AnchorsPath, "the key of "+pki.AnchorName(a.Slot)+" in "+AnchorsPath, 1))
 		}
 	}
-	if st, err := os.Stat(h.Path(AnchorsPath)); err == nil && st.Mode().Perm()&0o077 != 0 {
+	if st, err := h.fs.Lstat(AnchorsPath); err == nil && st.Mode().Perm()&0o077 != 0 {
 		find("%s has mode %04o: other users can read the anchors' keys; chmod 600 %s", AnchorsPath, st.Mode().Perm(), AnchorsPath)
 	}
 

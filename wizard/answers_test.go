@@ -103,3 +103,14 @@ func TestStrength(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryFieldHasATitle: a field pki adds must get its title and step
+// here, or the wizard could not say where an error belongs.
+func TestEveryFieldHasATitle(t *testing.T) {
+	for _, f := range pki.Fields {
+		sf, ok := setupFields[f]
+		if !ok || sf.title == "" || sf.value == nil {
+			t.Errorf("field %q has no entry in setupFields", f)
+		}
+	}
+}

@@ -26,8 +26,8 @@ func (m *Model) clearErrs(fields ...pki.Field) {
 	}
 }
 
-// valueOf is the current answer for a field name of pki.FieldError, so an
-// error found elsewhere stops showing once the user changed that answer.
+// valueOf is the current answer for a field, so an error found elsewhere
+// stops showing once the user changed that answer.
 func (m *Model) valueOf(field pki.Field) string {
 	if m.flow == flowMember {
 		switch field {
@@ -39,30 +39,8 @@ func (m *Model) valueOf(field pki.Field) string {
 			return m.mem.Passphrase
 		}
 	}
-	a := m.a
-	switch field {
-	case pki.FieldCAName:
-		return a.CACommonName
-	case pki.FieldCAOrg:
-		return a.CAOrganization
-	case pki.FieldPassphrase:
-		return a.Passphrase
-	case pki.FieldFQDN:
-		return a.FQDN
-	case pki.FieldDNSNames:
-		return a.DNSNames
-	case pki.FieldIPs:
-		return strings.Join(a.IPs, ",") + "|" + a.ExtraIPs
-	case pki.FieldListen:
-		return a.Listen
-	case pki.FieldClients:
-		return a.Clients
-	case pki.FieldKeyType:
-		return a.KeyType
-	case pki.FieldCADays:
-		return a.CADays
-	case pki.FieldDays:
-		return a.Days
+	if f, ok := setupFields[field]; ok {
+		return f.value(m.a)
 	}
 	return ""
 }
@@ -90,41 +68,16 @@ func (m *Model) fieldErr(field pki.Field) []string {
 	return x.reasons
 }
 
-// ownerStep is the setup step that asks for a pki.FieldError's field.
+// ownerStep is the setup step that asks for a field.
 func ownerStep(field pki.Field) (stepID, bool) {
-	switch field {
-	case pki.FieldFQDN, pki.FieldDNSNames, pki.FieldIPs, pki.FieldListen:
-		return stepServer, true
-	case pki.FieldClients:
-		return stepClients, true
-	case pki.FieldDays, pki.FieldCADays, pki.FieldKeyType:
-		return stepKeys, true
-	case pki.FieldPassphrase, pki.FieldCAName, pki.FieldCAOrg:
-		return stepCA, true
-	}
-	return 0, false
-}
-
-// fieldTitles is the wizard's word for each field of a setup: errors found
-// by the engine name the field as its screen does.
-var fieldTitles = map[pki.Field]string{
-	pki.FieldCAName:     "CA name",
-	pki.FieldCAOrg:      "Organisation",
-	pki.FieldCADays:     "CA valid for (days)",
-	pki.FieldPassphrase: "CA passphrase",
-	pki.FieldFQDN:       "Host name (FQDN)",
-	pki.FieldDNSNames:   "Other DNS names",
-	pki.FieldIPs:        "Other IP addresses",
-	pki.FieldListen:     "Listen on (HOST:PORT)",
-	pki.FieldKeyType:    "Key type",
-	pki.FieldDays:       "Certificates valid for (days)",
-	pki.FieldClients:    "Client names",
+	f, ok := setupFields[field]
+	return f.step, ok && f.step != stepNotAsked
 }
 
 // fieldTitle names a field, quoted, for a sentence.
 func fieldTitle(f pki.Field) string {
-	if t, ok := fieldTitles[f]; ok {
-		return `"` + t + `"`
+	if sf, ok := setupFields[f]; ok {
+		return `"` + sf.title + `"`
 	}
 	return string(f)
 }

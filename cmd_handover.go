@@ -1,0 +1,98 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/docker-tls/docker-tls/pki"
+	"github.com/docker-tls/docker-tls/setup"
+	"github.com/spf13/cobra"
+)
+
+// The admin's side of a hand-over: sign a member's request, or pack an
+// issued bundle into one file.
+
+func newClientSignCmd(env *env) *cobra.Command {
+	var root, passFile, archive string
+	var days int
+	var force, dryRun bool
+	cmd := &cobra.Command{
+		Use:   "sign FILE.csr [--archive OUT]",
+		Short: "Issue a client certificate for a member's request: their key stays on their machine",
+		Example: `  docker-tls client sign alice.csr --archive alice.tar.gz
+  docker-tls client sign bob.csr --days 90`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usagef("client sign takes one FILE.csr (made with \"docker-tls request\"), got %d arguments", len(args))
+			}
+			return nil
+		},
+		RunE: func(_ *cobra.Command, args []string) error {
+			if err := pki.ValidateDays(fmt.Sprint(days)); err != nil {
+				return usagef("--days %d: %v", days, err)
+			}
+			csr, err := os.ReadFile(args[0])
+			if err != nil {
+				return setup.WithHint(fmt.Errorf("cannot read the request: %w", err), "Give the .csr file the member sent.")
+			}
+			h := env.host(root)
+			if _, err := pki.ParseCSR(csr); err != nil {
+				return setup.WithHint(fmt.Errorf("%s: %w", args[0], err), "Ask the member to make a new request with \"docker-tls request --host HOST --name NAME\".")
+			}
+			pass, err := caPassphrase(env, h, passFile)
+			if err != nil {
+				return err
+			}
+			p, err := h.PrepareSign(setup.SignInput{CSR: csr, Days: days, Reissue: force}, pass)
+			if err != nil {
+				return err
+			}
+			return writeClient(env, h, p, archive, force, dryRun)
+		},
+	}
+	fl := cmd.Flags()
+	fl.IntVar(&days, "days", pki.DefaultDays, "how many days the certificate is valid")
+	fl.StringVar(&archive, "archive", "", "also pack the bundle into FILE.tar.gz (mode 0600) to send back")
+	passFileFlag(cmd, &passFile)
+	rootFlag(cmd, &root)
+	fl.BoolVar(&force, "force", false, "sign for a name already issued (the old files are backed up), and replace --archive")
+	fl.BoolVar(&dryRun, "dry-run", false, "show what would be written, write nothing")
+	return cmd
+}
+
+func newClientArchiveCmd(env *env) *cobra.Command {
+	var root string
+	var force bool
+	cmd := &cobra.Command{
+		Use:     "archive NAME FILE",
+		Short:   "Pack an issued member's bundle into one file to hand over (0600)",
+		Example: `  docker-tls client archive alice alice.tar.gz`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 2 {
+				return usagef("client archive takes NAME and FILE, got %d arguments", len(args))
+			}
+			return nil
+		},
+		RunE: func(_ *cobra.Command, args []string) error {
+			name, file := args[0], args[1]
+			h := env.host(root)
+			m, err := h.ArchiveClient(name)
+			if err != nil {
+				return err
+			}
+			data, err := m.Files.Pack(env.now())
+			if err != nil {
+				return err
+			}
+			if err := setup.WriteArchive(file, data, force); err != nil {
+				return err
+			}
+			fmt.Fprintf(env.stdout, "Archive: %s (0600) for %q, valid until %s, to connect to %s.\n\n", file, m.Name, m.NotAfter.Format("2006-01-02"), m.Endpoint)
+			fmt.Fprint(env.stdout, formatSteps(m.Handover(file), ""))
+			return nil
+		},
+	}
+	rootFlag(cmd, &root)
+	cmd.Flags().BoolVar(&force, "force", false, "replace FILE if it exists")
+	return cmd
+}

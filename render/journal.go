@@ -1,0 +1,479 @@
+package render
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"slices"
+	"time"
+
+	"github.com/docker-tls/docker-tls/hostfs"
+)
+
+// Journal keeps a transaction whole when the process is killed part-way
+// (power cut, OOM killer, kill -9), and keeps the record of each run, which
+// a later Rollback reads back. An Apply writes an intent (every file it will
+// write, with the checksums before and after, its backups and the
+// directories it creates) and fsyncs it before the first change; the record
+// of the run is its last write; removing the intent is the commit. A run
+// that finds an intent left behind (Recover) rolls that run back, so the
+// files are as before it, with no temp file left.
+//
+// Both files are trusted input: they are read only under hostfs's rules,
+// and any path they name must pass Allow.
+type Journal struct {
+	Path   string // real path of the intent, e.g. /etc/docker/tls/journal.json
+	Record string // real path of the run record (a Result, as JSON); "" for none
+	// Allow reports whether a path may appear in the intent or the record
+	// (the files and directories the caller manages); nil allows any.
+	Allow func(p string) bool
+}
+
+// intent is the journal file: what a run is about to do.
+type intent struct {
+	Kind    string       `json:"kind"` // intentApply or intentRollback
+	PID     int          `json:"pid"`
+	Started time.Time    `json:"started"`
+	Files   []intentFile `json:"files,omitempty"` // apply: in write order
+	Dirs    []string     `json:"dirs,omitempty"`  // apply: directories it creates, parents first
+	Modes   []dirMode    `json:"modes,omitempty"` // apply: directories it narrows to 0700
+	Run     *Result      `json:"run,omitempty"`   // rollback: the run it undoes
+}
+
+const (
+	intentApply    = "apply"    // recovered by undoing it
+	intentRollback = "rollback" // recovered by finishing it
+)
+
+type intentFile struct {
+	Path    string      `json:"path"`
+	Existed bool        `json:"existed"`
+	OldSHA  string      `json:"old_sha256,omitempty"`
+	OldMode fs.FileMode `json:"old_mode,omitempty"`
+	// OldData is the record's previous content, kept here rather than in a
+	// backup file of its own.
+	OldData []byte `json:"old_data,omitempty"`
+	Backup  string `json:"backup,omitempty"`
+	NewSHA  string `json:"new_sha256"`
+}
+
+// RecordError is a journal or record that names a path outside what the
+// caller manages: nothing is done with it.
+type RecordError struct {
+	File  string // real path of the journal or record
+	Entry string // the path it names
+}
+
+func (e *RecordError) Error() string {
+	return fmt.Sprintf("%s names %s, which is not a file docker-tls manages: refusing to act on it (docker-tls never writes such a record; if you did not edit it, find out who did, then remove it)", e.File, e.Entry)
+}
+
+// Recovery is what Recover found and did.
+type Recovery struct {
+	PID      int       // of the run that was interrupted
+	Started  time.Time // when it began
+	Finished bool      // it was a rollback, which was finished; else the run was undone
+	Undone   []string  // files put back or removed
+	Kept     []string  // files changed since that run (left as they are)
+	Temps    []string  // temp files removed
+}
+
+// allow refuses a path that is not absolute and clean ("/../x" is not), or
+// that Allow refuses.
+func (j *Journal) allow(file, p string) error {
+	if !path.IsAbs(p) || path.Clean(p) != p || p == "/" || j.Allow != nil && !j.Allow(p) {
+		return &RecordError{File: file, Entry: p}
+	}
+	return nil
+}
+
+// checkResult refuses a record naming paths outside the allowed set, or
+// backups that are not backups of the file they restore.
+func (j *Journal) checkResult(file string, res *Result) error {
+	for _, p := range slices.Concat(res.Written, res.Backups, res.Dirs) {
+		if err := j.allow(file, p); err != nil {
+			return err
+		}
+	}
+	for _, r := range res.Restores {
+		if err := j.allow(file, r.Path); err != nil {
+			return err
+		}
+		if r.Backup == "" {
+			continue
+		}
+		if err := j.allow(file, r.Backup); err != nil {
+			return err
+		}
+		if path.Dir(r.Backup) != path.Dir(r.Path) || !backupRE(path.Base(r.Path)).MatchString(path.Base(r.Backup)) {
+			return &RecordError{File: file, Entry: r.Backup}
+		}
+	}
+	return nil
+}
+
+func (j *Journal) checkIntent(in *intent) error {
+	for _, f := range in.Files {
+		for _, p := range []string{f.Path, f.Backup} {
+			if p == "" {
+				continue
+			}
+			if err := j.allow(j.Path, p); err != nil {
+				return err
+			}
+		}
+		if f.Backup != "" && (path.Dir(f.Backup) != path.Dir(f.Path) || !backupRE(path.Base(f.Path)).MatchString(path.Base(f.Backup))) {
+			return &RecordError{File: j.Path, Entry: f.Backup}
+		}
+	}
+	for _, d := range in.Dirs {
+		if err := j.allow(j.Path, d); err != nil {
+			return err
+		}
+	}
+	for _, m := range in.Modes {
+		if err := j.allow(j.Path, m.Path); err != nil {
+			return err
+		}
+	}
+	if in.Run != nil {
+		return j.checkResult(j.Path, in.Run)
+	}
+	return nil
+}
+
+// readTrusted reads the intent or the record: nil when absent; refused
+// when another user may write it.
+func readTrusted(fsys *hostfs.FS, p string) ([]byte, error) {
+	b, fi, err := readWithInfo(fsys, p)
+	if err == nil && b != nil {
+		err = fsys.CheckPrivate(p, fi)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// LoadRecord reads the record of the last run: nil when there is none.
+func (j *Journal) LoadRecord(root string) (*Result, error) {
+	b, err := readTrusted(hostfs.New(root), j.Record)
+	if err != nil || b == nil {
+		return nil, err
+	}
+	var res Result
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&res); err != nil {
+		return nil, fmt.Errorf("%s: %w", j.Record, err)
+	}
+	if err := j.checkResult(j.Record, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+// Pending reports whether an intent is on disk: a run is under way, or was
+// killed and will be recovered by the next one.
+func (j *Journal) Pending(root string) (bool, error) {
+	_, err := hostfs.New(root).Lstat(j.Path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// begin writes the intent of the plan p and returns the record to write
+// last; nil (and p.res.Unrecorded set) when the record's place cannot be
+// used (a directory there): the run goes on without one.
+func (j *Journal) begin(t *tx, p *plan) ([]byte, error) {
+	in := intent{Kind: intentApply, PID: os.Getpid(), Started: now().UTC(), Dirs: p.dirs, Modes: p.tighten}
+	for _, ch := range p.changes {
+		f := intentFile{Path: ch.Path, Existed: ch.Exists, NewSHA: sum(ch.Data), Backup: p.backups[ch.Path]}
+		if ch.Exists {
+			f.OldSHA, f.OldMode = sum(ch.Old), ch.oldMode
+		}
+		in.Files = append(in.Files, f)
+	}
+	var record []byte
+	if j.Record != "" {
+		b, err := json.MarshalIndent(p.res, "", "  ")
+		if err != nil {
+			return nil, err
+		}
+		record = append(b, '\n')
+		old, fi, err := readWithInfo(t.fs, j.Record)
+		var ue *hostfs.UnsafeError
+		switch {
+		case errors.As(err, &ue):
+			return nil, &ApplyError{Op: "check", Path: j.Record, Err: err}
+		case err != nil:
+			p.res.Unrecorded = fmt.Errorf("%s: %w", j.Record, err)
+			record = nil
+		default:
+			f := intentFile{Path: j.Record, NewSHA: sum(record)}
+			if old != nil {
+				f.Existed, f.OldSHA, f.OldMode, f.OldData = true, sum(old), fi.Mode().Perm(), old
+			}
+			in.Files = append(in.Files, f)
+		}
+	}
+	data, err := json.MarshalIndent(in, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	if err := t.do("journal", j.Path, func() error { return writeAtomic(t.fs, j.Path, append(data, '\n'), 0o600) }); err != nil {
+		return nil, err
+	}
+	t.journaled = true
+	return record, nil
+}
+
+// commit writes the record, then removes the intent: from then on the run
+// is complete.
+func (j *Journal) commit(t *tx, record []byte) error {
+	if record != nil {
+		old, fi, err := readWithInfo(t.fs, j.Record)
+		if err != nil {
+			return &ApplyError{Op: "record", Path: j.Record, Err: err}
+		}
+		if err := t.do("record", j.Record, func() error { return writeAtomic(t.fs, j.Record, record, 0o600) }); err != nil {
+			return err
+		}
+		if old != nil {
+			mode := fi.Mode().Perm()
+			t.undo = append(t.undo, func() error { return writeAtomic(t.fs, j.Record, old, mode) })
+		} else {
+			t.undo = append(t.undo, func() error { return removeFile(t.fs, j.Record) })
+		}
+	}
+	return t.do("commit", j.Path, func() error { return j.remove(t.fs) })
+}
+
+func (j *Journal) remove(fsys *hostfs.FS) error { return removeFile(fsys, j.Path) }
+
+// readWithInfo reads p and describes it: nil, nil, nil when it is absent.
+func readWithInfo(fsys *hostfs.FS, p string) ([]byte, fs.FileInfo, error) {
+	dir, err := fsys.OpenDir(path.Dir(p))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	defer dir.Close()
+	b, fi, err := dir.ReadFile(path.Base(p), hostfs.MaxFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, nil
+	}
+	return b, fi, err
+}
+
+// Rollback is Rollback with an intent on disk, so that a rollback killed
+// part-way is finished by the next run; once done, the record is removed.
+// res must pass Allow.
+func (j *Journal) Rollback(root string, res *Result) error {
+	if err := j.checkResult(j.Record, res); err != nil {
+		return err
+	}
+	fsys := hostfs.New(root)
+	in := intent{Kind: intentRollback, PID: os.Getpid(), Started: now().UTC(), Run: res}
+	data, err := json.MarshalIndent(in, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := writeAtomic(fsys, j.Path, append(data, '\n'), 0o600); err != nil {
+		return fmt.Errorf("write %s: %w", j.Path, err)
+	}
+	if err := rollback(fsys, res); err != nil {
+		var re *RollbackError
+		if errors.As(err, &re) || !touched(err) {
+			// Refused before anything was touched: nothing to finish.
+			return errors.Join(err, j.remove(fsys))
+		}
+		return err // the next run finishes it
+	}
+	if j.Record != "" {
+		if err := removeFile(fsys, j.Record); err != nil {
+			return err
+		}
+	}
+	return j.remove(fsys)
+}
+
+// errRefused marks a rollback refused before it touched anything.
+var errRefused = errors.New("rollback refused, nothing was restored")
+
+func touched(err error) bool { return !errors.Is(err, errRefused) }
+
+// Recover finishes what a run killed part-way left: it undoes an
+// interrupted write (files back as they were, its backups and the
+// directories it made removed), or finishes an interrupted rollback; then
+// it removes the temp files left in those directories, and the intent.
+// Without an intent it does nothing and returns nil. Call it only while no
+// other run can write (under the caller's lock).
+func (j *Journal) Recover(root string) (*Recovery, error) {
+	fsys := hostfs.New(root)
+	b, err := readTrusted(fsys, j.Path)
+	if err != nil || b == nil {
+		return nil, err
+	}
+	var in intent
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
+		return nil, fmt.Errorf("%s is not a journal docker-tls wrote (%v): move it away, then check the files it names", j.Path, err)
+	}
+	if err := j.checkIntent(&in); err != nil {
+		return nil, err
+	}
+	rec := &Recovery{PID: in.PID, Started: in.Started}
+	dirs := []string{path.Dir(j.Path)}
+	removeTemps := func() error {
+		slices.Sort(dirs)
+		for _, d := range slices.Compact(dirs) {
+			removed, err := fsys.RemoveTemps(d)
+			rec.Temps = append(rec.Temps, removed...)
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	switch in.Kind {
+	case intentApply:
+		for _, f := range in.Files {
+			dirs = append(dirs, path.Dir(f.Path))
+		}
+		// Temps first: the directories the run made go only when empty.
+		if err := removeTemps(); err != nil {
+			return rec, err
+		}
+		if err := undoIntent(fsys, &in, rec); err != nil {
+			return rec, err
+		}
+	case intentRollback:
+		rec.Finished = true
+		if in.Run == nil {
+			return rec, fmt.Errorf("%s: a rollback without the run it undoes: move it away", j.Path)
+		}
+		if err := rollback(fsys, in.Run); err != nil {
+			return rec, fmt.Errorf("finishing the rollback of the run in %s: %w", j.Record, err)
+		}
+		rec.Undone = in.Run.Written
+		if j.Record != "" {
+			if err := removeFile(fsys, j.Record); err != nil {
+				return rec, err
+			}
+		}
+		for _, p := range in.Run.Written {
+			dirs = append(dirs, path.Dir(p))
+		}
+		if err := removeTemps(); err != nil {
+			return rec, err
+		}
+	default:
+		return rec, fmt.Errorf("%s: unknown kind %q: move it away", j.Path, in.Kind)
+	}
+	return rec, j.remove(fsys)
+}
+
+// undoIntent puts every file of an interrupted write back as it was, then
+// the modes of the directories, then removes its backups and directories.
+// Each step looks at the disk first, so running it again after it was
+// itself interrupted is safe.
+func undoIntent(fsys *hostfs.FS, in *intent, rec *Recovery) error {
+	var errs []error
+	for i := len(in.Files) - 1; i >= 0; i-- {
+		f := in.Files[i]
+		cur, fi, err := readWithInfo(fsys, f.Path)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		isNew := cur != nil && sum(cur) == f.NewSHA
+		isOld := cur != nil && f.Existed && sum(cur) == f.OldSHA && fi.Mode().Perm() == f.OldMode
+		switch {
+		case isOld, cur == nil && !f.Existed:
+			// Untouched, or put back already.
+		case !f.Existed && isNew:
+			if err := removeFile(fsys, f.Path); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			rec.Undone = append(rec.Undone, f.Path)
+		case f.Existed && (isNew || cur == nil || sum(cur) == f.OldSHA):
+			old := f.OldData
+			if old == nil {
+				if old, err = readOptional(fsys, f.Backup); err == nil && (old == nil || sum(old) != f.OldSHA) {
+					err = fmt.Errorf("the backup %s does not hold what %s had before the run", f.Backup, f.Path)
+				}
+			}
+			if err == nil {
+				err = writeAtomic(fsys, f.Path, old, f.OldMode)
+			}
+			if err != nil {
+				errs = append(errs, fmt.Errorf("restore %s: %w", f.Path, err))
+				continue
+			}
+			rec.Undone = append(rec.Undone, f.Path)
+		default:
+			rec.Kept = append(rec.Kept, f.Path)
+		}
+	}
+	for i := len(in.Modes) - 1; i >= 0; i-- {
+		m := in.Modes[i]
+		fi, err := fsys.Lstat(m.Path)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err == nil && fi.Mode().Perm() != m.Mode {
+			err = chmodDir(fsys, m.Path, m.Mode)
+		}
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	for _, f := range in.Files {
+		if f.Backup == "" || slices.Contains(rec.Kept, f.Path) {
+			continue
+		}
+		// The file has its old content again: the backup the interrupted
+		// run made of it (whole or not: its name was free when the intent
+		// was written, under the lock) is a copy too many.
+		if err := removeFile(fsys, f.Backup); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for i := len(in.Dirs) - 1; i >= 0; i-- {
+		if err := removeDir(fsys, in.Dirs[i]); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Writable lists the host configuration files Build may write on this
+// host: the configuration file dockerd reads (daemon.json, or the one
+// --config-file names), override.conf, and the environment files docker-tls
+// may edit. With the caller's own files, they are what a journal or a run
+// record may name.
+func (d *Detection) Writable() []string {
+	out := []string{OverridePath, DaemonJSONPath}
+	if d.ConfigFile != "" && d.ConfigFile != DaemonJSONPath {
+		out = append(out, d.ConfigFile)
+	}
+	for _, p := range d.EnvFiles {
+		if editable(d.files, p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,139 @@
+package render
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"path"
+	"sort"
+	"strings"
+)
+
+// socketUnit is a .socket unit that hands its listeners to docker.service
+// (dockerd takes them with -H fd://).
+type socketUnit struct {
+	name    string
+	path    string // real path of the unit file
+	listens []assignment
+	enabled bool // wanted or required by something, or by docker.service
+}
+
+// tcpPort returns the port of a ListenStream= value that is a TCP
+// listener ("2376", "0.0.0.0:2376", "[::]:2376"); "" for a unix socket.
+func tcpPort(v string) string {
+	if strings.HasPrefix(v, "/") || strings.HasPrefix(v, "@") {
+		return ""
+	}
+	if _, port, err := net.SplitHostPort(v); err == nil {
+		return port
+	}
+	if strings.Trim(v, "0123456789") == "" {
+		return v
+	}
+	return ""
+}
+
+// dockerSockets finds the socket units of docker.service under root: those
+// with Service=docker.service, and docker.socket itself. A unit is enabled
+// when a *.wants or *.requires directory links it, or docker.service
+// requires or wants it.
+func (d *Detection) dockerSockets() ([]socketUnit, error) {
+	wanted := map[string]bool{}
+	for _, f := range d.files {
+		for _, l := range parseUnit(f.data) {
+			if l.section == "Unit" && (l.key == "Requires" || l.key == "Wants" || l.key == "BindsTo" || l.key == "Requisite") {
+				for _, n := range strings.Fields(l.value) {
+					wanted[n] = true
+				}
+			}
+		}
+	}
+	seen := map[string]bool{}
+	var out []socketUnit
+	for _, dir := range unitDirs {
+		ents, err := os.ReadDir(Join(d.Root, dir))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", dir, err)
+		}
+		for _, e := range ents {
+			name := e.Name()
+			if e.IsDir() && (strings.HasSuffix(name, ".wants") || strings.HasSuffix(name, ".requires")) {
+				links, _ := os.ReadDir(Join(d.Root, path.Join(dir, name)))
+				for _, l := range links {
+					wanted[l.Name()] = true
+				}
+				continue
+			}
+			if !strings.HasSuffix(name, ".socket") || seen[name] {
+				continue
+			}
+			seen[name] = true // a higher-priority directory hides the same name lower down
+			p := path.Join(dir, name)
+			if e.Type()&fs.ModeSymlink != 0 {
+				if t, err := os.Readlink(Join(d.Root, p)); err != nil || t == "/dev/null" {
+					continue // masked, or nothing to read
+				}
+				continue // a linked socket unit: not one docker-tls can read safely, and rare
+			}
+			data, err := readFile(d.Root, p)
+			if err != nil || data == nil {
+				continue
+			}
+			s := socketUnit{name: name, path: p}
+			service := strings.TrimSuffix(name, ".socket") + ".service"
+			for _, l := range parseUnit(data) {
+				switch {
+				case l.section == "Socket" && l.key == "Service":
+					service = l.value
+				case l.section == "Socket" && l.key == "ListenStream":
+					if l.value == "" {
+						s.listens = nil
+					} else {
+						s.listens = append(s.listens, assignment{l.value, p, l.line})
+					}
+				}
+			}
+			if service == "docker.service" {
+				out = append(out, s)
+			}
+		}
+	}
+	for i := range out {
+		out[i].enabled = wanted[out[i].name]
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	return out, nil
+}
+
+// socketConflicts checks the socket units of docker.service once dockerd
+// listens on listen itself (without -H fd://, it takes none of their
+// sockets): an enabled one on the same TCP port keeps dockerd from binding
+// it, an error; one on another TCP port answers nothing any more, a
+// warning.
+func (d *Detection) socketConflicts(listen string) (errs []error, warnings []string) {
+	socks, err := d.dockerSockets()
+	if err != nil {
+		return []error{err}, nil
+	}
+	_, port, _ := net.SplitHostPort(listen)
+	for _, s := range socks {
+		for _, a := range s.listens {
+			p := tcpPort(a.value)
+			switch {
+			case p == "" || !s.enabled:
+			case p == port:
+				errs = append(errs, &ConflictError{Path: a.path, Line: a.line, Flags: []string{"ListenStream=" + a.value},
+					Reason: fmt.Sprintf("%s is enabled and holds TCP port %s for docker.service, so dockerd cannot listen on %s itself", s.name, p, listen),
+					Fix:    fmt.Sprintf("systemctl disable --now %s (dockerd serves TLS on that port itself now), or choose another --listen port", s.name)})
+			default:
+				warnings = append(warnings, fmt.Sprintf("%s:%d: %s is enabled and listens on TCP port %s for docker.service; dockerd takes no sockets from systemd any more (no -H fd://), so nothing answers there: systemctl disable --now %s", a.path, a.line, s.name, p, s.name))
+			}
+		}
+	}
+	return errs, warnings
+}

@@ -1,0 +1,4 @@
+{ config, pkgs, ... }:
+{
+  virtualisation.docker.enable = true;
+}

@@ -1,0 +1,260 @@
+package setup
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/docker-tls/docker-tls/pki"
+)
+
+// ConnectInput is what "docker-tls connect" works from.
+type ConnectInput struct {
+	File      string // an archive from the admin, or a bundle directory
+	ConfigDir string // $DOCKER_CONFIG or ~/.docker
+	Host      string // the daemon, when the bundle has no metadata: tcp://HOST:PORT or HOST[:PORT]
+	Context   string // "": named after the daemon's host name
+	Docker    string // the docker CLI to make the context with; "": write its store directly
+	Now       time.Time
+	Timeout   time.Duration // for the probe; 0: 10 s
+}
+
+// Connected is what connect did.
+type Connected struct {
+	Name       string // the member
+	Context    string
+	Dir        string // where the bundle was installed
+	Host       string // tcp://HOST:PORT
+	NotAfter   time.Time
+	Updated    bool   // the context existed and was updated
+	ByCLI      bool   // made with the docker CLI (else written to its store)
+	Version    string // the daemon's version, when the probe succeeded
+	ProbeError error  // why the probe failed (the files and context are in place)
+}
+
+// Connect checks the bundle, installs it under ConfigDir/tls/CONTEXT, makes
+// or updates the docker context and probes the daemon over mutual TLS.
+// Nothing is installed when a check fails; a failed probe is reported in
+// Connected.ProbeError with a hint, the rest being done.
+func Connect(in ConnectInput) (*Connected, error) {
+	if in.Now.IsZero() {
+		in.Now = time.Now()
+	}
+	if in.Timeout == 0 {
+		in.Timeout = 10 * time.Second
+	}
+	b, err := ReadBundle(in.File)
+	if err != nil {
+		return nil, err
+	}
+	hostURL := in.Host
+	if hostURL == "" && b.Meta != nil {
+		hostURL = b.Meta.Host
+	}
+	if hostURL == "" {
+		return nil, WithHint(errNoMeta, "Give the daemon's address with --host HOST:PORT, or ask your admin for an archive from \"docker-tls client archive\".")
+	}
+	host, port, err := hostParts(hostURL)
+	if err != nil {
+		return nil, err
+	}
+	hostURL = "tcp://" + net.JoinHostPort(host, port)
+	name := in.Context
+	if name == "" {
+		name = host
+	}
+	if err := checkContextName(name); err != nil {
+		return nil, err
+	}
+
+	key, keyFrom := b.Key, ""
+	if key == nil {
+		key, keyFrom = waitingKey(in.ConfigDir, b.Cert)
+	}
+	cert, err := b.Check(key, in.Now)
+	if err != nil {
+		return nil, WithHint(fmt.Errorf("%s: %w", in.File, err), "Nothing was installed. Ask your admin for a new file if this one is wrong.")
+	}
+	dir := memberDir(in.ConfigDir, name)
+	if err := checkInstallDir(dir, keyFrom, cert); err != nil {
+		return nil, err
+	}
+	c := &Connected{Name: cert.Subject.CommonName, Context: name, Dir: dir, Host: hostURL, NotAfter: cert.NotAfter}
+	files := map[string][]byte{BundleCA: b.CA, BundleCert: b.Cert, BundleKey: key}
+	for _, n := range []string{BundleCA, BundleCert, BundleKey} {
+		mode := os.FileMode(0o644)
+		if n == BundleKey {
+			mode = 0o600
+		}
+		if err := writeMemberFile(dir, n, files[n], mode); err != nil {
+			return nil, fmt.Errorf("installing the bundle in %s: %w", dir, err)
+		}
+	}
+	description := fmt.Sprintf("docker-tls: %s on %s", c.Name, host)
+	if c.Updated, c.ByCLI, err = makeContext(in, name, hostURL, description, dir, files); err != nil {
+		return nil, err
+	}
+	c.Version, c.ProbeError = probeDaemon(host, port, files, in.Timeout)
+	return c, nil
+}
+
+// checkInstallDir refuses to install over another member's or another
+// daemon's bundle: dir may be empty, hold the waiting key of this
+// certificate, or an earlier bundle of the same member from the same CA
+// (a renewal).
+func checkInstallDir(dir, keyFrom string, cert *x509.Certificate) error {
+	old, err := os.ReadFile(filepath.Join(dir, BundleCert))
+	if errors.Is(err, os.ErrNotExist) {
+		if k := filepath.Join(dir, BundleKey); keyFrom != k {
+			if _, err := os.Lstat(k); err == nil {
+				return WithHint(fmt.Errorf("%s holds a key that is not this certificate's (a request waiting for another certificate?)", dir),
+					"Connect under another name with --context NAME, or remove that directory if it is stale.")
+			}
+		}
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	prev, err := pki.ParseCert(old)
+	if err != nil || prev.Subject.CommonName != cert.Subject.CommonName || string(prev.RawIssuer) != string(cert.RawIssuer) {
+		return WithHint(fmt.Errorf("%s holds the bundle of another member or daemon", dir),
+			"Connect under another name with --context NAME; nothing was installed.")
+	}
+	return nil
+}
+
+// makeContext makes or updates the docker context: with the docker CLI when
+// there is one (it copies the files into its own store), else by writing
+// the store in the CLI's format.
+func makeContext(in ConnectInput, name, hostURL, description, dir string, files map[string][]byte) (updated, byCLI bool, err error) {
+	// The docker CLI reads --docker as one line of CSV: a path with a comma
+	// or a quote must be quoted.
+	endpoint := strings.Join([]string{csvField("host=" + hostURL), csvField("ca=" + filepath.Join(dir, BundleCA)),
+		csvField("cert=" + filepath.Join(dir, BundleCert)), csvField("key=" + filepath.Join(dir, BundleKey))}, ",")
+	if in.Docker == "" {
+		exists := false
+		sumDir := filepath.Join(in.ConfigDir, "contexts", "meta")
+		if ents, err := os.ReadDir(sumDir); err == nil {
+			for _, e := range ents {
+				b, err := os.ReadFile(filepath.Join(sumDir, e.Name(), "meta.json"))
+				var m contextMeta
+				if err == nil && json.Unmarshal(b, &m) == nil && m.Name == name {
+					exists = true
+				}
+			}
+		}
+		return exists, false, writeContextStore(in.ConfigDir, name, hostURL, description, files)
+	}
+	docker := func(args ...string) (string, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, in.Docker, args...)
+		cmd.Env = append(ChildEnv(), "DOCKER_CONFIG="+in.ConfigDir)
+		out, err := cmd.CombinedOutput()
+		return strings.TrimSpace(string(out)), err
+	}
+	verb := "create"
+	if _, err := docker("context", "inspect", name); err == nil {
+		verb, updated = "update", true
+	}
+	if out, err := docker("context", verb, name, "--description", description, "--docker", endpoint); err != nil {
+		return updated, true, fmt.Errorf("docker context %s %s: %v: %s", verb, name, err, out)
+	}
+	return updated, true, nil
+}
+
+// csvField quotes a CSV field when it needs it (RFC 4180).
+func csvField(s string) string {
+	if !strings.ContainsAny(s, ",\"\r\n") {
+		return s
+	}
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+// probeDaemon does GET /_ping and /version over mutual TLS, as the docker
+// CLI would connect, and explains a failure.
+func probeDaemon(host, port string, files map[string][]byte, timeout time.Duration) (string, error) {
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(files[BundleCA])
+	pair, err := tls.X509KeyPair(files[BundleCert], files[BundleKey])
+	if err != nil {
+		return "", err
+	}
+	client := &http.Client{Timeout: timeout, Transport: &http.Transport{
+		TLSClientConfig: &tls.Config{RootCAs: pool, Certificates: []tls.Certificate{pair}, ServerName: host, MinVersion: tls.VersionTLS12},
+		DialContext:     (&net.Dialer{Timeout: timeout}).DialContext,
+	}}
+	base := "https://" + net.JoinHostPort(host, port)
+	get := func(path string) ([]byte, error) {
+		resp, err := client.Get(base + path)
+		if err != nil {
+			return nil, err
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		if resp.StatusCode != http.StatusOK {
+			return nil, fmt.Errorf("GET %s: %s %s", path, resp.Status, bytes.TrimSpace(body))
+		}
+		return body, nil
+	}
+	if _, err := get("/_ping"); err != nil {
+		return "", WithHint(err, connectHint(err, host, port, files[BundleCA]))
+	}
+	body, err := get("/version")
+	if err != nil {
+		return "", err
+	}
+	var v struct{ Version string }
+	if err := json.Unmarshal(body, &v); err != nil {
+		return "", fmt.Errorf("GET /version: %w", err)
+	}
+	return v.Version, nil
+}
+
+// connectHint says what a member can do about a failed connection.
+func connectHint(err error, host, port string, caPEM []byte) string {
+	var hostErr x509.HostnameError
+	var unknown x509.UnknownAuthorityError
+	var dnsErr *net.DNSError
+	msg := err.Error()
+	switch {
+	case errors.As(err, &hostErr):
+		names := append(append([]string{}, hostErr.Certificate.DNSNames...), ipStrings(hostErr.Certificate.IPAddresses)...)
+		return fmt.Sprintf("The daemon's certificate does not name %s (it names %s): connect with one of those (--host NAME:%s), or ask your admin to add %s (docker-tls renew --san-dns %s).",
+			host, strings.Join(names, ", "), port, host, host)
+	case errors.As(err, &dnsErr):
+		return fmt.Sprintf("%s does not resolve from this machine: add it to your DNS or /etc/hosts, or ask your admin for the address.", host)
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return fmt.Sprintf("Nothing listens on %s port %s: Docker may not run with TLS yet (your admin runs \"docker-tls apply\"), or a firewall refuses the port.", host, port)
+	case errors.As(err, &unknown):
+		return "The daemon presents a certificate from another CA than your bundle's: it may not be restarted with this setup yet (your admin runs \"docker-tls apply\")."
+	case strings.Contains(msg, "bad certificate"), strings.Contains(msg, "unknown certificate authority"),
+		strings.Contains(msg, "certificate required"), strings.Contains(msg, "handshake failure"):
+		return "The daemon refused your certificate: it may not be loaded yet (your admin restarts Docker), or it was removed. Ask your admin."
+	case errors.Is(err, os.ErrDeadlineExceeded) || strings.Contains(msg, "timeout"):
+		return fmt.Sprintf("No answer from %s port %s: a firewall may drop the packets.", host, port)
+	}
+	return "Check the address with your admin; \"docker-tls status --probe\" on the host checks the daemon's side."
+}
+
+func ipStrings(ips []net.IP) []string {
+	out := make([]string, len(ips))
+	for i, ip := range ips {
+		out[i] = ip.String()
+	}
+	return out
+}
