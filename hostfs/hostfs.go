@@ -768,17 +768,6 @@ func (i *info) Mode() fs.FileMode {
 	return m
 }
 
-// Owner is the uid owning fi, when fi came from this package (or os).
-func Owner(fi fs.FileInfo) (int, bool) {
-	switch st := fi.Sys().(type) {
-	case *unix.Stat_t:
-		return int(st.Uid), true
-	case *syscall.Stat_t:
-		return int(st.Uid), true
-	}
-	return 0, false
-}
-
 // Ino identifies fi's file (device and inode), when fi came from this
 // package.
 func Ino(fi fs.FileInfo) (dev, ino uint64, ok bool) {
