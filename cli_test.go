@@ -316,6 +316,8 @@ func TestInitWritesFilesWithModes(t *testing.T) {
 		"etc/docker/tls/clients/bob/ca.pem":                 0o644,
 		"etc/docker/tls/clients":                            0o700,
 		"etc/docker/tls/clients/alice":                      0o700,
+		"etc/docker/tls/members.pem":                        0o644,
+		"etc/docker/tls/ca/anchors.pem":                     0o600,
 	} {
 		wantMode(t, root, rel, mode)
 	}
@@ -335,7 +337,8 @@ func TestInitWritesFilesWithModes(t *testing.T) {
 	if err := json.Unmarshal(readRootFile(t, root, "etc/docker/daemon.json"), &cfg); err != nil {
 		t.Fatal(err)
 	}
-	if !cfg.TLS || !cfg.TLSVerify || cfg.CACert != "/etc/docker/tls/ca.pem" || cfg.Cert != "/etc/docker/tls/server-cert.pem" ||
+	// Per-member trust: dockerd trusts the members' anchors, never the root.
+	if !cfg.TLS || !cfg.TLSVerify || cfg.CACert != "/etc/docker/tls/members.pem" || cfg.Cert != "/etc/docker/tls/server-cert.pem" ||
 		cfg.Key != "/etc/docker/tls/server-key.pem" || !slices.Equal(cfg.Hosts, []string{"unix:///var/run/docker.sock", "tcp://0.0.0.0:2376"}) {
 		t.Errorf("daemon.json: %+v", cfg)
 	}
@@ -362,10 +365,28 @@ func TestInitWritesFilesWithModes(t *testing.T) {
 		!slices.Contains(srv.DNSNames, testFQDN) || !slices.Equal(srv.IPs, []string{"192.0.2.10"}) {
 		t.Errorf("server certificate: %+v", srv)
 	}
-	for _, name := range []string{"alice", "bob"} {
+	root509, err := pki.ParseCert(ca)
+	if err != nil {
+		t.Fatal(err)
+	}
+	members, err := pki.ParseCerts(readRootFile(t, root, "etc/docker/tls/members.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(members) != 2+pki.DefaultSlots {
+		t.Errorf("members.pem holds %d anchors, want one per client and %d free", len(members), pki.DefaultSlots)
+	}
+	for i, name := range []string{"alice", "bob"} {
 		c := inspect(t, root, "etc/docker/tls/clients/"+name+"/cert.pem")
 		if c.Kind != pki.KindClient || c.CommonName != name {
 			t.Errorf("client certificate %s: %+v", name, c)
+		}
+		// cert.pem: the certificate, then its anchor, which members.pem
+		// lists and the root signed.
+		chain, err := pki.ParseCerts(readRootFile(t, root, "etc/docker/tls/clients/"+name+"/cert.pem"))
+		if err != nil || len(chain) != 2 || chain[0].CheckSignatureFrom(chain[1]) != nil || chain[1].CheckSignatureFrom(root509) != nil ||
+			!chain[1].Equal(members[i]) {
+			t.Errorf("client %s: cert.pem is not the certificate then its anchor (%v)", name, err)
 		}
 		if err := pki.CheckKeyPair(readRootFile(t, root, "etc/docker/tls/clients/"+name+"/cert.pem"),
 			readRootFile(t, root, "etc/docker/tls/clients/"+name+"/key.pem")); err != nil {
@@ -658,12 +679,17 @@ func TestClientAdd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	caCert, err := pki.ParseCert(readRootFile(t, root, "etc/docker/tls/ca/ca.pem"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c.Subject.CommonName != "bob" || !slices.Equal(c.ExtKeyUsage, []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}) || c.CheckSignatureFrom(caCert) != nil {
+	if c.Subject.CommonName != "bob" || !slices.Equal(c.ExtKeyUsage, []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}) {
 		t.Errorf("bob's certificate: CN %q, EKU %v", c.Subject.CommonName, c.ExtKeyUsage)
+	}
+	// Issued under a free slot that members.pem already lists: no restart.
+	if _, err := c.Verify(x509.VerifyOptions{Roots: certPool(t, readRootFile(t, root, "etc/docker/tls/members.pem")),
+		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}); err != nil {
+		t.Errorf("bob's certificate does not verify with members.pem alone: %v", err)
+	}
+	if _, err := c.Verify(x509.VerifyOptions{Roots: certPool(t, readRootFile(t, root, "etc/docker/tls/ca/ca.pem")),
+		Intermediates: certPool(t, certPEM), KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}); err != nil {
+		t.Errorf("bob's cert.pem does not chain to the root: %v", err)
 	}
 	if n := ledgerCount(ledger(t, root), pki.KindClient, "bob"); n != 1 {
 		t.Errorf("bob is %d times in the ledger", n)
@@ -811,8 +837,8 @@ func TestClientList(t *testing.T) {
 	root := initRoot(t, "--client", "alice")
 	mustRun(t, 0, "client", "add", "bob", "--days", "30", "--root", root)
 	r := mustRun(t, 0, "client", "list", "--root", root)
-	if !regexp.MustCompile(`(?m)^alice\s+[0-9a-f]+\s+\d{4}-\d{2}-\d{2}\s+36[45]\s+in bundle\s+/etc/docker/tls/clients/alice$`).MatchString(r.stdout) ||
-		!regexp.MustCompile(`(?m)^bob\s+[0-9a-f]+\s+\d{4}-\d{2}-\d{2}\s+(29|30)\s+in bundle\s+/etc/docker/tls/clients/bob$`).MatchString(r.stdout) {
+	if !regexp.MustCompile(`(?m)^alice\s+[0-9a-f]+\s+\d{4}-\d{2}-\d{2}\s+36[45]\s+in bundle\s+1\s+/etc/docker/tls/clients/alice$`).MatchString(r.stdout) ||
+		!regexp.MustCompile(`(?m)^bob\s+[0-9a-f]+\s+\d{4}-\d{2}-\d{2}\s+(29|30)\s+in bundle\s+2\s+/etc/docker/tls/clients/bob$`).MatchString(r.stdout) {
 		t.Errorf("client list:\n%s", r.stdout)
 	}
 	r = mustRun(t, 0, "client", "list", "--json", "--root", root)
@@ -1101,4 +1127,14 @@ func sameSet(a, b []string) bool {
 	slices.Sort(a)
 	slices.Sort(b)
 	return slices.Equal(a, b)
+}
+
+// certPool holds every certificate in a PEM file.
+func certPool(t *testing.T, pemBytes []byte) *x509.CertPool {
+	t.Helper()
+	p := x509.NewCertPool()
+	if !p.AppendCertsFromPEM(pemBytes) {
+		t.Fatal("no certificate in the PEM data")
+	}
+	return p
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/docker-tls/docker-tls/pki"
@@ -13,10 +14,10 @@ import (
 func newClientCmd(env *env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "client",
-		Short: "Onboard team members: issue and list client certificates",
+		Short: "Onboard team members: issue, list and remove client certificates",
 		Args:  noArgs,
 	}
-	cmd.AddCommand(newClientAddCmd(env), newClientSignCmd(env), newClientArchiveCmd(env), newClientListCmd(env))
+	cmd.AddCommand(newClientAddCmd(env), newClientSignCmd(env), newClientArchiveCmd(env), newClientListCmd(env), newClientRemoveCmd(env))
 	return cmd
 }
 
@@ -109,6 +110,11 @@ func writeClient(e *env, h *setup.Host, p *setup.Prepared, archive string, repla
 	}
 	m := p.Member
 	fmt.Fprintf(e.stdout, "Issued %q: serial %s, valid until %s.\n", m.Name, m.Serial, m.NotAfter.Format("2006-01-02"))
+	for _, l := range p.Summary {
+		if strings.HasPrefix(l, "Trust") {
+			fmt.Fprintf(e.stdout, "%s\n", strings.TrimSpace(strings.TrimPrefix(l, "Trust")))
+		}
+	}
 	fmt.Fprintf(e.stdout, "Bundle:  %s/{ca.pem,cert.pem,key.pem}\n", h.Path(m.Dir))
 	if archive != "" {
 		fmt.Fprintf(e.stdout, "Archive: %s (0600)\n", archive)
@@ -134,7 +140,8 @@ func newClientListCmd(env *env) *cobra.Command {
 		Short: "List the client certificates issued, with expiry",
 		Args:  noArgs,
 		RunE: func(*cobra.Command, []string) error {
-			rows, err := env.host(root).Clients()
+			h := env.host(root)
+			rows, err := h.Clients()
 			if err != nil {
 				return err
 			}
@@ -147,8 +154,16 @@ func newClientListCmd(env *env) *cobra.Command {
 				fmt.Fprintln(env.stdout, "No client certificates yet: add one with \"docker-tls client add NAME\".")
 				return nil
 			}
+			slots := false
+			for _, r := range rows {
+				slots = slots || r.Slot > 0
+			}
 			tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "NAME\tSERIAL\tNOT AFTER\tDAYS LEFT\tKEY\tBUNDLE")
+			if slots {
+				fmt.Fprintln(tw, "NAME\tSERIAL\tNOT AFTER\tDAYS LEFT\tKEY\tSLOT\tBUNDLE")
+			} else {
+				fmt.Fprintln(tw, "NAME\tSERIAL\tNOT AFTER\tDAYS LEFT\tKEY\tBUNDLE")
+			}
 			for _, r := range rows {
 				left := fmt.Sprint(r.DaysLeft)
 				if r.Problem != "" {
@@ -158,12 +173,120 @@ func newClientListCmd(env *env) *cobra.Command {
 				if r.FromRequest {
 					key = "member's" // issued for their request: the key stayed with them
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, r.Serial, r.NotAfter.Format("2006-01-02"), left, key, r.Bundle)
+				bundle := r.Bundle
+				if bundle == "" {
+					bundle = "-"
+				}
+				if slots {
+					slot := "-"
+					if r.Slot > 0 {
+						slot = fmt.Sprint(r.Slot)
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, r.Serial, r.NotAfter.Format("2006-01-02"), left, key, slot, bundle)
+				} else {
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, r.Serial, r.NotAfter.Format("2006-01-02"), left, key, bundle)
+				}
 			}
-			return tw.Flush()
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			if ts, err := h.Trust(); err == nil && ts.Mode == pki.TrustMember {
+				fmt.Fprintf(env.stdout, "\nTrust: %s\n", trustSentence(ts))
+			}
+			return nil
 		},
 	}
 	rootFlag(cmd, &root)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
+}
+
+type clientRemoveFlags struct {
+	root        string
+	yes, dryRun bool
+}
+
+func newClientRemoveCmd(env *env) *cobra.Command {
+	f := &clientRemoveFlags{}
+	cmd := &cobra.Command{
+		Use:   "remove NAME [--yes]",
+		Short: "Shut one member out at the next restart of Docker; nobody else is re-issued",
+		Long: `remove drops NAME's anchor (and its key) from the anchors dockerd trusts,
+marks NAME removed in the ledger (kept for the record) and moves their bundle
+to /etc/docker/tls/ca/removed/. Nobody else's files change. It takes effect
+when Docker restarts: "docker-tls apply" restarts it, checks it with another
+member's bundle, and rolls back if Docker does not come back.
+
+It needs per-member trust, the default for a new setup; "docker-tls init
+--trust member" switches a setup that trusts the whole CA.`,
+		Example: `  docker-tls client remove bob
+  docker-tls client remove bob --yes && docker-tls apply`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usagef("client remove takes one NAME, got %d arguments", len(args))
+			}
+			if err := pki.ValidateClientName(args[0]); err != nil {
+				return usagef("client name %q: %v", args[0], err)
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name := args[0]
+			h := env.host(f.root)
+			p, err := h.PrepareRemove(setup.RemoveInput{Name: name})
+			if err != nil {
+				return err
+			}
+			printPrepared(env, p, h.Root())
+			if f.dryRun {
+				fmt.Fprintln(env.stdout, "\nDry run: nothing was written.")
+				return nil
+			}
+			if !f.yes {
+				if !env.interactive() {
+					return usagef("nothing was written: add --yes to remove %s (or --dry-run to only look)", name)
+				}
+				if !ask(env, fmt.Sprintf("\nRemove %s? They lose access when Docker restarts. [y/N] ", name), false) {
+					return errAborted
+				}
+			}
+			w, err := h.Write(p, nil)
+			if err != nil {
+				return err
+			}
+			reportWritten(env, w)
+			if w.ArchiveErr != nil {
+				fmt.Fprintf(env.stderr, "warning: the removal is written, but %s could not be moved to %s: %v\n  Move it away by hand; \"docker-tls status\" reports it until then.\n",
+					h.Path(p.Removal.Bundle), h.Path(setup.RemovedDir), w.ArchiveErr)
+			} else if p.Removal.Archive != "" {
+				fmt.Fprintf(env.stdout, "Bundle archived: %s\n", h.Path(p.Removal.Archive))
+			}
+			fmt.Fprintf(env.stdout, "\nRemoved %s.\n%s", name, formatSteps(p.NextSteps, "  "))
+			return nil
+		},
+	}
+	rootFlag(cmd, &f.root)
+	cmd.Flags().BoolVar(&f.yes, "yes", false, "remove without asking")
+	cmd.Flags().BoolVar(&f.dryRun, "dry-run", false, "show what would change, write nothing")
+	return cmd
+}
+
+// trustSentence says how dockerd trusts members, in a sentence.
+func trustSentence(ts *setup.TrustState) string {
+	switch ts.Mode {
+	case pki.TrustMember:
+		s := fmt.Sprintf("per member: %d anchors, %d members, %d free slots", ts.Anchors, ts.Members, ts.Free)
+		if ts.Free == 0 {
+			s += " (the next member added needs a restart of Docker)"
+		} else {
+			s += " (members added now get in without a restart)"
+		}
+		if ts.Switch != nil {
+			s += fmt.Sprintf(".\nSwitch from CA-wide trust in progress since %s: the old root stays trusted until \"docker-tls trust finalize\"", ts.Switch.Started.Format("2006-01-02"))
+		}
+		return s + "."
+	case pki.TrustCA:
+		return "the whole CA: dockerd accepts every certificate it signed; \"docker-tls init --trust member\" switches to per-member trust, so that one member can be removed alone."
+	}
+	return ""
 }

@@ -25,6 +25,10 @@ type initFlags struct {
 	passFile           string
 	dryRun, yes, force bool
 	apply              bool
+	trust              string
+	slots              int
+	newRoot            bool
+	restart            restartFlags
 }
 
 // flagNames is the command line's word for each field of a setup: errors
@@ -41,6 +45,8 @@ var flagNames = map[pki.Field]string{
 	pki.FieldKeyType:    "--key-type",
 	pki.FieldDays:       "--days",
 	pki.FieldClients:    "--client",
+	pki.FieldTrust:      "--trust",
+	pki.FieldSlots:      "--slots",
 }
 
 func flagName(f pki.Field) string {
@@ -69,6 +75,10 @@ func addInitFlags(cmd *cobra.Command, f *initFlags) {
 	fl.BoolVar(&f.yes, "yes", false, "write without asking")
 	fl.BoolVar(&f.force, "force", false, "make a new CA even if one exists (the old one is backed up)")
 	fl.BoolVar(&f.apply, "apply", false, "after writing: daemon-reload, restart docker, probe TLS; roll back if it fails")
+	fl.StringVar(&f.trust, "trust", "", "what dockerd trusts: member (one anchor per member, removable one by one; the default for a new setup) or ca (the whole CA); member on a CA-wide setup switches it")
+	fl.IntVar(&f.slots, "slots", 0, fmt.Sprintf("free anchors to keep ready, so that adding a member needs no restart (default %d for a new setup)", pki.DefaultSlots))
+	fl.BoolVar(&f.newRoot, "new-root", false, "when switching to --trust member, make a new root if the CA (pathlen:0) cannot sign anchors")
+	f.restart.add(cmd)
 }
 
 // input is the setup the flags describe, not yet validated.
@@ -85,8 +95,11 @@ func (f *initFlags) input() setup.InitInput {
 			Days:           f.days,
 			Clients:        f.clients,
 		},
-		Listen: f.listen,
-		Force:  f.force,
+		Listen:  f.listen,
+		Force:   f.force,
+		Trust:   pki.Trust(f.trust),
+		Slots:   f.slots,
+		NewRoot: f.newRoot,
 	}
 }
 
@@ -105,6 +118,12 @@ func newInitCmd(env *env) *cobra.Command {
 			}
 			if f.apply && f.dryRun {
 				return usagef("--apply and --dry-run exclude each other: --dry-run writes nothing to apply")
+			}
+			if cmd.Flags().Changed("slots") && f.slots < 1 {
+				return usagef("--slots %d: must be 1 or more (leave it out to make new anchors only when needed)", f.slots)
+			}
+			if err := f.restart.check(f.apply); err != nil {
+				return err
 			}
 			h := env.host(f.root)
 			if f.apply {
@@ -145,6 +164,14 @@ func runInit(e *env, h *setup.Host, f *initFlags, in setup.InitInput) error {
 		return err
 	}
 	printPrepared(e, p, h.Root())
+	if ts, err := h.Trust(); err == nil && ts.Mode == pki.TrustCA && in.Trust == "" {
+		fmt.Fprintln(e.stdout, "\nThis setup trusts the whole CA: one member cannot be shut out without a new CA and new bundles for everyone.")
+		fmt.Fprintln(e.stdout, "  Add --trust member to switch to per-member trust: every member gets a new bundle once, then")
+		fmt.Fprintln(e.stdout, "  \"docker-tls client remove NAME\" shuts one out at the next restart, and nobody else is re-issued.")
+		if !ts.CanSignAnchors {
+			fmt.Fprintln(e.stdout, "  This CA was made with pathlen:0 and cannot sign anchors: add --new-root too (the old root stays trusted until \"docker-tls trust finalize\").")
+		}
+	}
 	if p.Empty() {
 		fmt.Fprintln(e.stdout, "\nNothing to change: this host already matches the plan.")
 		return nil
@@ -162,7 +189,7 @@ func runInit(e *env, h *setup.Host, f *initFlags, in setup.InitInput) error {
 	}
 	reportWritten(e, w)
 	if f.apply {
-		return applyNow(e, h)
+		return applyNow(e, h, f.restart)
 	}
 	fmt.Fprintf(e.stdout, "\nNext steps:\n%s", formatSteps(p.NextSteps, "  "))
 	return nil

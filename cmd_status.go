@@ -92,6 +92,11 @@ func printStatus(w io.Writer, r *setup.Report, look statusLook) {
 	if len(r.Hosts) > 0 {
 		fmt.Fprintln(w, look.wrap("Hosts:     ", strings.Join(r.Hosts, ", ")))
 	}
+	if r.Trust != nil {
+		if s := trustSentence(r.Trust); s != "" {
+			fmt.Fprintf(w, "Trust:     %s\n", strings.ReplaceAll(s, "\n", "\n           "))
+		}
+	}
 	fmt.Fprintln(w)
 	// The table, aligned; on a terminal too narrow for a row, each path goes
 	// on a line of its own under its row rather than be cut by the terminal.

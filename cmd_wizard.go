@@ -75,6 +75,8 @@ func wizardOptions(e *env, h *setup.Host, f *initFlags, changed func(string) boo
 		KeyType:        given("key-type", f.keyType),
 		CADays:         given("ca-days", strconv.Itoa(f.caDays)),
 		Days:           given("days", strconv.Itoa(f.days)),
+		Trust:          pki.Trust(f.trust),
+		Slots:          f.slots,
 	}
 	if changed("san-ip") {
 		a.IPs = slices.Clone(f.sanIP)

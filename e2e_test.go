@@ -575,6 +575,23 @@ func fakeSystemctl(args []string, stdout, stderr io.Writer) int {
 	switch {
 	case len(args) == 1 && args[0] == "daemon-reload":
 		return 0
+	case len(args) == 2 && args[0] == "reload" && (args[1] == "docker" || args[1] == "docker.service"):
+		// ExecReload=/bin/kill -s HUP $MAINPID: dockerd reads its
+		// configuration file again (the sandbox's copy, remade first).
+		pid := readPid(filepath.Join(dir, "docker.pid"))
+		if pid == 0 || !alive(pid) {
+			fmt.Fprintln(stderr, "docker.service is not active, cannot reload.")
+			return 1
+		}
+		if _, _, err := dockerdCommand(root, dir); err != nil {
+			fmt.Fprintf(stderr, "stand-in: %v\n", err)
+			return 1
+		}
+		if err := syscall.Kill(pid, syscall.SIGHUP); err != nil {
+			fmt.Fprintf(stderr, "stand-in: %v\n", err)
+			return 1
+		}
+		return 0
 	case len(args) == 2 && args[0] == "restart" && (args[1] == "docker" || args[1] == "docker.service"):
 		stopDockerd(dir)
 		if _, _, err := launchDockerd(root, dir, true); err != nil {
@@ -847,8 +864,17 @@ func TestE2EDockerdMutualTLS(t *testing.T) {
 	})
 
 	t.Run("server certificate as a client certificate", func(t *testing.T) {
+		// With per-member trust the root that signed it is not trusted for
+		// clients at all: curl sends it and dockerd refuses its issuer; the
+		// docker CLI does not even send it (its issuer is not among the CA
+		// names dockerd lists). The usage check (serverAuth only) is in
+		// pki's TLS tests, with CA-wide trust.
 		srv := bundle{ca: alice.ca, cert: filepath.Join(root, "etc/docker/tls/server-cert.pem"), key: filepath.Join(root, "etc/docker/tls/server-key.pem")}
-		refusedEverywhere(t, "with the server certificate", "x509: certificate specifies an incompatible key usage", srv)
+		refused(t, dir, "curl with the server certificate", "x509: certificate signed by unknown authority", false, func() cmdResult { return curlWith(t, ping, srv) })
+		refused(t, dir, "curl (TLS 1.2) with the server certificate", "x509: certificate signed by unknown authority", true,
+			func() cmdResult { return curlWith(t, ping, srv, "--tls-max", "1.2") })
+		refused(t, dir, "docker with the server certificate", "tls: client didn't provide a certificate", false,
+			func() cmdResult { return dockerWith(t, cfg, host, srv, "version") })
 	})
 
 	t.Run("plain HTTP", func(t *testing.T) {
@@ -1028,7 +1054,10 @@ func TestE2EOpenSSLVerifiesTheBundles(t *testing.T) {
 	server := filepath.Join(root, "etc/docker/tls/server-cert.pem")
 	alice := clientBundle(root, "alice")
 	verify := func(purpose, cert string, extra ...string) cmdResult {
-		args := append([]string{"verify", "-x509_strict", "-CAfile", ca, "-purpose", purpose}, extra...)
+		// -untrusted cert: a member's cert.pem carries their anchor after
+		// the certificate, as `openssl verify -CAfile ca.pem -untrusted
+		// cert.pem cert.pem` reads it.
+		args := append([]string{"verify", "-x509_strict", "-CAfile", ca, "-untrusted", cert, "-purpose", purpose}, extra...)
 		return runTool(t, nil, "openssl", append(args, cert)...)
 	}
 	for _, c := range []struct {

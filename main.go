@@ -47,6 +47,8 @@ const examples = `  # the wizard: asks, shows the diffs, then writes
   docker-tls init --fqdn docker.example.com --san-ip 192.0.2.10 --dry-run
   # a bundle for a new team member
   docker-tls client add alice --archive alice.tar.gz
+  # shut one member out at the next restart; nobody else is re-issued
+  docker-tls client remove bob
   # certificates, expiry dates, config conflicts
   docker-tls status --probe`
 
@@ -95,7 +97,7 @@ backs up what it replaces, and rolls back a failed run.`,
 			return usagef("%s", msg)
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			for _, name := range []string{"dry-run", "yes", "apply"} {
+			for _, name := range []string{"dry-run", "yes", "apply", "live-restore", "stop-containers", "new-root"} {
 				if cmd.Flags().Changed(name) {
 					return usagef("--%s is a flag of \"docker-tls init\": the wizard always shows the review before it writes, and offers to apply on its last screen", name)
 				}
@@ -113,6 +115,7 @@ backs up what it replaces, and rolls back a failed run.`,
 		newRenewCmd(env),
 		newStatusCmd(env),
 		newApplyCmd(env),
+		newTrustCmd(env),
 		newConnectCmd(env),
 		newRequestCmd(env),
 		newVersionCmd(env),

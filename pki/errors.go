@@ -25,11 +25,13 @@ const (
 	FieldKeyType    Field = "key-type"
 	FieldDays       Field = "days"
 	FieldClients    Field = "clients"
+	FieldTrust      Field = "trust"
+	FieldSlots      Field = "slots"
 )
 
 // Fields lists every Field, in the order a form asks them.
 var Fields = []Field{FieldCAName, FieldCAOrg, FieldPassphrase, FieldFQDN, FieldDNSNames, FieldIPs,
-	FieldListen, FieldClients, FieldKeyType, FieldCADays, FieldDays}
+	FieldListen, FieldClients, FieldKeyType, FieldCADays, FieldDays, FieldTrust, FieldSlots}
 
 // A reason may point the user at another field; it names it as {field}, e.g.
 // "put it in {ips}", and Words puts the front end's name in its place.

@@ -33,6 +33,17 @@ func testPlan(kt KeyType) Plan {
 	p.KeyType = kt
 	p.CAOrganization = "Example Ops"
 	p.Clients = []string{"alice", "bob"}
+	// The CA-wide profile: the root signs every certificate. Per-member
+	// trust (the default) is tested with memberPlan.
+	p.Trust = TrustCA
+	return p
+}
+
+// memberPlan is testPlan with per-member trust and n free slots.
+func memberPlan(kt KeyType, slots int) Plan {
+	p := testPlan(kt)
+	p.Trust = TrustMember
+	p.Slots = slots
 	return p
 }
 

@@ -24,6 +24,8 @@ const (
 	KindCA     Kind = "ca"
 	KindServer Kind = "server"
 	KindClient Kind = "client"
+	// KindAnchor is a member anchor: an intermediate CA, one per member.
+	KindAnchor Kind = "anchor"
 )
 
 // clockSkew backdates NotBefore, so that a host whose clock runs a little
@@ -109,6 +111,18 @@ type Leaf struct {
 	Cert    *x509.Certificate
 	CertPEM []byte
 	KeyPEM  []byte // unencrypted PKCS#8 "PRIVATE KEY"
+	// Anchor is the member anchor that issued a client certificate with
+	// per-member trust; nil when the root issued it.
+	Anchor *Anchor
+}
+
+// Chain is what a bundle's cert.pem holds: the certificate, then its anchor
+// when one issued it, so that every verifier can build the path to the root.
+func (l *Leaf) Chain() []byte {
+	if l.Anchor == nil {
+		return l.CertPEM
+	}
+	return append(append([]byte{}, l.CertPEM...), l.Anchor.CertPEM...)
 }
 
 // Bundle is everything Issue made, as PEM bytes ready to be written.
@@ -118,6 +132,9 @@ type Bundle struct {
 	NewCA    bool
 	Server   *Leaf
 	Clients  []*Leaf
+	// Anchors are the member anchors made with per-member trust: one per
+	// client (in order), then the free slots.
+	Anchors []*Anchor
 }
 
 // OutlivesCAError refuses a leaf that would still be valid after its CA
@@ -135,14 +152,17 @@ func (e *OutlivesCAError) Error() string {
 
 // Issue validates plan, then makes a new CA (or reuses ca when it is not
 // nil), the server certificate and one client certificate per plan.Clients.
-// All keys are generated concurrently. passphrase encrypts a new CA's key
-// and is only required when a new CA is made.
+// With per-member trust it also makes one anchor per client, which issues
+// that client's certificate, and plan.Slots free anchors. All leaf keys are
+// generated concurrently. passphrase encrypts a new CA's key and the
+// anchors' keys; it is only required when either is made.
 func Issue(plan Plan, ca *CA, passphrase []byte, opts ...Option) (*Bundle, error) {
 	if err := plan.Validate(); err != nil {
 		return nil, err
 	}
 	newCA := ca == nil
-	if newCA {
+	member := plan.Trust == TrustMember
+	if newCA || member {
 		if err := ValidatePassphrase(string(passphrase)); err != nil {
 			return nil, FieldErrors{{Field: FieldPassphrase, Reason: err.Error()}}
 		}
@@ -162,12 +182,11 @@ func Issue(plan Plan, ca *CA, passphrase []byte, opts ...Option) (*Bundle, error
 	}
 
 	b := &Bundle{CA: ca, NewCA: newCA}
-	var encrypted chan keyPEMResult
+	// The keys to encrypt: the CA's and the anchors', in one batch, so
+	// that the 600,000 PBKDF2 rounds (one core for ~0.1 s) run once.
+	var secret []crypto.Signer
 	if newCA {
-		// The CA takes the first key ready. Its encryption (600,000 PBKDF2
-		// rounds, one core for ~0.1 s) then runs while the leaves' keys are
-		// still being generated, instead of after them: with RSA the last
-		// key often leaves a core idle.
+		// The CA takes the first key ready.
 		key, err := next()
 		if err != nil {
 			return nil, err
@@ -175,10 +194,25 @@ func Issue(plan Plan, ca *CA, passphrase []byte, opts ...Option) (*Bundle, error
 		if b.CA, err = newCAWithKey(plan, key, o); err != nil {
 			return nil, err
 		}
-		encrypted = make(chan keyPEMResult, 1)
+		secret = append(secret, key)
+	}
+	if member {
+		// P-256 or Ed25519 keys (see AnchorKeyType): a few milliseconds.
+		anchors, keys, err := newAnchors(b.CA, 1, len(plan.Clients)+plan.Slots, o)
+		if err != nil {
+			return nil, err
+		}
+		b.Anchors = anchors
+		secret = append(secret, keys...)
+	}
+	// The encryption then runs while the leaves' keys are still being
+	// generated, instead of after them: with RSA the last key often leaves
+	// a core idle.
+	encrypted := make(chan keyPEMsResult, 1)
+	if len(secret) > 0 {
 		go func() {
-			pem, err := EncryptKey(key, passphrase, o.rand)
-			encrypted <- keyPEMResult{pem, err}
+			pems, err := EncryptKeys(secret, passphrase, o.rand)
+			encrypted <- keyPEMsResult{pems, err}
 		}()
 	}
 	now := o.now()
@@ -189,30 +223,69 @@ func Issue(plan Plan, ca *CA, passphrase []byte, opts ...Option) (*Bundle, error
 	if b.Server, err = signLeaf(b.CA, serverTemplate(plan, key.Public(), now), KindServer, key, o); err != nil {
 		return nil, err
 	}
-	for _, name := range plan.Clients {
+	for i, name := range plan.Clients {
 		key, err := next()
 		if err != nil {
 			return nil, err
 		}
-		leaf, err := signLeaf(b.CA, clientTemplate(name, key.Public(), now, plan.Days), KindClient, key, o)
+		issuer := b.CA
+		if member {
+			issuer = &CA{Cert: b.Anchors[i].Cert, CertPEM: b.Anchors[i].CertPEM, Key: b.Anchors[i].key}
+		}
+		leaf, err := signLeaf(issuer, clientTemplate(name, key.Public(), now, plan.Days), KindClient, key, o)
 		if err != nil {
 			return nil, err
 		}
+		if member {
+			leaf.Anchor = b.Anchors[i]
+		}
 		b.Clients = append(b.Clients, leaf)
 	}
-	if newCA {
+	if len(secret) > 0 {
 		r := <-encrypted
 		if r.err != nil {
 			return nil, r.err
 		}
-		b.CAKeyPEM = r.pem
+		pems := r.pems
+		if newCA {
+			b.CAKeyPEM, pems = pems[0], pems[1:]
+		}
+		for i, a := range b.Anchors {
+			a.KeyPEM = pems[i]
+		}
 	}
 	return b, nil
 }
 
-type keyPEMResult struct {
-	pem []byte
-	err error
+type keyPEMsResult struct {
+	pems [][]byte
+	err  error
+}
+
+// NewCA makes a CA for plan (pathlen:1 with per-member trust, pathlen:0
+// with TrustCA) and its key encrypted with passphrase, e.g. the new root of
+// a switch to per-member trust. It validates the CA's fields only.
+func NewCA(plan Plan, passphrase []byte, opts ...Option) (*CA, []byte, error) {
+	if err := fieldErrorsFor(plan.Validate(), FieldCAName, FieldCAOrg, FieldCADays, FieldKeyType, FieldTrust); err != nil {
+		return nil, nil, err
+	}
+	if err := ValidatePassphrase(string(passphrase)); err != nil {
+		return nil, nil, FieldErrors{{Field: FieldPassphrase, Reason: err.Error()}}
+	}
+	o := newOptions(opts)
+	key, err := o.newKey(plan.KeyType)
+	if err != nil {
+		return nil, nil, fmt.Errorf("new ca: %w", err)
+	}
+	ca, err := newCAWithKey(plan, key, o)
+	if err != nil {
+		return nil, nil, err
+	}
+	keyPEM, err := EncryptKey(key, passphrase, o.rand)
+	if err != nil {
+		return nil, nil, err
+	}
+	return ca, keyPEM, nil
 }
 
 // IssueServer issues the server certificate for the plan's names.
@@ -312,8 +385,12 @@ func newCAWithKey(plan Plan, key crypto.Signer, o *options) (*CA, error) {
 	}
 	t.IsCA = true
 	t.BasicConstraintsValid = true // Go marks basicConstraints critical
-	t.MaxPathLen = 0
-	t.MaxPathLenZero = true // pathlen:0: this CA signs leaves, never other CAs
+	if plan.Trust == TrustMember {
+		t.MaxPathLen = 1 // pathlen:1: the root signs member anchors, which sign leaves
+	} else {
+		t.MaxPathLen = 0
+		t.MaxPathLenZero = true // pathlen:0: this CA signs leaves, never other CAs
+	}
 	t.KeyUsage = x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature
 	cert, der, err := sign(t, t, key.Public(), key, o)
 	if err != nil {

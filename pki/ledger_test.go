@@ -1,6 +1,7 @@
 package pki
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -69,5 +70,79 @@ func TestParseLedger(t *testing.T) {
 				t.Errorf("err = %v, wantErr %v", err, tt.wantErr)
 			}
 		})
+	}
+}
+
+func TestLedgerMembers(t *testing.T) {
+	b := memberBundle(t, ECDSAP256) // alice, bob; 5 anchors
+	l := &Ledger{}
+	for _, a := range b.Anchors {
+		l.AddAnchor(a, fixedNow)
+	}
+	l.Add(b.Server, fixedNow)
+	l.Add(b.Clients[0], fixedNow)
+	l.Add(b.Clients[1], fixedNow)
+	if got := l.Members(); !slices.Equal(got, []string{"alice", "bob"}) {
+		t.Errorf("Members = %v", got)
+	}
+	if l.AnchorOf("alice") != b.Anchors[0].Serial() || l.AnchorOf("carol") != "" {
+		t.Errorf("AnchorOf alice = %q", l.AnchorOf("alice"))
+	}
+	if !l.Used(b.Anchors[1].Serial()) || l.Used(b.Anchors[2].Serial()) {
+		t.Error("Used: bob's anchor is used, the third is free")
+	}
+	if l.NextSlot() != 6 {
+		t.Errorf("NextSlot = %d, want 6", l.NextSlot())
+	}
+	removedAt := fixedNow.Add(24 * time.Hour)
+	if !l.Remove("bob", removedAt) || l.Remove("bob", removedAt) || l.Remove("nobody", removedAt) {
+		t.Error("Remove: bob once, then no more; nobody never")
+	}
+	if l.Active("bob") || !l.Active("alice") || !slices.Equal(l.Members(), []string{"alice"}) {
+		t.Errorf("after removing bob: members %v", l.Members())
+	}
+	if e := l.Anchor(b.Anchors[1].Serial()); e == nil || e.RemovedAt == nil || !e.RemovedAt.Equal(removedAt) || e.Slot != 2 {
+		t.Errorf("bob's anchor entry: %+v", e)
+	}
+	// Kept for the record, and his anchor is never handed to anyone else.
+	if !l.Has(KindClient, "bob") || !l.Used(b.Anchors[1].Serial()) || l.NextSlot() != 6 {
+		t.Error("bob's record went away")
+	}
+	l.Switch = &Switch{Root: "ab", Started: fixedNow, NewRoot: true}
+	out := l.Marshal()
+	for _, want := range []string{`"kind": "anchor"`, `"slot": 2`, `"anchor": "` + b.Anchors[0].Serial() + `"`,
+		`"removed_at": "2026-03-02T12:00:00Z"`, `"switch": {`, `"new_root": true`} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("ledger lacks %s:\n%s", want, out)
+		}
+	}
+	back, err := ParseLedger(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(back.Marshal()) != string(out) || back.Active("bob") || back.Switch == nil || !back.Switch.NewRoot {
+		t.Errorf("round trip:\n%s", back.Marshal())
+	}
+	// Added again later, bob is a member again, under a new anchor.
+	l.Add(b.Clients[1], removedAt.Add(time.Hour))
+	if !l.Active("bob") {
+		t.Error("bob added again is not active")
+	}
+}
+
+// TestNextSlotAfterRemoval: the slot of a removed member is never handed
+// out again, even when it was the last one.
+func TestNextSlotAfterRemoval(t *testing.T) {
+	b := memberBundle(t, ECDSAP256)
+	l := &Ledger{}
+	for _, a := range b.Anchors[:3] {
+		l.AddAnchor(a, fixedNow)
+	}
+	last := *b.Clients[0]
+	last.Anchor = b.Anchors[2] // the highest slot
+	l.Add(&last, fixedNow)
+	l.Remove("alice", fixedNow)
+	if got := l.NextSlot(); got != 4 {
+		t.Errorf("NextSlot = %d after removing the member of slot 3, want 4", got)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // ParseCert reads the first PEM "CERTIFICATE" in pemBytes.
@@ -114,6 +115,16 @@ func IsEncrypted(keyPEM []byte) bool {
 // ErrNotYetValid: a CA certificate whose validity starts in the future.
 var ErrNotYetValid = errors.New("not valid yet")
 
+// CheckNotBefore refuses a CA certificate that is not valid yet at now (an
+// error wrapping ErrNotYetValid, with both dates).
+func CheckNotBefore(cert *x509.Certificate, now time.Time) error {
+	if now.Before(cert.NotBefore) {
+		return fmt.Errorf("certificate %q is %w: it is valid from %s, and this host's clock says %s",
+			cert.Subject.CommonName, ErrNotYetValid, cert.NotBefore.UTC().Format("2006-01-02 15:04:05 UTC"), now.UTC().Format("2006-01-02 15:04:05 UTC"))
+	}
+	return nil
+}
+
 // LoadCA opens an existing CA: its certificate and encrypted key. A CA that
 // is not valid yet (by WithNow's clock) is refused: every certificate it
 // signed would fail verification until then.
@@ -123,9 +134,8 @@ func LoadCA(certPEM, keyPEM, passphrase []byte, opts ...Option) (*CA, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load ca: %w", err)
 	}
-	if now := o.now(); now.Before(cert.NotBefore) {
-		return nil, fmt.Errorf("load ca: certificate %q is %w: it is valid from %s, and this host's clock says %s",
-			cert.Subject.CommonName, ErrNotYetValid, cert.NotBefore.UTC().Format("2006-01-02 15:04:05 UTC"), now.UTC().Format("2006-01-02 15:04:05 UTC"))
+	if err := CheckNotBefore(cert, o.now()); err != nil {
+		return nil, fmt.Errorf("load ca: %w", err)
 	}
 	if !cert.BasicConstraintsValid || !cert.IsCA {
 		return nil, fmt.Errorf("load ca: certificate %q is not a CA (basicConstraints CA:TRUE missing)", cert.Subject.CommonName)

@@ -71,6 +71,12 @@ type Plan struct {
 	CADays         int
 	Days           int // leaf validity
 	Clients        []string
+	// Trust is what dockerd will trust: each member's anchor (the
+	// default) or the whole CA. It sets the root's path length.
+	Trust Trust
+	// Slots is how many free anchors to make besides one per client, with
+	// per-member trust.
+	Slots int
 }
 
 // DefaultPlan returns a Plan with every default filled in but the FQDN.
@@ -81,6 +87,8 @@ func DefaultPlan() Plan {
 		CADays:       DefaultCADays,
 		Days:         DefaultDays,
 		Clients:      []string{DefaultClient},
+		Trust:        TrustMember,
+		Slots:        DefaultSlots,
 	}
 }
 
@@ -156,6 +164,18 @@ func (p *Plan) Validate() error {
 		add(FieldDays, strconv.Itoa(p.Days), fmt.Errorf("a leaf valid %d days would outlive the CA (%d days): lower {days} or raise {ca-days}", p.Days, p.CADays))
 	}
 
+	switch p.Trust {
+	case "":
+		p.Trust = TrustMember
+	case TrustMember, TrustCA:
+	default:
+		_, err := ParseTrust(string(p.Trust))
+		add(FieldTrust, string(p.Trust), err)
+	}
+	if p.Trust == TrustMember {
+		add(FieldSlots, strconv.Itoa(p.Slots), CheckSlots(p.Slots, len(p.Clients)))
+	}
+
 	if len(p.Clients) == 0 {
 		add(FieldClients, "", fmt.Errorf("at least one client is needed, or nobody can connect"))
 	}
@@ -192,6 +212,18 @@ func (p Plan) ParsedIPs() []net.IP {
 		}
 	}
 	return out
+}
+
+// CheckSlots checks a number of free anchors to make along with members
+// anchors for the members: MaxAnchors at most in all.
+func CheckSlots(slots, members int) error {
+	switch {
+	case slots < 0:
+		return fmt.Errorf("must be 0 or more")
+	case slots+members > MaxAnchors:
+		return fmt.Errorf("%d anchors (%d members and %d free slots) is more than %d: dockerd names every anchor in each TLS handshake, and too many break it", slots+members, members, slots, MaxAnchors)
+	}
+	return nil
 }
 
 func checkDays(n int) error {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"slices"
 	"strings"
 )
 
@@ -250,13 +251,20 @@ func checkMerged(old, out []byte, h Host) error {
 	if err != nil {
 		return err
 	}
+	set := owned
+	if h.LiveRestore {
+		set = append(slices.Clone(owned), "live-restore")
+		if !sameJSON(after["live-restore"], true) {
+			return fmt.Errorf("key %q is not true", "live-restore")
+		}
+	}
 	for _, k := range keys {
-		if _, ok := before[k]; !ok && !contains(owned, k) {
+		if _, ok := before[k]; !ok && !contains(set, k) {
 			return fmt.Errorf("key %q appeared", k)
 		}
 	}
 	for k, v := range before {
-		if contains(owned, k) {
+		if contains(set, k) {
 			continue
 		}
 		if w, ok := after[k]; !ok || !sameRaw(v, w) {
@@ -324,10 +332,15 @@ func merge(old []byte, h Host, unitSockets []string) (out []byte, warnings []str
 		"tlscacert": h.CACert, "tlscert": h.Cert, "tlskey": h.Key,
 		"hosts": hosts,
 	}
+	keys := owned
+	if h.LiveRestore {
+		want["live-restore"] = true
+		keys = append(slices.Clone(owned), "live-restore")
+	}
 
 	// Decide which owned keys change; equal values keep their raw bytes.
 	var replace, add []string
-	for _, k := range owned {
+	for _, k := range keys {
 		m := byKey[k]
 		if m == nil {
 			add = append(add, k)

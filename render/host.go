@@ -11,6 +11,9 @@ type Host struct {
 	Listen string // "HOST:PORT", normalized, e.g. "0.0.0.0:2376" or "[::]:2376"
 	// Real paths written into daemon.json.
 	CACert, Cert, Key string
+	// LiveRestore sets "live-restore": true, so that restarting dockerd
+	// keeps containers running. false leaves the key as it is.
+	LiveRestore bool
 }
 
 func (h Host) check() error {

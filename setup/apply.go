@@ -118,6 +118,9 @@ func (h *Host) Apply(ctx context.Context) (*Applied, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := h.CheckRestart(ctx).Refused(); err != nil {
+		return nil, err
+	}
 	bundle, err := h.restartAndProbe(ctx, res)
 	if err == nil {
 		if err := h.forgetLastRun(); err != nil {

@@ -63,17 +63,14 @@ func (h *Host) loadCA(pass []byte) (*pki.CA, error) {
 			"%s exists but its key %s is missing", CACert, CAKey)
 	}
 	if !pki.IsEncrypted(keyPEM) {
-		return nil, hintf("Encrypt it (in the CA directory): openssl pkcs8 -topk8 -v2 aes-256-cbc -v2prf hmacWithSHA256 -iter 600000 -in ca-key.pem -out ca-key.enc && mv ca-key.enc ca-key.pem; or make a new CA with \"docker-tls init --force\".",
-			"the CA key %s is not encrypted: anyone who can read it can issue certificates", CAKey)
+		return nil, errUnencryptedCAKey()
 	}
 	ca, err := pki.LoadCA(certPEM, keyPEM, pass, pki.WithNow(h.now))
 	if errors.Is(err, pki.ErrNotYetValid) {
-		return nil, WithHint(fmt.Errorf("%s: %w", CACert, err),
-			"Check this host's clock (timedatectl); if it is right, the CA came from a host whose clock was ahead: make a new one with --force.")
+		return nil, notYetValid(err)
 	}
 	if errors.Is(err, pki.ErrBadPassphrase) {
-		return nil, WithHint(fmt.Errorf("%w: it does not open %s", pki.ErrBadPassphrase, CAKey),
-			"Use the passphrase chosen when the CA was made. Without it, only a new CA helps: \"docker-tls init --force\" makes one (the old one is backed up) and every bundle must then be issued again.")
+		return nil, passErr(err, CAKey)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("loading the CA: %w", err)
@@ -100,4 +97,28 @@ func issuedBy(certPEM []byte, ca *x509.Certificate) bool {
 
 func issuedByCert(c, ca *x509.Certificate) bool {
 	return string(c.RawIssuer) == string(ca.RawSubject) && c.CheckSignatureFrom(ca) == nil
+}
+
+func errUnencryptedCAKey() error {
+	return hintf("Encrypt it (in the CA directory): openssl pkcs8 -topk8 -v2 aes-256-cbc -v2prf hmacWithSHA256 -iter 600000 -in ca-key.pem -out ca-key.enc && mv ca-key.enc ca-key.pem; or make a new CA with \"docker-tls init --force\".",
+		"the CA key %s is not encrypted: anyone who can read it can issue certificates", CAKey)
+}
+
+// requireEncryptedCAKey refuses to work next to an unencrypted CA key, even
+// when the work itself needs no CA key (a member's anchor signs).
+func (h *Host) requireEncryptedCAKey() error {
+	keyPEM, ok, err := h.read(CAKey)
+	if err != nil || !ok {
+		return err
+	}
+	if !pki.IsEncrypted(keyPEM) {
+		return errUnencryptedCAKey()
+	}
+	return nil
+}
+
+// notYetValid says what to do about a CA whose validity starts later.
+func notYetValid(err error) error {
+	return WithHint(fmt.Errorf("%s: %w", CACert, err),
+		"Check this host's clock (timedatectl); if it is right, the CA came from a host whose clock was ahead: make a new one with --force.")
 }

@@ -7,7 +7,9 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/docker-tls/docker-tls/pki"
@@ -38,10 +40,15 @@ type Member struct {
 	Files *Bundle
 
 	archiveCmd string // packs the bundle, as printed in Handover
+	restart    []Step // when dockerd must restart before they can connect
 }
 
-// PrepareClient issues a client certificate from the existing CA and
-// computes its bundle and the ledger entry.
+// PrepareClient issues a client certificate and computes its bundle and
+// the ledger entry. With per-member trust the certificate comes from the
+// member's own anchor: their slot when they are re-issued (renew), else a
+// free slot, which dockerd already trusts, so that they get in without a
+// restart. When no slot is free, a batch of anchors is added (opening the
+// root key) and the next steps say that Docker must restart first.
 func (h *Host) PrepareClient(in ClientInput, pass []byte) (*Prepared, error) {
 	if in.Days == 0 {
 		in.Days = pki.DefaultDays
@@ -62,39 +69,168 @@ func (h *Host) PrepareClient(in ClientInput, pass []byte) (*Prepared, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !in.Reissue && (ledger.Has(pki.KindClient, in.Name) || h.exists(ClientDir(in.Name)+"/"+BundleCert)) {
+	if !in.Reissue && (ledger.Active(in.Name) || h.exists(ClientDir(in.Name)+"/"+BundleCert)) {
 		return nil, WithHint(fmt.Errorf("a client named %q was %w", in.Name, ErrIssued),
 			"Pick another name, or re-issue it with --force (the old files are backed up).")
 	}
-	ca, err := h.loadCA(pass)
-	if err != nil {
-		return nil, err
+	issue := func(ca *pki.CA) (*pki.Leaf, error) {
+		return pki.IssueClient(ca, in.Name, in.Days, in.KeyType, pki.WithNow(h.now))
 	}
-	if ca == nil {
-		return nil, h.noCA()
+	issueMember := func(a *pki.Anchor) (*pki.Leaf, error) {
+		return pki.IssueMember(a, pass, in.Name, in.Days, in.KeyType, pki.WithNow(h.now))
 	}
-	leaf, err := pki.IssueClient(ca, in.Name, in.Days, in.KeyType, pki.WithNow(h.now))
-	if err != nil {
-		return nil, err
-	}
-	ledger.Add(leaf, h.now())
-	files := append(leafFiles(ca, leaf),
-		render.File{Path: LedgerPath, Data: ledger.Marshal(), Mode: modeCert, DirMode: modeSecret})
-	changes, err := h.build(files, nil)
-	if err != nil {
-		return nil, err
-	}
-	mem := h.member(ca, leaf)
-	return &Prepared{
-		Summary:   []string{fmt.Sprintf("Client    %s: new, until %s", in.Name, leaf.Cert.NotAfter.Format(day))},
-		Changes:   changes,
-		Member:    mem,
-		NextSteps: mem.Handover(""),
-	}, nil
+	return h.prepareMember(in.Name, ledger, pass, issue, issueMember, "")
 }
 
-func (h *Host) member(ca *pki.CA, leaf *pki.Leaf) *Member {
-	return h.memberOf(leaf.Cert, &Bundle{CA: ca.CertPEM, Cert: leaf.CertPEM, Key: leaf.KeyPEM})
+// prepareMember issues a member's certificate (client add, renew --client,
+// client sign): from the root with CA-wide trust, else under the member's
+// anchor, a free one, or the first of a new batch when none is free.
+// note, when not "", says where the key is ("from their request").
+func (h *Host) prepareMember(name string, ledger *pki.Ledger, pass []byte,
+	issue func(*pki.CA) (*pki.Leaf, error), issueMember func(*pki.Anchor) (*pki.Leaf, error), note string) (*Prepared, error) {
+	newLine := func(leaf *pki.Leaf) string {
+		if note != "" {
+			return fmt.Sprintf("Client    %s: new, %s, until %s", name, note, leaf.Cert.NotAfter.Format(day))
+		}
+		return fmt.Sprintf("Client    %s: new, until %s", name, leaf.Cert.NotAfter.Format(day))
+	}
+	if !h.memberTrust() {
+		ca, err := h.loadCA(pass)
+		if err != nil {
+			return nil, err
+		}
+		if ca == nil {
+			return nil, h.noCA()
+		}
+		leaf, err := issue(ca)
+		if err != nil {
+			return nil, err
+		}
+		return h.clientPrepared(ca.CertPEM, leaf, ledger, nil, 0, newLine(leaf))
+	}
+	if err := h.requireEncryptedCAKey(); err != nil {
+		return nil, err
+	}
+	anchors, err := h.anchors()
+	if err != nil {
+		return nil, err
+	}
+	root := h.currentCA()
+	if root == nil {
+		return nil, h.noCA()
+	}
+	if err := pki.CheckNotBefore(root, h.now()); err != nil {
+		return nil, notYetValid(fmt.Errorf("load ca: %w", err))
+	}
+	rootCA := &pki.CA{Cert: root, CertPEM: pki.EncodeCert(root)}
+	caPEM, err := h.clientCA(rootCA, ledger.Switch)
+	if err != nil {
+		return nil, err
+	}
+	var added []*pki.Anchor
+	anchor := anchorBySerial(anchors, ledger.AnchorOf(name))
+	if anchor == nil {
+		anchor = freeAnchor(anchors, ledger, nil)
+	}
+	if anchor == nil {
+		// No slot left: a batch more, signed by the root.
+		ca, err := h.loadCA(pass)
+		if err != nil {
+			return nil, err
+		}
+		if ca == nil {
+			return nil, h.noCA()
+		}
+		if added, err = h.addAnchors(ca, ledger, len(anchors), batchSize(len(anchors)), pass); err != nil {
+			return nil, err
+		}
+		anchors = append(anchors, added...)
+		anchor = added[0]
+	}
+	if !issuedByCert(anchor.Cert, root) {
+		return nil, hintf("Make a new CA and its anchors with \"docker-tls init --force\" (members then need new bundles), or restore the CA these anchors belong to.",
+			"%s in %s was not signed by the current CA %s", pki.AnchorName(anchor.Slot), AnchorsPath, CACert)
+	}
+	leaf, err := issueMember(anchor)
+	if err != nil {
+		return nil, passErr(err, AnchorsPath)
+	}
+	line := newLine(leaf) + ", under " + pki.AnchorName(anchor.Slot)
+	var trust []render.File
+	if len(added) > 0 {
+		sw, err := h.switchRoot(rootCA, ledger.Switch)
+		if err != nil {
+			return nil, err
+		}
+		trust = trustFiles(anchors, sw)
+		line += fmt.Sprintf("\nTrust     no free slot was left: %d new anchors (%d in all), which dockerd trusts once restarted", len(added), len(anchors))
+	} else {
+		line += " (dockerd already trusts it: no restart)"
+	}
+	return h.clientPrepared(caPEM, leaf, ledger, trust, len(added), strings.Split(line, "\n")...)
+}
+
+// clientPrepared is the bundle of leaf (ca.pem, cert.pem with its anchor,
+// key.pem unless it came from a request), the ledger with it, and trust
+// files when anchors were added.
+func (h *Host) clientPrepared(caPEM []byte, leaf *pki.Leaf, ledger *pki.Ledger, trust []render.File, added int, summary ...string) (*Prepared, error) {
+	ledger.Add(leaf, h.now())
+	files := append(memberFiles(caPEM, leaf), trust...)
+	files = append(files, render.File{Path: LedgerPath, Data: ledger.Marshal(), Mode: modeCert, DirMode: modeSecret})
+	changes, err := h.build(sortFiles(files), nil)
+	if err != nil {
+		return nil, err
+	}
+	mem := h.member(caPEM, leaf)
+	if added > 0 {
+		mem.restart = h.restartSteps(fmt.Sprintf("%s can connect once Docker restarts with the new anchors.", leaf.Name))
+	}
+	return &Prepared{Summary: summary, Changes: changes, Member: mem, NextSteps: mem.Handover("")}, nil
+}
+
+// memberFiles are the files of a member's bundle, in Docker's own names:
+// cert.pem holds the certificate, then its anchor when one issued it; no
+// key.pem when the certificate was issued for their request.
+func memberFiles(caPEM []byte, l *pki.Leaf) []render.File {
+	d := ClientDir(l.Name)
+	files := []render.File{
+		{Path: d + "/" + BundleCA, Data: caPEM, Mode: modeCert, DirMode: modeSecret},
+		{Path: d + "/" + BundleCert, Data: l.Chain(), Mode: modeCert, DirMode: modeSecret},
+	}
+	if l.KeyPEM != nil {
+		files = append(files, render.File{Path: d + "/" + BundleKey, Data: l.KeyPEM, Mode: modeKey, DirMode: modeSecret})
+	}
+	return files
+}
+
+// memberUpToDate returns a member's certificate when their bundle holds it
+// with its anchor, that anchor is one of anchors and signed by root, the
+// key matches, and it is not within renewBefore of its end.
+func (h *Host) memberUpToDate(root *x509.Certificate, anchors []*pki.Anchor, name string) (*x509.Certificate, bool) {
+	certPEM, ok, _ := h.read(ClientDir(name) + "/" + BundleCert)
+	if !ok {
+		return nil, false
+	}
+	keyPEM, ok, _ := h.read(ClientDir(name) + "/" + BundleKey)
+	if !ok || pki.CheckKeyPair(certPEM, keyPEM) != nil {
+		return nil, false
+	}
+	certs, err := pki.ParseCerts(certPEM)
+	if err != nil || len(certs) != 2 || certs[0].Subject.CommonName != name {
+		return nil, false
+	}
+	a := issuerOf(certPEM, anchors)
+	if a == nil || !a.Cert.Equal(certs[1]) || !issuedByCert(a.Cert, root) {
+		return nil, false
+	}
+	if h.now().Add(renewBefore).After(certs[0].NotAfter) {
+		return nil, false
+	}
+	return certs[0], true
+}
+
+func (h *Host) member(caPEM []byte, leaf *pki.Leaf) *Member {
+	return h.memberOf(leaf.Cert, &Bundle{CA: caPEM, Cert: leaf.Chain(), Key: leaf.KeyPEM})
 }
 
 // memberOf describes the member of cert, whose files are b; it adds the
@@ -144,6 +280,7 @@ func (m *Member) Handover(archive string) []Step {
 		manual = append([]string{fmt.Sprintf("mkdir -p %s && tar -xzf %s -C %s", local, filepath.Base(archive), local)}, manual...)
 	}
 	base := filepath.Base(archive)
+	steps = append(slices.Clone(m.restart), steps...)
 	return append(steps,
 		Step{Text: fmt.Sprintf("Send %s %s %s; on their machine they run:", m.Name, base, private),
 			Commands: []string{"docker-tls connect " + base}},
@@ -247,15 +384,20 @@ type ClientRow struct {
 	Bundle   string    `json:"bundle"`
 	// FromRequest: issued for the member's CSR; their key is on their
 	// machine, and the bundle here holds none.
-	FromRequest bool   `json:"from_request,omitempty"`
-	Problem     string `json:"problem,omitempty"`
+	FromRequest bool `json:"from_request,omitempty"`
+	// Slot is the member's anchor slot with per-member trust.
+	Slot int `json:"slot,omitempty"`
+	// RemovedAt: the member was removed (kept for the record).
+	RemovedAt *time.Time `json:"removed_at,omitempty"`
+	Problem   string     `json:"problem,omitempty"`
 }
 
 // hasKey: the bundle here can connect (it has the member's key).
 func (r ClientRow) hasKey() bool { return !r.FromRequest }
 
 // Clients reads the bundles on disk; the ledger adds those whose files were
-// removed (marked "bundle missing").
+// removed (marked "bundle missing") and the members removed (marked
+// "removed"), kept for the record.
 func (h *Host) Clients() ([]ClientRow, error) {
 	now := h.now()
 	rows := []ClientRow{}
@@ -265,6 +407,16 @@ func (h *Host) Clients() ([]ClientRow, error) {
 	if ledger == nil {
 		ledger = &pki.Ledger{}
 	}
+	anchors, _ := h.anchors()
+	trusted := map[string]bool{} // anchors dockerd's members.pem names
+	if b, ok, _ := h.read(MembersPath); ok {
+		if certs, err := pki.ParseCerts(b); err == nil {
+			for _, c := range certs {
+				trusted[string(c.Raw)] = true
+			}
+		}
+	}
+	member := h.memberTrust()
 	entries, err := os.ReadDir(h.Path(ClientsDir))
 	if err != nil && !os.IsNotExist(err) {
 		return nil, err
@@ -286,10 +438,20 @@ func (h *Host) Clients() ([]ClientRow, error) {
 		if e := ledger.Entry(info.Serial); e != nil {
 			r.FromRequest = e.FromCSR
 		}
+		a := issuerOf(b, anchors)
+		if a != nil {
+			r.Slot = a.Slot
+		}
+		e := ledger.Member(d.Name())
 		switch {
-		case ca != nil && !issuedBy(b, ca):
+		case e != nil && e.RemovedAt != nil:
+			r.RemovedAt = e.RemovedAt
+			r.Problem = "removed " + e.RemovedAt.Format(day)
+		case ca != nil && !chainsToRoot(b, ca):
 			// Left over from a CA replaced with --force: dockerd refuses it.
 			r.Problem = "not from the current CA"
+		case member && (a == nil || !trusted[string(a.Cert.Raw)]):
+			r.Problem = "its anchor is not in " + MembersPath
 		case r.DaysLeft < 0:
 			r.Problem = "expired"
 		}
@@ -301,8 +463,17 @@ func (h *Host) Clients() ([]ClientRow, error) {
 			continue
 		}
 		seen[en.CommonName] = true
-		rows = append(rows, ClientRow{Name: en.CommonName, Serial: en.Serial, NotAfter: en.NotAfter,
-			DaysLeft: int(en.NotAfter.Sub(now).Hours() / 24), FromRequest: en.FromCSR, Problem: "bundle missing"})
+		last := ledger.Member(en.CommonName)
+		r := ClientRow{Name: last.CommonName, Serial: last.Serial, NotAfter: last.NotAfter,
+			DaysLeft: int(last.NotAfter.Sub(now).Hours() / 24), FromRequest: last.FromCSR, Problem: "bundle missing"}
+		if ae := ledger.Anchor(last.Anchor); ae != nil {
+			r.Slot = ae.Slot
+		}
+		if last.RemovedAt != nil {
+			r.RemovedAt = last.RemovedAt
+			r.Problem = "removed " + last.RemovedAt.Format(day)
+		}
+		rows = append(rows, r)
 	}
 	sort.Slice(rows, func(i, j int) bool { return rows[i].Name < rows[j].Name })
 	return rows, nil

@@ -18,6 +18,9 @@ type Detection struct {
 	// Current is the plan the current server certificate was issued from,
 	// to pre-fill a re-run; nil without one.
 	Current *pki.Plan
+	// Trust is how an existing setup trusts its members (nil without a CA,
+	// or with force): what the returning admin's menu offers depends on it.
+	Trust *TrustState
 }
 
 // Detect reads the host. force says that init will replace the CA.
@@ -45,6 +48,13 @@ func (h *Host) Detect(force bool) (*Detection, error) {
 		d.Warnings = append(d.Warnings, det.NoUnit().Error())
 	}
 	d.Current = h.currentPlan()
+	if d.ExistingCA {
+		if ts, err := h.Trust(); err == nil {
+			d.Trust = ts
+		} else {
+			d.Warnings = append(d.Warnings, err.Error())
+		}
+	}
 	return d, nil
 }
 

@@ -1,8 +1,12 @@
 package setup
 
 import (
+	"crypto/x509"
+	"errors"
 	"fmt"
 	"net"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -16,6 +20,17 @@ type InitInput struct {
 	Plan   pki.Plan
 	Listen string // HOST:PORT for dockerd's TLS listener
 	Force  bool   // replace an existing CA (it is backed up)
+	// Trust is what dockerd trusts. "" keeps what the setup has (a new
+	// setup trusts members one by one); pki.TrustMember on a setup that
+	// trusts the whole CA starts a switch (see PrepareInit).
+	Trust pki.Trust
+	// Slots is how many free anchors to keep ready. 0 means
+	// pki.DefaultSlots for a new setup or a switch, and "as needed" for a
+	// setup that already trusts members one by one.
+	Slots int
+	// NewRoot allows a switch to make a new root when the current one was
+	// made with pathlen:0 and cannot sign anchors.
+	NewRoot bool
 }
 
 // renewBefore: init re-issues a leaf that expires within this window.
@@ -24,6 +39,23 @@ const renewBefore = 30 * 24 * time.Hour
 // Validate normalizes in place and returns every problem as pki.FieldErrors.
 func (in *InitInput) Validate() error {
 	var errs pki.FieldErrors
+	if in.Trust != "" {
+		if _, err := pki.ParseTrust(string(in.Trust)); err != nil {
+			errs = append(errs, &pki.FieldError{Field: pki.FieldTrust, Value: string(in.Trust), Reason: err.Error()})
+		}
+	}
+	in.Plan.Trust = in.Trust
+	if in.Plan.Trust == "" {
+		in.Plan.Trust = pki.TrustMember
+	}
+	in.Plan.Slots = in.Slots
+	if in.Slots == 0 {
+		in.Plan.Slots = pki.DefaultSlots
+	}
+	if in.Slots < 0 {
+		errs = append(errs, &pki.FieldError{Field: pki.FieldSlots, Value: fmt.Sprint(in.Slots), Reason: "must be 1 or more"})
+		in.Plan.Slots = 0
+	}
 	if err := in.Plan.Validate(); err != nil {
 		fe := pki.AsFieldErrors(err)
 		if fe == nil {
@@ -43,8 +75,12 @@ func (in *InitInput) Validate() error {
 	return nil
 }
 
-func hostConfig(listen string) *render.Host {
-	return &render.Host{Listen: listen, CACert: ServerCA, Cert: ServerCert, Key: ServerKey}
+func hostConfig(listen string, trust pki.Trust) *render.Host {
+	h := &render.Host{Listen: listen, CACert: ServerCA, Cert: ServerCert, Key: ServerKey}
+	if trust == pki.TrustMember {
+		h.CACert = MembersPath // the anchors, never the root
+	}
+	return h
 }
 
 // CheckHost finds problems with the host (no docker.service, a daemon.json
@@ -53,8 +89,363 @@ func (h *Host) CheckHost(listen string) error {
 	if err := h.checkPaths(); err != nil {
 		return err
 	}
-	_, err := render.Build(h.root, nil, hostConfig(listen))
+	_, err := render.Build(h.root, nil, hostConfig(listen, pki.TrustMember))
 	return err
+}
+
+// initRun is one PrepareInit being computed: what it issues and writes.
+type initRun struct {
+	h        *Host
+	in       InitInput
+	pass     []byte
+	opts     []pki.Option
+	ca       *pki.CA     // the root that signs (the new one in a switch)
+	ledger   *pki.Ledger // with what this run adds
+	anchors  []*pki.Anchor
+	mode     pki.Trust
+	clientCA []byte // every bundle's ca.pem
+	files    []render.File
+	issued   []*pki.Leaf
+	summary  []string
+	steps    []Step
+	// added: anchors this run made after the setup existed, which dockerd
+	// trusts only once restarted.
+	added int
+	newCA bool // the CA line says "new"
+	// switchRoot is the root dockerd still trusts during a switch.
+	switchRoot []byte
+	caNotes    []string // after the CA line
+	// keepProfiles: a switch keeps each member's key type and lifetime,
+	// even for those listed.
+	keepProfiles bool
+}
+
+// newSetup makes a new CA (none exists, or --force replaces it) and
+// everything under it.
+func (r *initRun) newSetup() error {
+	h, in := r.h, r.in
+	if err := pki.ValidatePassphrase(string(r.pass)); err != nil {
+		return WithHint(err, "Choose a longer passphrase: a few unrelated words are easy to type and hard to guess.")
+	}
+	r.mode = in.Plan.Trust
+	if in.Force && r.mode == pki.TrustCA && h.memberTrust() {
+		return WithHint(errors.New("--force --trust ca would leave the anchors of per-member trust behind"),
+			"Move "+AnchorsPath+" and "+MembersPath+" away first, or leave out --trust ca.")
+	}
+	b, err := pki.Issue(in.Plan, nil, r.pass, r.opts...)
+	if err != nil {
+		return err
+	}
+	r.ca, r.newCA, r.clientCA = b.CA, true, b.CA.CertPEM
+	r.files = append(r.files,
+		render.File{Path: CACert, Data: b.CA.CertPEM, Mode: modeCert, DirMode: modeSecret},
+		// O_EXCL: a CA key is never overwritten by accident; with
+		// --force the old one is backed up first.
+		render.File{Path: CAKey, Data: b.CAKeyPEM, Mode: modeKey, DirMode: modeSecret, Exclusive: !in.Force},
+	)
+	// A new CA made with --force starts a new ledger (the old one is
+	// backed up with the CA).
+	if r.ledger, err = h.ledger(in.Force); err != nil {
+		return err
+	}
+	r.anchors = b.Anchors
+	for _, a := range b.Anchors {
+		r.ledger.AddAnchor(a, h.now())
+	}
+	r.issued = append(r.issued, b.Server)
+	r.issued = append(r.issued, b.Clients...)
+	if r.mode == pki.TrustMember {
+		r.summary = append(r.summary, trustLine(len(b.Anchors), len(b.Clients)))
+	}
+	return nil
+}
+
+func trustLine(anchors, members int) string {
+	return fmt.Sprintf("Trust     per member: %d anchors in %s (%d members, %d free slots: adding one needs no restart)",
+		anchors, MembersPath, members, anchors-members)
+}
+
+// server re-issues the server certificate from signer when the current one
+// is missing, expiring, from another CA (than issuer) or for other names.
+func (r *initRun) server(signer *pki.CA, issuer *x509.Certificate) (*pki.ServerDiff, error) {
+	plan := r.in.Plan
+	cert, ok := r.h.leafUpToDate(&pki.CA{Cert: issuer}, ServerCert, ServerKey)
+	if ok && pki.CompareServer(cert, plan).Same() {
+		return nil, nil
+	}
+	var diff *pki.ServerDiff
+	if ok {
+		d := pki.CompareServer(cert, plan)
+		diff = &d
+	}
+	if signer == nil {
+		return nil, WithHint(errors.New("the server certificate needs renewing, but it is signed by the old root until the switch to per-member trust is finalized"),
+			"Run \"docker-tls trust finalize\" first (it renews the server certificate from the new root), then init again.")
+	}
+	leaf, err := pki.IssueServer(signer, plan, r.opts...)
+	if err != nil {
+		return nil, err
+	}
+	r.issued = append(r.issued, leaf)
+	return diff, nil
+}
+
+// caWideSetup re-runs init on a setup that trusts the whole CA.
+func (r *initRun) caWideSetup(ca *pki.CA) (*pki.ServerDiff, error) {
+	h, plan := r.h, r.in.Plan
+	r.mode, r.ca, r.clientCA = pki.TrustCA, ca, ca.CertPEM
+	var err error
+	if r.ledger, err = h.ledger(false); err != nil {
+		return nil, err
+	}
+	diff, err := r.server(ca, ca.Cert)
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range plan.Clients {
+		cert, ok := h.leafUpToDate(ca, ClientDir(name)+"/"+BundleCert, ClientDir(name)+"/"+BundleKey)
+		if ok && cert.Subject.CommonName == name && pki.SameProfile(cert, plan.KeyType, plan.Days) {
+			continue
+		}
+		leaf, err := pki.IssueClient(ca, name, plan.Days, plan.KeyType, r.opts...)
+		if err != nil {
+			return nil, err
+		}
+		r.issued = append(r.issued, leaf)
+	}
+	return diff, nil
+}
+
+// refuseRemoved: a member who was removed is not let back in by a re-run
+// of init that still lists them (a script written before they left).
+func refuseRemoved(ledger *pki.Ledger, names []string) error {
+	var errs pki.FieldErrors
+	for _, name := range names {
+		if e := ledger.Member(name); e != nil && e.RemovedAt != nil {
+			errs = append(errs, &pki.FieldError{Field: pki.FieldClients, Value: name, Reason: fmt.Sprintf(
+				"%s was removed on %s: leave them out, or let them back in on purpose with \"docker-tls client add %s\"", name, e.RemovedAt.Format(day), name)})
+		}
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
+}
+
+// memberSetup re-runs init on a setup that trusts members one by one:
+// members listed get a certificate under their own anchor (or a free one),
+// more anchors are made only when none is free (or to keep in.Slots free).
+func (r *initRun) memberSetup(ca *pki.CA) (*pki.ServerDiff, error) {
+	h, in, plan := r.h, r.in, r.in.Plan
+	r.mode, r.ca = pki.TrustMember, ca
+	var err error
+	if r.ledger, err = h.ledger(false); err != nil {
+		return nil, err
+	}
+	if err := refuseRemoved(r.ledger, plan.Clients); err != nil {
+		return nil, err
+	}
+	if r.anchors, err = h.anchors(); err != nil {
+		return nil, err
+	}
+	// An anchor of a removed member (a file restored from a backup) is
+	// dropped again.
+	r.anchors = slices.DeleteFunc(r.anchors, func(a *pki.Anchor) bool {
+		e := r.ledger.Anchor(a.Serial())
+		return e != nil && e.RemovedAt != nil
+	})
+	sw := r.ledger.Switch
+	if r.clientCA, err = h.clientCA(ca, sw); err != nil {
+		return nil, err
+	}
+	if r.switchRoot, err = h.switchRoot(ca, sw); err != nil {
+		return nil, err
+	}
+	// During a switch that made a new root, the old root still signs the
+	// server certificate: members who have not moved verify it with it.
+	signer, issuer := ca, ca.Cert
+	if sw != nil && sw.NewRoot {
+		if issuer, err = pki.ParseCert(r.switchRoot); err != nil {
+			return nil, fmt.Errorf("%s: %w", PrevCACert, err)
+		}
+		signer = nil
+	}
+	diff, err := r.server(signer, issuer)
+	if err != nil {
+		return nil, err
+	}
+	taken := map[string]bool{}
+	for _, name := range plan.Clients {
+		cert, ok := h.memberUpToDate(ca.Cert, r.anchors, name)
+		if ok && pki.SameProfile(cert, plan.KeyType, plan.Days) {
+			continue
+		}
+		anchor := anchorBySerial(r.anchors, r.ledger.AnchorOf(name))
+		if anchor == nil {
+			if anchor, err = r.free(taken); err != nil {
+				return nil, err
+			}
+		}
+		taken[anchor.Serial()] = true
+		leaf, err := pki.IssueMember(anchor, r.pass, name, plan.Days, plan.KeyType, r.opts...)
+		if err != nil {
+			return nil, passErr(err, AnchorsPath)
+		}
+		r.issued = append(r.issued, leaf)
+	}
+	if in.Slots > 0 {
+		free := 0
+		for _, a := range r.anchors {
+			if !r.ledger.Used(a.Serial()) && !taken[a.Serial()] {
+				free++
+			}
+		}
+		if n := in.Slots - free; n > 0 {
+			if len(r.anchors)+n > pki.MaxAnchors {
+				return nil, pki.FieldErrors{{Field: pki.FieldSlots, Value: fmt.Sprint(in.Slots), Reason: fmt.Sprintf(
+					"%d more anchors would make %d, more than %d: dockerd names every anchor in each TLS handshake, and too many break it", n, len(r.anchors)+n, pki.MaxAnchors)}}
+			}
+			if err := r.addBatch(n); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if r.added > 0 {
+		r.summary = append(r.summary, fmt.Sprintf("Trust     %d new anchors (%d in all): dockerd trusts them once restarted", r.added, len(r.anchors)))
+	}
+	return diff, nil
+}
+
+// free takes a free slot, adding a batch of anchors when none is left.
+func (r *initRun) free(taken map[string]bool) (*pki.Anchor, error) {
+	if a := freeAnchor(r.anchors, r.ledger, taken); a != nil {
+		return a, nil
+	}
+	if err := r.addBatch(batchSize(len(r.anchors))); err != nil {
+		return nil, err
+	}
+	return freeAnchor(r.anchors, r.ledger, taken), nil
+}
+
+func (r *initRun) addBatch(n int) error {
+	as, err := r.h.addAnchors(r.ca, r.ledger, len(r.anchors), n, r.pass)
+	if err != nil {
+		return err
+	}
+	r.anchors = append(r.anchors, as...)
+	r.added += len(as)
+	return nil
+}
+
+// switchSetup moves a setup that trusts the whole CA to per-member trust.
+// Every member (in the ledger, with a bundle, or listed) gets a new bundle
+// under an anchor of their own, keeping their key type and lifetime unless
+// listed; dockerd trusts the anchors and, until the switch is finalized,
+// the old root as a whole.
+func (r *initRun) switchSetup(ca *pki.CA) (*pki.ServerDiff, error) {
+	h, in, plan := r.h, r.in, r.in.Plan
+	r.mode = pki.TrustMember
+	var err error
+	if r.ledger, err = h.ledger(false); err != nil {
+		return nil, err
+	}
+	newRoot := !pki.CanSignAnchors(ca.Cert)
+	if newRoot && !in.NewRoot {
+		return nil, WithHint(fmt.Errorf("the CA %q was made with pathlen:0 and cannot sign member anchors (every verifier would refuse the chain)", ca.Cert.Subject.CommonName),
+			"Add --new-root: a new root signs the anchors, and the old one stays trusted (and keeps signing the server certificate) until \"docker-tls trust finalize\", so members who have not moved yet still get in.")
+	}
+	members := h.switchMembers(r.ledger, plan.Clients)
+	slots := in.Plan.Slots
+	if err := pki.CheckSlots(slots, len(members)); err != nil {
+		return nil, pki.FieldErrors{{Field: pki.FieldSlots, Value: fmt.Sprint(slots), Reason: err.Error()}}
+	}
+	r.ca, r.clientCA = ca, ca.CertPEM
+	diff, err := r.server(ca, ca.Cert) // the old root signs it, switch or not
+	if err != nil {
+		return nil, err
+	}
+	if newRoot {
+		np := plan
+		np.Trust = pki.TrustMember
+		np.CACommonName = nextCAName(ca.Cert.Subject.CommonName, plan.CACommonName)
+		root, keyPEM, err := pki.NewCA(np, r.pass, r.opts...)
+		if err != nil {
+			return nil, err
+		}
+		r.ca, r.newCA = root, true
+		r.clientCA = append(append([]byte{}, root.CertPEM...), ca.CertPEM...)
+		r.files = append(r.files,
+			// Replaced, and so backed up: the old root's key stays
+			// beside it until you delete the backup.
+			render.File{Path: CACert, Data: root.CertPEM, Mode: modeCert, DirMode: modeSecret},
+			render.File{Path: CAKey, Data: keyPEM, Mode: modeKey, DirMode: modeSecret},
+			render.File{Path: PrevCACert, Data: ca.CertPEM, Mode: modeCert, DirMode: modeSecret},
+		)
+		r.caNotes = append(r.caNotes, fmt.Sprintf("          replaces %q (made with pathlen:0, it cannot sign anchors), which stays trusted and keeps signing the server certificate until the switch is finalized", ca.Cert.Subject.CommonName))
+	}
+	r.switchRoot = ca.CertPEM
+	r.ledger.Switch = &pki.Switch{Root: ca.Cert.SerialNumber.Text(16), Started: h.now().UTC().Truncate(time.Second), NewRoot: newRoot}
+	if err := r.addBatch(len(members) + slots); err != nil {
+		return nil, err
+	}
+	r.added = 0 // all new: the restart is in the next steps anyway
+	for i, name := range members {
+		kt, days := plan.KeyType, plan.Days
+		if r.keepProfiles || !slices.Contains(plan.Clients, name) {
+			if b, ok, _ := h.read(ClientDir(name) + "/" + BundleCert); ok {
+				if cur, err := pki.ParseCert(b); err == nil {
+					kt, days = keepProfile(cur, "", 0)
+				}
+			}
+		}
+		leaf, err := pki.IssueMember(r.anchors[i], r.pass, name, days, kt, r.opts...)
+		if err != nil {
+			return nil, err
+		}
+		r.issued = append(r.issued, leaf)
+	}
+	r.summary = append(r.summary,
+		fmt.Sprintf("Trust     switching to per member: %d anchors in %s (%s, %d free slots)", len(r.anchors), MembersPath, plural(len(members), "member"), slots),
+		"          every member gets a new bundle; the old root stays trusted until \"docker-tls trust finalize\"")
+	r.steps = append(r.steps, Step{
+		Text:     "Once every member has installed their new bundle, stop trusting the old root as a whole (one more restart); members still on an old bundle are refused from then on:",
+		Commands: []string{"docker-tls trust finalize"}})
+	return diff, nil
+}
+
+// switchMembers are the members a switch re-issues: those in the ledger,
+// those with a bundle on disk, and those listed, each once.
+func (h *Host) switchMembers(ledger *pki.Ledger, listed []string) []string {
+	out := ledger.Members()
+	if entries, err := h.fs.ReadDir(ClientsDir); err == nil {
+		for _, d := range entries {
+			if d.IsDir() && pki.ValidateClientName(d.Name()) == nil && h.exists(ClientDir(d.Name())+"/"+BundleCert) && !slices.Contains(out, d.Name()) {
+				out = append(out, d.Name())
+			}
+		}
+	}
+	for _, n := range listed {
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// nextCAName names the root a switch makes: as asked, unless that is the
+// old root's name (two roots of one name are hard to tell apart), then the
+// old name numbered.
+func nextCAName(old, asked string) string {
+	if asked != "" && asked != old {
+		return asked
+	}
+	base, n := old, 2
+	if i := strings.LastIndexByte(old, ' '); i > 0 {
+		if v, err := strconv.Atoi(old[i+1:]); err == nil {
+			base, n = old[:i], v+1
+		}
+	}
+	return fmt.Sprintf("%s %d", base, n)
 }
 
 // PrepareInit's Summary may name fields as {field} (see pki.Words), for the
@@ -64,7 +455,24 @@ func (h *Host) CheckHost(listen string) error {
 // CA is reused unless in.Force; a server or client certificate that already
 // matches the plan is kept, so running init twice changes nothing. Keys
 // started with StartKeys are used when their type matches.
+//
+// With per-member trust (the default for a new setup) dockerd's tlscacert is
+// members.pem: one anchor per member, plus free slots, so that adding a
+// member needs no restart and removing one shuts out nobody else. On a setup
+// that trusts the whole CA, in.Trust = pki.TrustMember switches: anchors are
+// made, every member gets a new bundle under their own anchor, and dockerd
+// keeps trusting the old root as a whole until PrepareFinalize, so that
+// members who have not installed their new bundle yet still get in. A root
+// made with pathlen:0 cannot sign anchors: the switch then needs
+// in.NewRoot, and makes a new root (the old one keeps signing the server
+// certificate until the switch is finalized).
 func (h *Host) PrepareInit(in InitInput, pass []byte) (*Prepared, error) {
+	return h.prepareInit(in, pass, false)
+}
+
+// prepareInit: keepProfiles makes a switch keep every member's key type and
+// lifetime, listed or not.
+func (h *Host) prepareInit(in InitInput, pass []byte, keepProfiles bool) (*Prepared, error) {
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
@@ -78,84 +486,61 @@ func (h *Host) PrepareInit(in InitInput, pass []byte) (*Prepared, error) {
 			return nil, err
 		}
 	}
-	newCA := ca == nil
-	if newCA {
-		if err := pki.ValidatePassphrase(string(pass)); err != nil {
-			return nil, WithHint(err, "Choose a longer passphrase: a few unrelated words are easy to type and hard to guess.")
-		}
-	}
-	plan := in.Plan
-	opts := []pki.Option{pki.WithNow(h.now)}
+	r := &initRun{h: h, in: in, pass: pass, opts: []pki.Option{pki.WithNow(h.now)}, keepProfiles: keepProfiles}
 	if keys := h.startedKeys(); keys != nil {
-		opts = append(opts, pki.WithKeys(keys))
+		r.opts = append(r.opts, pki.WithKeys(keys))
 	}
-
-	var files []render.File
-	var issued []*pki.Leaf
 	var serverDiff *pki.ServerDiff
-	if newCA {
-		b, err := pki.Issue(plan, nil, pass, opts...)
-		if err != nil {
-			return nil, err
+	var err error
+	switch {
+	case ca == nil:
+		err = r.newSetup()
+	case h.memberTrust():
+		if in.Trust == pki.TrustCA {
+			return nil, WithHint(errors.New("this setup trusts members one by one: going back to trusting the whole CA is not supported"),
+				"Leave out --trust to keep per-member trust; to start over, move "+AnchorsPath+" and "+MembersPath+" away and run init --force --trust ca.")
 		}
-		ca = b.CA
-		files = append(files,
-			render.File{Path: CACert, Data: ca.CertPEM, Mode: modeCert, DirMode: modeSecret},
-			// O_EXCL: a CA key is never overwritten by accident; with
-			// --force the old one is backed up first.
-			render.File{Path: CAKey, Data: b.CAKeyPEM, Mode: modeKey, DirMode: modeSecret, Exclusive: !in.Force},
-		)
-		issued = append(issued, b.Server)
-		issued = append(issued, b.Clients...)
-	} else {
-		if cert, ok := h.leafUpToDate(ca, ServerCert, ServerKey); !ok || !pki.CompareServer(cert, plan).Same() {
-			if ok {
-				d := pki.CompareServer(cert, plan)
-				serverDiff = &d
-			}
-			leaf, err := pki.IssueServer(ca, plan, opts...)
-			if err != nil {
-				return nil, err
-			}
-			issued = append(issued, leaf)
-		}
-		for _, name := range plan.Clients {
-			cert, ok := h.leafUpToDate(ca, ClientDir(name)+"/"+BundleCert, ClientDir(name)+"/"+BundleKey)
-			if ok && cert.Subject.CommonName == name && pki.SameProfile(cert, plan.KeyType, plan.Days) {
-				continue
-			}
-			leaf, err := pki.IssueClient(ca, name, plan.Days, plan.KeyType, opts...)
-			if err != nil {
-				return nil, err
-			}
-			issued = append(issued, leaf)
-		}
+		serverDiff, err = r.memberSetup(ca)
+	case in.Trust == pki.TrustMember:
+		serverDiff, err = r.switchSetup(ca)
+	default:
+		serverDiff, err = r.caWideSetup(ca)
 	}
-
-	// What dockerd reads. The CA copy is rewritten each time (unchanged when equal).
-	files = append(files, render.File{Path: ServerCA, Data: ca.CertPEM, Mode: modeCert, DirMode: modePublic})
-	for _, l := range issued {
-		files = append(files, leafFiles(ca, l)...)
-	}
-	for _, name := range plan.Clients {
-		files = append(files, render.File{Path: ClientDir(name) + "/" + BundleCA, Data: ca.CertPEM, Mode: modeCert, DirMode: modeSecret})
-	}
-	if len(issued) > 0 {
-		lf, err := h.ledgerWith(newCA && in.Force, issued)
-		if err != nil {
-			return nil, err
-		}
-		files = append(files, lf)
-	}
-	changes, err := h.build(sortFiles(files), hostConfig(in.Listen))
 	if err != nil {
 		return nil, err
 	}
-	return &Prepared{
-		Summary:   initSummary(in, ca, newCA, issued, serverDiff),
-		Changes:   changes,
-		NextSteps: h.initSteps(in),
-	}, nil
+
+	// What dockerd reads. The CA copy is rewritten each time (unchanged when equal).
+	r.files = append(r.files, render.File{Path: ServerCA, Data: r.clientCA, Mode: modeCert, DirMode: modePublic})
+	if r.mode == pki.TrustMember {
+		r.files = append(r.files, trustFiles(r.anchors, r.switchRoot)...)
+	}
+	for _, l := range r.issued {
+		if l.Kind == pki.KindServer {
+			r.files = append(r.files, leafFiles(r.ca, l)...)
+		} else {
+			r.files = append(r.files, memberFiles(r.clientCA, l)...)
+		}
+	}
+	for _, name := range in.Plan.Clients {
+		r.files = append(r.files, render.File{Path: ClientDir(name) + "/" + BundleCA, Data: r.clientCA, Mode: modeCert, DirMode: modeSecret})
+	}
+	if len(r.issued) > 0 || r.added > 0 || r.ledger.Switch != nil {
+		for _, l := range r.issued {
+			r.ledger.Add(l, h.now())
+		}
+		r.files = append(r.files, render.File{Path: LedgerPath, Data: r.ledger.Marshal(), Mode: modeCert, DirMode: modeSecret})
+	}
+	changes, err := h.build(sortFiles(r.files), hostConfig(in.Listen, r.mode))
+	if err != nil {
+		return nil, err
+	}
+	summary := initSummary(in, r.ca, r.newCA, r.issued, serverDiff)
+	summary = slices.Insert(summary, 1, r.caNotes...)
+	summary = append(summary, r.summary...)
+	steps := h.initSteps(in)
+	steps = append(steps, r.steps...)
+	return &Prepared{Summary: summary, Changes: changes, NextSteps: steps}, nil
 }
 
 const day = "2006-01-02"
@@ -192,11 +577,20 @@ func initSummary(in InitInput, ca *pki.CA, newCA bool, issued []*pki.Leaf, diff 
 			out = append(out, fmt.Sprintf("  removed IP  %s (in the current certificate, not in this plan)", strings.Join(diff.RemovedIPs, ", ")))
 		}
 	}
-	for _, name := range plan.Clients {
+	names := slices.Clone(plan.Clients)
+	for _, l := range issued {
+		if l.Kind == pki.KindClient && !slices.Contains(names, l.Name) {
+			names = append(names, l.Name)
+		}
+	}
+	for _, name := range names {
 		state := "unchanged (already issued)"
 		for _, l := range issued {
 			if l.Kind == pki.KindClient && l.Name == name {
 				state = "new, until " + l.Cert.NotAfter.Format(day)
+				if l.Anchor != nil {
+					state += ", under " + pki.AnchorName(l.Anchor.Slot)
+				}
 			}
 		}
 		out = append(out, fmt.Sprintf("Client    %s: %s", name, state))

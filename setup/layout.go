@@ -11,13 +11,28 @@ import (
 // ca.pem, cert.pem and key.pem because DOCKER_CERT_PATH and ~/.docker
 // expect them.
 const (
-	TLSDir     = "/etc/docker/tls"
-	ServerCA   = TLSDir + "/ca.pem" // dockerd's tlscacert
-	ServerCert = TLSDir + "/server-cert.pem"
-	ServerKey  = TLSDir + "/server-key.pem"
-	CADir      = TLSDir + "/ca"
-	CACert     = CADir + "/ca.pem"
-	CAKey      = CADir + "/ca-key.pem"
+	TLSDir = "/etc/docker/tls"
+	// ServerCA is the root clients verify the server with (every bundle's
+	// ca.pem is a copy), and dockerd's tlscacert with CA-wide trust.
+	ServerCA = TLSDir + "/ca.pem"
+	// MembersPath is dockerd's tlscacert with per-member trust: the member
+	// anchors, never the root (during a switch from CA-wide trust, the old
+	// root too, until "trust finalize").
+	MembersPath = TLSDir + "/members.pem"
+	ServerCert  = TLSDir + "/server-cert.pem"
+	ServerKey   = TLSDir + "/server-key.pem"
+	CADir       = TLSDir + "/ca"
+	CACert      = CADir + "/ca.pem"
+	CAKey       = CADir + "/ca-key.pem"
+	// AnchorsPath holds each member anchor's certificate and its key,
+	// encrypted like the CA key.
+	AnchorsPath = CADir + "/anchors.pem"
+	// PrevCACert is the root a switch replaced because it could not sign
+	// anchors (pathlen:0): still trusted by dockerd, and by clients for the
+	// server certificate, until the switch is finalized.
+	PrevCACert = CADir + "/previous-ca.pem"
+	// RemovedDir keeps the bundles of removed members, for the record.
+	RemovedDir = CADir + "/removed"
 	LedgerPath = CADir + "/issued.json"
 	ClientsDir = TLSDir + "/clients"
 	// LastRunPath records what the last run wrote and backed up, so that a

@@ -273,7 +273,8 @@ func describeRecovery(r *render.Recovery) string {
 // files, the run's own files, daemon.json and override.conf; the bundles
 // are below ClientsDir.
 var managedPaths = []string{TLSDir, ServerCA, ServerCert, ServerKey, CADir, CACert, CAKey, LedgerPath, ClientsDir,
-	LastRunPath, JournalPath, LockPath, render.DaemonJSONPath, render.OverridePath}
+	LastRunPath, JournalPath, LockPath, render.DaemonJSONPath, render.OverridePath,
+	MembersPath, AnchorsPath, PrevCACert, RemovedDir}
 
 // checkPaths refuses a host where a path docker-tls would read or write
 // goes through a link, or a directory or file another user could change,

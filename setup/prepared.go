@@ -21,6 +21,9 @@ type Prepared struct {
 	// Member is the team member a client operation issued, for the
 	// hand-over; nil for other operations.
 	Member *Member
+	// Removal is the member a removal shuts out: Write also moves their
+	// bundle away. nil for other operations.
+	Removal *Removal
 }
 
 // Step is one thing to do after a run: a sentence, then commands to type,
@@ -90,6 +93,9 @@ type Written struct {
 	// RecordErr is set when the run could not be recorded for a later
 	// "docker-tls apply" (the files are written all the same).
 	RecordErr error
+	// ArchiveErr is set when a removed member's bundle could not be moved
+	// to the archive (the removal is written all the same).
+	ArchiveErr error
 
 	res *render.Result
 }
@@ -144,7 +150,9 @@ func (h *Host) Write(p *Prepared, progress func(path string)) (*Written, error) 
 		}
 	}
 	_ = render.PruneBackups(h.root, backedUp, res.Backups)
-	return &Written{Files: res.Written, Backups: res.Backups, RecordErr: res.Unrecorded, res: res}, nil
+	w := &Written{Files: res.Written, Backups: res.Backups, RecordErr: res.Unrecorded, res: res}
+	w.ArchiveErr = h.archiveBundle(p.Removal)
+	return w, nil
 }
 
 // privateDirs are the directories of docker-tls's own that pending files

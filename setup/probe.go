@@ -1,7 +1,6 @@
 package setup
 
 import (
-	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -80,24 +79,9 @@ func (h *Host) probeBundle(written []string) (string, error) {
 
 // ping does GET /_ping over mutual TLS with the bundle in dir (a real path).
 func (h *Host) ping(dir, addr, serverName string, timeout time.Duration) error {
-	caPEM, _, err := h.read(dir + "/" + BundleCA)
+	client, err := h.bundleClient(dir, serverName, timeout)
 	if err != nil {
 		return err
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(caPEM) {
-		return fmt.Errorf("%s/ca.pem holds no certificate", dir)
-	}
-	cert, err := tls.LoadX509KeyPair(h.Path(dir+"/"+BundleCert), h.Path(dir+"/"+BundleKey))
-	if err != nil {
-		return fmt.Errorf("client bundle %s: %w", dir, err)
-	}
-	client := &http.Client{
-		Timeout: timeout,
-		Transport: &http.Transport{
-			TLSClientConfig: &tls.Config{RootCAs: pool, Certificates: []tls.Certificate{cert}, ServerName: serverName, MinVersion: tls.VersionTLS12},
-			DialContext:     (&net.Dialer{Timeout: timeout}).DialContext,
-		},
 	}
 	resp, err := client.Get("https://" + addr + "/_ping")
 	if err != nil {

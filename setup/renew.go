@@ -2,6 +2,7 @@ package setup
 
 import (
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -105,6 +106,11 @@ func (h *Host) PrepareRenew(in RenewInput, pass []byte) (*Prepared, error) {
 	plan.CADays = pki.MaxDays // the CA's real end date is checked when signing
 	if err := plan.Validate(); err != nil {
 		return nil, err
+	}
+	if l, err := h.ledger(false); err == nil && l.Switch != nil && l.Switch.NewRoot {
+		// Members who have not moved verify the server with the old root.
+		return nil, WithHint(errors.New("during the switch to per-member trust the server certificate stays the old root's"),
+			"Run \"docker-tls trust finalize\": it renews the server certificate from the new root.")
 	}
 	ca, err := h.loadCA(pass)
 	if err != nil {

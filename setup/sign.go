@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/docker-tls/docker-tls/pki"
-	"github.com/docker-tls/docker-tls/render"
 )
 
 // SignInput is a member's certificate request to sign.
@@ -40,7 +39,7 @@ func (h *Host) PrepareSign(in SignInput, pass []byte) (*Prepared, error) {
 		return nil, err
 	}
 	dir := ClientDir(name)
-	if !in.Reissue && (ledger.Has(pki.KindClient, name) || h.exists(dir+"/"+BundleCert)) {
+	if !in.Reissue && (ledger.Active(name) || h.exists(dir+"/"+BundleCert)) {
 		return nil, WithHint(fmt.Errorf("a client named %q was %w", name, ErrIssued),
 			"Ask for a request with another name, or sign it again with --force (the old files are backed up).")
 	}
@@ -50,34 +49,11 @@ func (h *Host) PrepareSign(in SignInput, pass []byte) (*Prepared, error) {
 		return nil, WithHint(fmt.Errorf("%s holds a key made on this host for an earlier %q", h.Path(dir), name),
 			"Move that bundle away first (it is an earlier one), then sign again.")
 	}
-	ca, err := h.loadCA(pass)
-	if err != nil {
-		return nil, err
+	issue := func(ca *pki.CA) (*pki.Leaf, error) { return pki.IssueClientFor(ca, csr, in.Days, pki.WithNow(h.now)) }
+	issueMember := func(a *pki.Anchor) (*pki.Leaf, error) {
+		return pki.IssueMemberFor(a, pass, csr, in.Days, pki.WithNow(h.now))
 	}
-	if ca == nil {
-		return nil, h.noCA()
-	}
-	leaf, err := pki.IssueClientFor(ca, csr, in.Days, pki.WithNow(h.now))
-	if err != nil {
-		return nil, err
-	}
-	ledger.Add(leaf, h.now())
-	files := []render.File{
-		{Path: dir + "/" + BundleCA, Data: ca.CertPEM, Mode: modeCert, DirMode: modeSecret},
-		{Path: dir + "/" + BundleCert, Data: leaf.CertPEM, Mode: modeCert, DirMode: modeSecret},
-		{Path: LedgerPath, Data: ledger.Marshal(), Mode: modeCert, DirMode: modeSecret},
-	}
-	changes, err := h.build(files, nil)
-	if err != nil {
-		return nil, err
-	}
-	mem := h.member(ca, leaf)
-	return &Prepared{
-		Summary:   []string{fmt.Sprintf("Client    %s: new, from their request (their key stays with them), until %s", name, leaf.Cert.NotAfter.Format(day))},
-		Changes:   changes,
-		Member:    mem,
-		NextSteps: mem.Handover(""),
-	}, nil
+	return h.prepareMember(name, ledger, pass, issue, issueMember, "from their request (their key stays with them)")
 }
 
 // ArchiveClient reads an issued member's bundle, to pack it for hand-over
@@ -99,7 +75,11 @@ func (h *Host) ArchiveClient(name string) (*Member, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s/%s: %w", dir, BundleCert, err)
 	}
-	if ca := h.currentCA(); ca != nil && !issuedByCert(cert, ca) {
+	if l, err := h.ledger(false); err == nil && l.Member(name) != nil && l.Member(name).RemovedAt != nil {
+		return nil, WithHint(fmt.Errorf("%s was removed on %s: their certificate no longer gets in", name, l.Member(name).RemovedAt.Format(day)),
+			fmt.Sprintf("Let them back in on purpose with \"docker-tls client add %s\".", name))
+	}
+	if ca := h.currentCA(); ca != nil && !chainsToRoot(certPEM, ca) {
 		return nil, WithHint(fmt.Errorf("%s's certificate was not issued by the current CA: the daemon would refuse it", name),
 			fmt.Sprintf("Re-issue it first: docker-tls renew --client %s.", name))
 	}

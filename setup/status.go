@@ -1,7 +1,6 @@
 package setup
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"path"
@@ -31,8 +30,11 @@ type Report struct {
 	Hosts        []string     `json:"hosts,omitempty"`
 	Certificates []CertStatus `json:"certificates"`
 	Findings     []string     `json:"findings"`
-	Probe        string       `json:"probe,omitempty"` // "ok" or "failed" when probed
-	Healthy      bool         `json:"healthy"`
+	// Trust is how dockerd trusts members: per member (anchors, free
+	// slots) or the whole CA, and a switch in progress.
+	Trust   *TrustState `json:"trust,omitempty"`
+	Probe   string      `json:"probe,omitempty"` // "ok" or "failed" when probed
+	Healthy bool        `json:"healthy"`
 }
 
 // StatusInput says what status checks beyond the files.
@@ -103,12 +105,26 @@ func (h *Host) Status(in StatusInput) *Report {
 		}
 	}
 
-	if a, ok, _ := h.read(ServerCA); ok {
-		if b, _, _ := h.read(CACert); b != nil && !bytes.Equal(bytes.TrimSpace(a), bytes.TrimSpace(b)) {
-			find("%s is not the CA in %s: dockerd would trust another CA than the one that issues client certificates; run \"docker-tls init\"", ServerCA, CACert)
+	ca := h.currentCA()
+	ledger, _ := h.ledger(false)
+	if ledger == nil {
+		ledger = &pki.Ledger{}
+	}
+	// The root clients verify the server with: the CA, and during a switch
+	// that made a new root, the old one, which still signs the server.
+	serverIssuer := ca
+	if a, ok, _ := h.read(ServerCA); ok && ca != nil {
+		root := &pki.CA{Cert: ca, CertPEM: pki.EncodeCert(ca)}
+		if want, err := h.clientCA(root, ledger.Switch); err == nil && !sameCerts(a, want) {
+			find("%s is not the CA in %s: clients (and dockerd with CA-wide trust) would trust another CA than the one that issues client certificates; run \"docker-tls init\"", ServerCA, CACert)
+		}
+		if ledger.Switch != nil && ledger.Switch.NewRoot {
+			if old, err := h.switchRoot(root, ledger.Switch); err == nil {
+				serverIssuer, _ = pki.ParseCert(old)
+			}
 		}
 	}
-	ca := h.currentCA()
+	r.Trust = h.trustFindings(cfg, find)
 	check := func(kind, name, certPath, keyPath string) {
 		b, ok, err := h.read(certPath)
 		if err != nil {
@@ -129,8 +145,16 @@ func (h *Host) Status(in StatusInput) *Report {
 		if name == "" {
 			name = info.CommonName
 		}
-		if kind != "ca" && ca != nil && !issuedBy(b, ca) {
+		switch {
+		case kind == "server" && serverIssuer != nil && !issuedBy(b, serverIssuer):
+			find("%s %s (%s) was not issued by the current CA %s: clients will refuse it; %s", kind, name, certPath, CACert, renewHint(kind, name))
+		case kind == "client" && ledger.Member(name) != nil && ledger.Member(name).RemovedAt != nil:
+			find("%s was removed on %s, but their bundle is still at %s: move it away (mv %s %s/%s.manual)", name, ledger.Member(name).RemovedAt.Format(day), ClientDir(name), h.Path(ClientDir(name)), h.Path(RemovedDir), name)
+			return
+		case kind == "client" && ca != nil && !chainsToRoot(b, ca):
 			find("%s %s (%s) was not issued by the current CA %s: dockerd will refuse it; %s", kind, name, certPath, CACert, renewHint(kind, name))
+		case kind == "client" && ca != nil && h.memberTrust() && ledger.Switch == nil && issuedBy(b, ca):
+			find("%s %s (%s) was signed by the root itself, not by a member anchor: dockerd trusts only the anchors and will refuse it; %s", kind, name, certPath, renewHint(kind, name))
 		}
 		left := info.DaysLeft(now)
 		r.Certificates = append(r.Certificates, CertStatus{Kind: kind, Name: name, Path: certPath, NotAfter: info.NotAfter, DaysLeft: left})

@@ -33,6 +33,11 @@ type Answers struct {
 
 	KeyType      string // one of pki.KeyTypes
 	CADays, Days string
+
+	// Trust and Slots come from init's flags only (--trust, --slots): ""
+	// and 0 keep the engine's defaults.
+	Trust pki.Trust
+	Slots int
 }
 
 // Input is the setup these answers describe: the wizard's table from
@@ -40,7 +45,7 @@ type Answers struct {
 // pki.FieldErrors back. Days that are not numbers become 0, which it
 // refuses.
 func (a Answers) Input(force bool) setup.InitInput {
-	return setup.InitInput{Plan: a.plan(), Listen: strings.TrimSpace(a.Listen), Force: force}
+	return setup.InitInput{Plan: a.plan(), Listen: strings.TrimSpace(a.Listen), Force: force, Trust: a.Trust, Slots: a.Slots}
 }
 
 func (a Answers) plan() pki.Plan {

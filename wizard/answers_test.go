@@ -24,6 +24,7 @@ func TestInput(t *testing.T) {
 		DNSNames: []string{"a.example.com", "b.example.com"},
 		IPs:      []string{"10.0.0.5", "203.0.113.7", "2001:db8::1"},
 		KeyType:  pki.RSA3072, CADays: 1000, Days: 90, Clients: []string{"alice", "bob", "ci"},
+		Trust: pki.TrustMember, Slots: pki.DefaultSlots,
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Plan() =\n%+v\nwant\n%+v", got, want)

@@ -140,9 +140,10 @@ func (p *textPage) view() string {
 	return strings.Join(parts, "\n\n")
 }
 
-// newDonePage ends the setup (and renew): what was written, the next
-// steps, and Enter to quit. Restarting docker is offered, never the
-// default, and only when Options.CanApply (--root is "/").
+// newDonePage ends the setup (and renew, and the switch of trust): what
+// was written, the next steps, and Enter to quit. Restarting docker is
+// offered, never the default, and only when Options.CanApply (--root is
+// "/").
 func (m *Model) newDonePage() page {
 	head := func(w int) string {
 		var s string
@@ -156,28 +157,41 @@ func (m *Model) newDonePage() page {
 		default:
 			s = m.okLine("Nothing was written: the host already matches these answers.", w)
 		}
-		if m.appliedNow {
-			if m.applyNowErr != nil {
-				s += "\n" + m.errLine("Applying failed: "+m.applyNowErr.Error(), w)
-			} else {
-				s += "\n" + m.okLine("Applied: Docker restarted with TLS.", w)
-			}
-		}
-		return s
+		return s + m.applyLine(w)
 	}
-	body := func(w int) string {
-		var parts []string
-		if m.appliedNow && m.applyNowOut != "" {
-			parts = append(parts, m.st.Text.Render(wrap(m.applyNowOut, w)))
-		}
-		if m.recordErr != "" {
-			parts = append(parts, m.st.Warn.Render(hang("! ", m.recordErr, w)))
-		}
-		if len(m.res.NextSteps) > 0 {
-			parts = append(parts, m.st.Heading.Render("Next steps")+"\n"+m.stepsText(m.res.NextSteps, w))
-		}
-		return strings.Join(parts, "\n\n")
+	return m.doneTextPage(head, m.doneBody)
+}
+
+// applyLine is the outcome of "apply now", under a done page's heading.
+func (m *Model) applyLine(w int) string {
+	if !m.appliedNow {
+		return ""
 	}
+	if m.applyNowErr != nil {
+		return "\n" + m.errLine("Applying failed: "+m.applyNowErr.Error(), w)
+	}
+	return "\n" + m.okLine("Applied: Docker restarted with TLS.", w)
+}
+
+// doneBody is what a done page says under its heading: the apply's
+// output, warnings, and the next steps.
+func (m *Model) doneBody(w int) string {
+	var parts []string
+	if m.appliedNow && m.applyNowOut != "" {
+		parts = append(parts, m.st.Text.Render(wrap(m.applyNowOut, w)))
+	}
+	if m.recordErr != "" {
+		parts = append(parts, m.st.Warn.Render(hang("! ", m.recordErr, w)))
+	}
+	if len(m.res.NextSteps) > 0 {
+		parts = append(parts, m.st.Heading.Render("Next steps")+"\n"+m.stepsText(m.res.NextSteps, w))
+	}
+	return strings.Join(parts, "\n\n")
+}
+
+// doneTextPage is a done page: heading, body, and Enter to quit, or the
+// choice to apply now when Docker can be restarted from here.
+func (m *Model) doneTextPage(head, body func(w int) string) page {
 	prompt := func(w int) string {
 		if !m.res.Written {
 			return "Press " + m.st.Key.Render("Enter") + " to quit."

@@ -65,7 +65,7 @@ func TestRealEngineRenewKeepsProfile(t *testing.T) {
 	h, opts := realHost(t)
 	old := certAt(t, h, setup.ServerCert)
 	d := newDriver(t, h, opts)
-	d.key("down", "enter")
+	d.key("down", "down", "enter") // renew: after add and remove a member
 	d.wantStep(stepRenew)
 	d.key("enter") // the passphrase comes from the file
 	d.wantStep(stepReview)
@@ -113,7 +113,7 @@ func TestRealEngineAddMember(t *testing.T) {
 func TestRealEngineRedoChangesNothing(t *testing.T) {
 	h, opts := realHost(t)
 	d := newDriver(t, h, opts)
-	d.key("down", "down", "down", "enter")
+	d.key("down", "down", "down", "down", "enter") // add, remove, renew, status, redo
 	d.wantStep(stepCA)
 	for range 12 {
 		if d.m.step == stepReview {

@@ -33,6 +33,14 @@ type fakes struct {
 	keys       *pki.KeyProgress // what KeyProgress reports; nil: none started
 	issued     []string         // the client names Clients lists
 	refuse     []string         // names PrepareClient refuses as issued (a list read too late)
+	members    []setup.ClientRow
+	removes    []string
+	removeErr  error
+	switches   []string // passphrases PrepareSwitch got
+	finalizes  []string
+	impact     *setup.RestartImpact
+	liveOn     int
+	calls      []string // CheckRestart, EnableLiveRestore, Apply in order
 }
 
 var _ Engine = (*fakes)(nil)
@@ -128,12 +136,13 @@ func (f *fakes) KeyProgress() (pki.KeyProgress, bool) {
 	return *f.keys, true
 }
 
+// Clients lists the members, then a row for each name in issued.
 func (f *fakes) Clients() ([]setup.ClientRow, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	rows := make([]setup.ClientRow, len(f.issued))
-	for i, n := range f.issued {
-		rows[i] = setup.ClientRow{Name: n, Bundle: setup.ClientDir(n)}
+	rows := slices.Clone(f.members)
+	for _, n := range f.issued {
+		rows = append(rows, setup.ClientRow{Name: n, Bundle: setup.ClientDir(n)})
 	}
 	return rows, nil
 }
@@ -142,7 +151,51 @@ func (f *fakes) Apply(context.Context) (*setup.Applied, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.applyNows++
+	f.calls = append(f.calls, "Apply")
 	return &setup.Applied{Bundle: "/etc/docker/tls/clients/client"}, nil
+}
+
+func (f *fakes) PrepareRemove(in setup.RemoveInput) (*setup.Prepared, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.removes = append(f.removes, in.Name)
+	if f.removeErr != nil {
+		return nil, f.removeErr
+	}
+	return removePrepared(in.Name), nil
+}
+
+func (f *fakes) PrepareSwitch(pass []byte) (*setup.Prepared, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.switches = append(f.switches, string(pass))
+	return samplePrepared(), nil
+}
+
+func (f *fakes) PrepareFinalize(pass []byte) (*setup.Prepared, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.finalizes = append(f.finalizes, string(pass))
+	return samplePrepared(), nil
+}
+
+func (f *fakes) CheckRestart(context.Context) *setup.RestartImpact {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, "CheckRestart")
+	if f.impact == nil {
+		return &setup.RestartImpact{Reached: true}
+	}
+	r := *f.impact
+	return &r
+}
+
+func (f *fakes) EnableLiveRestore(context.Context) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.liveOn++
+	f.calls = append(f.calls, "EnableLiveRestore")
+	return nil
 }
 
 func (f *fakes) snapshot() (prepares []setup.InitInput, applies int, startKeys []string) {
@@ -272,4 +325,33 @@ func clientPrepared(name string) *setup.Prepared {
 // keyProgress is an ecdsa-p256 progress: want keys, those done taking took.
 func keyProgress(want int, took ...time.Duration) pki.KeyProgress {
 	return pki.KeyProgress{Type: pki.ECDSAP256, Want: want, Done: took}
+}
+
+// removePrepared is what removing a member writes.
+func removePrepared(name string) *setup.Prepared {
+	return &setup.Prepared{
+		Summary: []string{
+			"Remove    " + name + ": their anchor (member anchor 2) and its key leave /etc/docker/tls/members.pem and /etc/docker/tls/ca/anchors.pem; nobody else's files change",
+			"Ledger    " + name + " stays on record, removed on 2026-11-22",
+			"Bundle    /etc/docker/tls/clients/" + name + " moves to /etc/docker/tls/ca/removed/" + name + ".2026-11-22T183000Z",
+		},
+		Changes: &render.Changes{Changes: []render.Change{
+			change("/etc/docker/tls/members.pem", 0o644, render.Update, ""),
+			change("/etc/docker/tls/ca/anchors.pem", 0o600, render.Update, ""),
+			change("/etc/docker/tls/ca/issued.json", 0o644, render.Update, ""),
+		}},
+		Removal: &setup.Removal{Name: name, Slot: 2, Bundle: "/etc/docker/tls/clients/" + name, Archive: "/etc/docker/tls/ca/removed/" + name + ".2026-11-22T183000Z"},
+		NextSteps: []setup.Step{{Text: "The removal takes effect when Docker restarts (until then " + name + " still gets in). Restart it with apply, which checks Docker with a member's bundle and rolls back if it does not come back:",
+			Commands: []string{"docker-tls apply"}}},
+	}
+}
+
+// sampleMembers are three members under per-member trust.
+func sampleMembers() []setup.ClientRow {
+	until := testNow().AddDate(1, 0, 0)
+	return []setup.ClientRow{
+		{Name: "alice", Serial: "a1", NotAfter: until, DaysLeft: 365, Bundle: "/etc/docker/tls/clients/alice", Slot: 1},
+		{Name: "bob", Serial: "b2", NotAfter: until, DaysLeft: 365, Bundle: "/etc/docker/tls/clients/bob", Slot: 2},
+		{Name: "carol", Serial: "c3", NotAfter: until.AddDate(0, -6, 0), DaysLeft: 180, Bundle: "/etc/docker/tls/clients/carol", Slot: 3},
+	}
 }

@@ -71,7 +71,7 @@ func (m *Model) fieldErr(field pki.Field) []string {
 // ownerStep is the setup step that asks for a field.
 func ownerStep(field pki.Field) (stepID, bool) {
 	f, ok := setupFields[field]
-	return f.step, ok
+	return f.step, ok && f.step != stepNotAsked
 }
 
 // fieldTitle names a field, quoted, for a sentence.

@@ -1,6 +1,7 @@
 package wizard
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/docker-tls/docker-tls/pki"
@@ -30,4 +31,11 @@ var setupFields = map[pki.Field]setupField{
 	pki.FieldKeyType: {"Key type", stepKeys, func(a *Answers) string { return a.KeyType }},
 	pki.FieldCADays:  {"CA valid for (days)", stepKeys, func(a *Answers) string { return a.CADays }},
 	pki.FieldDays:    {"Certificates valid for (days)", stepKeys, func(a *Answers) string { return a.Days }},
+	// Given by init's flags only (--trust, --slots), never asked: an error
+	// about them stays on the review.
+	pki.FieldTrust: {"Trust", stepNotAsked, func(a *Answers) string { return string(a.Trust) }},
+	pki.FieldSlots: {"Free slots", stepNotAsked, func(a *Answers) string { return strconv.Itoa(a.Slots) }},
 }
+
+// stepNotAsked is the step of a field no screen asks for.
+const stepNotAsked stepID = -1

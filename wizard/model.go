@@ -29,6 +29,11 @@ const (
 	stepMemberDone // ... and the bundle to hand over
 	stepRenew      // renew the server certificate: passphrase
 	stepStatus
+	stepRemove     // remove a team member: who, and a confirmation
+	stepRemoveDone // ... removed: when it takes effect, apply now
+	stepSwitch     // switch a CA-wide setup to per-member trust: passphrase
+	stepFinalize   // end that switch: passphrase if needed
+	stepRestart    // containers would stop: live-restore first?
 )
 
 var stepNames = map[stepID]string{
@@ -46,6 +51,9 @@ const (
 	flowMember
 	flowRenew
 	flowStatus
+	flowRemove
+	flowSwitch
+	flowFinalize
 )
 
 // page is one screen. The root model routes messages to the current page
@@ -126,6 +134,14 @@ type Model struct {
 	appliedNow  bool
 	applyNowOut string
 	applyNowErr error
+
+	// Remove a team member.
+	members     []setup.ClientRow // loaded when the flow starts
+	membersErr  error
+	removeName  string
+	removeSure  bool
+	restartWhat string               // the restart page's choice
+	impact      *setup.RestartImpact // what a restart would do, when it would stop containers
 
 	res Result
 }
@@ -264,6 +280,12 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return m.onStatus(msg)
 	case applyNowMsg:
 		return m.onApplyNow(msg)
+	case membersMsg:
+		return m.onMembers(msg)
+	case removePreparedMsg:
+		return m.onRemovePrepared(msg)
+	case restartCheckedMsg:
+		return m.onRestartChecked(msg)
 	}
 	return m.forward(msg)
 }

@@ -24,6 +24,12 @@ func (m *Model) goTo(s stepID) tea.Cmd {
 		m.flow = flowRenew
 	case stepStatus:
 		m.flow = flowStatus
+	case stepRemove, stepRemoveDone:
+		m.flow = flowRemove
+	case stepSwitch:
+		m.flow = flowSwitch
+	case stepFinalize:
+		m.flow = flowFinalize
 	}
 	m.gate.hide()
 	m.keyProg = nil
@@ -59,6 +65,16 @@ func (m *Model) newPage(s stepID) page {
 		return m.newRenewPage()
 	case stepStatus:
 		return m.newStatusPage()
+	case stepRemove:
+		return m.newRemovePage()
+	case stepRemoveDone:
+		return m.newRemoveDonePage()
+	case stepSwitch:
+		return m.newSwitchPage()
+	case stepFinalize:
+		return m.newFinalizePage()
+	case stepRestart:
+		return m.newRestartPage()
 	}
 	return m.newWelcomePage()
 }
@@ -66,15 +82,22 @@ func (m *Model) newPage(s stepID) page {
 // backStep reports where Esc leads, if anywhere.
 func (m *Model) backStep() (stepID, bool) {
 	switch m.step {
-	case stepCA, stepMember, stepRenew, stepStatus:
+	case stepCA, stepMember, stepRenew, stepStatus, stepRemove, stepSwitch, stepFinalize:
 		return stepWelcome, true
 	case stepServer, stepClients, stepKeys:
 		return m.step - 1, true
 	case stepReview:
-		if m.flow == flowRenew {
+		switch m.flow {
+		case flowRenew:
 			return stepRenew, true
+		case flowSwitch:
+			return stepSwitch, true
+		case flowFinalize:
+			return stepFinalize, true
 		}
 		return stepKeys, true
+	case stepRestart:
+		return m.doneStep(), true
 	case stepWrite:
 		if m.applyErr != nil {
 			return stepReview, true
@@ -113,6 +136,12 @@ func (m *Model) finish() tea.Cmd {
 			return m.loadStatus()
 		case choiceRedo:
 			return m.goTo(stepCA)
+		case choiceRemove:
+			return m.loadMembers()
+		case choiceSwitch:
+			return m.goTo(stepSwitch)
+		case choiceFinalize:
+			return m.goTo(stepFinalize)
 		}
 		return m.goTo(stepMember)
 	case stepCA:
@@ -137,11 +166,30 @@ func (m *Model) finish() tea.Cmd {
 			m.res.Err = m.applyErr
 			return m.quit()
 		}
-	case stepDone:
+	case stepDone, stepRemoveDone:
 		if m.doneChoice == choiceApplyNow && !m.appliedNow && m.opts.CanApply {
-			return m.applyNow()
+			return m.checkRestart()
 		}
 		return m.quit()
+	case stepRemove:
+		if m.removeName == "" || !m.removeSure {
+			return m.goTo(stepWelcome) // nobody to remove, or "Cancel"
+		}
+		m.pageErr = ""
+		return m.removeMember()
+	case stepSwitch:
+		m.clearErrs(pki.FieldPassphrase)
+		m.pageErr = ""
+		return m.checkPass(m.a.Passphrase)
+	case stepFinalize:
+		m.clearErrs(pki.FieldPassphrase)
+		m.pageErr = ""
+		if m.finalizeNeedsPass() {
+			return m.checkPass(m.a.Passphrase)
+		}
+		return m.goTo(stepReview)
+	case stepRestart:
+		return m.onRestartChoice()
 	case stepMember:
 		m.clearErrs(pki.FieldClients, pki.FieldDays, pki.FieldPassphrase)
 		m.pageErr = ""

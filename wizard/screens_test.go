@@ -190,14 +190,14 @@ func TestScreensStates(t *testing.T) {
 	})
 	t.Run("status", func(t *testing.T) {
 		forSizes(t, existingOptions, func(t *testing.T, d *driver) {
-			d.key("down", "down", "enter")
+			d.key("down", "down", "down", "enter")
 			d.wantStep(stepStatus)
 			goldenScreen(t, d, "status")
 		})
 	})
 	t.Run("renew", func(t *testing.T) {
 		forSizes(t, existingOptions, func(t *testing.T, d *driver) {
-			d.key("down", "enter")
+			d.key("down", "down", "enter")
 			d.wantStep(stepRenew)
 			goldenScreen(t, d, "renew")
 		})

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/docker-tls/docker-tls/pki"
 	"github.com/docker-tls/docker-tls/setup"
 )
 
@@ -23,6 +24,17 @@ func (m *Model) statusText(r *setup.Report, w int) string {
 	}
 	if len(r.Hosts) > 0 {
 		row("Hosts", strings.Join(r.Hosts, ", "))
+	}
+	if t := r.Trust; t != nil {
+		switch t.Mode {
+		case pki.TrustMember:
+			row("Trust", fmt.Sprintf("per member: %d anchors, %d members, %d free slots", t.Anchors, t.Members, t.Free))
+			if t.Switch != nil {
+				row("", "switching from CA-wide trust: the old root is trusted until the switch is finished")
+			}
+		case pki.TrustCA:
+			row("Trust", "the whole CA: members cannot be removed one by one")
+		}
 	}
 	if len(r.Certificates) > 0 {
 		b.WriteString("\n" + st.Heading.Render("Certificates") + "\n")

@@ -83,6 +83,9 @@ func (m *Model) titleBar() string {
 }
 
 func (m *Model) stepTitle() string {
+	if m.step == stepRestart {
+		return "Restart Docker"
+	}
 	switch m.flow {
 	case flowMember:
 		if m.step == stepMemberDone {
@@ -94,6 +97,18 @@ func (m *Model) stepTitle() string {
 		return "Renew the server certificate · " + n
 	case flowStatus:
 		return "Status"
+	case flowRemove:
+		if m.step == stepRemoveDone {
+			return "Remove a team member · 2/2"
+		}
+		return "Remove a team member · 1/2"
+	case flowSwitch, flowFinalize:
+		title := "Switch to per-member trust · "
+		first := stepSwitch
+		if m.flow == flowFinalize {
+			title, first = "Finish the switch · ", stepFinalize
+		}
+		return title + map[stepID]string{first: "1/4", stepReview: "2/4", stepWrite: "3/4", stepDone: "4/4"}[m.step]
 	}
 	return "Step " + strconv.Itoa(int(m.step)+1) + "/8 · " + stepNames[m.step]
 }

@@ -1,21 +1,26 @@
 package wizard
 
 import (
+	"fmt"
 	"strings"
 
 	"charm.land/huh/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/docker-tls/docker-tls/pki"
 	"github.com/docker-tls/docker-tls/setup"
 )
 
 // The welcome menu when a setup exists: what an admin comes back for, the
 // most frequent first.
 const (
-	choiceMember = "member"
-	choiceRenew  = "renew"
-	choiceStatus = "status"
-	choiceRedo   = "redo"
+	choiceMember   = "member"
+	choiceRemove   = "remove"
+	choiceSwitch   = "switch"
+	choiceFinalize = "finalize"
+	choiceRenew    = "renew"
+	choiceStatus   = "status"
+	choiceRedo     = "redo"
 )
 
 // newWelcomePage shows what detection found, and either starts the setup
@@ -31,14 +36,26 @@ func (m *Model) newWelcomePage() page {
 	if m.choice == "" {
 		m.choice = choiceMember
 	}
+	opts := []huh.Option[string]{
+		huh.NewOption("Add a team member", choiceMember),
+		huh.NewOption("Remove a team member", choiceRemove),
+	}
+	if t := m.opts.Detected.Trust; t != nil {
+		if t.Mode == pki.TrustCA {
+			opts = append(opts, huh.NewOption("Switch to per-member trust (to remove members one by one)", choiceSwitch))
+		}
+		if t.Switch != nil {
+			opts = append(opts, huh.NewOption("Finish the switch to per-member trust", choiceFinalize))
+		}
+	}
+	opts = append(opts,
+		huh.NewOption("Renew the server certificate", choiceRenew),
+		huh.NewOption("Show status", choiceStatus),
+		huh.NewOption("Redo the setup (keeps the CA)", choiceRedo),
+	)
 	sel := huh.NewSelect[string]().
 		Title("What would you like to do?").
-		Options(
-			huh.NewOption("Add a team member", choiceMember),
-			huh.NewOption("Renew the server certificate", choiceRenew),
-			huh.NewOption("Show status", choiceStatus),
-			huh.NewOption("Redo the setup (keeps the CA)", choiceRedo),
-		).
+		Options(opts...).
 		Value(&m.choice)
 	return m.newFormPage(head, nil, fieldRef{key: fieldMenu, title: "Choice", f: sel})
 }
@@ -75,6 +92,16 @@ func (m *Model) welcomeText(w int) string {
 	}
 	if d.ExistingCA {
 		row("CA", st.OK.Render("found")+" under "+setup.CADir)
+		if t := d.Trust; t != nil {
+			switch {
+			case t.Mode == pki.TrustMember && t.Switch != nil:
+				row("trust", fmt.Sprintf("per member (%d free slots); switching: the old root is trusted until finished", t.Free))
+			case t.Mode == pki.TrustMember:
+				row("trust", fmt.Sprintf("per member: %d members, %d free slots", t.Members, t.Free))
+			case t.Mode == pki.TrustCA:
+				row("trust", "the whole CA: members cannot be removed one by one")
+			}
+		}
 	} else {
 		row("CA", "none yet: one will be created")
 	}

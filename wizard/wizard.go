@@ -75,13 +75,28 @@ type Engine interface {
 	// how long each took), for the progress shown while the review is
 	// prepared; ok is false when none were started.
 	KeyProgress() (p pki.KeyProgress, ok bool)
-	// Clients lists the client certificates issued, so that a name that is
-	// taken is refused as it is typed, before the passphrase is asked.
+	// Clients lists the client certificates issued: a name that is taken
+	// is refused as it is typed, before the passphrase is asked, and
+	// "remove a team member" offers the members.
 	Clients() ([]setup.ClientRow, error)
 	Status(in setup.StatusInput) *setup.Report
 	// Apply restarts docker, probes it and rolls back on failure; offered
 	// only when Options.CanApply.
 	Apply(ctx context.Context) (*setup.Applied, error)
+
+	// PrepareRemove shuts one member out at the next restart; Write also
+	// moves their bundle away.
+	PrepareRemove(in setup.RemoveInput) (*setup.Prepared, error)
+	// PrepareSwitch moves a setup that trusts the whole CA to per-member
+	// trust (a new root when the old one cannot sign anchors).
+	PrepareSwitch(pass []byte) (*setup.Prepared, error)
+	// PrepareFinalize ends that switch; pass is only needed when it made a
+	// new root.
+	PrepareFinalize(pass []byte) (*setup.Prepared, error)
+	// CheckRestart says what restarting Docker would do to the running
+	// containers; EnableLiveRestore turns live-restore on (no restart).
+	CheckRestart(ctx context.Context) *setup.RestartImpact
+	EnableLiveRestore(ctx context.Context) error
 }
 
 // Options configure a run.

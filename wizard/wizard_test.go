@@ -137,7 +137,7 @@ func TestEnterAllTheWay(t *testing.T) {
 	wantPlan := pki.Plan{
 		CACommonName: "docker-tls CA", FQDN: "docker1.example.com", DNSNames: []string{},
 		IPs: []string{"10.0.0.5", "192.168.1.20"}, KeyType: pki.ECDSAP256,
-		CADays: 3650, Days: 365, Clients: []string{"client"},
+		CADays: 3650, Days: 365, Clients: []string{"client"}, Trust: pki.TrustMember, Slots: pki.DefaultSlots,
 	}
 	if !reflect.DeepEqual(plan, wantPlan) {
 		t.Errorf("plan =\n%+v\nwant\n%+v", plan, wantPlan)
@@ -454,7 +454,7 @@ func TestResize(t *testing.T) {
 // TestStatusAndBack: Show status, then Enter goes back to the menu.
 func TestStatusAndBack(t *testing.T) {
 	d := newDriver(t, newFakes(), existingOptions())
-	d.key("down", "down", "enter")
+	d.key("down", "down", "down", "enter")
 	d.wantStep(stepStatus)
 	d.wantText("server", "docker1.example.com", "2027-11-22", "No problems found")
 	d.key("enter")
@@ -466,7 +466,7 @@ func TestStatusAndBack(t *testing.T) {
 func TestRenewFlow(t *testing.T) {
 	f := newFakes()
 	d := newDriver(t, f, existingOptions())
-	d.key("down", "enter")
+	d.key("down", "down", "enter")
 	d.wantStep(stepRenew)
 	d.typ(f.rightPass)
 	d.key("enter")
@@ -494,7 +494,7 @@ func TestRenewFlow(t *testing.T) {
 func TestRedoChecksPassphrase(t *testing.T) {
 	f := newFakes()
 	d := newDriver(t, f, existingOptions())
-	d.key("down", "down", "down", "enter")
+	d.key("down", "down", "down", "down", "enter")
 	d.wantStep(stepCA)
 	d.typ("nope")
 	d.key("enter")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -45,8 +46,9 @@ type (
 		report *setup.Report
 	}
 	applyNowMsg struct {
-		a   *setup.Applied
-		err error
+		a           *setup.Applied
+		err         error
+		liveRestore string // said before the result when live-restore was turned on first
 	}
 	// keyProgressMsg is the engine's key generation, polled while the
 	// review is prepared.
@@ -104,7 +106,7 @@ func (m *Model) afterCheck() tea.Cmd {
 		return m.goTo(stepServer)
 	case stepMember:
 		return m.issueClient()
-	case stepRenew:
+	case stepRenew, stepSwitch, stepFinalize:
 		return m.goTo(stepReview)
 	}
 	return nil
@@ -124,11 +126,19 @@ func (m *Model) startPrepare() tea.Cmd {
 	m.gate.hide()
 	pass := []byte(m.a.Passphrase)
 	var work func() (*setup.Prepared, error)
-	if m.flow == flowRenew {
+	switch m.flow {
+	case flowRenew:
 		// The zero RenewInput keeps the names, key type and lifetime of
 		// the current certificate: the same rule as "docker-tls renew".
 		work = func() (*setup.Prepared, error) { return eng.PrepareRenew(setup.RenewInput{}, pass) }
-	} else {
+	case flowSwitch:
+		work = func() (*setup.Prepared, error) { return eng.PrepareSwitch(pass) }
+	case flowFinalize:
+		if !m.finalizeNeedsPass() {
+			pass = nil
+		}
+		work = func() (*setup.Prepared, error) { return eng.PrepareFinalize(pass) }
+	default:
 		in := m.a.Input(m.opts.Force) // a copy: huh keeps writing to the answers
 		in.Plan.IPs = slices.Clone(in.Plan.IPs)
 		work = func() (*setup.Prepared, error) { return eng.PrepareInit(in, pass) }
@@ -270,6 +280,16 @@ func (m *Model) onApply(msg applyMsg) tea.Cmd {
 			return m.goTo(stepMember)
 		}
 		return m.goTo(stepMemberDone)
+	case stepRemove:
+		m.busy = ""
+		if msg.err != nil {
+			m.pageErr = "writing the removal failed: " + msg.err.Error()
+			return m.goTo(stepRemove)
+		}
+		if msg.w.ArchiveErr != nil {
+			m.recordErr = strings.TrimSpace(m.recordErr + " The removal is written, but the bundle could not be moved away: " + msg.w.ArchiveErr.Error() + "; move it by hand.")
+		}
+		return m.goTo(stepRemoveDone)
 	}
 	return nil
 }
@@ -393,13 +413,25 @@ func (m *Model) onStatus(msg statusMsg) tea.Cmd {
 }
 
 // applyNow restarts docker with the new configuration; the engine probes it
-// and rolls back on failure.
-func (m *Model) applyNow() tea.Cmd {
+// and rolls back on failure. With liveRestore it first turns live-restore
+// on, so that running containers keep running.
+func (m *Model) applyNow(liveRestore bool) tea.Cmd {
 	eng := m.eng
 	m.applyingNow = true
-	return tea.Batch(m.setBusy("Restarting Docker and probing the TLS port…"), func() tea.Msg {
+	busy := "Restarting Docker and probing the TLS port…"
+	if liveRestore {
+		busy = "Turning live-restore on, then restarting Docker and probing the TLS port…"
+	}
+	return tea.Batch(m.setBusy(busy), func() tea.Msg {
+		said := ""
+		if liveRestore {
+			if err := eng.EnableLiveRestore(context.Background()); err != nil {
+				return applyNowMsg{err: fmt.Errorf("turning live-restore on: %w (Docker was not restarted)", err)}
+			}
+			said = "Live-restore is on: the containers kept running. "
+		}
 		a, err := eng.Apply(context.Background())
-		return applyNowMsg{a: a, err: err}
+		return applyNowMsg{a: a, err: err, liveRestore: said}
 	})
 }
 
@@ -409,7 +441,7 @@ func (m *Model) onApplyNow(msg applyNowMsg) tea.Cmd {
 	m.appliedNow = true
 	m.applyNowErr = msg.err
 	if msg.a != nil && msg.err == nil {
-		m.applyNowOut = "Docker is back and answers over mutual TLS (GET /_ping with the bundle " + msg.a.Bundle + ")."
+		m.applyNowOut = msg.liveRestore + "Docker is back and answers over mutual TLS (GET /_ping with the bundle " + msg.a.Bundle + ")."
 		m.res.Applied = msg.a
 		m.res.NextSteps = withoutRestart(m.res.NextSteps)
 	}
@@ -419,5 +451,13 @@ func (m *Model) onApplyNow(msg applyNowMsg) tea.Cmd {
 	if m.quitAfterApply {
 		return m.quit()
 	}
-	return m.goTo(stepDone)
+	return m.goTo(m.doneStep())
+}
+
+// doneStep is the last page of the current flow, where applying ends.
+func (m *Model) doneStep() stepID {
+	if m.flow == flowRemove {
+		return stepRemoveDone
+	}
+	return stepDone
 }

@@ -1,0 +1,495 @@
+package setup
+
+import (
+	"bytes"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/docker-tls/docker-tls/pki"
+	"github.com/docker-tls/docker-tls/render"
+)
+
+// TrustState is how the setup under the root trusts its members: what
+// status, client list and the wizard's menu show.
+type TrustState struct {
+	// Mode is pki.TrustMember when dockerd trusts one anchor per member,
+	// pki.TrustCA when it trusts the whole CA; "" without a CA.
+	Mode    pki.Trust `json:"mode"`
+	Anchors int       `json:"anchors"` // anchors dockerd is meant to trust
+	Members int       `json:"members"` // active members under an anchor
+	Free    int       `json:"free"`    // free slots: members added without a restart
+	// Switch is set while a CA-wide setup moves to per-member trust.
+	Switch *pki.Switch `json:"switch,omitempty"`
+	// CanSignAnchors: the root may sign anchors. A CA-wide root made
+	// with pathlen:0 may not: switching needs a new root.
+	CanSignAnchors bool `json:"can_sign_anchors"`
+}
+
+// Trust reads how the setup trusts its members.
+func (h *Host) Trust() (*TrustState, error) {
+	ts := &TrustState{}
+	root := h.currentCA()
+	if root == nil {
+		return ts, nil
+	}
+	ts.CanSignAnchors = pki.CanSignAnchors(root)
+	anchors, err := h.anchors()
+	if err != nil {
+		return nil, err
+	}
+	ledger, err := h.ledger(false)
+	if err != nil {
+		return nil, err
+	}
+	ts.Switch = ledger.Switch
+	if !h.memberTrust() {
+		ts.Mode = pki.TrustCA
+		return ts, nil
+	}
+	ts.Mode = pki.TrustMember
+	ts.Anchors = len(anchors)
+	for _, a := range anchors {
+		if ledger.Used(a.Serial()) {
+			ts.Members++
+		} else {
+			ts.Free++
+		}
+	}
+	return ts, nil
+}
+
+// memberTrust: the setup trusts members one by one (an anchors file
+// exists).
+func (h *Host) memberTrust() bool { return h.exists(AnchorsPath) }
+
+// anchors reads the CA side's anchors, in slot order; none when the file is
+// absent.
+func (h *Host) anchors() ([]*pki.Anchor, error) {
+	b, ok, err := h.read(AnchorsPath)
+	if err != nil || !ok {
+		return nil, err
+	}
+	as, err := pki.ParseAnchors(b)
+	if err != nil {
+		return nil, hintf("Restore it from a backup (a .bak beside it); it holds the anchors dockerd trusts and their keys.", "%s: %w", AnchorsPath, err)
+	}
+	return as, nil
+}
+
+// freeAnchor is the first anchor that never issued a member's certificate
+// and is not taken in this run.
+func freeAnchor(anchors []*pki.Anchor, ledger *pki.Ledger, taken map[string]bool) *pki.Anchor {
+	for _, a := range anchors {
+		if !ledger.Used(a.Serial()) && !taken[a.Serial()] {
+			return a
+		}
+	}
+	return nil
+}
+
+// anchorBySerial finds an anchor, or nil.
+func anchorBySerial(anchors []*pki.Anchor, serial string) *pki.Anchor {
+	for _, a := range anchors {
+		if a.Serial() == serial {
+			return a
+		}
+	}
+	return nil
+}
+
+// batchSize is how many anchors a command adds when no free slot is left:
+// a full batch, within MaxAnchors.
+func batchSize(have int) int { return min(pki.DefaultSlots, pki.MaxAnchors-have) }
+
+// errAnchorCap: no anchor may be added.
+func errAnchorCap(have int) error {
+	return hintf(fmt.Sprintf("Remove members who left (\"docker-tls client remove NAME\"): each frees nothing for others, but keeps the list short; a second Docker host takes more. %d anchors already make each handshake carry %.0f KB of CA names.", have, float64(have)*31/1024),
+		"no free slot and %d anchors already: dockerd names every anchor in each TLS handshake, and more than %d break it", have, pki.MaxAnchors)
+}
+
+// addAnchors makes n more anchors under root, numbered after every slot
+// the ledger knows, records them in the ledger and returns them.
+func (h *Host) addAnchors(root *pki.CA, ledger *pki.Ledger, have, n int, pass []byte) ([]*pki.Anchor, error) {
+	if have+n > pki.MaxAnchors || n <= 0 {
+		return nil, errAnchorCap(have)
+	}
+	as, err := pki.NewAnchors(root, ledger.NextSlot(), n, pass, pki.WithNow(h.now))
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range as {
+		ledger.AddAnchor(a, h.now())
+	}
+	return as, nil
+}
+
+// membersPEM is what dockerd trusts with per-member trust: every anchor,
+// then, during a switch, the root it still trusts as a whole.
+func membersPEM(anchors []*pki.Anchor, switchRoot []byte) []byte {
+	var out []byte
+	for _, a := range anchors {
+		out = append(out, a.CertPEM...)
+	}
+	return append(out, switchRoot...)
+}
+
+// trustFiles are the anchors file (CA side, keys encrypted) and the members
+// file dockerd reads.
+func trustFiles(anchors []*pki.Anchor, switchRoot []byte) []render.File {
+	return []render.File{
+		{Path: AnchorsPath, Data: pki.EncodeAnchors(anchors), Mode: modeKey, DirMode: modeSecret},
+		{Path: MembersPath, Data: membersPEM(anchors, switchRoot), Mode: modeCert, DirMode: modePublic},
+	}
+}
+
+// switchRoot is the certificate of the root dockerd still trusts during a
+// switch: the CA itself, or the root a new one replaced.
+func (h *Host) switchRoot(ca *pki.CA, sw *pki.Switch) ([]byte, error) {
+	if sw == nil {
+		return nil, nil
+	}
+	if !sw.NewRoot {
+		return ca.CertPEM, nil
+	}
+	b, ok, err := h.read(PrevCACert)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, hintf("Restore it from a backup, or finish the switch with \"docker-tls trust finalize\".",
+			"a switch to per-member trust is in progress but the old root %s is missing", PrevCACert)
+	}
+	return b, nil
+}
+
+// clientCA is every bundle's ca.pem: the root, and during a switch that made
+// a new root, the old one after it, which still signs the server
+// certificate until the switch is finalized.
+func (h *Host) clientCA(ca *pki.CA, sw *pki.Switch) ([]byte, error) {
+	if sw == nil || !sw.NewRoot {
+		return ca.CertPEM, nil
+	}
+	old, err := h.switchRoot(ca, sw)
+	if err != nil {
+		return nil, err
+	}
+	return append(append([]byte{}, ca.CertPEM...), old...), nil
+}
+
+// chainsToRoot reports whether the first certificate of certPEM (a
+// bundle's cert.pem) was issued by root, directly or through the anchor
+// that follows it.
+func chainsToRoot(certPEM []byte, root *x509.Certificate) bool {
+	certs, err := pki.ParseCerts(certPEM)
+	if err != nil || len(certs) == 0 {
+		return false
+	}
+	if issuedByCert(certs[0], root) {
+		return true
+	}
+	return len(certs) > 1 && issuedByCert(certs[0], certs[1]) && issuedByCert(certs[1], root)
+}
+
+// issuerOf is the anchor that issued the first certificate of certPEM,
+// among anchors, or nil.
+func issuerOf(certPEM []byte, anchors []*pki.Anchor) *pki.Anchor {
+	c, err := pki.ParseCert(certPEM)
+	if err != nil {
+		return nil
+	}
+	for _, a := range anchors {
+		if issuedByCert(c, a.Cert) {
+			return a
+		}
+	}
+	return nil
+}
+
+// passErr says what to do about a passphrase that does not open a key: the
+// CA's, or the member anchors' (encrypted with the same passphrase).
+func passErr(err error, path string) error {
+	if errors.Is(err, pki.ErrBadPassphrase) {
+		return WithHint(fmt.Errorf("%w: it does not open %s", pki.ErrBadPassphrase, path),
+			"Use the passphrase chosen when the CA was made (the member anchors' keys use it too). Without it, only a new CA helps: \"docker-tls init --force\" makes one (the old one is backed up) and every bundle must then be issued again.")
+	}
+	return err
+}
+
+// PrepareFinalize ends a switch to per-member trust: dockerd stops trusting
+// the old root as a whole (members.pem keeps only the anchors). When the
+// switch made a new root, the server certificate is re-issued from it (same
+// names, key type and lifetime) and every bundle's ca.pem becomes the new
+// root alone; pass opens its key. Members still on a bundle from before the
+// switch lose access at the next restart.
+func (h *Host) PrepareFinalize(pass []byte) (*Prepared, error) {
+	if err := h.RequireCA(); err != nil {
+		return nil, err
+	}
+	ledger, err := h.ledger(false)
+	if err != nil {
+		return nil, err
+	}
+	if ledger.Switch == nil {
+		return nil, WithHint(errors.New("no switch to per-member trust is in progress"),
+			"\"docker-tls status\" shows how dockerd trusts members; \"docker-tls init --trust member\" starts a switch.")
+	}
+	anchors, err := h.anchors()
+	if err != nil {
+		return nil, err
+	}
+	sw := ledger.Switch
+	ledger.Switch = nil
+	files := trustFiles(anchors, nil)
+	summary := []string{fmt.Sprintf("Trust     per member: %d anchors; the old root is no longer trusted as a whole", len(anchors))}
+	if sw.NewRoot {
+		ca, err := h.loadCA(pass)
+		if err != nil {
+			return nil, err
+		}
+		if ca == nil {
+			return nil, h.noCA()
+		}
+		cur, ok, err := h.read(ServerCert)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, h.noServerCert()
+		}
+		cert, err := pki.ParseCert(cur)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", ServerCert, err)
+		}
+		plan := planFromServer(cert)
+		plan.CADays = pki.MaxDays // the CA's real end date is checked when signing
+		if err := plan.Validate(); err != nil {
+			return nil, err
+		}
+		leaf, err := pki.IssueServer(ca, plan, pki.WithNow(h.now))
+		if err != nil {
+			return nil, err
+		}
+		ledger.Add(leaf, h.now())
+		files = append(files, leafFiles(ca, leaf)...)
+		files = append(files, render.File{Path: ServerCA, Data: ca.CertPEM, Mode: modeCert, DirMode: modePublic})
+		for _, name := range ledger.Members() {
+			if h.exists(ClientDir(name) + "/" + BundleCert) {
+				files = append(files, render.File{Path: ClientDir(name) + "/" + BundleCA, Data: ca.CertPEM, Mode: modeCert, DirMode: modeSecret})
+			}
+		}
+		summary = append(summary,
+			fmt.Sprintf("Server    renewed from the new root %q, until %s", ca.Cert.Subject.CommonName, leaf.Cert.NotAfter.Format(day)),
+			"Bundles   ca.pem is the new root alone")
+	}
+	files = append(files, render.File{Path: LedgerPath, Data: ledger.Marshal(), Mode: modeCert, DirMode: modeSecret})
+	changes, err := h.build(sortFiles(files), nil)
+	if err != nil {
+		return nil, err
+	}
+	return &Prepared{Summary: summary, Changes: changes, NextSteps: h.restartSteps(
+		"It takes effect when Docker restarts: from then on, members still on a bundle from before the switch are refused.")}, nil
+}
+
+// FinalizeNeedsPassphrase: finalizing a switch that made a new root
+// re-issues the server certificate, which needs the CA passphrase.
+func (h *Host) FinalizeNeedsPassphrase() bool {
+	l, err := h.ledger(false)
+	return err == nil && l.Switch != nil && l.Switch.NewRoot
+}
+
+// restartSteps: text (a sentence) then how to restart Docker with apply
+// (restart, probe with a member's bundle, roll back).
+func (h *Host) restartSteps(text string) []Step {
+	how := "Restart it with apply, which checks Docker with a member's bundle and rolls back if it does not come back:"
+	if h.Sandbox() {
+		how = fmt.Sprintf("Copy the files under %s to /, then restart Docker there with apply:", h.root)
+	}
+	return []Step{{Text: text + " " + how, Commands: []string{"docker-tls apply"}}}
+}
+
+// planFromServer is the plan a server certificate was issued from: its
+// names, key type and lifetime.
+func planFromServer(cert *x509.Certificate) pki.Plan {
+	p := pki.DefaultPlan()
+	p.FQDN = cert.Subject.CommonName
+	for _, n := range cert.DNSNames {
+		if n != p.FQDN {
+			p.DNSNames = append(p.DNSNames, n)
+		}
+	}
+	for _, ip := range cert.IPAddresses {
+		p.IPs = append(p.IPs, ip.String())
+	}
+	p.KeyType, p.Days = keepProfile(cert, "", 0)
+	return p
+}
+
+// sameCerts reports whether two PEM files hold the same certificates.
+func sameCerts(a, b []byte) bool {
+	ca, err1 := pki.ParseCerts(a)
+	cb, err2 := pki.ParseCerts(b)
+	if err1 != nil || err2 != nil || len(ca) != len(cb) {
+		return false
+	}
+	for i := range ca {
+		if !bytes.Equal(ca[i].Raw, cb[i].Raw) {
+			return false
+		}
+	}
+	return true
+}
+
+// trustFindings checks per-member trust for status: dockerd's tlscacert is
+// members.pem; every certificate in it is an anchor docker-tls made and the
+// ledger knows (or, during a switch, the root still trusted); removed
+// members' anchors are gone; every member's anchor is there.
+func (h *Host) trustFindings(cfg *render.DaemonConfig, find func(format string, a ...any)) *TrustState {
+	ts, err := h.Trust()
+	if err != nil {
+		find("%v", err)
+		return nil
+	}
+	if ts.Mode == "" {
+		return nil
+	}
+	if ts.Mode == pki.TrustCA {
+		if cfg != nil && cfg.TLSCACert == MembersPath {
+			find("%s's tlscacert is %s, but there are no member anchors (%s is missing): dockerd trusts nothing it can check; run \"docker-tls init\"", render.DaemonJSONPath, MembersPath, AnchorsPath)
+		}
+		return ts
+	}
+	if cfg != nil && cfg.TLSCACert != "" && cfg.TLSCACert != MembersPath {
+		find("%s's tlscacert is %s, not %s: dockerd trusts more than the members' anchors, and a removed member may still get in; run \"docker-tls init\"", render.DaemonJSONPath, cfg.TLSCACert, MembersPath)
+	}
+	root := h.currentCA()
+	ledger, err := h.ledger(false)
+	if err != nil {
+		find("%v", err)
+		return ts
+	}
+	anchors, err := h.anchors()
+	if err != nil {
+		find("%v", err)
+		return ts
+	}
+	if len(anchors) > pki.MaxAnchors {
+		find("%s holds %d anchors, more than %d: each TLS handshake names them all, and too many break it", AnchorsPath, len(anchors), pki.MaxAnchors)
+	}
+	known := map[string]*pki.Anchor{}
+	for _, a := range anchors {
+		known[string(a.Cert.Raw)] = a
+		e := ledger.Anchor(a.Serial())
+		switch {
+		case root != nil && !issuedByCert(a.Cert, root):
+			find("%s (%s) was not signed by the current CA %s: members under it cannot verify; run \"docker-tls init\"", pki.AnchorName(a.Slot), AnchorsPath, CACert)
+		case e == nil:
+			find("%s in %s is not in the ledger %s: docker-tls did not make it", pki.AnchorName(a.Slot), AnchorsPath, LedgerPath)
+		case e.RemovedAt != nil:
+			find("%s in %s belongs to a member removed on %s: run \"docker-tls init\" to drop it", pki.AnchorName(a.Slot), AnchorsPath, e.RemovedAt.Format(day))
+		}
+	}
+	for _, a := range anchors {
+		if msg := caKeyFinding(a.KeyPEM, AnchorsPath); msg != "" {
+			find("%s", strings.Replace(msg, "the CA key "+AnchorsPath, "the key of "+pki.AnchorName(a.Slot)+" in "+AnchorsPath, 1))
+		}
+	}
+	if st, err := h.fs.Lstat(AnchorsPath); err == nil && st.Mode().Perm()&0o077 != 0 {
+		find("%s has mode %04o: other users can read the anchors' keys; chmod 600 %s", AnchorsPath, st.Mode().Perm(), AnchorsPath)
+	}
+
+	b, ok, err := h.read(MembersPath)
+	switch {
+	case err != nil:
+		find("%v", err)
+		return ts
+	case !ok:
+		find("%s is missing: dockerd cannot check any member; run \"docker-tls init\"", MembersPath)
+		return ts
+	}
+	certs, err := pki.ParseCerts(b)
+	if err != nil {
+		find("%s: %v", MembersPath, err)
+		return ts
+	}
+	var switchRoot *x509.Certificate
+	if ledger.Switch != nil && root != nil {
+		if sr, err := h.switchRoot(&pki.CA{Cert: root, CertPEM: pki.EncodeCert(root)}, ledger.Switch); err == nil {
+			switchRoot, _ = pki.ParseCert(sr)
+		}
+	}
+	listed := map[string]bool{}
+	for _, c := range certs {
+		listed[string(c.Raw)] = true
+		if known[string(c.Raw)] != nil || switchRoot != nil && c.Equal(switchRoot) {
+			continue
+		}
+		serial := c.SerialNumber.Text(16)
+		if e := ledger.Anchor(serial); e != nil && e.RemovedAt != nil {
+			find("%s still holds %s, whose member was removed on %s: they get in again at the next restart; run \"docker-tls init\" to rewrite it", MembersPath, c.Subject.CommonName, e.RemovedAt.Format(day))
+			continue
+		}
+		if root != nil && c.Equal(root) {
+			find("%s holds the root CA itself: dockerd trusts every certificate it signed, removed members included; run \"docker-tls init\" to rewrite it (or \"docker-tls trust finalize\")", MembersPath)
+			continue
+		}
+		find("%s holds a certificate docker-tls did not make (%s, serial %s): someone added trust by hand, and everyone it signed gets in; remove it, or rewrite the file with \"docker-tls init\"", MembersPath, c.Subject, serial)
+	}
+	for _, a := range anchors {
+		if !listed[string(a.Cert.Raw)] {
+			who := "a free slot"
+			for _, m := range ledger.Members() {
+				if ledger.AnchorOf(m) == a.Serial() {
+					who = m + "'s"
+				}
+			}
+			find("%s (%s) is not in %s: dockerd will not let its member in; run \"docker-tls init\" to rewrite it", pki.AnchorName(a.Slot), who, MembersPath)
+		}
+	}
+	for _, m := range ledger.Members() {
+		if ledger.AnchorOf(m) != "" && anchorBySerial(anchors, ledger.AnchorOf(m)) == nil {
+			find("%s's anchor is missing from %s: they cannot get in; re-issue with \"docker-tls renew --client %s\"", m, AnchorsPath, m)
+		}
+	}
+	return ts
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
+
+// PrepareSwitch moves the setup, which trusts the whole CA, to per-member
+// trust, keeping everything else as it is: the same server names, listen
+// address, and each member's key type and lifetime (the wizard's "switch"
+// flow; "init --trust member" is the same with flags). A new root is made
+// when the current one cannot sign anchors (Trust().CanSignAnchors says so
+// beforehand).
+func (h *Host) PrepareSwitch(pass []byte) (*Prepared, error) {
+	if err := h.RequireCA(); err != nil {
+		return nil, err
+	}
+	if h.memberTrust() {
+		return nil, WithHint(errors.New("this setup already trusts members one by one"), "\"docker-tls client remove NAME\" shuts one member out.")
+	}
+	plan := h.currentPlan()
+	if plan == nil {
+		return nil, h.noServerCert()
+	}
+	ledger, err := h.ledger(false)
+	if err != nil {
+		return nil, err
+	}
+	plan.Clients = h.switchMembers(ledger, nil)
+	if len(plan.Clients) == 0 {
+		return nil, WithHint(errors.New("there is no member to move"), "Add one first (\"docker-tls client add NAME\").")
+	}
+	listen := h.Listen()
+	if listen == "" {
+		return nil, fmt.Errorf("%s has no tcp:// host: run \"docker-tls init\" with --listen", render.DaemonJSONPath)
+	}
+	return h.prepareInit(InitInput{Plan: *plan, Listen: listen, Trust: pki.TrustMember, NewRoot: true}, pass, true)
+}
