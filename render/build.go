@@ -162,7 +162,13 @@ func Build(root string, files []File, host *Host) (*Changes, error) {
 	writeConfig := cfgPath == "" || d.DaemonJSON == nil || !bytes.Equal(bytes.TrimSpace(merged), bytes.TrimSpace(d.DaemonJSON))
 	if writeConfig {
 		if err := d.configFileError(merged); err != nil {
-			return nil, err
+			// Where the file cannot be written (NixOS generates it
+			// pretty-printed), a change of layout alone is not worth a
+			// refusal: dockerd reads the same settings.
+			if d.DaemonJSON == nil || !sameRaw(d.DaemonJSON, merged) {
+				return nil, err
+			}
+			writeConfig = false
 		}
 	}
 

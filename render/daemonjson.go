@@ -338,7 +338,8 @@ func merge(old []byte, h Host, unitSockets []string) (out []byte, warnings []str
 		keys = append(slices.Clone(owned), "live-restore")
 	}
 
-	// Decide which owned keys change; equal values keep their raw bytes.
+	// Decide which owned keys change; equal values keep their raw bytes,
+	// except a list spread over lines that fits on one (see encodeValue).
 	var replace, add []string
 	for _, k := range keys {
 		m := byKey[k]
@@ -346,11 +347,15 @@ func merge(old []byte, h Host, unitSockets []string) (out []byte, warnings []str
 			add = append(add, k)
 			continue
 		}
-		if !sameJSON(src[m.valStart:m.valEnd], want[k]) {
+		raw := src[m.valStart:m.valEnd]
+		switch {
+		case !sameJSON(raw, want[k]):
 			replace = append(replace, k)
 			if s, ok := want[k].(string); ok {
-				warnings = append(warnings, fmt.Sprintf("daemon.json: %s was %s, now %q", k, src[m.valStart:m.valEnd], s))
+				warnings = append(warnings, fmt.Sprintf("daemon.json: %s was %s, now %q", k, raw, s))
 			}
+		case bytes.ContainsRune(raw, '\n') && !strings.Contains(encodeValue(want[k], column(src, m.valStart), "", ""), "\n"):
+			replace = append(replace, k)
 		}
 	}
 	if len(replace) == 0 && len(add) == 0 {
@@ -374,7 +379,7 @@ func merge(old []byte, h Host, unitSockets []string) (out []byte, warnings []str
 			continue
 		}
 		b.Write(src[pos:m.valStart])
-		b.WriteString(encodeValue(want[m.key], lineIndent(src, m.keyStart, unit), unit))
+		b.WriteString(encodeValue(want[m.key], column(src, m.valStart), lineIndent(src, m.keyStart, unit), unit))
 		pos = m.valEnd
 	}
 	tail := obj.close
@@ -386,7 +391,8 @@ func merge(old []byte, h Host, unitSockets []string) (out []byte, warnings []str
 		if i > 0 || len(obj.members) > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString("\n" + unit + encodeString(k) + ": " + encodeValue(want[k], unit, unit))
+		key := unit + encodeString(k) + ": "
+		b.WriteString("\n" + key + encodeValue(want[k], columns(key), unit, unit))
 	}
 	if len(obj.members) == 0 {
 		b.WriteString("\n}")
@@ -498,9 +504,19 @@ func encodeString(s string) string {
 	return strings.TrimSuffix(b.String(), "\n")
 }
 
-// encodeValue renders one of our values; lists go one item per line, indented
-// one unit deeper than the key's line.
-func encodeValue(v any, ind, unit string) string {
+// maxLine is the widest line docker-tls writes a list of its own on, in
+// columns. "hosts" goes on the line of its key when it fits, because
+// line-based audits read daemon.json with grep: docker-bench-security's
+// check for CIS Docker Benchmark 2.7 ("TLS authentication for Docker daemon
+// is configured") looks for `host.*tcp://` on one line, and reports "Docker
+// daemon not listening on TCP" when the tcp:// entry is on a line of its own.
+const maxLine = 100
+
+// encodeValue renders one of our values, which starts at column col of its
+// line. A list goes on that line when it fits within maxLine columns (with a
+// comma after it), else one item per line, indented one unit deeper than
+// ind, the indentation of the key's line.
+func encodeValue(v any, col int, ind, unit string) string {
 	switch v := v.(type) {
 	case bool:
 		if v {
@@ -512,11 +528,36 @@ func encodeValue(v any, ind, unit string) string {
 	case []string:
 		items := make([]string, len(v))
 		for i, s := range v {
-			items[i] = ind + unit + encodeString(s)
+			items[i] = encodeString(s)
+		}
+		if one := "[" + strings.Join(items, ", ") + "]"; col+columns(one)+len(",") <= maxLine {
+			return one
+		}
+		for i := range items {
+			items[i] = ind + unit + items[i]
 		}
 		return "[\n" + strings.Join(items, ",\n") + "\n" + ind + "]"
 	}
 	panic(fmt.Sprintf("render: unexpected value type %T", v))
+}
+
+// column is the column at which the byte at off starts on its line.
+func column(src []byte, off int) int {
+	return columns(string(src[bytes.LastIndexByte(src[:off], '\n')+1 : off]))
+}
+
+// columns is how wide s is on a terminal, in columns: a tab goes to the
+// next multiple of 8, as cat and less show it.
+func columns(s string) int {
+	n := 0
+	for _, r := range s {
+		if r == '\t' {
+			n += 8 - n%8
+			continue
+		}
+		n++
+	}
+	return n
 }
 
 func contains(list []string, s string) bool {

@@ -71,7 +71,7 @@ func TestMergeDaemonJSONKeepsOthers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "{\n  \"hosts\": [\n    \"unix:///var/run/docker.sock\",\n    \"tcp://[::]:2376\"\n  ],\n  \"z\": {\"b\": 1, \"a\": [1, 2]},\n  \"a\": \"x\",\n" +
+	want := "{\n  \"hosts\": [\"unix:///var/run/docker.sock\", \"tcp://[::]:2376\"],\n  \"z\": {\"b\": 1, \"a\": [1, 2]},\n  \"a\": \"x\",\n" +
 		"  \"tls\": true,\n  \"tlscacert\": \"/srv/ca.pem\",\n  \"tlscert\": \"/etc/docker/tls/server-cert.pem\",\n  \"tlskey\": \"/etc/docker/tls/server-key.pem\",\n  \"tlsverify\": true\n}\n"
 	if string(out) != want {
 		t.Fatalf("got:\n%s\nwant:\n%s", out, want)

@@ -12,9 +12,9 @@ func TestMergeLiveRestore(t *testing.T) {
 	lr.LiveRestore = true
 	for _, tt := range []struct{ name, in, want string }{
 		{"added", "{\n  \"log-driver\": \"journald\"\n}\n",
-			"{\n  \"log-driver\": \"journald\",\n  \"tls\": true,\n  \"tlscacert\": \"/etc/docker/tls/ca.pem\",\n  \"tlscert\": \"/etc/docker/tls/server-cert.pem\",\n  \"tlskey\": \"/etc/docker/tls/server-key.pem\",\n  \"tlsverify\": true,\n  \"hosts\": [\n    \"unix:///var/run/docker.sock\",\n    \"tcp://0.0.0.0:2376\"\n  ],\n  \"live-restore\": true\n}\n"},
+			"{\n  \"log-driver\": \"journald\",\n  \"tls\": true,\n  \"tlscacert\": \"/etc/docker/tls/ca.pem\",\n  \"tlscert\": \"/etc/docker/tls/server-cert.pem\",\n  \"tlskey\": \"/etc/docker/tls/server-key.pem\",\n  \"tlsverify\": true,\n  \"hosts\": [\"unix:///var/run/docker.sock\", \"tcp://0.0.0.0:2376\"],\n  \"live-restore\": true\n}\n"},
 		{"replacesFalse", "{\n  \"live-restore\": false\n}\n",
-			"{\n  \"live-restore\": true,\n  \"tls\": true,\n  \"tlscacert\": \"/etc/docker/tls/ca.pem\",\n  \"tlscert\": \"/etc/docker/tls/server-cert.pem\",\n  \"tlskey\": \"/etc/docker/tls/server-key.pem\",\n  \"tlsverify\": true,\n  \"hosts\": [\n    \"unix:///var/run/docker.sock\",\n    \"tcp://0.0.0.0:2376\"\n  ]\n}\n"},
+			"{\n  \"live-restore\": true,\n  \"tls\": true,\n  \"tlscacert\": \"/etc/docker/tls/ca.pem\",\n  \"tlscert\": \"/etc/docker/tls/server-cert.pem\",\n  \"tlskey\": \"/etc/docker/tls/server-key.pem\",\n  \"tlsverify\": true,\n  \"hosts\": [\"unix:///var/run/docker.sock\", \"tcp://0.0.0.0:2376\"]\n}\n"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			out, _, err := mergeDaemonJSON([]byte(tt.in), lr, nil)
