@@ -2,37 +2,70 @@ package render
 
 import (
 	"bytes"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 )
 
-// auditHost is how docker-bench-security's check for CIS Docker Benchmark
-// 2.7 finds a TCP listener in daemon.json: grep -qE "host.*tcp://" on the
-// file, one line at a time (tests/2_docker_daemon_configuration.sh, docker
-// /docker-bench-security @ ff26d67).
-var auditHost = regexp.MustCompile(`host.*tcp://`)
-
-// audited reads daemon.json the way that check does: a line matching
-// auditHost, and the line with "tlsverify": saying true once everything up
-// to its last ':' and every '"', ' ' and ',' are taken out (its
-// get_docker_configuration_file_args: grep | sed 's/.*://g' | tr -d '" ,').
-func audited(b []byte) (tcp, verify bool) {
-	for _, l := range strings.Split(string(b), "\n") {
-		tcp = tcp || auditHost.MatchString(l)
-		if strings.Contains(l, `"tlsverify":`) {
-			v := l[strings.LastIndexByte(l, ':')+1:]
-			verify = verify || strings.Trim(strings.Map(func(r rune) rune {
-				if strings.ContainsRune("\" ,", r) {
-					return -1
-				}
-				return r
-			}, v), "\t") == "true"
+// TestLineAuditIsTheBenchmarks: LineAudit says what the audit's own
+// commands say (grep, sed and tr, as docker-bench-security runs them), on
+// every merged file of the goldens and on lines made to trip it.
+func TestLineAuditIsTheBenchmarks(t *testing.T) {
+	bash, err := exec.LookPath("bash")
+	for _, tool := range []string{"grep", "sed", "tr"} {
+		if err == nil {
+			_, err = exec.LookPath(tool)
 		}
 	}
-	return tcp, verify
+	if err != nil {
+		if os.Getenv("DOCKER_TLS_E2E") == "1" {
+			t.Fatalf("DOCKER_TLS_E2E=1 but the audit's commands cannot run: %v", err)
+		}
+		t.Skipf("the audit's commands cannot run (%v): LineAudit not compared with them", err)
+	}
+	const script = `f=$1
+grep -qE "host.*tcp://" "$f" && echo tcp
+[ "$(cat "$f" | tr , '\n' | grep '"tlsverify":' | sed 's/.*://g' | tr -d '" ,' | grep 'true')" ] && echo tlsverify
+true`
+	files := map[string][]byte{
+		"hostsSpread":    []byte("{\n  \"hosts\": [\n    \"tcp://0.0.0.0:2376\"\n  ],\n  \"tlsverify\": true\n}\n"),
+		"verifyFalse":    []byte(`{"hosts": ["tcp://0.0.0.0:2376"], "tlsverify": false}`),
+		"verifyNextLine": []byte("{\"hosts\": [\"tcp://h:2376\"], \"tlsverify\":\n true}"),
+		"verifyInName":   []byte(`{"hosts": ["unix:///run/a.sock"], "x": "tlsverify\": true"}`),
+		"otherKeyTCP":    []byte(`{"labels": ["host=tcp://x"], "tlsverify": "true"}`),
+		"tab":            []byte("{\"tlsverify\":\ttrue\t}"),
+		"sameLine":       []byte(`{"hosts": ["tcp://0.0.0.0:2376"], "tlsverify": true, "tlscacert": "/a:b"}`),
+	}
+	inputs, _ := filepath.Glob("testdata/daemon/*.in.json")
+	for _, p := range inputs {
+		in, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, _, err := mergeDaemonJSON(in, testHost, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[filepath.Base(p)] = out
+	}
+	dir := t.TempDir()
+	for name, data := range files {
+		f := filepath.Join(dir, name)
+		if err := os.WriteFile(f, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command(bash, "-c", script, "audit", f).Output()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		tcp, verify := LineAudit(data)
+		if want := fmt.Sprint(strings.Contains(string(out), "tcp\n"), strings.Contains(string(out), "tlsverify\n")); fmt.Sprint(tcp, verify) != want {
+			t.Errorf("%s: LineAudit says tcp, tlsverify = %v, %v; the audit's commands say %s:\n%s", name, tcp, verify, want, data)
+		}
+	}
 }
 
 // TestHostsOnOneLine: the hosts docker-tls writes are on the line of their
@@ -71,7 +104,7 @@ func TestHostsOnOneLine(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			tcp, verify := audited(out)
+			tcp, verify := LineAudit(out)
 			if tcp != tt.oneLine || !verify {
 				t.Errorf("audited: TCP listener seen %v (want %v), tlsverify true %v:\n%s", tcp, tt.oneLine, verify, out)
 			}
@@ -107,7 +140,7 @@ func TestMergedFilesPassTheAudit(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if tcp, verify := audited(out); (!tcp && !strings.Contains(p, "hosts-long")) || !verify {
+		if tcp, verify := LineAudit(out); (!tcp && !strings.Contains(p, "hosts-long")) || !verify {
 			t.Errorf("%s: TCP listener seen %v, tlsverify true %v:\n%s", p, tcp, verify, out)
 		}
 	}

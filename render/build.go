@@ -105,7 +105,11 @@ func Build(root string, files []File, host *Host) (*Changes, error) {
 		}
 		c.Changes = append(c.Changes, ch)
 		if ch.Exists && ch.oldMode != ch.Mode {
-			c.Notes = append(c.Notes, fmt.Sprintf("%s: mode changes from %04o to %04o", f.Path, ch.oldMode, ch.Mode))
+			note := fmt.Sprintf("%s: mode changes from %04o to %04o", f.Path, ch.oldMode, ch.Mode)
+			if bytes.Equal(ch.Old, f.Data) {
+				note += " (contents unchanged)"
+			}
+			c.Notes = append(c.Notes, note)
 		}
 		return nil
 	}

@@ -201,7 +201,7 @@ func initScript(root string) (string, error) {
 
 // optionFiles are the environment files distributions ship for dockerd's
 // flags (Debian's, Red Hat's and SUSE's).
-var optionFiles = []string{DefaultDockerPath, "/etc/sysconfig/docker"}
+var optionFiles = []string{DefaultDockerPath, SysconfigDockerPath}
 
 // unusedOptions warns about -H/--tls* flags in an option file that
 // docker.service does not read, or in a variable its ExecStart does not

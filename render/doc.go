@@ -27,7 +27,10 @@ const (
 	DaemonJSONPath    = "/etc/docker/daemon.json"
 	OverridePath      = "/etc/systemd/system/docker.service.d/override.conf"
 	DefaultDockerPath = "/etc/default/docker"
-	DefaultSocket     = "unix:///var/run/docker.sock"
+	// SysconfigDockerPath is the environment file of Red Hat's docker
+	// packages, as /etc/default/docker is Debian's.
+	SysconfigDockerPath = "/etc/sysconfig/docker"
+	DefaultSocket       = "unix:///var/run/docker.sock"
 )
 
 // Join returns the real path p under root (root "/" or "" means p itself).

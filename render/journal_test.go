@@ -29,7 +29,7 @@ type errCrash struct{}
 func crashAt(t *testing.T, n int) (root string, crashed bool) {
 	t.Helper()
 	root = t.TempDir()
-	writeTree(t, root, applyTree())
+	writeApplyTree(t, root)
 	c, err := Build(root, applyFiles(), &testHost)
 	if err != nil {
 		t.Fatal(err)
@@ -67,7 +67,7 @@ func TestRecoverAfterCrash(t *testing.T) {
 	fixedNow(t)
 	before := func() map[string]string {
 		root := t.TempDir()
-		writeTree(t, root, applyTree())
+		writeApplyTree(t, root)
 		return snapshot(t, root)
 	}()
 	steps := 0
@@ -112,7 +112,7 @@ func TestRecoverAfterCrash(t *testing.T) {
 func lastStep(t *testing.T) int {
 	t.Helper()
 	root := t.TempDir()
-	writeTree(t, root, applyTree())
+	writeApplyTree(t, root)
 	c, err := Build(root, applyFiles(), &testHost)
 	if err != nil {
 		t.Fatal(err)
@@ -136,7 +136,7 @@ func TestRecoverPartlyDone(t *testing.T) {
 	fixedNow(t)
 	before := func() map[string]string {
 		r := t.TempDir()
-		writeTree(t, r, applyTree())
+		writeApplyTree(t, r)
 		return snapshot(t, r)
 	}()
 	root, _ := crashAt(t, lastStep(t))
@@ -239,7 +239,7 @@ func TestRecordMustBePrivate(t *testing.T) {
 func TestJournaledRollback(t *testing.T) {
 	fixedNow(t)
 	root := t.TempDir()
-	writeTree(t, root, applyTree())
+	writeApplyTree(t, root)
 	before := snapshot(t, root)
 	c, err := Build(root, applyFiles(), &testHost)
 	if err != nil {
@@ -271,7 +271,7 @@ func TestJournaledRollback(t *testing.T) {
 	}
 	// And the direct way.
 	root2 := t.TempDir()
-	writeTree(t, root2, applyTree())
+	writeApplyTree(t, root2)
 	c, _ = Build(root2, applyFiles(), &testHost)
 	c.Journal = testJournal()
 	res, err = c.Apply(nil)
@@ -291,7 +291,7 @@ func TestJournaledRollback(t *testing.T) {
 // points.
 func TestApplyRefusesLinks(t *testing.T) {
 	root := t.TempDir()
-	writeTree(t, root, applyTree())
+	writeApplyTree(t, root)
 	c, err := Build(root, applyFiles(), &testHost)
 	if err != nil {
 		t.Fatal(err)
@@ -323,7 +323,7 @@ func TestApplyRefusesLinks(t *testing.T) {
 func TestApplyNarrowsPrivateDirs(t *testing.T) {
 	fixedNow(t)
 	root := t.TempDir()
-	writeTree(t, root, applyTree())
+	writeApplyTree(t, root)
 	writeTree(t, root, map[string]string{tlsDir + "/ca/issued.json": "{}\n"})
 	if err := os.Chmod(Join(root, tlsDir+"/ca"), 0o755); err != nil {
 		t.Fatal(err)

@@ -35,10 +35,21 @@ func applyTree() map[string]string {
 	}
 }
 
+// writeApplyTree writes applyTree under root, the certificate read-only as
+// docker-tls writes certificates (0444): undoing its replacement must put
+// that mode back, not the new file's.
+func writeApplyTree(t *testing.T, root string) {
+	t.Helper()
+	writeTree(t, root, applyTree())
+	if err := os.Chmod(Join(root, tlsDir+"/server-cert.pem"), 0o444); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestApply(t *testing.T) {
 	fixedNow(t)
 	root := t.TempDir()
-	writeTree(t, root, applyTree())
+	writeApplyTree(t, root)
 	if err := os.Chmod(Join(root, tlsDir+"/server-cert.pem"), 0o640); err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +118,7 @@ func TestApplyRollback(t *testing.T) {
 	var ops []string
 	{
 		root := t.TempDir()
-		writeTree(t, root, applyTree())
+		writeApplyTree(t, root)
 		c, err := Build(root, applyFiles(), &testHost)
 		if err != nil {
 			t.Fatal(err)
@@ -125,7 +136,7 @@ func TestApplyRollback(t *testing.T) {
 	for n := range ops {
 		t.Run(fmt.Sprintf("%02d-%s", n, strings.ReplaceAll(ops[n], "/", "_")), func(t *testing.T) {
 			root := t.TempDir()
-			writeTree(t, root, applyTree())
+			writeApplyTree(t, root)
 			before := snapshot(t, root)
 			c, err := Build(root, applyFiles(), &testHost)
 			if err != nil {
@@ -177,7 +188,7 @@ func diffSnapshots(before, after map[string]string) string {
 
 func TestApplyRefusesStalePlan(t *testing.T) {
 	root := t.TempDir()
-	writeTree(t, root, applyTree())
+	writeApplyTree(t, root)
 	c, err := Build(root, nil, &testHost)
 	if err != nil {
 		t.Fatal(err)
@@ -222,7 +233,7 @@ func TestApplyExclusiveRace(t *testing.T) {
 func TestRollback(t *testing.T) {
 	fixedNow(t)
 	root := t.TempDir()
-	writeTree(t, root, applyTree())
+	writeApplyTree(t, root)
 	// Modes come back too: the snapshot compares them.
 	if err := os.Chmod(Join(root, tlsDir+"/server-cert.pem"), 0o640); err != nil {
 		t.Fatal(err)
@@ -286,7 +297,7 @@ func snapshotWithout(t *testing.T, root string, backups []string) map[string]str
 func applied(t *testing.T) (string, *Result) {
 	t.Helper()
 	root := t.TempDir()
-	writeTree(t, root, applyTree())
+	writeApplyTree(t, root)
 	c, err := Build(root, applyFiles(), &testHost)
 	if err != nil {
 		t.Fatal(err)
@@ -460,7 +471,7 @@ func TestRollbackOldRecord(t *testing.T) {
 // reason to refuse; the rest is undone.
 func TestRollbackCreatedGone(t *testing.T) {
 	root := t.TempDir()
-	writeTree(t, root, applyTree())
+	writeApplyTree(t, root)
 	before := snapshot(t, root)
 	c, err := Build(root, applyFiles(), &testHost)
 	if err != nil {
@@ -495,5 +506,44 @@ func TestRollbackMissingBackup(t *testing.T) {
 	}
 	if d := diffSnapshots(before, snapshot(t, root)); d != "" {
 		t.Fatalf("Rollback touched the root:\n%s", d)
+	}
+}
+
+// TestModeOnlyChange: a file whose contents are already right but whose
+// mode is not (a certificate written 0644 by an earlier docker-tls) is an
+// update with no diff, a note saying so, and a backup; its rollback puts the
+// old mode back.
+func TestModeOnlyChange(t *testing.T) {
+	fixedNow(t)
+	root := t.TempDir()
+	cert := File{Path: tlsDir + "/server-cert.pem", Data: []byte("-----BEGIN CERTIFICATE-----\nSERVER\n-----END CERTIFICATE-----\n"), Mode: 0o444}
+	writeTree(t, root, map[string]string{cert.Path: string(cert.Data)})
+	before := snapshot(t, root)
+	c, err := Build(root, []File{cert}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := c.Changes[0]
+	if ch.Action != Update || ch.Diff != "" || !ch.Backup {
+		t.Fatalf("change: %v, diff %q, backup %v; want an update with no diff, backed up", ch.Action, ch.Diff, ch.Backup)
+	}
+	if want := cert.Path + ": mode changes from 0644 to 0444 (contents unchanged)"; strings.Join(c.Notes, "\n") != want {
+		t.Errorf("notes %q; want %q", c.Notes, want)
+	}
+	res, err := c.Apply(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(Join(root, cert.Path)); err != nil || fi.Mode().Perm() != 0o444 {
+		t.Fatalf("mode after Apply: %v, %v", fi.Mode(), err)
+	}
+	if again, err := Build(root, []File{cert}, nil); err != nil || !again.Empty() {
+		t.Fatalf("second Build not empty (%v)", err)
+	}
+	if err := Rollback(root, res); err != nil {
+		t.Fatal(err)
+	}
+	if d := diffSnapshots(before, snapshotWithout(t, root, res.Backups)); d != "" {
+		t.Fatalf("the rollback did not put the mode back:\n%s", d)
 	}
 }
