@@ -299,12 +299,12 @@ func TestInitWritesFilesWithModes(t *testing.T) {
 	for rel, mode := range map[string]fs.FileMode{
 		"etc/docker/daemon.json":                            0o644,
 		"etc/systemd/system/docker.service.d/override.conf": 0o644,
-		"etc/docker/tls/ca.pem":                             0o644,
-		"etc/docker/tls/server-cert.pem":                    0o644,
-		"etc/docker/tls/server-key.pem":                     0o600,
+		"etc/docker/tls/ca.pem":                             0o444,
+		"etc/docker/tls/server-cert.pem":                    0o444,
+		"etc/docker/tls/server-key.pem":                     0o400,
 		"etc/docker/tls/ca":                                 0o700,
-		"etc/docker/tls/ca/ca.pem":                          0o644,
-		"etc/docker/tls/ca/ca-key.pem":                      0o600,
+		"etc/docker/tls/ca/ca.pem":                          0o444,
+		"etc/docker/tls/ca/ca-key.pem":                      0o400,
 		"etc/docker/tls/ca/issued.json":                     0o644,
 		"etc/docker/tls/clients/alice/ca.pem":               0o644,
 		"etc/docker/tls/clients/alice/cert.pem":             0o644,
@@ -316,8 +316,8 @@ func TestInitWritesFilesWithModes(t *testing.T) {
 		"etc/docker/tls/clients/bob/ca.pem":                 0o644,
 		"etc/docker/tls/clients":                            0o700,
 		"etc/docker/tls/clients/alice":                      0o700,
-		"etc/docker/tls/members.pem":                        0o644,
-		"etc/docker/tls/ca/anchors.pem":                     0o600,
+		"etc/docker/tls/members.pem":                        0o444,
+		"etc/docker/tls/ca/anchors.pem":                     0o400,
 	} {
 		wantMode(t, root, rel, mode)
 	}
@@ -420,7 +420,7 @@ func TestInitDryRunWritesNothing(t *testing.T) {
 	before := snapshot(t, root)
 	r := mustRun(t, 0, initArgs(root, "--dry-run")...)
 	wantContains(t, "stdout", r.stdout, "Dry run: nothing was written.", "+++ b/etc/docker/daemon.json",
-		"+ExecStart=/usr/sbin/dockerd $DOCKER_OPTS", "0600  /etc/docker/tls/server-key.pem")
+		"+ExecStart=/usr/sbin/dockerd $DOCKER_OPTS", "0400  /etc/docker/tls/server-key.pem")
 	if strings.Contains(r.stdout, "\x1b[") {
 		t.Errorf("escape codes in piped output:\n%q", r.stdout)
 	}
@@ -490,10 +490,10 @@ func TestInitForceReplacesAndBacksUpTheCA(t *testing.T) {
 			t.Errorf("backup name %s ends in .conf", bs[0])
 		}
 	}
-	wantMode(t, root, "etc/docker/tls/ca/ca-key.pem", 0o600)
+	wantMode(t, root, "etc/docker/tls/ca/ca-key.pem", 0o400)
 	for _, b := range backups(t, root, "etc/docker/tls/ca/ca-key.pem") {
-		if fi, err := os.Stat(b); err != nil || fi.Mode().Perm() != 0o600 {
-			t.Errorf("the backup of the CA key %s is not 0600", b)
+		if fi, err := os.Stat(b); err != nil || fi.Mode().Perm() != 0o400 {
+			t.Errorf("the backup of the CA key %s is not 0400", b)
 		}
 	}
 	// The new CA signed the new leaves.
@@ -879,7 +879,7 @@ func TestRenewServer(t *testing.T) {
 	if err := pki.CheckKeyPair(readRootFile(t, root, cert), readRootFile(t, root, key)); err != nil {
 		t.Error(err)
 	}
-	wantMode(t, root, key, 0o600)
+	wantMode(t, root, key, 0o400)
 	for rel, data := range map[string][]byte{cert: oldCert, key: oldKey} {
 		bs := backups(t, root, rel)
 		if len(bs) != 1 {
@@ -891,8 +891,8 @@ func TestRenewServer(t *testing.T) {
 		}
 	}
 	for _, b := range backups(t, root, key) {
-		if fi, err := os.Stat(b); err != nil || fi.Mode().Perm() != 0o600 {
-			t.Errorf("the backup of the server key %s is not 0600", b)
+		if fi, err := os.Stat(b); err != nil || fi.Mode().Perm() != 0o400 {
+			t.Errorf("the backup of the server key %s is not 0400", b)
 		}
 	}
 	if n := ledgerCount(ledger(t, root), pki.KindServer, testFQDN); n != 2 {

@@ -190,7 +190,7 @@ func TestWizardInTmuxEnterAllTheWay(t *testing.T) {
 			t.Errorf("openssl verify -purpose %s %s: %v\n%s", c.purpose, c.cert, err, out)
 		}
 	}
-	wantMode(t, root, "etc/docker/tls/ca/ca-key.pem", 0o600)
+	wantMode(t, root, "etc/docker/tls/ca/ca-key.pem", 0o400)
 	wantMode(t, root, "etc/docker/tls/ca", 0o700)
 }
 

@@ -75,14 +75,14 @@ func (b *Bundle) Pack(now time.Time) ([]byte, error) {
 			return nil, err
 		}
 	}
-	if err := add(BundleCA, b.CA, 0o644); err != nil {
+	if err := add(BundleCA, b.CA, int64(modeBundleCert)); err != nil {
 		return nil, err
 	}
-	if err := add(BundleCert, b.Cert, 0o644); err != nil {
+	if err := add(BundleCert, b.Cert, int64(modeBundleCert)); err != nil {
 		return nil, err
 	}
 	if b.Key != nil {
-		if err := add(BundleKey, b.Key, 0o600); err != nil {
+		if err := add(BundleKey, b.Key, int64(modeBundleKey)); err != nil {
 			return nil, err
 		}
 	}

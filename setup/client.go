@@ -176,7 +176,7 @@ func (h *Host) prepareMember(name string, ledger *pki.Ledger, pass []byte,
 func (h *Host) clientPrepared(caPEM []byte, leaf *pki.Leaf, ledger *pki.Ledger, trust []render.File, added int, summary ...string) (*Prepared, error) {
 	ledger.Add(leaf, h.now())
 	files := append(memberFiles(caPEM, leaf), trust...)
-	files = append(files, render.File{Path: LedgerPath, Data: ledger.Marshal(), Mode: modeCert, DirMode: modeSecret})
+	files = append(files, render.File{Path: LedgerPath, Data: ledger.Marshal(), Mode: modeLedger, DirMode: modeSecret})
 	changes, err := h.build(sortFiles(files), nil)
 	if err != nil {
 		return nil, err
@@ -194,11 +194,11 @@ func (h *Host) clientPrepared(caPEM []byte, leaf *pki.Leaf, ledger *pki.Ledger, 
 func memberFiles(caPEM []byte, l *pki.Leaf) []render.File {
 	d := ClientDir(l.Name)
 	files := []render.File{
-		{Path: d + "/" + BundleCA, Data: caPEM, Mode: modeCert, DirMode: modeSecret},
-		{Path: d + "/" + BundleCert, Data: l.Chain(), Mode: modeCert, DirMode: modeSecret},
+		{Path: d + "/" + BundleCA, Data: caPEM, Mode: modeBundleCert, DirMode: modeSecret},
+		{Path: d + "/" + BundleCert, Data: l.Chain(), Mode: modeBundleCert, DirMode: modeSecret},
 	}
 	if l.KeyPEM != nil {
-		files = append(files, render.File{Path: d + "/" + BundleKey, Data: l.KeyPEM, Mode: modeKey, DirMode: modeSecret})
+		files = append(files, render.File{Path: d + "/" + BundleKey, Data: l.KeyPEM, Mode: modeBundleKey, DirMode: modeSecret})
 	}
 	return files
 }

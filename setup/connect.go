@@ -95,9 +95,9 @@ func Connect(in ConnectInput) (*Connected, error) {
 	c := &Connected{Name: cert.Subject.CommonName, Context: name, Dir: dir, Host: hostURL, NotAfter: cert.NotAfter}
 	files := map[string][]byte{BundleCA: b.CA, BundleCert: b.Cert, BundleKey: key}
 	for _, n := range []string{BundleCA, BundleCert, BundleKey} {
-		mode := os.FileMode(0o644)
+		mode := modeBundleCert
 		if n == BundleKey {
-			mode = 0o600
+			mode = modeBundleKey
 		}
 		if err := writeMemberFile(dir, n, files[n], mode); err != nil {
 			return nil, fmt.Errorf("installing the bundle in %s: %w", dir, err)

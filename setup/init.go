@@ -523,14 +523,15 @@ func (h *Host) prepareInit(in InitInput, pass []byte, keepProfiles bool) (*Prepa
 		}
 	}
 	for _, name := range in.Plan.Clients {
-		r.files = append(r.files, render.File{Path: ClientDir(name) + "/" + BundleCA, Data: r.clientCA, Mode: modeCert, DirMode: modeSecret})
+		r.files = append(r.files, render.File{Path: ClientDir(name) + "/" + BundleCA, Data: r.clientCA, Mode: modeBundleCert, DirMode: modeSecret})
 	}
 	if len(r.issued) > 0 || r.added > 0 || r.ledger.Switch != nil {
 		for _, l := range r.issued {
 			r.ledger.Add(l, h.now())
 		}
-		r.files = append(r.files, render.File{Path: LedgerPath, Data: r.ledger.Marshal(), Mode: modeCert, DirMode: modeSecret})
+		r.files = append(r.files, render.File{Path: LedgerPath, Data: r.ledger.Marshal(), Mode: modeLedger, DirMode: modeSecret})
 	}
+	r.files = append(r.files, h.modeFixes(r.files)...)
 	changes, err := h.build(sortFiles(r.files), hostConfig(in.Listen, r.mode))
 	if err != nil {
 		return nil, err
@@ -544,6 +545,28 @@ func (h *Host) prepareInit(in InitInput, pass []byte, keepProfiles bool) (*Prepa
 }
 
 const day = "2006-01-02"
+
+// modeFixes are the files of fixedModes that exist with another mode and
+// that files does not write anyway: each is rewritten as it is, with its
+// mode (render shows the change in its notes).
+func (h *Host) modeFixes(files []render.File) []render.File {
+	var out []render.File
+	for _, fm := range fixedModes {
+		if slices.ContainsFunc(files, func(f render.File) bool { return f.Path == fm.path }) {
+			continue
+		}
+		fi, err := h.fs.Lstat(fm.path)
+		if err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm() == fm.mode {
+			continue
+		}
+		data, ok, err := h.read(fm.path)
+		if err != nil || !ok {
+			continue // reading it again, Build says what is wrong
+		}
+		out = append(out, render.File{Path: fm.path, Data: data, Mode: fm.mode, DirMode: fm.dir})
+	}
+	return out
+}
 
 func initSummary(in InitInput, ca *pki.CA, newCA bool, issued []*pki.Leaf, diff *pki.ServerDiff) []string {
 	plan := in.Plan

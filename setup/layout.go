@@ -50,11 +50,38 @@ const (
 // ClientDir is the bundle directory of a team member.
 func ClientDir(name string) string { return path.Join(ClientsDir, name) }
 
-// File modes say what is secret: keys 0600 (dockerd reads them as root),
-// certificates 0644, the CA directory and the bundles 0700.
+// File modes say what is secret and who may change it. What dockerd reads
+// (tlscacert, tlscert, tlskey) and the CA side's copies are read-only, as
+// the CIS Docker Benchmark asks of the first three (3.10 and 3.12:
+// certificates 0444 or stricter; 3.14: the server key 0400); root replaces
+// them whole, never in place. A member's bundle is theirs to copy and edit
+// once handed over: certificates 0644, key 0600. The CA directory and the
+// bundles are 0700.
 const (
-	modeCert   os.FileMode = 0o644
-	modeKey    os.FileMode = 0o600
-	modePublic os.FileMode = 0o755
-	modeSecret os.FileMode = 0o700
+	modeCert       os.FileMode = 0o444 // ca.pem, members.pem, server-cert.pem, ca/ca.pem, ca/previous-ca.pem
+	modeKey        os.FileMode = 0o400 // server-key.pem, ca/ca-key.pem, ca/anchors.pem (the anchors' keys)
+	modeBundleCert os.FileMode = 0o644 // clients/NAME/ca.pem and cert.pem
+	modeBundleKey  os.FileMode = 0o600 // clients/NAME/key.pem
+	modeLedger     os.FileMode = 0o644 // ca/issued.json, rewritten by every issue
+	modePublic     os.FileMode = 0o755
+	modeSecret     os.FileMode = 0o700
 )
+
+// fixedModes are the files of the layout whose mode is fixed, with the mode
+// of the directory each lives in: a re-run of init gives any of them that
+// exists with another mode (a setup made by an earlier docker-tls, which
+// wrote certificates 0644 and keys 0600, or a chmod by hand) its mode back,
+// contents unchanged.
+var fixedModes = []struct {
+	path      string
+	mode, dir os.FileMode
+}{
+	{ServerCA, modeCert, modePublic},
+	{MembersPath, modeCert, modePublic},
+	{ServerCert, modeCert, modePublic},
+	{ServerKey, modeKey, modePublic},
+	{CACert, modeCert, modeSecret},
+	{CAKey, modeKey, modeSecret},
+	{AnchorsPath, modeKey, modeSecret},
+	{PrevCACert, modeCert, modeSecret},
+}

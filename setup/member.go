@@ -135,7 +135,7 @@ func Request(in RequestInput) (*Requested, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := writeMemberFile(dir, BundleKey, keyPEM, 0o600); err != nil {
+	if err := writeMemberFile(dir, BundleKey, keyPEM, modeBundleKey); err != nil {
 		return nil, fmt.Errorf("saving the key: %w", err)
 	}
 	return &Requested{CSR: csr, KeyPath: keyPath, Context: in.Context}, nil

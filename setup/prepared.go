@@ -217,9 +217,9 @@ func leafFiles(ca *pki.CA, l *pki.Leaf) []render.File {
 	}
 	d := ClientDir(l.Name)
 	return []render.File{
-		{Path: d + "/" + BundleCA, Data: ca.CertPEM, Mode: modeCert, DirMode: modeSecret},
-		{Path: d + "/" + BundleCert, Data: l.CertPEM, Mode: modeCert, DirMode: modeSecret},
-		{Path: d + "/" + BundleKey, Data: l.KeyPEM, Mode: modeKey, DirMode: modeSecret},
+		{Path: d + "/" + BundleCA, Data: ca.CertPEM, Mode: modeBundleCert, DirMode: modeSecret},
+		{Path: d + "/" + BundleCert, Data: l.CertPEM, Mode: modeBundleCert, DirMode: modeSecret},
+		{Path: d + "/" + BundleKey, Data: l.KeyPEM, Mode: modeBundleKey, DirMode: modeSecret},
 	}
 }
 
@@ -233,7 +233,7 @@ func (h *Host) ledgerWith(fresh bool, leaves []*pki.Leaf) (render.File, error) {
 	for _, leaf := range leaves {
 		l.Add(leaf, h.now())
 	}
-	return render.File{Path: LedgerPath, Data: l.Marshal(), Mode: modeCert, DirMode: modeSecret}, nil
+	return render.File{Path: LedgerPath, Data: l.Marshal(), Mode: modeLedger, DirMode: modeSecret}, nil
 }
 
 // ledger reads ca/issued.json (empty when fresh or absent).

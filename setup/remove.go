@@ -99,7 +99,7 @@ func (h *Host) PrepareRemove(in RemoveInput) (*Prepared, error) {
 		kept = append(kept, a)
 	}
 	ledger.Remove(in.Name, h.now())
-	files := append(trustFiles(kept, nil), render.File{Path: LedgerPath, Data: ledger.Marshal(), Mode: modeCert, DirMode: modeSecret})
+	files := append(trustFiles(kept, nil), render.File{Path: LedgerPath, Data: ledger.Marshal(), Mode: modeLedger, DirMode: modeSecret})
 	changes, err := h.build(sortFiles(files), nil)
 	if err != nil {
 		return nil, err

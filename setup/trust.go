@@ -276,14 +276,14 @@ func (h *Host) PrepareFinalize(pass []byte) (*Prepared, error) {
 		files = append(files, render.File{Path: ServerCA, Data: ca.CertPEM, Mode: modeCert, DirMode: modePublic})
 		for _, name := range ledger.Members() {
 			if h.exists(ClientDir(name) + "/" + BundleCert) {
-				files = append(files, render.File{Path: ClientDir(name) + "/" + BundleCA, Data: ca.CertPEM, Mode: modeCert, DirMode: modeSecret})
+				files = append(files, render.File{Path: ClientDir(name) + "/" + BundleCA, Data: ca.CertPEM, Mode: modeBundleCert, DirMode: modeSecret})
 			}
 		}
 		summary = append(summary,
 			fmt.Sprintf("Server    renewed from the new root %q, until %s", ca.Cert.Subject.CommonName, leaf.Cert.NotAfter.Format(day)),
 			"Bundles   ca.pem is the new root alone")
 	}
-	files = append(files, render.File{Path: LedgerPath, Data: ledger.Marshal(), Mode: modeCert, DirMode: modeSecret})
+	files = append(files, render.File{Path: LedgerPath, Data: ledger.Marshal(), Mode: modeLedger, DirMode: modeSecret})
 	changes, err := h.build(sortFiles(files), nil)
 	if err != nil {
 		return nil, err
@@ -396,7 +396,7 @@ func (h *Host) trustFindings(cfg *render.DaemonConfig, find func(format string, 
 		}
 	}
 	if st, err := h.fs.Lstat(AnchorsPath); err == nil && st.Mode().Perm()&0o077 != 0 {
-		find("%s has mode %04o: other users can read the anchors' keys; chmod 600 %s", AnchorsPath, st.Mode().Perm(), AnchorsPath)
+		find("%s has mode %04o: other users can read the anchors' keys; chmod %o %s", AnchorsPath, st.Mode().Perm(), modeKey, h.Path(AnchorsPath))
 	}
 
 	b, ok, err := h.read(MembersPath)
