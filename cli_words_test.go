@@ -107,7 +107,7 @@ func TestStatusOnATerminal(t *testing.T) {
 			{Kind: "ca", Name: "docker-tls CA", Path: "/etc/docker/tls/ca/ca.pem", NotAfter: now.AddDate(10, 0, 0), DaysLeft: 3650},
 			{Kind: "server", Name: "docker1.example.com", Path: "/etc/docker/tls/server-cert.pem", NotAfter: now.AddDate(0, 0, 12), DaysLeft: 12},
 		},
-		Findings: []string{"the server certificate /etc/docker/tls/server-cert.pem expires in 12 days: renew it with \"docker-tls renew\" and restart Docker"},
+		Findings: []setup.Finding{{Message: "the server certificate /etc/docker/tls/server-cert.pem expires in 12 days: renew it with \"docker-tls renew\" and restart Docker"}},
 	}
 	var b bytes.Buffer
 	printStatus(&b, r, statusLook{color: true, width: 60, warnDays: 30})
@@ -121,7 +121,7 @@ func TestStatusOnATerminal(t *testing.T) {
 			t.Errorf("a line of %d columns: %q", ansi.StringWidth(l), l)
 		}
 	}
-	for _, w := range strings.Fields(r.Findings[0] + " " + r.ExecStart) {
+	for _, w := range strings.Fields(r.Findings[0].Message + " " + r.ExecStart) {
 		if !regexp.MustCompile(`(^|\s)` + regexp.QuoteMeta(w) + `(\s|$)`).MatchString(plain) {
 			t.Errorf("the word %q is broken:\n%s", w, plain)
 		}
@@ -132,7 +132,7 @@ func TestStatusOnATerminal(t *testing.T) {
 	// In a pipe: no colour, lines whole.
 	b.Reset()
 	printStatus(&b, r, statusLook{warnDays: 30})
-	if strings.Contains(b.String(), "\x1b[") || !strings.Contains(b.String(), "  ! "+r.Findings[0]+"\n") {
+	if strings.Contains(b.String(), "\x1b[") || !strings.Contains(b.String(), "  ! "+r.Findings[0].Message+"\n") {
 		t.Errorf("piped status:\n%s", b.String())
 	}
 }

@@ -136,10 +136,16 @@ func printStatus(w io.Writer, r *setup.Report, look statusLook) {
 	}
 	if len(r.Findings) == 0 {
 		fmt.Fprintln(w, "\n"+look.paint("No problems found.", statusOK))
-		return
+	} else {
+		fmt.Fprintln(w, "\n"+look.paint("Problems:", statusError))
+		for _, f := range r.Findings {
+			fmt.Fprintln(w, look.paint(look.wrap("  ! ", f.String()), statusWarn))
+		}
 	}
-	fmt.Fprintln(w, "\n"+look.paint("Problems:", statusError))
-	for _, f := range r.Findings {
-		fmt.Fprintln(w, look.paint(look.wrap("  ! ", f), statusWarn))
+	if len(r.Advice) > 0 {
+		fmt.Fprintln(w, "\n"+look.paint("Advice:", statusBold))
+		for _, f := range r.Advice {
+			fmt.Fprintln(w, look.wrap("  - ", f.String()))
+		}
 	}
 }

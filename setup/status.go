@@ -21,15 +21,37 @@ type CertStatus struct {
 	DaysLeft int       `json:"days_left"`
 }
 
-// Report is what status found: the setup, the certificates and every
-// problem, each a sentence that says what to do.
+// Finding is one thing status found: a sentence that says what is wrong
+// and what to do, and the item of the CIS Docker Benchmark it is about, if
+// any (docker-bench-security numbers its checks the same way).
+type Finding struct {
+	CIS     string `json:"cis,omitempty"` // e.g. "3.14"
+	Message string `json:"message"`
+}
+
+// String is the finding as a line: "CIS 3.14: " before the message when it
+// is about a benchmark item.
+func (f Finding) String() string {
+	if f.CIS == "" {
+		return f.Message
+	}
+	return "CIS " + f.CIS + ": " + f.Message
+}
+
+// Report is what status found: the setup, the certificates, every problem
+// and every piece of advice, each a sentence that says what to do.
 type Report struct {
 	Root         string       `json:"root"`
 	Unit         string       `json:"unit,omitempty"`
 	ExecStart    string       `json:"exec_start,omitempty"`
 	Hosts        []string     `json:"hosts,omitempty"`
 	Certificates []CertStatus `json:"certificates"`
-	Findings     []string     `json:"findings"`
+	// Findings are the problems: any makes the report unhealthy (status
+	// exits 1).
+	Findings []Finding `json:"findings"`
+	// Advice is what is worth doing but is no problem, such as turning
+	// live-restore on (CIS 2.15): it leaves the report healthy.
+	Advice []Finding `json:"advice"`
 	// Trust is how dockerd trusts members: per member (anchors, free
 	// slots) or the whole CA, and a switch in progress.
 	Trust   *TrustState `json:"trust,omitempty"`
@@ -46,14 +68,15 @@ type StatusInput struct {
 // Status reads daemon.json, the unit and the certificates, and reports each
 // problem.
 func (h *Host) Status(in StatusInput) *Report {
-	r := &Report{Root: h.root, Certificates: []CertStatus{}, Findings: []string{}}
-	find := func(format string, a ...any) {
+	r := &Report{Root: h.root, Certificates: []CertStatus{}, Findings: []Finding{}, Advice: []Finding{}}
+	add := func(f Finding) {
 		// The same refusal (a writable directory) can come up for every
 		// file under it: say it once.
-		if s := fmt.Sprintf(format, a...); !slices.Contains(r.Findings, s) {
-			r.Findings = append(r.Findings, s)
+		if !slices.Contains(r.Findings, f) {
+			r.Findings = append(r.Findings, f)
 		}
 	}
+	find := func(format string, a ...any) { add(Finding{Message: fmt.Sprintf(format, a...)}) }
 	now := h.now()
 	h.pathFindings(find)
 
@@ -63,7 +86,9 @@ func (h *Host) Status(in StatusInput) *Report {
 		find("cannot read the Docker setup: %v", err)
 	} else {
 		r.Unit, r.ExecStart = det.UnitPath, det.ExecStart
-		r.Findings = append(r.Findings, det.Warnings...)
+		for _, w := range det.Warnings {
+			find("%s", w)
+		}
 		if err := det.NoUnit(); err != nil {
 			find("%v", err)
 		}
@@ -185,8 +210,13 @@ func (h *Host) Status(in StatusInput) *Report {
 		} else if err := pki.CheckKeyPair(b, kb); err != nil {
 			find("%s does not match %s: %v", keyPath, certPath, err)
 		}
-		if st, err := h.fs.Lstat(keyPath); err == nil && st.Mode().Perm()&0o077 != 0 {
-			find("%s has mode %04o: other users can read it; chmod 600 %s", keyPath, st.Mode().Perm(), keyPath)
+		// The server key's mode is CIS 3.14's (see cisFindings).
+		if st, err := h.fs.Lstat(keyPath); err == nil && kind != "server" && st.Mode().Perm()&0o077 != 0 {
+			want := modeBundleKey
+			if kind == "ca" {
+				want = modeKey
+			}
+			find("%s has mode %04o: other users can read it; chmod %o %s", keyPath, st.Mode().Perm(), want, h.Path(keyPath))
 		}
 	}
 	check("ca", "", CACert, CAKey)
@@ -204,6 +234,9 @@ func (h *Host) Status(in StatusInput) *Report {
 			find("%s has mode %04o: chmod 700 %s", d, st.Mode().Perm(), d)
 		}
 	}
+
+	h.cisFindings(cfg, cfgPath, add)
+	r.Advice = h.advice(cfg, cfgPath)
 
 	if in.Probe {
 		if err := h.Probe(5 * time.Second); err != nil {

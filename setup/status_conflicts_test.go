@@ -103,7 +103,7 @@ func TestStatusReportsWhatInitRefuses(t *testing.T) {
 			for _, p := range det.Problems() {
 				now[p.Error()] = true
 			}
-			findings := strings.Join(h.Status(StatusInput{}).Findings, "\n")
+			findings := strings.Join(lines(h.Status(StatusInput{}).Findings), "\n")
 			for _, e := range leaves(refusal) {
 				var ce *render.ConflictError
 				if !errors.As(e, &ce) || !now[e.Error()] {

@@ -8,10 +8,19 @@ import (
 	"testing"
 )
 
-// findings runs status and returns its findings.
+// findings runs status and returns its findings, as lines.
 func findings(t *testing.T, h *Host) []string {
 	t.Helper()
-	return h.Status(StatusInput{WarnDays: 30}).Findings
+	return lines(h.Status(StatusInput{WarnDays: 30}).Findings)
+}
+
+// lines are findings as status prints them.
+func lines(fs []Finding) []string {
+	out := make([]string, len(fs))
+	for i, f := range fs {
+		out[i] = f.String()
+	}
+	return out
 }
 
 func hasFinding(fs []string, sub string) bool {
@@ -27,21 +36,32 @@ func TestStatusHealthyAfterInit(t *testing.T) {
 	}
 }
 
-// TestStatusKeyModes: a key any other user can read, even only through its
-// group, is a finding; 0600 and 0400 are fine.
+// TestStatusKeyModes: a CA or client key any other user can read, even
+// only through its group, is a finding; 0600 and 0400 are fine. The server
+// key must be 0400 exactly (CIS 3.14): any other mode is a finding naming
+// the item.
 func TestStatusKeyModes(t *testing.T) {
 	h := New(newRoot(t))
 	mustInit(t, h, testInput())
-	for _, tc := range []struct {
-		mode os.FileMode
-		bad  bool
-	}{{0o600, false}, {0o400, false}, {0o640, true}, {0o604, true}, {0o644, true}} {
-		if err := os.Chmod(h.Path(ServerKey), tc.mode); err != nil {
-			t.Fatal(err)
+	for _, key := range []struct{ path, finding string }{
+		{CAKey, CAKey + " has mode"},
+		{ClientDir("client") + "/" + BundleKey, ClientDir("client") + "/" + BundleKey + " has mode"},
+		{ServerKey, "CIS 3.14: " + ServerKey + " is "},
+	} {
+		for _, tc := range []struct {
+			mode os.FileMode
+			bad  bool
+		}{{0o600, key.path == ServerKey}, {0o400, false}, {0o640, true}, {0o604, true}, {0o644, true}} {
+			if err := os.Chmod(h.Path(key.path), tc.mode); err != nil {
+				t.Fatal(err)
+			}
+			fs := findings(t, h)
+			if got := hasFinding(fs, key.finding); got != tc.bad {
+				t.Errorf("%s mode %04o: finding %v, want %v: %q", key.path, tc.mode, got, tc.bad, fs)
+			}
 		}
-		got := hasFinding(findings(t, h), ServerKey+" has mode")
-		if got != tc.bad {
-			t.Errorf("key mode %04o: finding %v, want %v", tc.mode, got, tc.bad)
+		if err := os.Chmod(h.Path(key.path), 0o400); err != nil {
+			t.Fatal(err)
 		}
 	}
 }

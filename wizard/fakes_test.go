@@ -53,7 +53,7 @@ func newFakes() *fakes {
 			{Kind: "ca", Name: "docker-tls CA", NotAfter: now.AddDate(10, 0, 0), DaysLeft: 3650},
 			{Kind: "server", Name: "docker1.example.com", NotAfter: now.AddDate(1, 0, 0), DaysLeft: 365},
 		},
-		Findings: []string{}, Healthy: true,
+		Findings: []setup.Finding{}, Healthy: true,
 	}}
 }
 

@@ -43,12 +43,18 @@ func (m *Model) statusText(r *setup.Report, w int) string {
 		}
 	}
 	if len(r.Findings) == 0 {
-		b.WriteString("\n" + st.OK.Render("✓ ") + st.Text.Render("No problems found."))
-		return strings.TrimLeft(b.String(), "\n")
+		b.WriteString("\n" + st.OK.Render("✓ ") + st.Text.Render("No problems found.") + "\n")
+	} else {
+		b.WriteString("\n" + st.Heading.Render("Problems") + "\n")
+		for _, f := range r.Findings {
+			b.WriteString(st.Warn.Render(hang("! ", f.String(), w)) + "\n")
+		}
 	}
-	b.WriteString("\n" + st.Heading.Render("Problems") + "\n")
-	for _, f := range r.Findings {
-		b.WriteString(st.Warn.Render(hang("! ", f, w)) + "\n")
+	if len(r.Advice) > 0 {
+		b.WriteString("\n" + st.Heading.Render("Advice") + "\n")
+		for _, f := range r.Advice {
+			b.WriteString(st.Text.Render(hang("- ", f.String(), w)) + "\n")
+		}
 	}
 	return strings.Trim(b.String(), "\n")
 }
