@@ -10,6 +10,7 @@ package main
 import (
 	"bytes"
 	"crypto/x509"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -19,6 +20,7 @@ import (
 	"testing"
 
 	"github.com/docker-tls/docker-tls/pki"
+	"github.com/docker-tls/docker-tls/setup"
 )
 
 // memberHost is a sandbox root set up with init and a dockerd started by
@@ -322,6 +324,27 @@ func TestE2EApplyKeepsContainersWithLiveRestore(t *testing.T) {
 	t.Cleanup(func() { docker("rm", "-f", "kept") }) // before dockerd stops (cleanups run last first)
 	started := strings.TrimSpace(docker("inspect", "-f", "{{.State.StartedAt}}", "kept").stdout)
 
+	// status asks the running dockerd: live-restore off is advice (CIS
+	// 2.15), no problem.
+	liveRestoreAdvice := func() []setup.Finding {
+		t.Helper()
+		r := dockerTLS(t, nil, "status", "--json", "--root", m.root)
+		var rep setup.Report
+		if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || r.code != 0 {
+			t.Fatalf("status --json (%v):\n%s", err, r)
+		}
+		var out []setup.Finding
+		for _, a := range rep.Advice {
+			if a.CIS == "2.15" {
+				out = append(out, a)
+			}
+		}
+		return out
+	}
+	if a := liveRestoreAdvice(); len(a) != 1 || !strings.HasPrefix(a[0].Message, "live-restore is off: restarting Docker stops every running container") {
+		t.Errorf("status with live-restore off: advice %q", a)
+	}
+
 	// Something to apply: a member removed.
 	mustDockerTLS(t, "client", "add", "bob", "--root", m.root)
 	mustDockerTLS(t, "client", "remove", "bob", "--root", m.root, "--yes")
@@ -348,6 +371,13 @@ func TestE2EApplyKeepsContainersWithLiveRestore(t *testing.T) {
 	}
 	if r := dockerTLS(t, nil, "status", "--root", m.root); r.code != 0 {
 		t.Errorf("status:\n%s", r)
+	}
+	// What docker-bench-security reads for CIS 2.15, and status agrees.
+	if r := docker("info", "--format", "{{.LiveRestoreEnabled}}"); strings.TrimSpace(r.stdout) != "true" {
+		t.Errorf("docker info: live-restore not enabled:\n%s", r)
+	}
+	if a := liveRestoreAdvice(); len(a) != 0 {
+		t.Errorf("status with live-restore on: advice %q", a)
 	}
 }
 

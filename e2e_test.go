@@ -905,6 +905,10 @@ func TestE2EDockerdMutualTLS(t *testing.T) {
 			t.Errorf("status --probe:\n%s", r)
 		}
 	})
+
+	// The files dockerd just read (the key 0400) pass the benchmark's
+	// checks of them.
+	t.Run("CIS", func(t *testing.T) { wantCISPass(t, root) })
 }
 
 // treeWithoutRunRecords is a snapshot minus what a run leaves besides the
@@ -999,6 +1003,7 @@ func TestE2EApplyRestartsDockerAndRollsBack(t *testing.T) {
 		t.Errorf("dockerd was not restarted after the rollback: pid %d before, %d after", pid2, pid3)
 	}
 	wantServerVersion(t, "alice after the rollback", dockerWith(t, cfg, host, clientBundle(root, "alice"), "version"), version)
+	wantCISPass(t, root)
 }
 
 // TestE2EOverrideIsWhatLetsDockerdStart shows the trap the override avoids,
