@@ -50,6 +50,30 @@ func printPrepared(e *env, p *setup.Prepared, root string) {
 	}
 }
 
+// writeReviewed shows p, then writes it unless there is nothing to write
+// or it is a dry run, once gate (--yes, or a question on a terminal) lets
+// it. It returns nil when nothing was written.
+func writeReviewed(e *env, h *setup.Host, p *setup.Prepared, dryRun bool, gate func() error) (*setup.Written, error) {
+	printPrepared(e, p, h.Root())
+	switch {
+	case p.Empty():
+		fmt.Fprintln(e.stdout, "\nNothing to change: this host already matches the plan.")
+		return nil, nil
+	case dryRun:
+		fmt.Fprintln(e.stdout, "\nDry run: nothing was written.")
+		return nil, nil
+	}
+	if err := gate(); err != nil {
+		return nil, err
+	}
+	w, err := h.Write(p, nil)
+	if err != nil {
+		return nil, err
+	}
+	reportWritten(e, w)
+	return w, nil
+}
+
 // reportWritten says what a run wrote.
 func reportWritten(e *env, w *setup.Written) {
 	fmt.Fprintf(e.stdout, "\nWrote %d files.\n", len(w.Files))

@@ -69,17 +69,7 @@ func (h *Host) currentPlan() *pki.Plan {
 	if err != nil {
 		return nil
 	}
-	p := pki.DefaultPlan()
-	p.FQDN = cert.Subject.CommonName
-	for _, n := range cert.DNSNames {
-		if n != p.FQDN {
-			p.DNSNames = append(p.DNSNames, n)
-		}
-	}
-	for _, ip := range cert.IPAddresses {
-		p.IPs = append(p.IPs, ip.String())
-	}
-	p.KeyType, p.Days = keepProfile(cert, "", 0)
+	p := planFromServer(cert)
 	if ca := h.currentCA(); ca != nil {
 		p.CACommonName = ca.Subject.CommonName
 		if len(ca.Subject.Organization) > 0 {
