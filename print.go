@@ -140,3 +140,35 @@ func reportWizard(e *env, root string, res wizard.Result) error {
 	}
 	return nil
 }
+
+// printConnected says what connect checked, installed and made, and what
+// to type next; a daemon that did not answer is the error it returns, with
+// the probe's hint.
+func printConnected(e *env, c *setup.Connected) error {
+	w := e.stdout
+	fmt.Fprintf(w, "Checked the bundle of %q: valid until %s, from the daemon's CA.\n", c.Name, c.NotAfter.Format("2006-01-02"))
+	fmt.Fprintf(w, "Installed: %s/{ca.pem,cert.pem,key.pem}\n", c.Dir)
+	verb := "Made"
+	if c.Updated {
+		verb = "Updated"
+	}
+	how := "with the docker CLI"
+	if !c.ByCLI {
+		how = "in the docker CLI's store (the CLI is not installed here)"
+	}
+	fmt.Fprintf(w, "%s the docker context %q for %s, %s.\n", verb, c.Context, c.Host, how)
+	if c.ProbeError == nil {
+		fmt.Fprintf(w, "The daemon answers over mutual TLS: Docker %s.\n", c.Version)
+	}
+	fmt.Fprintf(w, "\nNext:\n%s", formatSteps(c.NextSteps(), "  "))
+	if c.ProbeError != nil {
+		return setup.WithHint(fmt.Errorf("the daemon at %s did not answer over TLS: %w", c.Host, c.ProbeError), setup.Hint(c.ProbeError))
+	}
+	return nil
+}
+
+// printRequested says where the member's key is kept and what to send.
+func printRequested(e *env, r *setup.Requested) {
+	fmt.Fprintf(e.stdout, "Your key: %s (0600; it stays on this machine)\nYour request: %s\n\n", r.KeyPath, r.Out)
+	fmt.Fprint(e.stdout, formatSteps(r.NextSteps(), ""))
+}
