@@ -94,6 +94,17 @@ func formatStepsWidth(steps []setup.Step, indent string, width int) string {
 func reportWizard(e *env, root string, res wizard.Result) error {
 	w := e.stdout
 	switch {
+	case res.Connected != nil:
+		if res.Aborted {
+			fmt.Fprintln(w, "Stopped with ctrl+c after connecting: what was installed stands.")
+		}
+		return printConnected(e, res.Connected)
+	case res.Requested != nil:
+		if res.Aborted {
+			fmt.Fprintln(w, "Stopped with ctrl+c after the request was made: it stands.")
+		}
+		printRequested(e, res.Requested)
+		return nil
 	case res.Written:
 		if res.Aborted {
 			fmt.Fprintln(w, "Stopped with ctrl+c after writing: what was written stands.")
@@ -105,7 +116,7 @@ func reportWizard(e *env, root string, res wizard.Result) error {
 		case wizard.TaskMember:
 			if m := res.Member; m != nil {
 				fmt.Fprintf(w, "Issued %q: serial %s, valid until %s.\n", m.Name, m.Serial, m.NotAfter.Format("2006-01-02"))
-				fmt.Fprintf(w, "Bundle:  %s/{ca.pem,cert.pem,key.pem}\n", m.Dir)
+				fmt.Fprintf(w, "Bundle:  %s/%s\n", m.Dir, memberFiles(m))
 			}
 		case wizard.TaskRenew:
 			fmt.Fprintln(w, "Renewed the server certificate.")
@@ -171,4 +182,13 @@ func printConnected(e *env, c *setup.Connected) error {
 func printRequested(e *env, r *setup.Requested) {
 	fmt.Fprintf(e.stdout, "Your key: %s (0600; it stays on this machine)\nYour request: %s\n\n", r.KeyPath, r.Out)
 	fmt.Fprint(e.stdout, formatSteps(r.NextSteps(), ""))
+}
+
+// memberFiles are the files of a member's bundle on the host: no key.pem
+// when their request was signed (the key stayed with them).
+func memberFiles(m *setup.Member) string {
+	if m.Files != nil && m.Files.Key == nil {
+		return "{ca.pem,cert.pem}"
+	}
+	return "{ca.pem,cert.pem,key.pem}"
 }

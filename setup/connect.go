@@ -72,7 +72,7 @@ func Connect(in ConnectInput) (*Connected, error) {
 	}
 	b, err := ReadBundle(in.File)
 	if err != nil {
-		return nil, err
+		return nil, WithHint(err, "Nothing was installed. Give the file your admin made with docker-tls (NAME.tar.gz).")
 	}
 	hostURL := in.Host
 	if hostURL == "" && b.Meta != nil {
