@@ -171,7 +171,7 @@ func printConnected(e *env, c *setup.Connected) error {
 	if c.ProbeError == nil {
 		fmt.Fprintf(w, "The daemon answers over mutual TLS: Docker %s.\n", c.Version)
 	}
-	fmt.Fprintf(w, "\nNext:\n%s", formatSteps(c.NextSteps(), "  "))
+	fmt.Fprintf(w, "\nNext:\n%s", formatStepsWidth(c.NextSteps(), "  ", e.width()))
 	if c.ProbeError != nil {
 		return setup.WithHint(fmt.Errorf("the daemon at %s did not answer over TLS: %w", c.Host, c.ProbeError), setup.Hint(c.ProbeError))
 	}
@@ -181,7 +181,7 @@ func printConnected(e *env, c *setup.Connected) error {
 // printRequested says where the member's key is kept and what to send.
 func printRequested(e *env, r *setup.Requested) {
 	fmt.Fprintf(e.stdout, "Your key: %s (0600; it stays on this machine)\nYour request: %s\n\n", r.KeyPath, r.Out)
-	fmt.Fprint(e.stdout, formatSteps(r.NextSteps(), ""))
+	fmt.Fprint(e.stdout, formatStepsWidth(r.NextSteps(), "", e.width()))
 }
 
 // memberFiles are the files of a member's bundle on the host: no key.pem
