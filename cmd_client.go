@@ -115,7 +115,7 @@ func writeClient(e *env, h *setup.Host, p *setup.Prepared, archive string, repla
 			fmt.Fprintf(e.stdout, "%s\n", strings.TrimSpace(strings.TrimPrefix(l, "Trust")))
 		}
 	}
-	fmt.Fprintf(e.stdout, "Bundle:  %s/{ca.pem,cert.pem,key.pem}\n", h.Path(m.Dir))
+	fmt.Fprintf(e.stdout, "Bundle:  %s/%s\n", h.Path(m.Dir), memberFiles(m))
 	if archive != "" {
 		fmt.Fprintf(e.stdout, "Archive: %s (0600)\n", archive)
 	}

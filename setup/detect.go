@@ -10,7 +10,11 @@ import (
 // Detection is what a front end shows before asking anything: how dockerd
 // is started, what exists already, and what to warn about.
 type Detection struct {
-	UnitPath   string // "" = docker.service not found
+	UnitPath string // "" = docker.service not found
+	// NoUnit says why there is no docker.service to configure (Docker
+	// absent, a snap, rootless, another init system); nil with one. It is
+	// also among the Warnings.
+	NoUnit     error
 	ExecStart  string
 	DaemonJSON bool // daemon.json exists
 	ExistingCA bool
@@ -22,6 +26,12 @@ type Detection struct {
 	// or with force): what the returning admin's menu offers depends on it.
 	Trust *TrustState
 }
+
+// MemberSide reports a machine to connect from rather than one to set up:
+// no docker.service under the root (so there is no daemon docker-tls could
+// configure here) and no CA (so it is not the admin's either). It is a
+// team member's laptop, and the wizard offers to connect to a Docker host.
+func (d *Detection) MemberSide() bool { return d.UnitPath == "" && !d.ExistingCA }
 
 // Detect reads the host. force says that init will replace the CA.
 func (h *Host) Detect(force bool) (*Detection, error) {
@@ -45,7 +55,8 @@ func (h *Host) Detect(force bool) (*Detection, error) {
 	if det.UnitPath == "" {
 		// Said now rather than after every question: nothing can be written
 		// without knowing how dockerd is started.
-		d.Warnings = append(d.Warnings, det.NoUnit().Error())
+		d.NoUnit = det.NoUnit()
+		d.Warnings = append(d.Warnings, d.NoUnit.Error())
 	}
 	d.Current = h.currentPlan()
 	if d.ExistingCA {
