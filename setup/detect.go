@@ -1,8 +1,6 @@
 package setup
 
 import (
-	"net"
-
 	"github.com/docker-tls/docker-tls/pki"
 	"github.com/docker-tls/docker-tls/render"
 )
@@ -89,17 +87,4 @@ func (h *Host) currentPlan() *pki.Plan {
 		p.CADays = pki.LifetimeDays(ca)
 	}
 	return &p
-}
-
-// Listen is the TLS listen address daemon.json has now, "" if none.
-func (h *Host) Listen() string {
-	l, err := h.tcpListener()
-	if err != nil || l.Host == "" {
-		return ""
-	}
-	s, err := ParseListen(net.JoinHostPort(l.Host, l.Port))
-	if err != nil {
-		return ""
-	}
-	return s
 }
