@@ -115,7 +115,7 @@ func writeClient(e *env, h *setup.Host, p *setup.Prepared, archive string, repla
 			fmt.Fprintf(e.stdout, "%s\n", strings.TrimSpace(strings.TrimPrefix(l, "Trust")))
 		}
 	}
-	fmt.Fprintf(e.stdout, "Bundle:  %s/{ca.pem,cert.pem,key.pem}\n", h.Path(m.Dir))
+	fmt.Fprintf(e.stdout, "Bundle:  %s/%s\n", h.Path(m.Dir), memberFiles(m))
 	if archive != "" {
 		fmt.Fprintf(e.stdout, "Archive: %s (0600)\n", archive)
 	}
@@ -237,24 +237,20 @@ It needs per-member trust, the default for a new setup; "docker-tls init
 			if err != nil {
 				return err
 			}
-			printPrepared(env, p, h.Root())
-			if f.dryRun {
-				fmt.Fprintln(env.stdout, "\nDry run: nothing was written.")
-				return nil
-			}
-			if !f.yes {
-				if !env.interactive() {
+			w, err := writeReviewed(env, h, p, f.dryRun, func() error {
+				switch {
+				case f.yes:
+					return nil
+				case !env.interactive():
 					return usagef("nothing was written: add --yes to remove %s (or --dry-run to only look)", name)
-				}
-				if !ask(env, fmt.Sprintf("\nRemove %s? They lose access when Docker restarts. [y/N] ", name), false) {
+				case !ask(env, fmt.Sprintf("\nRemove %s? They lose access when Docker restarts. [y/N] ", name), false):
 					return errAborted
 				}
-			}
-			w, err := h.Write(p, nil)
-			if err != nil {
+				return nil
+			})
+			if err != nil || w == nil {
 				return err
 			}
-			reportWritten(env, w)
 			if w.ArchiveErr != nil {
 				fmt.Fprintf(env.stderr, "warning: the removal is written, but %s could not be moved to %s: %v\n  Move it away by hand; \"docker-tls status\" reports it until then.\n",
 					h.Path(p.Removal.Bundle), h.Path(setup.RemovedDir), w.ArchiveErr)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 
 	"github.com/docker-tls/docker-tls/pki"
 	"github.com/docker-tls/docker-tls/setup"
@@ -31,19 +30,16 @@ func newClientSignCmd(env *env) *cobra.Command {
 			if err := pki.ValidateDays(fmt.Sprint(days)); err != nil {
 				return usagef("--days %d: %v", days, err)
 			}
-			csr, err := os.ReadFile(args[0])
-			if err != nil {
-				return setup.WithHint(fmt.Errorf("cannot read the request: %w", err), "Give the .csr file the member sent.")
-			}
 			h := env.host(root)
-			if _, err := pki.ParseCSR(csr); err != nil {
-				return setup.WithHint(fmt.Errorf("%s: %w", args[0], err), "Ask the member to make a new request with \"docker-tls request --host HOST --name NAME\".")
+			req, err := h.ReadRequest(args[0])
+			if err != nil {
+				return err
 			}
 			pass, err := caPassphrase(env, h, passFile)
 			if err != nil {
 				return err
 			}
-			p, err := h.PrepareSign(setup.SignInput{CSR: csr, Days: days, Reissue: force}, pass)
+			p, err := h.PrepareSign(setup.SignInput{CSR: req.CSR, Days: days, Reissue: force}, pass)
 			if err != nil {
 				return err
 			}

@@ -163,7 +163,10 @@ func runInit(e *env, h *setup.Host, f *initFlags, in setup.InitInput) error {
 	if err != nil {
 		return err
 	}
-	printPrepared(e, p, h.Root())
+	w, err := writeReviewed(e, h, p, f.dryRun, func() error { return confirm(e, f.yes, p.Pending()) })
+	if err != nil {
+		return err
+	}
 	if ts, err := h.Trust(); err == nil && ts.Mode == pki.TrustCA && in.Trust == "" {
 		fmt.Fprintln(e.stdout, "\nThis setup trusts the whole CA: one member cannot be shut out without a new CA and new bundles for everyone.")
 		fmt.Fprintln(e.stdout, "  Add --trust member to switch to per-member trust: every member gets a new bundle once, then")
@@ -172,22 +175,9 @@ func runInit(e *env, h *setup.Host, f *initFlags, in setup.InitInput) error {
 			fmt.Fprintln(e.stdout, "  This CA was made with pathlen:0 and cannot sign anchors: add --new-root too (the old root stays trusted until \"docker-tls trust finalize\").")
 		}
 	}
-	if p.Empty() {
-		fmt.Fprintln(e.stdout, "\nNothing to change: this host already matches the plan.")
+	if w == nil {
 		return nil
 	}
-	if f.dryRun {
-		fmt.Fprintln(e.stdout, "\nDry run: nothing was written.")
-		return nil
-	}
-	if err := confirm(e, f.yes, p.Pending()); err != nil {
-		return err
-	}
-	w, err := h.Write(p, nil)
-	if err != nil {
-		return err
-	}
-	reportWritten(e, w)
 	if f.apply {
 		return applyNow(e, h, f.restart)
 	}

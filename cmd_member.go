@@ -1,11 +1,6 @@
 package main
 
 import (
-	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
-
 	"github.com/docker-tls/docker-tls/pki"
 	"github.com/docker-tls/docker-tls/setup"
 	"github.com/spf13/cobra"
@@ -35,38 +30,15 @@ directory. A key made by "docker-tls request" is found and paired by itself.`,
 			return nil
 		},
 		RunE: func(_ *cobra.Command, args []string) error {
-			cfg, err := setup.ConfigDir(env.getenv)
+			mm, err := setup.NewMemberMachine(env.getenv, env.now)
 			if err != nil {
 				return err
 			}
-			docker, _ := exec.LookPath("docker")
-			c, err := setup.Connect(setup.ConnectInput{File: args[0], ConfigDir: cfg, Host: host, Context: context,
-				Docker: docker, Now: env.now()})
+			c, err := mm.Connect(setup.ConnectInput{File: args[0], Host: host, Context: context})
 			if err != nil {
 				return err
 			}
-			w := env.stdout
-			fmt.Fprintf(w, "Checked the bundle of %q: valid until %s, from the daemon's CA.\n", c.Name, c.NotAfter.Format("2006-01-02"))
-			fmt.Fprintf(w, "Installed: %s/{ca.pem,cert.pem,key.pem}\n", c.Dir)
-			verb := "Made"
-			if c.Updated {
-				verb = "Updated"
-			}
-			how := "with the docker CLI"
-			if !c.ByCLI {
-				how = "in the docker CLI's store (the CLI is not installed here)"
-			}
-			fmt.Fprintf(w, "%s the docker context %q for %s, %s.\n", verb, c.Context, c.Host, how)
-			if c.ProbeError != nil {
-				return setup.WithHint(fmt.Errorf("the daemon at %s did not answer over TLS: %w", c.Host, c.ProbeError),
-					setup.Hint(c.ProbeError)+" The bundle and the context are in place: run \"docker --context "+c.Context+" version\" to try again.")
-			}
-			fmt.Fprintf(w, "The daemon answers over mutual TLS: Docker %s.\n", c.Version)
-			fmt.Fprintf(w, "\nNext:\n%s", formatSteps([]setup.Step{
-				{Text: "Use it:", Commands: []string{"docker --context " + c.Context + " ps"}},
-				{Text: "Make it the default:", Commands: []string{"docker context use " + c.Context}},
-			}, "  "))
-			return nil
+			return printConnected(env, c)
 		},
 	}
 	cmd.Flags().StringVar(&host, "host", "", "the daemon's address, HOST[:PORT], when FILE does not say it")
@@ -96,29 +68,17 @@ send back a file for "docker-tls connect". Your key never leaves this machine.`,
 				return usagef("--key-type: %v", err)
 			}
 			if out == "" {
-				out = name + ".csr"
+				out = setup.RequestFileName(name)
 			}
-			if _, err := os.Lstat(out); err == nil && !force {
-				return setup.WithHint(fmt.Errorf("%s already exists", out), "Choose another --out FILE, or add --force to replace it.")
-			}
-			cfg, err := setup.ConfigDir(env.getenv)
+			mm, err := setup.NewMemberMachine(env.getenv, env.now)
 			if err != nil {
 				return err
 			}
-			r, err := setup.Request(setup.RequestInput{Host: host, Name: name, KeyType: kt, ConfigDir: cfg, Context: context, Force: force})
+			r, err := mm.Request(setup.RequestInput{Host: host, Name: name, KeyType: kt, Context: context, Out: out, Force: force})
 			if err != nil {
 				return err
 			}
-			if err := os.WriteFile(out, r.CSR, 0o644); err != nil {
-				return fmt.Errorf("writing the request: %w (your key is in %s)", err, r.KeyPath)
-			}
-			base := filepath.Base(out)
-			fmt.Fprintf(env.stdout, "Your key: %s (0600; it stays on this machine)\nYour request: %s\n\n", r.KeyPath, out)
-			fmt.Fprint(env.stdout, formatSteps([]setup.Step{
-				{Text: fmt.Sprintf("Send %s to your admin (it holds no secret); they run:", base),
-					Commands: []string{fmt.Sprintf("docker-tls client sign %s --archive %s.tar.gz", base, name)}},
-				{Text: "When they send the archive back, run:", Commands: []string{fmt.Sprintf("docker-tls connect %s.tar.gz", name)}},
-			}, ""))
+			printRequested(env, r)
 			return nil
 		},
 	}

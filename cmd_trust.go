@@ -48,19 +48,10 @@ needs the CA passphrase.`,
 			if err != nil {
 				return err
 			}
-			printPrepared(env, p, h.Root())
-			if f.dryRun {
-				fmt.Fprintln(env.stdout, "\nDry run: nothing was written.")
-				return nil
-			}
-			if err := confirm(env, f.yes, p.Pending()); err != nil {
+			w, err := writeReviewed(env, h, p, f.dryRun, func() error { return confirm(env, f.yes, p.Pending()) })
+			if err != nil || w == nil {
 				return err
 			}
-			w, err := h.Write(p, nil)
-			if err != nil {
-				return err
-			}
-			reportWritten(env, w)
 			fmt.Fprintf(env.stdout, "\nNext step:\n%s", formatSteps(p.NextSteps, "  "))
 			return nil
 		},

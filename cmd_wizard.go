@@ -15,7 +15,8 @@ import (
 )
 
 // runWizard starts the wizard on a terminal, on the same engine as init,
-// client add and renew: one engine, two front ends. The wizard draws on the
+// client add and renew (and, on a team member's machine, connect and
+// request): one engine, two front ends. The wizard draws on the
 // alternate screen; when it ends, the outcome is printed here, once.
 // changed reports the init flags given on the command line: only those
 // pre-fill the answers, the rest come from the host (a re-run keeps the
@@ -98,8 +99,18 @@ func wizardOptions(e *env, h *setup.Host, f *initFlags, changed func(string) boo
 			a.PassphraseSource = "from file " + f.passFile
 		}
 	}
-	return wizard.Options{Detected: d, Defaults: a, Now: e.now, NoColor: e.getenv("NO_COLOR") != "",
-		Force: f.force, CanApply: !h.Sandbox()}, nil
+	opts := wizard.Options{Detected: d, Defaults: a, Now: e.now, NoColor: e.getenv("NO_COLOR") != "",
+		Force: f.force, CanApply: !h.Sandbox()}
+	if det.MemberSide() {
+		// A team member's machine: the wizard connects it to a Docker
+		// host, as the member, with their own docker configuration.
+		mm, err := setup.NewMemberMachine(e.getenv, e.now)
+		if err != nil {
+			return wizard.Options{}, err
+		}
+		opts.Member, opts.Detected.ConfigDir = mm, mm.ConfigDir
+	}
+	return opts, nil
 }
 
 // interfaceIPs lists the host's global unicast addresses as suggestions.

@@ -50,6 +50,30 @@ func printPrepared(e *env, p *setup.Prepared, root string) {
 	}
 }
 
+// writeReviewed shows p, then writes it unless there is nothing to write
+// or it is a dry run, once gate (--yes, or a question on a terminal) lets
+// it. It returns nil when nothing was written.
+func writeReviewed(e *env, h *setup.Host, p *setup.Prepared, dryRun bool, gate func() error) (*setup.Written, error) {
+	printPrepared(e, p, h.Root())
+	switch {
+	case p.Empty():
+		fmt.Fprintln(e.stdout, "\nNothing to change: this host already matches the plan.")
+		return nil, nil
+	case dryRun:
+		fmt.Fprintln(e.stdout, "\nDry run: nothing was written.")
+		return nil, nil
+	}
+	if err := gate(); err != nil {
+		return nil, err
+	}
+	w, err := h.Write(p, nil)
+	if err != nil {
+		return nil, err
+	}
+	reportWritten(e, w)
+	return w, nil
+}
+
 // reportWritten says what a run wrote.
 func reportWritten(e *env, w *setup.Written) {
 	fmt.Fprintf(e.stdout, "\nWrote %d files.\n", len(w.Files))
@@ -94,6 +118,17 @@ func formatStepsWidth(steps []setup.Step, indent string, width int) string {
 func reportWizard(e *env, root string, res wizard.Result) error {
 	w := e.stdout
 	switch {
+	case res.Connected != nil:
+		if res.Aborted {
+			fmt.Fprintln(w, "Stopped with ctrl+c after connecting: what was installed stands.")
+		}
+		return printConnected(e, res.Connected)
+	case res.Requested != nil:
+		if res.Aborted {
+			fmt.Fprintln(w, "Stopped with ctrl+c after the request was made: it stands.")
+		}
+		printRequested(e, res.Requested)
+		return nil
 	case res.Written:
 		if res.Aborted {
 			fmt.Fprintln(w, "Stopped with ctrl+c after writing: what was written stands.")
@@ -105,7 +140,7 @@ func reportWizard(e *env, root string, res wizard.Result) error {
 		case wizard.TaskMember:
 			if m := res.Member; m != nil {
 				fmt.Fprintf(w, "Issued %q: serial %s, valid until %s.\n", m.Name, m.Serial, m.NotAfter.Format("2006-01-02"))
-				fmt.Fprintf(w, "Bundle:  %s/{ca.pem,cert.pem,key.pem}\n", m.Dir)
+				fmt.Fprintf(w, "Bundle:  %s/%s\n", m.Dir, memberFiles(m))
 			}
 		case wizard.TaskRenew:
 			fmt.Fprintln(w, "Renewed the server certificate.")
@@ -139,4 +174,45 @@ func reportWizard(e *env, root string, res wizard.Result) error {
 		fmt.Fprintln(w, "Nothing was written: the files already match these answers.")
 	}
 	return nil
+}
+
+// printConnected says what connect checked, installed and made, and what
+// to type next; a daemon that did not answer is the error it returns, with
+// the probe's hint.
+func printConnected(e *env, c *setup.Connected) error {
+	w := e.stdout
+	fmt.Fprintf(w, "Checked the bundle of %q: valid until %s, from the daemon's CA.\n", c.Name, c.NotAfter.Format("2006-01-02"))
+	fmt.Fprintf(w, "Installed: %s/{ca.pem,cert.pem,key.pem}\n", c.Dir)
+	verb := "Made"
+	if c.Updated {
+		verb = "Updated"
+	}
+	how := "with the docker CLI"
+	if !c.ByCLI {
+		how = "in the docker CLI's store (the CLI is not installed here)"
+	}
+	fmt.Fprintf(w, "%s the docker context %q for %s, %s.\n", verb, c.Context, c.Host, how)
+	if c.ProbeError == nil {
+		fmt.Fprintf(w, "The daemon answers over mutual TLS: Docker %s.\n", c.Version)
+	}
+	fmt.Fprintf(w, "\nNext:\n%s", formatStepsWidth(c.NextSteps(), "  ", e.width()))
+	if c.ProbeError != nil {
+		return setup.WithHint(fmt.Errorf("the daemon at %s did not answer over TLS: %w", c.Host, c.ProbeError), setup.Hint(c.ProbeError))
+	}
+	return nil
+}
+
+// printRequested says where the member's key is kept and what to send.
+func printRequested(e *env, r *setup.Requested) {
+	fmt.Fprintf(e.stdout, "Your key: %s (0600; it stays on this machine)\nYour request: %s\n\n", r.KeyPath, r.Out)
+	fmt.Fprint(e.stdout, formatStepsWidth(r.NextSteps(), "", e.width()))
+}
+
+// memberFiles are the files of a member's bundle on the host: no key.pem
+// when their request was signed (the key stayed with them).
+func memberFiles(m *setup.Member) string {
+	if m.Files != nil && m.Files.Key == nil {
+		return "{ca.pem,cert.pem}"
+	}
+	return "{ca.pem,cert.pem,key.pem}"
 }

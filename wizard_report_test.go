@@ -18,6 +18,13 @@ func TestReportWizard(t *testing.T) {
 	steps := []setup.Step{{Text: "Restart Docker:", Commands: []string{"systemctl daemon-reload && systemctl restart docker"}}}
 	files := []string{"/etc/docker/tls/ca.pem", "/etc/docker/daemon.json"}
 	member := &setup.Member{Name: "alice", Serial: "1f", NotAfter: time.Date(2027, 11, 22, 0, 0, 0, 0, time.UTC), Dir: "/etc/docker/tls/clients/alice"}
+	signed := *member
+	signed.Files = &setup.Bundle{CA: []byte("ca"), Cert: []byte("cert")} // no key: it stayed with them
+	connected := &setup.Connected{Name: "alice", Context: "docker1", Dir: "/home/alice/.docker/tls/docker1", Host: "tcp://docker1:2376",
+		NotAfter: member.NotAfter, ByCLI: true, Version: "20.10.24"}
+	unanswered := *connected
+	unanswered.Version, unanswered.ProbeError = "", setup.WithHint(errors.New("dial tcp 10.0.0.5:2376: connect: connection refused"), "Nothing listens on docker1 port 2376.")
+	requested := &setup.Requested{Name: "alice", KeyPath: "/home/alice/.docker/tls/docker1/key.pem", Context: "docker1", Out: "alice.csr"}
 	for _, tc := range []struct {
 		name  string
 		res   wizard.Result
@@ -43,6 +50,23 @@ func TestReportWizard(t *testing.T) {
 			[]string{"Wrote 2 files:", "ERROR: docker did not come back: rolled back"}, nil},
 		{"writeFailed", wizard.Result{Err: errors.New("disk full (rolled back)")}, 1,
 			[]string{"ERROR: disk full (rolled back)\n"}, []string{"Wrote"}},
+		{"signed", wizard.Result{Written: true, Task: wizard.TaskMember, Member: &signed, Files: files[:1]}, 0,
+			[]string{"Bundle:  /etc/docker/tls/clients/alice/{ca.pem,cert.pem}\n"}, []string{"key.pem"}},
+		{"connected", wizard.Result{Task: wizard.TaskConnect, Connected: connected}, 0,
+			[]string{`Checked the bundle of "alice"`, "Installed: /home/alice/.docker/tls/docker1/{ca.pem,cert.pem,key.pem}",
+				`Made the docker context "docker1" for tcp://docker1:2376, with the docker CLI.`, "Docker 20.10.24", "docker --context docker1 ps"},
+			[]string{"ERROR", "Wrote"}},
+		{"connectedNoAnswer", wizard.Result{Task: wizard.TaskConnect, Connected: &unanswered}, 1,
+			[]string{`Checked the bundle of "alice"`, "docker --context docker1 version",
+				"ERROR: the daemon at tcp://docker1:2376 did not answer over TLS: dial tcp", "  Nothing listens on docker1 port 2376.\n"},
+			[]string{"Wrote"}},
+		{"ctrlCAfterConnecting", wizard.Result{Task: wizard.TaskConnect, Connected: connected, Aborted: true}, 0,
+			[]string{"Stopped with ctrl+c after connecting: what was installed stands.", `Checked the bundle of "alice"`},
+			[]string{"ERROR", "nothing was written"}},
+		{"requested", wizard.Result{Task: wizard.TaskRequest, Requested: requested}, 0,
+			[]string{"Your key: /home/alice/.docker/tls/docker1/key.pem (0600; it stays on this machine)\nYour request: alice.csr\n",
+				"docker-tls client sign alice.csr --archive alice.tar.gz", "docker-tls connect alice.tar.gz"},
+			[]string{"ERROR", "Wrote"}},
 		{"unchanged", wizard.Result{Unchanged: true}, 0,
 			[]string{"Nothing was written: the files already match these answers.\n"}, []string{"ERROR"}},
 	} {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/docker-tls/docker-tls/setup"
 )
 
 // The real binary in a real terminal: tmux at 80x24 and 60x20. This is what
@@ -345,4 +347,78 @@ func TestWizardInTmuxTypedAhead(t *testing.T) {
 	}
 	s.keys("C-c")
 	s.waitText("EXIT=")
+}
+
+// TestWizardInTmuxLaptop: on a member's machine (a root without
+// docker.service, their own DOCKER_CONFIG) the real binary offers to
+// connect: "I need a certificate" makes the key and the request and prints
+// the line to send once; the admin signs it; "I received a file", at
+// 60x20, installs it, and the daemon (nothing listens) does not answer:
+// exit 1, with the reason and the hint printed once.
+func TestWizardInTmuxLaptop(t *testing.T) {
+	needTmux(t)
+	bin := dockerTLSBinary(t)
+	t.Setenv(setup.PassphraseEnv, testPass)
+	port := freePort(t) // nothing listens there
+	admin := fixtureRoot(t)
+	mustRun(t, 0, "init", "--root", admin, "--fqdn", "localhost", "--san-ip", "127.0.0.1",
+		"--listen", fmt.Sprintf("127.0.0.1:%d", port), "--yes")
+	laptop := t.TempDir() // no docker.service, no CA
+	cfg := filepath.Join(t.TempDir(), "docker")
+	work := t.TempDir()
+	command := fmt.Sprintf("cd %s && DOCKER_CONFIG=%s %s --root %s", work, cfg, bin, laptop)
+
+	s := startTmux(t, command)
+	s.waitText("Connect to a Docker host")
+	s.hintsShown(s.settle())
+	s.keys("Down")
+	s.settle()
+	s.enter()
+	s.waitText("I need a certificate · 1/2")
+	s.keys("-l", fmt.Sprintf("localhost:%d", port))
+	s.enter()
+	s.keys("-l", "erin")
+	s.waitText("default: erin.csr")
+	s.enter()
+	s.enter() // the request's file: the default
+	s.hintsShown(s.waitText("Made your key and a request for erin."))
+	s.keys("Enter")
+	s.waitText("EXIT=0")
+	hist := s.history()
+	if strings.Count(hist, "docker-tls client sign erin.csr --archive erin.tar.gz") != 1 || strings.Contains(hist, "I need a certificate · ") {
+		t.Errorf("want the line to send once and no frame of the wizard left:\n%s", hist)
+	}
+	wantMode(t, cfg, "tls/localhost/key.pem", 0o600)
+
+	archive := filepath.Join(work, "erin.tar.gz")
+	mustRun(t, 0, "client", "sign", filepath.Join(work, "erin.csr"), "--archive", archive, "--root", admin)
+
+	s = startTmuxSize(t, 60, 20, command)
+	s.waitText("Connect to a Docker host")
+	s.hintsShown(s.settle())
+	s.enter()
+	s.waitText("I received a file · 1/2")
+	s.keys("-l", "erin.tar.gz")
+	s.waitText("> erin.tar.gz")
+	s.enter()
+	s.hintsShown(s.waitText("Installed, but the daemon"))
+	s.keys("Enter")
+	scr := s.waitText("EXIT=")
+	hist = s.history()
+	if !strings.Contains(scr, "EXIT=1") || strings.Contains(hist, "I received a file · ") {
+		t.Errorf("want exit 1 and no frame of the wizard left:\n%s", hist)
+	}
+	// -J joins the lines the terminal wrapped.
+	flat := strings.Join(strings.Fields(s.run("capture-pane", "-p", "-J", "-S", "-", "-t", "w")), " ")
+	for _, want := range []string{`Checked the bundle of "erin"`, fmt.Sprintf("ERROR: the daemon at tcp://localhost:%d did not answer over TLS", port),
+		fmt.Sprintf("Nothing listens on localhost port %d", port), "docker --context localhost version"} {
+		if strings.Count(flat, want) != 1 {
+			t.Errorf("the outcome should say %q once:\n%s", want, hist)
+		}
+	}
+	for _, f := range []string{"ca.pem", "cert.pem", "key.pem"} {
+		if _, err := os.Stat(filepath.Join(cfg, "tls", "localhost", f)); err != nil {
+			t.Errorf("%s not installed: %v", f, err)
+		}
+	}
 }

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"crypto/x509"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -331,48 +330,6 @@ func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
-}
-
-// Endpoint is the FQDN (the server certificate's CN) and the address
-// clients use (tcp://FQDN:PORT, the port from daemon.json's tcp host).
-func (h *Host) Endpoint() (fqdn, host string) {
-	fqdn = "docker.example.com"
-	if b, ok, _ := h.read(ServerCert); ok {
-		if info, err := pki.Inspect(b); err == nil && info.CommonName != "" {
-			fqdn = info.CommonName
-		}
-	}
-	port := "2376"
-	if l, err := h.tcpListener(); err == nil {
-		port = l.Port
-	}
-	return fqdn, "tcp://" + net.JoinHostPort(fqdn, port)
-}
-
-// daemonConfig reads daemon.json; a missing file is (nil, nil).
-func (h *Host) daemonConfig() (*render.DaemonConfig, error) {
-	b, ok, err := h.read(h.configPath())
-	if err != nil || !ok {
-		return nil, err
-	}
-	return render.ParseDaemonConfig(b)
-}
-
-// tcpListener is the first tcp host of daemon.json.
-func (h *Host) tcpListener() (render.DockerHost, error) {
-	cfg, err := h.daemonConfig()
-	if err != nil {
-		return render.DockerHost{}, err
-	}
-	if cfg == nil {
-		return render.DockerHost{}, fmt.Errorf("no %s to find the TLS address in", render.DaemonJSONPath)
-	}
-	for _, s := range cfg.Hosts {
-		if d, err := render.ParseDockerHost(s); err == nil && d.Proto == "tcp" {
-			return d, nil
-		}
-	}
-	return render.DockerHost{}, fmt.Errorf("%s has no tcp:// entry in hosts", render.DaemonJSONPath)
 }
 
 // ClientRow is one line of client list.

@@ -39,10 +39,24 @@ type Connected struct {
 	Dir        string // where the bundle was installed
 	Host       string // tcp://HOST:PORT
 	NotAfter   time.Time
+	Paired     bool   // the key is the one "docker-tls request" left waiting here
 	Updated    bool   // the context existed and was updated
 	ByCLI      bool   // made with the docker CLI (else written to its store)
 	Version    string // the daemon's version, when the probe succeeded
 	ProbeError error  // why the probe failed (the files and context are in place)
+}
+
+// NextSteps are what the member types next: use the context, make it the
+// default; or, when the daemon did not answer, how to try again.
+func (c *Connected) NextSteps() []Step {
+	if c.ProbeError != nil {
+		return []Step{{Text: "The bundle and the context are in place: once the daemon answers, try again with:",
+			Commands: []string{"docker --context " + c.Context + " version"}}}
+	}
+	return []Step{
+		{Text: "Use it:", Commands: []string{"docker --context " + c.Context + " ps"}},
+		{Text: "Make it the default:", Commands: []string{"docker context use " + c.Context}},
+	}
 }
 
 // Connect checks the bundle, installs it under ConfigDir/tls/CONTEXT, makes
@@ -58,14 +72,14 @@ func Connect(in ConnectInput) (*Connected, error) {
 	}
 	b, err := ReadBundle(in.File)
 	if err != nil {
-		return nil, err
+		return nil, WithHint(err, "Nothing was installed. Give the file your admin made with docker-tls (NAME.tar.gz).")
 	}
 	hostURL := in.Host
 	if hostURL == "" && b.Meta != nil {
 		hostURL = b.Meta.Host
 	}
 	if hostURL == "" {
-		return nil, WithHint(errNoMeta, "Give the daemon's address with --host HOST:PORT, or ask your admin for an archive from \"docker-tls client archive\".")
+		return nil, WithHint(ErrNoMeta, "Give the daemon's address with --host HOST:PORT, or ask your admin for an archive from \"docker-tls client archive\".")
 	}
 	host, port, err := hostParts(hostURL)
 	if err != nil {
@@ -92,7 +106,7 @@ func Connect(in ConnectInput) (*Connected, error) {
 	if err := checkInstallDir(dir, keyFrom, cert); err != nil {
 		return nil, err
 	}
-	c := &Connected{Name: cert.Subject.CommonName, Context: name, Dir: dir, Host: hostURL, NotAfter: cert.NotAfter}
+	c := &Connected{Name: cert.Subject.CommonName, Context: name, Dir: dir, Host: hostURL, NotAfter: cert.NotAfter, Paired: keyFrom != ""}
 	files := map[string][]byte{BundleCA: b.CA, BundleCert: b.Cert, BundleKey: key}
 	for _, n := range []string{BundleCA, BundleCert, BundleKey} {
 		mode := modeBundleCert

@@ -1,8 +1,6 @@
 package setup
 
 import (
-	"net"
-
 	"github.com/docker-tls/docker-tls/pki"
 	"github.com/docker-tls/docker-tls/render"
 )
@@ -10,7 +8,11 @@ import (
 // Detection is what a front end shows before asking anything: how dockerd
 // is started, what exists already, and what to warn about.
 type Detection struct {
-	UnitPath   string // "" = docker.service not found
+	UnitPath string // "" = docker.service not found
+	// NoUnit says why there is no docker.service to configure (Docker
+	// absent, a snap, rootless, another init system); nil with one. It is
+	// also among the Warnings.
+	NoUnit     error
 	ExecStart  string
 	DaemonJSON bool // daemon.json exists
 	ExistingCA bool
@@ -22,6 +24,12 @@ type Detection struct {
 	// or with force): what the returning admin's menu offers depends on it.
 	Trust *TrustState
 }
+
+// MemberSide reports a machine to connect from rather than one to set up:
+// no docker.service under the root (so there is no daemon docker-tls could
+// configure here) and no CA (so it is not the admin's either). It is a
+// team member's laptop, and the wizard offers to connect to a Docker host.
+func (d *Detection) MemberSide() bool { return d.UnitPath == "" && !d.ExistingCA }
 
 // Detect reads the host. force says that init will replace the CA.
 func (h *Host) Detect(force bool) (*Detection, error) {
@@ -45,7 +53,8 @@ func (h *Host) Detect(force bool) (*Detection, error) {
 	if det.UnitPath == "" {
 		// Said now rather than after every question: nothing can be written
 		// without knowing how dockerd is started.
-		d.Warnings = append(d.Warnings, det.NoUnit().Error())
+		d.NoUnit = det.NoUnit()
+		d.Warnings = append(d.Warnings, d.NoUnit.Error())
 	}
 	d.Current = h.currentPlan()
 	if d.ExistingCA {
@@ -69,17 +78,7 @@ func (h *Host) currentPlan() *pki.Plan {
 	if err != nil {
 		return nil
 	}
-	p := pki.DefaultPlan()
-	p.FQDN = cert.Subject.CommonName
-	for _, n := range cert.DNSNames {
-		if n != p.FQDN {
-			p.DNSNames = append(p.DNSNames, n)
-		}
-	}
-	for _, ip := range cert.IPAddresses {
-		p.IPs = append(p.IPs, ip.String())
-	}
-	p.KeyType, p.Days = keepProfile(cert, "", 0)
+	p := planFromServer(cert)
 	if ca := h.currentCA(); ca != nil {
 		p.CACommonName = ca.Subject.CommonName
 		if len(ca.Subject.Organization) > 0 {
@@ -88,17 +87,4 @@ func (h *Host) currentPlan() *pki.Plan {
 		p.CADays = pki.LifetimeDays(ca)
 	}
 	return &p
-}
-
-// Listen is the TLS listen address daemon.json has now, "" if none.
-func (h *Host) Listen() string {
-	l, err := h.tcpListener()
-	if err != nil || l.Host == "" {
-		return ""
-	}
-	s, err := ParseListen(net.JoinHostPort(l.Host, l.Port))
-	if err != nil {
-		return ""
-	}
-	return s
 }

@@ -39,6 +39,13 @@ var (
 	ErrIssued = errors.New("already issued")
 	// ErrNoRun: there is no record of a run to apply or roll back.
 	ErrNoRun = errors.New("no record of a previous run")
+	// ErrNoMeta: a bundle without its metadata file does not say which
+	// daemon it is for; ConnectInput.Host must say it.
+	ErrNoMeta = errors.New("the bundle does not say which daemon it is for")
+	// ErrWouldReplace: a request would replace a key waiting for an
+	// earlier request, or an existing request file; RequestInput.Force
+	// allows it.
+	ErrWouldReplace = errors.New("it would be replaced")
 )
 
 func hintf(hint, format string, a ...any) error {

@@ -5,16 +5,18 @@ package setup
 // the member, with no root: files go under $DOCKER_CONFIG (or ~/.docker).
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/docker-tls/docker-tls/pki"
 )
@@ -87,19 +89,31 @@ type RequestInput struct {
 	KeyType   pki.KeyType // "": ecdsa-p256
 	ConfigDir string
 	Context   string // "": named after the host
-	Force     bool   // replace a key already waiting for this context
+	// Out is where the request is written (0644; it holds no secret), its
+	// directory existing; "": it is only returned.
+	Out   string
+	Force bool // replace a key already waiting for this context, and an existing Out
 }
 
 // Requested is a request made: the CSR to send, and where the key waits.
 type Requested struct {
+	Name    string
 	CSR     []byte
 	KeyPath string
 	Context string
+	Out     string // where the request was written; "" when it was not
 }
 
+// RequestFileName is the request's file when none is named: NAME.csr, in
+// the current directory.
+func RequestFileName(name string) string { return name + ".csr" }
+
 // Request makes the member's key (0600, under ConfigDir/tls/CONTEXT) and a
-// CSR for it. The key never leaves this machine: "connect" pairs it with the
-// certificate the admin sends back.
+// CSR for it, written to Out. The key never leaves this machine: "connect"
+// pairs it with the certificate the admin sends back. What would be
+// replaced (a key waiting for an earlier request, an existing Out) is
+// refused unless Force, before anything is made; when Out cannot be
+// written, the new key is removed again.
 func Request(in RequestInput) (*Requested, error) {
 	if in.KeyType == "" {
 		in.KeyType = pki.ECDSAP256
@@ -120,8 +134,16 @@ func Request(in RequestInput) (*Requested, error) {
 	dir := memberDir(in.ConfigDir, in.Context)
 	keyPath := filepath.Join(dir, BundleKey)
 	if _, err := os.Lstat(keyPath); err == nil && !in.Force {
-		return nil, WithHint(fmt.Errorf("%s already holds a key", dir),
+		return nil, WithHint(&replaceError{fmt.Sprintf("%s already holds a key", dir)},
 			"It may be waiting for the certificate of an earlier request; to make a new key anyway, add --force.")
+	}
+	if in.Out != "" {
+		if _, err := os.Lstat(in.Out); err == nil && !in.Force {
+			return nil, WithHint(&replaceError{fmt.Sprintf("%s already exists", in.Out)}, "Choose another --out FILE, or add --force to replace it.")
+		}
+		if st, err := os.Stat(filepath.Dir(in.Out)); err != nil || !st.IsDir() {
+			return nil, fmt.Errorf("cannot write the request %s: directory %s does not exist", in.Out, filepath.Dir(in.Out))
+		}
 	}
 	key, err := pki.GenerateKey(in.KeyType, nil)
 	if err != nil {
@@ -138,7 +160,83 @@ func Request(in RequestInput) (*Requested, error) {
 	if err := writeMemberFile(dir, BundleKey, keyPEM, modeBundleKey); err != nil {
 		return nil, fmt.Errorf("saving the key: %w", err)
 	}
-	return &Requested{CSR: csr, KeyPath: keyPath, Context: in.Context}, nil
+	if in.Out != "" {
+		if err := writeFileAtomic(in.Out, csr, 0o644); err != nil {
+			// A key whose request nobody can send would wait for nothing.
+			if rerr := os.Remove(keyPath); rerr != nil {
+				return nil, fmt.Errorf("writing the request %s: %w (and removing the new key %s: %v)", in.Out, err, keyPath, rerr)
+			}
+			return nil, fmt.Errorf("writing the request %s: %w (the new key was removed)", in.Out, err)
+		}
+	}
+	return &Requested{Name: in.Name, CSR: csr, KeyPath: keyPath, Context: in.Context, Out: in.Out}, nil
+}
+
+// replaceError is a refusal to replace a file: ErrWouldReplace, in words
+// that name the file.
+type replaceError struct{ msg string }
+
+func (e *replaceError) Error() string        { return e.msg }
+func (e *replaceError) Is(target error) bool { return target == ErrWouldReplace }
+
+// NextSteps are what the member does with the request: send it, then
+// connect with what comes back.
+func (r *Requested) NextSteps() []Step {
+	base := filepath.Base(cmp.Or(r.Out, RequestFileName(r.Name)))
+	return []Step{
+		{Text: fmt.Sprintf("Send %s to your admin (it holds no secret); they run:", base),
+			Commands: []string{fmt.Sprintf("docker-tls client sign %s --archive %s.tar.gz", base, r.Name)}},
+		{Text: "When they send the archive back, run:", Commands: []string{fmt.Sprintf("docker-tls connect %s.tar.gz", r.Name)}},
+	}
+}
+
+// MemberMachine is a team member's own machine: where their bundles and
+// docker contexts go, and the docker CLI that makes the contexts. Its
+// Connect and Request are the package's, on this machine; paths typed as
+// ~/... are taken from the home directory, as a shell would.
+type MemberMachine struct {
+	ConfigDir string           // $DOCKER_CONFIG or ~/.docker
+	Docker    string           // the docker CLI; "": none, its context store is written directly
+	Now       func() time.Time // nil: time.Now
+}
+
+// NewMemberMachine is this machine, for the member running docker-tls.
+func NewMemberMachine(getenv func(string) string, now func() time.Time) (*MemberMachine, error) {
+	cfg, err := ConfigDir(getenv)
+	if err != nil {
+		return nil, err
+	}
+	docker, _ := exec.LookPath("docker")
+	return &MemberMachine{ConfigDir: cfg, Docker: docker, Now: now}, nil
+}
+
+// Connect is Connect on this machine.
+func (m *MemberMachine) Connect(in ConnectInput) (*Connected, error) {
+	in.ConfigDir, in.Docker, in.File = m.ConfigDir, m.Docker, expandHome(in.File)
+	if m.Now != nil {
+		in.Now = m.Now()
+	}
+	return Connect(in)
+}
+
+// Request is Request on this machine.
+func (m *MemberMachine) Request(in RequestInput) (*Requested, error) {
+	in.ConfigDir, in.Out = m.ConfigDir, expandHome(in.Out)
+	return Request(in)
+}
+
+// expandHome reads a leading ~/ as the home directory: a path typed into
+// the wizard did not pass through a shell.
+func expandHome(p string) string {
+	rest, ok := strings.CutPrefix(p, "~/")
+	if !ok && p != "~" {
+		return p
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return p
+	}
+	return filepath.Join(home, rest)
 }
 
 // waitingKey finds the key "request" left for this certificate: a key.pem
@@ -203,6 +301,3 @@ func writeContextStore(configDir, name, host, description string, files map[stri
 	}
 	return writeFileAtomic(filepath.Join(metaDir, "meta.json"), meta, 0o644)
 }
-
-// errNoMeta: a bundle without metadata needs the daemon's address.
-var errNoMeta = errors.New("the bundle does not say which daemon it is for")

@@ -63,6 +63,23 @@ func (h *Host) noServerCert() error {
 	return hintf("Run \"docker-tls init\" first.", "no server certificate at %s", h.Path(ServerCert))
 }
 
+// planFromServer is the plan a server certificate was issued from: its
+// names, key type and lifetime.
+func planFromServer(cert *x509.Certificate) pki.Plan {
+	p := pki.DefaultPlan()
+	p.FQDN = cert.Subject.CommonName
+	for _, n := range cert.DNSNames {
+		if n != p.FQDN {
+			p.DNSNames = append(p.DNSNames, n)
+		}
+	}
+	for _, ip := range cert.IPAddresses {
+		p.IPs = append(p.IPs, ip.String())
+	}
+	p.KeyType, p.Days = keepProfile(cert, "", 0)
+	return p
+}
+
 // PrepareRenew re-issues a certificate with new dates and the same names,
 // key type and lifetime unless in says otherwise; the old files are backed
 // up when written.
@@ -84,19 +101,17 @@ func (h *Host) PrepareRenew(in RenewInput, pass []byte) (*Prepared, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", ServerCert, err)
 	}
-	plan := pki.DefaultPlan()
-	plan.FQDN = cur.Subject.CommonName
+	plan := planFromServer(cur)
 	if in.FQDN != "" {
 		plan.FQDN = in.FQDN
 	}
-	for _, n := range append(slices.Clone(cur.DNSNames), in.AddDNS...) {
-		if n != plan.FQDN && n != cur.Subject.CommonName && !slices.Contains(plan.DNSNames, n) {
-			plan.DNSNames = append(plan.DNSNames, n)
+	var dns []string
+	for _, n := range append(plan.DNSNames, in.AddDNS...) {
+		if n != plan.FQDN && !slices.Contains(dns, n) {
+			dns = append(dns, n)
 		}
 	}
-	for _, ip := range cur.IPAddresses {
-		plan.IPs = append(plan.IPs, ip.String())
-	}
+	plan.DNSNames = dns
 	for _, ip := range in.AddIPs {
 		if !slices.Contains(plan.IPs, ip) {
 			plan.IPs = append(plan.IPs, ip)

@@ -3,9 +3,60 @@ package setup
 import (
 	"errors"
 	"fmt"
+	"io"
+	"os"
 
 	"github.com/docker-tls/docker-tls/pki"
 )
+
+// RequestFile is a member's certificate request, read and checked.
+type RequestFile struct {
+	Path string
+	CSR  []byte
+	Name string // the request's common name: the member's name
+}
+
+// ReadRequest reads the request a member sent (path is the admin's file,
+// not under the root) and checks it as PrepareSign does: its signature,
+// its key type and the name it asks for. Front ends read it before asking
+// for the CA passphrase: nobody should type one only to learn that the
+// file is wrong.
+func (h *Host) ReadRequest(path string) (*RequestFile, error) {
+	path = expandHome(path)
+	data, err := readSmall(path, pki.MaxCSRSize)
+	if err != nil {
+		return nil, WithHint(fmt.Errorf("cannot read the request: %w", err), "Give the .csr file the member sent.")
+	}
+	csr, err := pki.ParseCSR(data)
+	if err != nil {
+		return nil, WithHint(fmt.Errorf("%s: %w", path, err), "Ask the member to make a new request with \"docker-tls request --host HOST --name NAME\".")
+	}
+	return &RequestFile{Path: path, CSR: data, Name: csr.Subject.CommonName}, nil
+}
+
+// readSmall reads a regular file of at most limit bytes.
+func readSmall(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s is larger than %d bytes: not a certificate request", path, limit)
+	}
+	return data, nil
+}
 
 // SignInput is a member's certificate request to sign.
 type SignInput struct {

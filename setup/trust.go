@@ -309,23 +309,6 @@ func (h *Host) restartSteps(text string) []Step {
 	return []Step{{Text: text + " " + how, Commands: []string{"docker-tls apply"}}}
 }
 
-// planFromServer is the plan a server certificate was issued from: its
-// names, key type and lifetime.
-func planFromServer(cert *x509.Certificate) pki.Plan {
-	p := pki.DefaultPlan()
-	p.FQDN = cert.Subject.CommonName
-	for _, n := range cert.DNSNames {
-		if n != p.FQDN {
-			p.DNSNames = append(p.DNSNames, n)
-		}
-	}
-	for _, ip := range cert.IPAddresses {
-		p.IPs = append(p.IPs, ip.String())
-	}
-	p.KeyType, p.Days = keepProfile(cert, "", 0)
-	return p
-}
-
 // sameCerts reports whether two PEM files hold the same certificates.
 func sameCerts(a, b []byte) bool {
 	ca, err1 := pki.ParseCerts(a)

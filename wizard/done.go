@@ -217,7 +217,11 @@ func (m *Model) doneTextPage(head, body func(w int) string) page {
 // bundle and what to send them.
 func (m *Model) newMemberDonePage() page {
 	head := func(w int) string {
-		return m.okLine(fmt.Sprintf("Issued a certificate for %s, valid until %s.", m.mem.Name, m.until(m.mem.Days)), w)
+		name, until := m.mem.Name, m.until(m.mem.Days)
+		if p := m.prepared; p != nil && p.Member != nil {
+			name, until = p.Member.Name, p.Member.NotAfter.Format("2006-01-02")
+		}
+		return m.okLine(fmt.Sprintf("Issued a certificate for %s, valid until %s.", name, until), w)
 	}
 	body := func(w int) string {
 		var b strings.Builder

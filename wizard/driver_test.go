@@ -198,6 +198,18 @@ func (d *driver) wantText(subs ...string) {
 	}
 }
 
+// wantWords is wantText for sentences the screen may wrap: line breaks and
+// indentation count as one space.
+func (d *driver) wantWords(subs ...string) {
+	d.t.Helper()
+	flat := strings.Join(strings.Fields(d.screen()), " ")
+	for _, sub := range subs {
+		if !strings.Contains(flat, sub) {
+			d.t.Fatalf("screen lacks %q:\n%s", sub, d.screen())
+		}
+	}
+}
+
 func keyMsg(name string) tea.KeyPressMsg {
 	switch name {
 	case "enter":
@@ -214,6 +226,8 @@ func keyMsg(name string) tea.KeyPressMsg {
 		return tea.KeyPressMsg{Code: tea.KeyDown}
 	case "left":
 		return tea.KeyPressMsg{Code: tea.KeyLeft}
+	case "right":
+		return tea.KeyPressMsg{Code: tea.KeyRight}
 	case "pgdown":
 		return tea.KeyPressMsg{Code: tea.KeyPgDown}
 	case "home":

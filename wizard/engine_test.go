@@ -1,9 +1,13 @@
 package wizard
 
 import (
+	"fmt"
+	"maps"
+	"net"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/docker-tls/docker-tls/pki"
 	"github.com/docker-tls/docker-tls/setup"
@@ -126,4 +130,161 @@ func TestRealEngineRedoChangesNothing(t *testing.T) {
 	if d.m.a.KeyType != "rsa-2048" || d.m.a.Days != "90" {
 		t.Errorf("answers not from the current certificate: %+v", *d.m.a)
 	}
+}
+
+// TestRealEngineRequestSignConnect: the member's side and the admin's
+// "sign a request file" on the real engine, on temp dirs: the member
+// requests on their machine, the admin signs in the wizard (no key ever on
+// the host), a wrong file is refused with nothing installed, and the
+// archive connects, with the probe failing because nothing listens.
+func TestRealEngineRequestSignConnect(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close() // nothing listens there now
+	h, admin := realHostAt(t, "localhost", fmt.Sprintf("127.0.0.1:%d", port))
+
+	cfg := t.TempDir()
+	laptopRoot := t.TempDir() // no docker.service, no CA
+	det, err := setup.New(laptopRoot).Detect(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	laptop := laptopOptions()
+	laptop.Detected.Detection, laptop.Detected.Root, laptop.Detected.ConfigDir = *det, laptopRoot, cfg
+	laptop.Member = &setup.MemberMachine{ConfigDir: cfg}
+	work := t.TempDir()
+	csr := filepath.Join(work, "carol.csr")
+
+	// The member: "I need a certificate".
+	d := newDriver(t, newFakes(), laptop)
+	d.wantText("Connect to a Docker host")
+	d.key("down", "enter")
+	d.wantStep(stepRequest)
+	d.typ(fmt.Sprintf("localhost:%d", port))
+	d.key("enter")
+	d.typ("carol")
+	d.key("enter")
+	d.typ(csr)
+	d.key("enter")
+	d.wantStep(stepRequestDone)
+	d.wantText("docker-tls client sign carol.csr --archive carol.tar.gz")
+	key := filepath.Join(cfg, "tls", "localhost", setup.BundleKey)
+	if fi, err := os.Stat(key); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("the member's key: %v %v", fi, err)
+	}
+
+	// The admin: "Add a team member", "Sign the request file they sent".
+	d = newDriver(t, h, admin)
+	d.key("enter")
+	d.wantStep(stepMember)
+	d.key("shift+tab", "right", "enter")
+	d.typ(csr)
+	d.key("enter", "enter") // the days; the passphrase comes from the file
+	d.wantStep(stepMemberDone)
+	d.wantText("Issued a certificate for carol", "docker-tls client archive carol carol.tar.gz")
+	if _, err := os.Stat(h.Path(setup.ClientDir("carol") + "/" + setup.BundleKey)); !os.IsNotExist(err) {
+		t.Errorf("the host holds a key for carol: %v", err)
+	}
+	m, err := h.ArchiveClient("carol")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := m.Files.Pack(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	archive := filepath.Join(work, "carol.tar.gz")
+	if err := setup.WriteArchive(archive, data, false); err != nil {
+		t.Fatal(err)
+	}
+
+	// The member again: "I received a file", the wrong one first.
+	before := treeOf(t, cfg)
+	d = newDriver(t, newFakes(), laptop)
+	d.key("enter")
+	d.wantStep(stepConnect)
+	d.typ(csr)
+	d.key("enter")
+	d.wantStep(stepConnect)
+	d.wantWords("✗", "is not a .tar.gz archive from docker-tls", "Nothing was installed")
+	if after := treeOf(t, cfg); !maps.Equal(before, after) {
+		t.Errorf("a refused file changed %s:\nbefore %v\nafter  %v", cfg, before, after)
+	}
+	d.clearAndType(archive)
+	d.key("enter")
+	d.wantStep(stepConnectDone)
+	d.wantWords("did not answer over TLS", "matches the key you made with the request",
+		fmt.Sprintf("Nothing listens on localhost port %d", port))
+	for _, f := range []string{setup.BundleCA, setup.BundleCert, setup.BundleKey} {
+		if _, err := os.Stat(filepath.Join(cfg, "tls", "localhost", f)); err != nil {
+			t.Errorf("%s not installed: %v", f, err)
+		}
+	}
+	d.key("enter")
+	if res := d.m.Result(); !d.quit || res.Connected == nil || res.Connected.ProbeError == nil {
+		t.Errorf("quit=%v result=%+v", d.quit, res)
+	}
+}
+
+// realHostAt is realHost for a server certificate for fqdn, daemon.json
+// listening on listen.
+func realHostAt(t *testing.T, fqdn, listen string) (*setup.Host, Options) {
+	t.Helper()
+	root := t.TempDir()
+	unit := filepath.Join(root, "lib/systemd/system/docker.service")
+	if err := os.MkdirAll(filepath.Dir(unit), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(unit, []byte(debianUnit), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h := setup.New(root)
+	plan := pki.DefaultPlan()
+	plan.FQDN, plan.IPs = fqdn, []string{"127.0.0.1"}
+	p, err := h.PrepareInit(setup.InitInput{Plan: plan, Listen: listen}, []byte(newFakes().rightPass))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Write(p, nil); err != nil {
+		t.Fatal(err)
+	}
+	det, err := h.Detect(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := testOptions()
+	opts.Detected.Detection, opts.Detected.Root = *det, root
+	return h, opts
+}
+
+// treeOf maps each file under dir to its content and mode.
+func treeOf(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, e os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		fi, err := os.Lstat(p)
+		if err != nil {
+			return err
+		}
+		v := fi.Mode().String()
+		if fi.Mode().IsRegular() {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			v += " " + string(b)
+		}
+		out[p] = v
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

@@ -1,11 +1,13 @@
 package wizard
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -40,7 +42,11 @@ type fakes struct {
 	finalizes  []string
 	impact     *setup.RestartImpact
 	liveOn     int
-	calls      []string // CheckRestart, EnableLiveRestore, Apply in order
+	calls      []string          // CheckRestart, EnableLiveRestore, Apply in order
+	requests   map[string]string // request files ReadRequest knows: path -> the name asked for
+	reads      []string          // paths ReadRequest was given
+	signs      []setup.SignInput
+	signPass   []string
 }
 
 var _ Engine = (*fakes)(nil)
@@ -93,7 +99,33 @@ func (f *fakes) PrepareClient(in setup.ClientInput, pass []byte) (*setup.Prepare
 	if slices.Contains(f.refuse, in.Name) {
 		return nil, setup.WithHint(fmt.Errorf("a client named %q was %w", in.Name, setup.ErrIssued), "Pick another name.")
 	}
-	return clientPrepared(in.Name), nil
+	p := clientPrepared(in.Name)
+	p.Member.NotAfter = testNow().AddDate(0, 0, cmp.Or(in.Days, pki.DefaultDays))
+	return p, nil
+}
+
+// ReadRequest knows the files in requests; any other cannot be read.
+func (f *fakes) ReadRequest(path string) (*setup.RequestFile, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.reads = append(f.reads, path)
+	name, ok := f.requests[path]
+	if !ok {
+		return nil, setup.WithHint(fmt.Errorf("cannot read the request: open %s: no such file or directory", path), "Give the .csr file the member sent.")
+	}
+	return &setup.RequestFile{Path: path, CSR: []byte("CSR of " + name), Name: name}, nil
+}
+
+func (f *fakes) PrepareSign(in setup.SignInput, pass []byte) (*setup.Prepared, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.signs = append(f.signs, in)
+	f.signPass = append(f.signPass, string(pass))
+	name, _ := strings.CutPrefix(string(in.CSR), "CSR of ")
+	if slices.Contains(f.refuse, name) {
+		return nil, setup.WithHint(fmt.Errorf("a client named %q was %w", name, setup.ErrIssued), "Ask for a request with another name.")
+	}
+	return signPrepared(name), nil
 }
 
 func (f *fakes) PrepareRenew(in setup.RenewInput, pass []byte) (*setup.Prepared, error) {
@@ -319,6 +351,88 @@ func clientPrepared(name string) *setup.Prepared {
 		}},
 		Member:    mem,
 		NextSteps: mem.Handover(""),
+	}
+}
+
+// signPrepared is what the real engine prepares for a member's request:
+// no key.pem, the key stayed with them.
+func signPrepared(name string) *setup.Prepared {
+	p := clientPrepared(name)
+	p.Summary = []string{"Client    " + name + ": new, from their request (their key stays with them), until 2027-11-22"}
+	p.Changes.Changes = slices.DeleteFunc(p.Changes.Changes, func(c render.Change) bool { return strings.HasSuffix(c.Path, "/key.pem") })
+	p.Member.Files = &setup.Bundle{CA: []byte("ca"), Cert: []byte("cert")}
+	p.NextSteps = p.Member.Handover("")
+	return p
+}
+
+// memberFakes is a MemberEngine that does no crypto and no I/O, and
+// records its calls.
+type memberFakes struct {
+	mu         sync.Mutex
+	connects   []setup.ConnectInput
+	requests   []setup.RequestInput
+	refuse     map[string]error // files Connect refuses, and why
+	probeErr   error            // what the probe says; nil: the daemon answers
+	noMeta     map[string]bool  // files that do not say their host
+	waiting    bool             // a key waits for an earlier request (until Force)
+	requestErr error
+}
+
+var _ MemberEngine = (*memberFakes)(nil)
+
+func (f *memberFakes) Connect(in setup.ConnectInput) (*setup.Connected, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.connects = append(f.connects, in)
+	if err := f.refuse[in.File]; err != nil {
+		return nil, err
+	}
+	host := "tcp://docker1.example.com:2376"
+	if f.noMeta[in.File] {
+		if in.Host == "" {
+			return nil, setup.WithHint(setup.ErrNoMeta, "Give the daemon's address with --host HOST:PORT.")
+		}
+		host = "tcp://" + in.Host
+	}
+	ctx := strings.TrimSuffix(strings.TrimPrefix(host, "tcp://"), ":2376")
+	c := &setup.Connected{Name: "alice", Context: ctx, Dir: "/home/alice/.docker/tls/" + ctx, Host: host,
+		NotAfter: testNow().AddDate(1, 0, 0), ByCLI: true, Version: "20.10.24+dfsg1", ProbeError: f.probeErr}
+	if f.probeErr != nil {
+		c.Version = ""
+	}
+	return c, nil
+}
+
+func (f *memberFakes) Request(in setup.RequestInput) (*setup.Requested, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.requests = append(f.requests, in)
+	if f.requestErr != nil {
+		return nil, f.requestErr
+	}
+	if err := pki.ValidateClientName(in.Name); err != nil {
+		return nil, pki.FieldErrors{{Field: pki.FieldClients, Value: in.Name, Reason: err.Error()}}
+	}
+	host, _, _ := strings.Cut(in.Host, ":")
+	dir := "/home/alice/.docker/tls/" + host
+	if f.waiting && !in.Force {
+		return nil, setup.WithHint(fmt.Errorf("%s already holds a key: %w", dir, setup.ErrWouldReplace), "add --force")
+	}
+	return &setup.Requested{Name: in.Name, CSR: []byte("CSR"), KeyPath: dir + "/key.pem", Context: host, Out: in.Out}, nil
+}
+
+// laptopOptions is a member's laptop: no docker.service, no CA.
+func laptopOptions() Options {
+	return Options{
+		Detected: Detected{
+			Detection: setup.Detection{NoUnit: fmt.Errorf("%w under /: install Docker", render.ErrNoUnit),
+				Warnings: []string{"docker.service not found under /: install Docker"}},
+			Root:      "/",
+			Hostname:  "alice-laptop",
+			ConfigDir: "/home/alice/.docker",
+		},
+		Now:    testNow,
+		Member: &memberFakes{},
 	}
 }
 

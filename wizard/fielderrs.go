@@ -29,8 +29,20 @@ func (m *Model) clearErrs(fields ...pki.Field) {
 // valueOf is the current answer for a field, so an error found elsewhere
 // stops showing once the user changed that answer.
 func (m *Model) valueOf(field pki.Field) string {
+	if m.flow == flowRequest {
+		switch field {
+		case pki.FieldClients:
+			return m.req.Name
+		case fieldReqHost:
+			return m.req.Host
+		case fieldReqOut:
+			return m.req.Out
+		}
+	}
 	if m.flow == flowMember {
 		switch field {
+		case fieldRequestFile:
+			return m.mem.File
 		case pki.FieldClients:
 			return m.mem.Name
 		case pki.FieldDays:

@@ -17,6 +17,7 @@ type fieldRef struct {
 	key   pki.Field // the field errors about it name; wizard-only inputs use the field* keys
 	title string
 	f     huh.Field
+	hints []key.Binding // the keys shown while it has the focus; nil: by its kind
 }
 
 // formPage is a page made of a text above, an optional huh form and text
@@ -117,7 +118,13 @@ func (p *formPage) keys() []key.Binding {
 	if p.form == nil {
 		return []key.Binding{km.Continue}
 	}
-	switch p.form.GetFocusedField().(type) {
+	focused := p.form.GetFocusedField()
+	for _, f := range p.fields {
+		if f.f == focused && f.hints != nil {
+			return f.hints
+		}
+	}
+	switch focused.(type) {
 	case *huh.MultiSelect[string]:
 		return []key.Binding{km.Toggle, km.Choose, km.Next}
 	case *huh.Select[string]:

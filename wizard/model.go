@@ -34,6 +34,12 @@ const (
 	stepSwitch     // switch a CA-wide setup to per-member trust: passphrase
 	stepFinalize   // end that switch: passphrase if needed
 	stepRestart    // containers would stop: live-restore first?
+
+	// A team member's machine (Options.Member).
+	stepConnect     // the file from the admin
+	stepConnectDone // ... checked, installed, the context made, the daemon probed
+	stepRequest     // the host, their name, where to save the request
+	stepRequestDone // ... the key kept here, the line to send
 )
 
 var stepNames = map[stepID]string{
@@ -54,6 +60,8 @@ const (
 	flowRemove
 	flowSwitch
 	flowFinalize
+	flowConnect
+	flowRequest
 )
 
 // page is one screen. The root model routes messages to the current page
@@ -71,9 +79,30 @@ type page interface {
 	resize(w, h int) tea.Cmd
 }
 
-// memberAnswers are the answers of the add-a-team-member flow.
+// memberAnswers are the answers of the add-a-team-member flow: a key made
+// for them (Name), or their request signed (File).
 type memberAnswers struct {
-	Name, Days, Passphrase string
+	How                          string // memberMakeKey or memberSignRequest
+	Name, File, Days, Passphrase string
+	// request is File read and checked, before the passphrase is asked;
+	// requestFrom is the File it was read from.
+	request     *setup.RequestFile
+	requestFrom string
+}
+
+// connectAnswers are the member's "I received a file" answers; Host only
+// when the file does not say where to connect.
+type connectAnswers struct {
+	File, Host string
+	needHost   bool
+}
+
+// requestAnswers are the member's "I need a certificate" answers. Replace
+// is asked once a request would replace a waiting key or a file.
+type requestAnswers struct {
+	Host, Name, Out string
+	Replace         bool
+	askReplace      bool
 }
 
 // Model is the wizard's root model: a state machine with one page per step.
@@ -83,7 +112,12 @@ type Model struct {
 	opts Options
 	a    *Answers
 	mem  *memberAnswers
+	conn *connectAnswers
+	req  *requestAnswers
 	now  func() time.Time
+	// laptop: a team member's machine, where the wizard connects to a
+	// Docker host rather than setting one up (Options.Member).
+	laptop bool
 
 	st   styles
 	km   keyMap
@@ -143,6 +177,11 @@ type Model struct {
 	restartWhat string               // the restart page's choice
 	impact      *setup.RestartImpact // what a restart would do, when it would stop containers
 
+	// The member's side.
+	memberWork bool // Connect or Request is running: ctrl+c waits for it
+	connected  *setup.Connected
+	requested  *setup.Requested
+
 	res Result
 }
 
@@ -153,7 +192,9 @@ func New(eng Engine, opts Options) *Model {
 		eng:  eng,
 		opts: opts,
 		a:    &a,
-		mem:  &memberAnswers{Days: a.Days},
+		mem:  &memberAnswers{How: memberMakeKey, Days: a.Days},
+		conn: &connectAnswers{},
+		req:  &requestAnswers{},
 		now:  opts.Now,
 		km:   newKeyMap(),
 		help: help.New(),
@@ -183,6 +224,7 @@ func New(eng Engine, opts Options) *Model {
 			}
 		}
 	}
+	m.laptop = opts.Member != nil && opts.Detected.MemberSide()
 	m.step = stepWelcome
 	m.cur = m.newPage(stepWelcome)
 	return m
@@ -286,14 +328,28 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return m.onRemovePrepared(msg)
 	case restartCheckedMsg:
 		return m.onRestartChecked(msg)
+	case requestReadMsg:
+		return m.onRequestRead(msg)
+	case connectedMsg:
+		return m.onConnected(msg)
+	case requestedMsg:
+		return m.onRequested(msg)
 	}
 	return m.forward(msg)
 }
 
 func (m *Model) forward(msg tea.Msg) tea.Cmd {
+	how := m.mem.How
 	cmd, done := m.cur.update(msg)
 	if done {
 		return tea.Batch(cmd, m.finish())
+	}
+	if m.step == stepMember && m.mem.How != how {
+		// The fields under "Their key" follow the choice.
+		p := m.newMemberPage()
+		p.focus = 0 // still on the choice
+		m.cur = p
+		return tea.Batch(cmd, m.cur.init(), m.cur.resize(m.bodySize()))
 	}
 	return cmd
 }
@@ -346,7 +402,7 @@ func (m *Model) keyTime() time.Time {
 // now" restarts Docker, which rolls back if Docker does not come back.
 func (m *Model) abort() tea.Cmd {
 	m.res.Aborted = true
-	if m.applying || m.applyingNow {
+	if m.applying || m.applyingNow || m.memberWork {
 		m.quitAfterApply = true
 		return nil
 	}

@@ -30,6 +30,10 @@ func (m *Model) goTo(s stepID) tea.Cmd {
 		m.flow = flowSwitch
 	case stepFinalize:
 		m.flow = flowFinalize
+	case stepConnect, stepConnectDone:
+		m.flow = flowConnect
+	case stepRequest, stepRequestDone:
+		m.flow = flowRequest
 	}
 	m.gate.hide()
 	m.keyProg = nil
@@ -75,6 +79,17 @@ func (m *Model) newPage(s stepID) page {
 		return m.newFinalizePage()
 	case stepRestart:
 		return m.newRestartPage()
+	case stepConnect:
+		return m.newConnectPage()
+	case stepConnectDone:
+		return m.newConnectDonePage()
+	case stepRequest:
+		return m.newRequestPage()
+	case stepRequestDone:
+		return m.newRequestDonePage()
+	}
+	if m.laptop {
+		return m.newLaptopWelcomePage()
 	}
 	return m.newWelcomePage()
 }
@@ -82,7 +97,7 @@ func (m *Model) newPage(s stepID) page {
 // backStep reports where Esc leads, if anywhere.
 func (m *Model) backStep() (stepID, bool) {
 	switch m.step {
-	case stepCA, stepMember, stepRenew, stepStatus, stepRemove, stepSwitch, stepFinalize:
+	case stepCA, stepMember, stepRenew, stepStatus, stepRemove, stepSwitch, stepFinalize, stepConnect, stepRequest:
 		return stepWelcome, true
 	case stepServer, stepClients, stepKeys:
 		return m.step - 1, true
@@ -126,6 +141,12 @@ func (m *Model) back() tea.Cmd {
 func (m *Model) finish() tea.Cmd {
 	switch m.step {
 	case stepWelcome:
+		if m.laptop {
+			if m.choice == choiceRequest {
+				return m.goTo(stepRequest)
+			}
+			return m.goTo(stepConnect)
+		}
 		if !m.opts.Detected.ExistingCA {
 			return m.goTo(stepCA)
 		}
@@ -191,9 +212,21 @@ func (m *Model) finish() tea.Cmd {
 	case stepRestart:
 		return m.onRestartChoice()
 	case stepMember:
-		m.clearErrs(pki.FieldClients, pki.FieldDays, pki.FieldPassphrase)
+		m.clearErrs(pki.FieldClients, fieldRequestFile, pki.FieldDays, pki.FieldPassphrase)
 		m.pageErr = ""
+		if m.mem.How == memberSignRequest {
+			return m.readRequest()
+		}
 		return m.checkPass(m.mem.Passphrase)
+	case stepConnect:
+		m.pageErr = ""
+		return m.connect()
+	case stepRequest:
+		m.clearErrs(pki.FieldClients, fieldReqHost, fieldReqOut)
+		m.pageErr = ""
+		return m.request()
+	case stepConnectDone, stepRequestDone:
+		return m.quit()
 	case stepRenew:
 		m.clearErrs(pki.FieldPassphrase)
 		m.pageErr = ""

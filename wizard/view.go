@@ -28,7 +28,11 @@ func (m *Model) View() tea.View {
 		body = m.helpView(bw)
 	case m.busy != "":
 		body = m.spinLine(m.busy, m.busySince)
-		if m.quitAfterApply {
+		switch {
+		case m.quitAfterApply && m.memberWork:
+			body += "\n\n" + m.st.Warn.Render(wrap("Stopping once this is done: stopping in the middle "+
+				"could leave files half made.", bw))
+		case m.quitAfterApply:
 			body += "\n\n" + m.st.Warn.Render(wrap("Stopping once Docker is back (or rolled back): "+
 				"stopping in the middle could leave it down.", bw))
 		}
@@ -86,7 +90,20 @@ func (m *Model) stepTitle() string {
 	if m.step == stepRestart {
 		return "Restart Docker"
 	}
+	if m.laptop && m.step == stepWelcome {
+		return "Connect to a Docker host"
+	}
 	switch m.flow {
+	case flowConnect:
+		if m.step == stepConnectDone {
+			return "I received a file · 2/2"
+		}
+		return "I received a file · 1/2"
+	case flowRequest:
+		if m.step == stepRequestDone {
+			return "I need a certificate · 2/2"
+		}
+		return "I need a certificate · 1/2"
 	case flowMember:
 		if m.step == stepMemberDone {
 			return "Add a team member · 2/2"

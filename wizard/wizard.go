@@ -1,7 +1,9 @@
 // Package wizard is the interactive front end of docker-tls: a Bubble Tea
 // state machine that walks an admin through securing dockerd with mutual
 // TLS, one step a screen (welcome, CA, server, clients, keys, review,
-// write, done), with huh forms inside the steps.
+// write, done), with huh forms inside the steps. On a team member's
+// machine (no docker.service, no CA) it connects to a Docker host instead:
+// with the file their admin sent, or by making their key and a request.
 //
 //	res, err := wizard.Run(ctx, eng, wizard.Options{Detected: d, Defaults: a})
 //
@@ -48,6 +50,9 @@ type Detected struct {
 	IPs      []string // interface IPs, offered as IP SANs
 	Listen   string   // the TLS address daemon.json listens on now, if any
 	Clients  []string // the clients issued and in order, pre-filled on a re-run
+	// ConfigDir is the member's docker configuration directory, where
+	// bundles are installed: shown when the wizard runs on their machine.
+	ConfigDir string
 }
 
 // Engine is the work the wizard asks for: setup.Host satisfies it, and the
@@ -64,6 +69,11 @@ type Engine interface {
 	PrepareInit(in setup.InitInput, pass []byte) (*setup.Prepared, error)
 	// PrepareClient is the "add a team member" flow.
 	PrepareClient(in setup.ClientInput, pass []byte) (*setup.Prepared, error)
+	// ReadRequest reads and checks the request file a member sent, before
+	// the CA passphrase is asked for; PrepareSign issues their certificate
+	// (their key stays with them): "sign a request file".
+	ReadRequest(path string) (*setup.RequestFile, error)
+	PrepareSign(in setup.SignInput, pass []byte) (*setup.Prepared, error)
 	// PrepareRenew re-issues the server certificate, keeping what the
 	// zero values of in keep.
 	PrepareRenew(in setup.RenewInput, pass []byte) (*setup.Prepared, error)
@@ -99,6 +109,18 @@ type Engine interface {
 	EnableLiveRestore(ctx context.Context) error
 }
 
+// MemberEngine is the team member's side, on their own machine (no root):
+// setup.MemberMachine satisfies it. The wizard gives what was typed; the
+// machine adds where the bundles go and the docker CLI.
+type MemberEngine interface {
+	// Connect checks the file from the admin, installs it, makes the
+	// docker context and probes the daemon.
+	Connect(in setup.ConnectInput) (*setup.Connected, error)
+	// Request makes the member's key on this machine and the request to
+	// send their admin.
+	Request(in setup.RequestInput) (*setup.Requested, error)
+}
+
 // Options configure a run.
 type Options struct {
 	Detected Detected
@@ -112,15 +134,21 @@ type Options struct {
 	// CanApply offers restarting Docker on the done screen: only for the
 	// real root, since the host's Docker does not read a sandbox.
 	CanApply bool
+	// Member, when set, is the member's side of a machine that is not a
+	// Docker host (Detected.MemberSide): the welcome screen then offers to
+	// connect to one instead of setting this machine up.
+	Member MemberEngine
 }
 
 // Task is what a run did, for the message printed when it ends.
 type Task int
 
 const (
-	TaskSetup  Task = iota // the setup (first run, or redone)
-	TaskMember             // a team member added
-	TaskRenew              // the server certificate renewed
+	TaskSetup   Task = iota // the setup (first run, or redone)
+	TaskMember              // a team member added
+	TaskRenew               // the server certificate renewed
+	TaskConnect             // a member's bundle installed, its context made
+	TaskRequest             // a member's key and request made
 )
 
 // Result is how the run ended. The wizard's screens are gone when Run
@@ -134,6 +162,10 @@ type Result struct {
 	Unchanged bool     // the review found nothing to write
 	// Member is the team member added (TaskMember), for the hand-over.
 	Member *setup.Member
+	// Connected is what TaskConnect did, the probe's outcome included;
+	// Requested where TaskRequest put the key and the request.
+	Connected *setup.Connected
+	Requested *setup.Requested
 	// Applied is set when "apply now" restarted Docker and it answered.
 	Applied   *setup.Applied
 	NextSteps []setup.Step // set when Written

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -60,6 +61,11 @@ type (
 	clientsMsg struct {
 		gen   int
 		names []string
+	}
+	requestReadMsg struct {
+		gen int
+		r   *setup.RequestFile
+		err error
 	}
 )
 
@@ -318,20 +324,72 @@ func (m *Model) wrote(w *setup.Written) {
 	}
 }
 
-// issueClient is the add-a-team-member work: PrepareClient, then Write.
+// issueClient is the add-a-team-member work: PrepareClient (or
+// PrepareSign, for the request file they sent), then Write.
 func (m *Model) issueClient() tea.Cmd {
 	eng := m.eng
-	in := setup.ClientInput{Name: m.mem.Name, Days: atoi(m.mem.Days)}
 	pass := []byte(m.mem.Passphrase)
 	m.applied = false
 	gen := m.gen
-	return tea.Batch(m.setBusy(fmt.Sprintf("Issuing a certificate for %s…", in.Name)), func() tea.Msg {
-		p, err := eng.PrepareClient(in, pass)
+	busy := fmt.Sprintf("Issuing a certificate for %s…", m.mem.Name)
+	var work func() (*setup.Prepared, error)
+	if r := m.mem.request; m.mem.How == memberSignRequest && r != nil {
+		in := setup.SignInput{CSR: r.CSR, Days: atoi(m.mem.Days)}
+		busy = fmt.Sprintf("Signing the request of %s…", r.Name)
+		work = func() (*setup.Prepared, error) { return eng.PrepareSign(in, pass) }
+	} else {
+		in := setup.ClientInput{Name: m.mem.Name, Days: atoi(m.mem.Days)}
+		work = func() (*setup.Prepared, error) { return eng.PrepareClient(in, pass) }
+	}
+	return tea.Batch(m.setBusy(busy), func() tea.Msg {
+		p, err := work()
 		if err == nil && p == nil {
 			err = errors.New("nothing was prepared")
 		}
 		return clientPreparedMsg{gen: gen, p: p, err: err}
 	})
+}
+
+// readRequest reads the request file before the passphrase is asked for:
+// a wrong file, or a name already issued, shows next to the file at once.
+func (m *Model) readRequest() tea.Cmd {
+	eng, gen, path := m.eng, m.gen, strings.TrimSpace(m.mem.File)
+	return tea.Batch(m.setBusy("Reading the request…"), func() tea.Msg {
+		r, err := eng.ReadRequest(path)
+		if err == nil && r == nil {
+			err = errors.New("no request was read")
+		}
+		return requestReadMsg{gen: gen, r: r, err: err}
+	})
+}
+
+func (m *Model) onRequestRead(msg requestReadMsg) tea.Cmd {
+	if msg.gen != m.gen {
+		return nil
+	}
+	m.busy = ""
+	m.mem.request, m.mem.requestFrom = msg.r, m.mem.File
+	switch {
+	case msg.err != nil:
+		m.mem.request = nil
+		m.fileErr(withHint(msg.err))
+		return m.goTo(stepMember)
+	case slices.Contains(m.taken, msg.r.Name):
+		m.fileErr(m.signTakenReason(msg.r.Name))
+		return m.goTo(stepMember)
+	}
+	return m.checkPass(m.mem.Passphrase)
+}
+
+// fileErr shows reason next to the request file, while it is the same.
+func (m *Model) fileErr(reason string) {
+	m.extErrs[fieldRequestFile] = extErr{reasons: []string{reason}, at: m.mem.File}
+}
+
+// signTakenReason says that a request is for a name already issued.
+func (m *Model) signTakenReason(name string) string {
+	return fmt.Sprintf("the request is for %s, who already has a certificate: ask them for a request with another name "+
+		"(re-issue: docker-tls client sign %s --force)", name, filepath.Base(strings.TrimSpace(m.mem.File)))
 }
 
 func (m *Model) onClientPrepared(msg clientPreparedMsg) tea.Cmd {
@@ -340,11 +398,21 @@ func (m *Model) onClientPrepared(msg clientPreparedMsg) tea.Cmd {
 	}
 	if msg.err != nil {
 		m.busy = ""
-		if fe := pki.AsFieldErrors(msg.err); fe != nil {
+		// A signed request's name is the request's: errors about it go
+		// next to the file.
+		sign := m.mem.How == memberSignRequest && m.mem.request != nil
+		fe := pki.AsFieldErrors(msg.err)
+		switch {
+		case sign && errors.Is(msg.err, setup.ErrIssued):
+			m.fileErr(m.signTakenReason(m.mem.request.Name))
+			m.taken = append(m.taken, m.mem.request.Name)
+		case fe != nil:
 			var other []string
 			for _, e := range fe {
-				switch e.Field {
-				case pki.FieldClients, pki.FieldDays, pki.FieldPassphrase:
+				switch {
+				case e.Field == pki.FieldClients && sign:
+					m.fileErr(e.Describe(fieldTitle))
+				case e.Field == pki.FieldClients, e.Field == pki.FieldDays, e.Field == pki.FieldPassphrase:
 					m.setFieldErrors(pki.FieldErrors{e})
 				default:
 					other = append(other, e.Describe(fieldTitle))
@@ -353,12 +421,12 @@ func (m *Model) onClientPrepared(msg clientPreparedMsg) tea.Cmd {
 			if len(other) > 0 {
 				m.pageErr = fmt.Sprint(other)
 			}
-		} else if errors.Is(msg.err, setup.ErrIssued) {
+		case errors.Is(msg.err, setup.ErrIssued):
 			// Next to the name, and gone once the name changes.
 			m.setFieldErrors(pki.FieldErrors{{Field: pki.FieldClients, Reason: m.takenReason(m.mem.Name)}})
 			m.taken = append(m.taken, m.mem.Name)
-		} else {
-			m.pageErr = msg.err.Error()
+		default:
+			m.pageErr = withHint(msg.err)
 		}
 		return m.goTo(stepMember)
 	}

@@ -1,0 +1,327 @@
+package wizard
+
+// The team member's side, on a machine that is not a Docker host
+// (setup.Detection.MemberSide): connect with the file the admin sent, or
+// make a key here and a request for the admin to sign. Two screens each,
+// like adding a member: what to give, then what was done and what to type
+// next. The work is Options.Member's; the wizard only shows it.
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/huh/v2"
+
+	"github.com/docker-tls/docker-tls/pki"
+	"github.com/docker-tls/docker-tls/render"
+	"github.com/docker-tls/docker-tls/setup"
+)
+
+// The laptop's welcome menu.
+const (
+	choiceConnect = "connect"
+	choiceRequest = "request"
+)
+
+// The member's inputs that are not fields of a setup.
+const (
+	fieldConnectFile pki.Field = "connect-file"
+	fieldConnectHost pki.Field = "connect-host"
+	fieldReqHost     pki.Field = "request-host"
+	fieldReqOut      pki.Field = "request-out"
+	fieldReqReplace  pki.Field = "request-replace"
+)
+
+type (
+	connectedMsg struct {
+		gen int
+		c   *setup.Connected
+		err error
+	}
+	requestedMsg struct {
+		gen int
+		r   *setup.Requested
+		err error
+	}
+)
+
+// newLaptopWelcomePage says why this machine connects rather than being
+// set up, and offers the two ways in.
+func (m *Model) newLaptopWelcomePage() page {
+	d := m.opts.Detected
+	head := func(w int) string {
+		st := m.st
+		var b strings.Builder
+		b.WriteString(st.Text.Render(wrap("There is no Docker daemon to secure on this machine. docker-tls connects it "+
+			"to one that is: the file from your admin becomes a docker context, checked against the daemon.", w)))
+		b.WriteString("\n\n" + st.Heading.Render("On this machine"))
+		row := func(label, value string) {
+			b.WriteString("\n  " + st.Dim.Render(pad(label, 16)) + value)
+		}
+		row("docker.service", "not found: not a Docker host")
+		if d.ConfigDir != "" {
+			row("docker config", st.Code.Render(d.ConfigDir))
+		}
+		return b.String()
+	}
+	// The plain "docker.service not found" is said above; a Docker that
+	// docker-tls cannot configure (a snap, rootless, OpenRC) is worth
+	// saying to an admin who came to set it up.
+	var notes []string
+	for _, w := range d.Warnings {
+		if d.NoUnit != nil && w == d.NoUnit.Error() && errors.Is(d.NoUnit, render.ErrNoUnit) {
+			continue
+		}
+		notes = append(notes, w)
+	}
+	foot := func(w int) string {
+		lines := []string{m.st.Dim.Render(wrap("To secure a Docker daemon instead, run docker-tls on its host, as root.", w))}
+		for _, n := range notes {
+			lines = append(lines, m.st.Warn.Render(hang("! ", n, w)))
+		}
+		return strings.Join(lines, "\n")
+	}
+	if m.choice == "" {
+		m.choice = choiceConnect
+	}
+	sel := huh.NewSelect[string]().
+		Title("What would you like to do?").
+		Options(
+			huh.NewOption("I received a file from my admin", choiceConnect),
+			huh.NewOption("I need a certificate (my key stays here)", choiceRequest),
+		).
+		Value(&m.choice)
+	return m.newFormPage(head, foot, fieldRef{key: fieldMenu, title: "Choice", f: sel})
+}
+
+// newConnectPage asks for the file from the admin, and the daemon's
+// address when the file does not say it.
+func (m *Model) newConnectPage() page {
+	c := m.conn
+	head := func(w int) string {
+		return m.st.Text.Render(wrap("Your admin sent you a file made by docker-tls (NAME.tar.gz). It is checked before "+
+			"anything is installed; then it becomes a docker context, and the daemon is asked whether it lets you in.", w))
+	}
+	fields := []fieldRef{
+		placeholder(input(fieldConnectFile, "File from your admin", &c.File, notEmpty("enter the path of the file your admin sent")),
+			"e.g. ~/Downloads/alice.tar.gz"),
+	}
+	if c.needHost {
+		fields = append(fields, placeholder(input(fieldConnectHost, "Docker host (HOST:PORT)", &c.Host,
+			notEmpty("enter the Docker host's address: ask your admin")), "e.g. docker.example.com:2376"))
+	}
+	p := m.newFormPage(head, nil, fields...)
+	if c.needHost && strings.TrimSpace(c.Host) == "" && strings.TrimSpace(c.File) != "" {
+		p.focusField(fieldConnectHost)
+	}
+	return p
+}
+
+// connect runs Connect: check, install, make the context, probe. It waits
+// on a daemon that does not answer (up to the engine's timeout), so
+// ctrl+c meanwhile waits too: the install is never cut in half.
+func (m *Model) connect() tea.Cmd {
+	mem, gen := m.opts.Member, m.gen
+	in := setup.ConnectInput{File: strings.TrimSpace(m.conn.File)}
+	if m.conn.needHost {
+		in.Host = strings.TrimSpace(m.conn.Host)
+	}
+	m.memberWork = true
+	return tea.Batch(m.setBusy("Checking the file, installing it, asking the daemon…"), func() tea.Msg {
+		c, err := mem.Connect(in)
+		if err == nil && c == nil {
+			err = errors.New("nothing was connected")
+		}
+		return connectedMsg{gen: gen, c: c, err: err}
+	})
+}
+
+func (m *Model) onConnected(msg connectedMsg) tea.Cmd {
+	m.memberWork, m.busy = false, ""
+	if msg.err == nil {
+		m.connected = msg.c
+		m.res.Task, m.res.Connected = TaskConnect, msg.c
+	}
+	if m.quitAfterApply {
+		return m.quit()
+	}
+	if msg.gen != m.gen {
+		return nil
+	}
+	if msg.err != nil {
+		if errors.Is(msg.err, setup.ErrNoMeta) && !m.conn.needHost {
+			// A bundle directory, or an archive without its metadata.
+			m.conn.needHost = true
+			m.pageErr = strings.TrimSpace(m.conn.File) + " does not say which Docker host it is for: enter its address below (your admin knows it)."
+		} else {
+			m.pageErr = withHint(msg.err)
+		}
+		return m.goTo(stepConnect)
+	}
+	return m.goTo(stepConnectDone)
+}
+
+// newConnectDonePage says what was checked and installed, the context
+// made, whether the daemon let the member in (and if not, why and what to
+// do), and what to type next.
+func (m *Model) newConnectDonePage() page {
+	c := m.connected
+	head := func(w int) string {
+		if c.ProbeError != nil {
+			return m.st.Warn.Render(hang("! ", fmt.Sprintf("Installed, but the daemon at %s did not answer over TLS.", c.Host), w))
+		}
+		return m.okLine(fmt.Sprintf("Connected: the daemon at %s lets you in (Docker %s).", c.Host, c.Version), w)
+	}
+	body := func(w int) string {
+		st := m.st
+		var b strings.Builder
+		row := func(label, text string) {
+			b.WriteString(hang(st.Dim.Render(pad(label, 10)), text, w) + "\n")
+		}
+		key := "matches the key"
+		if c.Paired {
+			key = "matches the key you made with the request"
+		}
+		row("Checked", fmt.Sprintf("%s's certificate: %s, chains to the CA in the file, is for client authentication, valid until %s.",
+			c.Name, key, c.NotAfter.Format("2006-01-02")))
+		row("Installed", c.Dir+": ca.pem, cert.pem and key.pem (directory 0700, key 0600)")
+		verb := "made"
+		if c.Updated {
+			verb = "updated"
+		}
+		how := "with the docker CLI"
+		if !c.ByCLI {
+			how = "in the docker CLI's store (the CLI is not installed here)"
+		}
+		row("Context", fmt.Sprintf("%s, %s %s", c.Context, verb, how))
+		if c.ProbeError != nil {
+			b.WriteString(hang(st.Dim.Render(pad("Daemon", 10)), st.Error.Render(c.ProbeError.Error()), w) + "\n")
+			if h := setup.Hint(c.ProbeError); h != "" {
+				b.WriteString(hang(pad("", 10), h, w) + "\n")
+			}
+		} else {
+			row("Daemon", "answers over mutual TLS: Docker "+c.Version)
+		}
+		b.WriteString("\n" + st.Heading.Render("Next steps") + "\n" + m.stepsText(c.NextSteps(), w))
+		return b.String()
+	}
+	prompt := func(w int) string {
+		return m.st.Text.Render(wrap("Press Enter to quit; all this is printed again on the terminal.", w))
+	}
+	return m.newTextPage(head, body, prompt, m.km.Quit)
+}
+
+// newRequestPage asks for the Docker host, the member's name and where to
+// save the request; once a request would replace a waiting key or a file,
+// it asks whether to.
+func (m *Model) newRequestPage() page {
+	r := m.req
+	head := func(w int) string {
+		return m.st.Text.Render(wrap("Your key is made on this machine and never leaves it. Your admin signs the request "+
+			"(it holds no secret) and sends back a file for \"I received a file from my admin\".", w))
+	}
+	out := input(fieldReqOut, "Save the request as", &r.Out, nil)
+	// Left empty, it is NAME.csr: the placeholder says so, following the
+	// name as it is typed.
+	out.f = out.f.(*huh.Input).PlaceholderFunc(func() string {
+		return "default: " + setup.RequestFileName(cmp.Or(strings.TrimSpace(r.Name), "NAME"))
+	}, &r.Name)
+	fields := []fieldRef{
+		placeholder(input(fieldReqHost, "Docker host (HOST[:PORT])", &r.Host, notEmpty("enter the Docker host's address: ask your admin")),
+			"e.g. docker.example.com"),
+		placeholder(input(pki.FieldClients, "Your name, as your admin knows you", &r.Name, pki.ValidateClientName), "e.g. alice"),
+		out,
+	}
+	if r.askReplace {
+		fields = append(fields, fieldRef{key: fieldReqReplace, title: "Replace", f: huh.NewConfirm().
+			Title("Replace it?").
+			Description("A key waiting for an earlier request is lost: what the admin signs for that request will not match.").
+			Affirmative("Replace").Negative("Keep it").Value(&r.Replace)})
+	}
+	p := m.newFormPage(head, nil, fields...)
+	switch {
+	case len(m.fieldErr(pki.FieldClients)) > 0:
+		p.focusField(pki.FieldClients)
+	case r.askReplace:
+		p.focusField(fieldReqReplace)
+	}
+	return p
+}
+
+// request runs Request: the key, kept here, and the request file.
+func (m *Model) request() tea.Cmd {
+	mem, gen, r := m.opts.Member, m.gen, m.req
+	name := strings.TrimSpace(r.Name)
+	in := setup.RequestInput{Host: strings.TrimSpace(r.Host), Name: name,
+		Out:   cmp.Or(strings.TrimSpace(r.Out), setup.RequestFileName(name)),
+		Force: r.askReplace && r.Replace}
+	m.memberWork = true
+	return tea.Batch(m.setBusy("Making your key and the request…"), func() tea.Msg {
+		res, err := mem.Request(in)
+		if err == nil && res == nil {
+			err = errors.New("no request was made")
+		}
+		return requestedMsg{gen: gen, r: res, err: err}
+	})
+}
+
+func (m *Model) onRequested(msg requestedMsg) tea.Cmd {
+	m.memberWork, m.busy = false, ""
+	if msg.err == nil {
+		m.requested = msg.r
+		m.res.Task, m.res.Requested = TaskRequest, msg.r
+	}
+	if m.quitAfterApply {
+		return m.quit()
+	}
+	if msg.gen != m.gen {
+		return nil
+	}
+	if msg.err != nil {
+		switch fe := pki.AsFieldErrors(msg.err); {
+		case fe != nil:
+			m.setFieldErrors(fe)
+		case errors.Is(msg.err, setup.ErrWouldReplace):
+			// The engine's hint names --force; here it is a question.
+			m.pageErr = msg.err.Error() + "."
+			m.req.askReplace, m.req.Replace = true, false
+		default:
+			m.pageErr = withHint(msg.err)
+		}
+		return m.goTo(stepRequest)
+	}
+	return m.goTo(stepRequestDone)
+}
+
+// newRequestDonePage says where the key is kept and the one line to send.
+func (m *Model) newRequestDonePage() page {
+	r := m.requested
+	head := func(w int) string {
+		return m.okLine(fmt.Sprintf("Made your key and a request for %s.", r.Name), w)
+	}
+	body := func(w int) string {
+		st := m.st
+		var b strings.Builder
+		// Each path on a line of its own: a path is never cut.
+		b.WriteString(st.Dim.Render("Your key, which stays on this machine (0600):") + "\n  " + st.Code.Render(r.KeyPath) + "\n")
+		b.WriteString(st.Dim.Render("Your request, to send (no secret in it):") + "\n  " + st.Code.Render(r.Out) + "\n")
+		b.WriteString("\n" + st.Heading.Render("Next steps") + "\n" + m.stepsText(r.NextSteps(), w))
+		return b.String()
+	}
+	prompt := func(w int) string {
+		return m.st.Text.Render(wrap("Press Enter to quit; all this is printed again on the terminal.", w))
+	}
+	return m.newTextPage(head, body, prompt, m.km.Quit)
+}
+
+// withHint is an engine error and its advice, as one line.
+func withHint(err error) string {
+	s := err.Error()
+	if h := setup.Hint(err); h != "" {
+		s += ". " + h
+	}
+	return s
+}
