@@ -161,8 +161,8 @@ func (r *initRun) newSetup() error {
 }
 
 func trustLine(anchors, members int) string {
-	return fmt.Sprintf("Trust     per member: %d anchors in %s (%d members, %d free slots: adding one needs no restart)",
-		anchors, MembersPath, members, anchors-members)
+	return fmt.Sprintf("Trust     per member: %d anchors in %s (%s, %s: adding one needs no restart)",
+		anchors, MembersPath, plural(members, "member"), plural(anchors-members, "free slot"))
 }
 
 // server re-issues the server certificate from signer when the current one

@@ -268,8 +268,10 @@ func change(path string, mode os.FileMode, action render.Action, diff string) re
 // screenshots: Debian's unit and a daemon.json that listened on 2375.
 func samplePrepared() *setup.Prepared {
 	const (
-		cert = 0o644
-		key  = 0o600
+		cert   = 0o644 // what a member's bundle and the configs get
+		key    = 0o600
+		certRO = 0o444 // what dockerd reads, and the CA's copy (CIS 3.10, 3.12)
+		keyRO  = 0o400 // CIS 3.14
 	)
 	return &setup.Prepared{
 		Summary: []string{
@@ -277,32 +279,32 @@ func samplePrepared() *setup.Prepared {
 			"Server    new, ecdsa-p256, until 2027-11-22",
 			"  DNS     docker1.example.com",
 			"  IP      10.0.0.5, 192.168.1.20",
-			"Client    client: new, until 2027-11-22",
+			"Client    client: new, until 2027-11-22, under member anchor 1",
 			"Listen    tcp://0.0.0.0:2376 with TLS, client certificates required",
+			"Trust     per member: 17 anchors in /etc/docker/tls/members.pem (1 member, 16 free slots: adding one needs no restart)",
 		},
 		Changes: &render.Changes{
 			Changes: []render.Change{
-				change("/etc/docker/tls/ca.pem", cert, render.Create, ""),
-				change("/etc/docker/tls/server-cert.pem", cert, render.Create, ""),
-				change("/etc/docker/tls/server-key.pem", key, render.Create, ""),
-				change("/etc/docker/tls/ca/ca-key.pem", key, render.Create, ""),
-				change("/etc/docker/tls/ca/ca.pem", cert, render.Create, ""),
+				change("/etc/docker/tls/ca.pem", certRO, render.Create, ""),
+				change("/etc/docker/tls/members.pem", certRO, render.Create, ""),
+				change("/etc/docker/tls/server-cert.pem", certRO, render.Create, ""),
+				change("/etc/docker/tls/server-key.pem", keyRO, render.Create, ""),
+				change("/etc/docker/tls/ca/anchors.pem", keyRO, render.Create, ""),
+				change("/etc/docker/tls/ca/ca-key.pem", keyRO, render.Create, ""),
+				change("/etc/docker/tls/ca/ca.pem", certRO, render.Create, ""),
 				change("/etc/docker/tls/ca/issued.json", cert, render.Create, ""),
 				change("/etc/docker/tls/clients/client/ca.pem", cert, render.Create, ""),
 				change("/etc/docker/tls/clients/client/cert.pem", cert, render.Create, ""),
 				change("/etc/docker/tls/clients/client/key.pem", key, render.Create, ""),
 				change("/etc/docker/daemon.json", cert, render.Update, `--- a/etc/docker/daemon.json
 +++ b/etc/docker/daemon.json
-@@ -1,4 +1,12 @@
+@@ -1,4 +1,9 @@
  {
    "log-driver": "journald",
 -  "hosts": ["unix:///var/run/docker.sock", "tcp://0.0.0.0:2375"]
-+  "hosts": [
-+    "unix:///var/run/docker.sock",
-+    "tcp://0.0.0.0:2376"
-+  ],
++  "hosts": ["unix:///var/run/docker.sock", "tcp://0.0.0.0:2376"],
 +  "tls": true,
-+  "tlscacert": "/etc/docker/tls/ca.pem",
++  "tlscacert": "/etc/docker/tls/members.pem",
 +  "tlscert": "/etc/docker/tls/server-cert.pem",
 +  "tlskey": "/etc/docker/tls/server-key.pem",
 +  "tlsverify": true

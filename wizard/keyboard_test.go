@@ -134,7 +134,7 @@ func TestCtrlCAfterWrite(t *testing.T) {
 	d.wantStep(stepDone)
 	d.key("ctrl+c")
 	res := d.m.Result()
-	if !d.quit || !res.Written || len(res.Files) != 11 || res.Task != TaskSetup || !stepsMention(res.NextSteps, "client archive client") {
+	if !d.quit || !res.Written || len(res.Files) != 13 || res.Task != TaskSetup || !stepsMention(res.NextSteps, "client archive client") {
 		t.Errorf("quit=%v result=%+v", d.quit, res)
 	}
 }

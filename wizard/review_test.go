@@ -44,14 +44,18 @@ func TestReviewShowsHostChangesFirst(t *testing.T) {
 }
 
 func TestKeyLines(t *testing.T) {
-	lines, more := keyLines(samplePrepared().Files()[9].Diff, maxKeyLines)
+	var diff string
+	for _, f := range samplePrepared().Files() {
+		if f.Path == "/etc/docker/daemon.json" {
+			diff = f.Diff
+		}
+	}
+	lines, more := keyLines(diff, maxKeyLines)
 	want := []string{
 		`-  "hosts": ["unix:///var/run/docker.sock", "tcp://0.0.0.0:2375"]`,
-		`+  "hosts": [`,
-		`+    "unix:///var/run/docker.sock",`,
-		`+    "tcp://0.0.0.0:2376"`,
+		`+  "hosts": ["unix:///var/run/docker.sock", "tcp://0.0.0.0:2376"],`,
 		`+  "tls": true,`,
-		`+  "tlscacert": "/etc/docker/tls/ca.pem",`,
+		`+  "tlscacert": "/etc/docker/tls/members.pem",`,
 		`+  "tlscert": "/etc/docker/tls/server-cert.pem",`,
 		`+  "tlskey": "/etc/docker/tls/server-key.pem",`,
 		`+  "tlsverify": true`,

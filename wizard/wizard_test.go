@@ -149,10 +149,10 @@ func TestEnterAllTheWay(t *testing.T) {
 	if !fm.View().AltScreen {
 		t.Error("the wizard must draw on the alternate screen")
 	}
-	if s := screen(fm); !strings.Contains(s, "Wrote 11 files") {
+	if s := screen(fm); !strings.Contains(s, "Wrote 13 files") {
 		t.Errorf("final screen:\n%s", s)
 	}
-	if len(res.Files) != 11 || res.Task != TaskSetup {
+	if len(res.Files) != 13 || res.Task != TaskSetup {
 		t.Errorf("result: %d files, task %d", len(res.Files), res.Task)
 	}
 }
