@@ -25,7 +25,7 @@ if [ -e "$root" ]; then
 	echo "$root exists: move it away first (the pictures are made in it)" >&2
 	exit 1
 fi
-trap 'tmux -L "$sock" kill-server 2>/dev/null || true; rm -rf "$tmp" "$root"' EXIT
+trap 'tmux -L "$sock" kill-server 2>/dev/null || true; rm -rf "$tmp" "$root" /tmp/docker-tls-laptop' EXIT
 
 go build -o "$tmp/docker-tls" .
 go build -C screenshots/tool -o "$tmp/freeze" github.com/charmbracelet/freeze
@@ -147,15 +147,54 @@ start "$tmp/docker-tls" --root "$root"
 wait_for "Welcome"
 shot welcome-existing
 key Enter
-wait_for "Add a team member"
-t send-keys -t w -l alice
+wait_for "Valid for (days)" # the member page (the menu names it too)
+t send-keys -t w -l dave # alice, bob and ci were issued above
 key Enter
 key Enter
 t send-keys -t w -l "correct horse battery staple"
 shot member
 key Enter
-wait_for "Issued a certificate for alice"
+wait_for "Issued a certificate for dave"
 shot member-done
+key Enter
+
+# Removing a team member: who, then a confirmation whose default is Cancel;
+# it takes effect at the next restart.
+start "$tmp/docker-tls" --root "$root" --ca-passphrase-file "$tmp/pass"
+wait_for "Welcome"
+key Down
+key Enter
+wait_for "Who is leaving?"
+key Down # bob
+shot remove
+key Enter
+wait_for "Cancel"
+key Left # "Remove"
+shot remove-confirm
+key Enter
+wait_for "Removed bob"
+shot remove-done
+key Enter
+
+# A member's laptop: no Docker daemon to secure here, so docker-tls offers to
+# connect to one; with "I need a certificate" the key stays on this machine.
+laptop=/tmp/docker-tls-laptop # a plain path for the pictures, removed at the end
+rm -rf "$laptop"
+mkdir -p "$laptop/root" "$laptop/work"
+start sh -c "'cd $laptop/work && exec env DOCKER_CONFIG=$laptop/docker $tmp/docker-tls --root $laptop/root'"
+wait_for "Connect to a Docker host"
+shot laptop
+key Down
+key Enter
+wait_for "Save the request as"
+t send-keys -t w -l docker1.example.com
+key Enter
+t send-keys -t w -l carol
+shot request
+key Enter
+key Enter
+wait_for "client sign"
+shot request-done
 key Enter
 
 # init --dry-run, the same plan without prompts, in colour.
