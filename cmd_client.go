@@ -271,7 +271,7 @@ It needs per-member trust, the default for a new setup; "docker-tls init
 func trustSentence(ts *setup.TrustState) string {
 	switch ts.Mode {
 	case pki.TrustMember:
-		s := fmt.Sprintf("per member: %d anchors, %d members, %d free slots", ts.Anchors, ts.Members, ts.Free)
+		s := "per member: " + ts.AnchorCount() + ", " + ts.Counts()
 		if ts.Free == 0 {
 			s += " (the next member added needs a restart of Docker)"
 		} else {

@@ -27,6 +27,15 @@ type TrustState struct {
 	CanSignAnchors bool `json:"can_sign_anchors"`
 }
 
+// Counts says how many members and free slots there are, e.g. "1 member,
+// 16 free slots": the one wording every front end shows.
+func (t *TrustState) Counts() string {
+	return plural(t.Members, "member") + ", " + plural(t.Free, "free slot")
+}
+
+// AnchorCount says how many anchors dockerd trusts, e.g. "17 anchors".
+func (t *TrustState) AnchorCount() string { return plural(t.Anchors, "anchor") }
+
 // Trust reads how the setup trusts its members.
 func (h *Host) Trust() (*TrustState, error) {
 	ts := &TrustState{}

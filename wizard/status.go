@@ -28,7 +28,7 @@ func (m *Model) statusText(r *setup.Report, w int) string {
 	if t := r.Trust; t != nil {
 		switch t.Mode {
 		case pki.TrustMember:
-			row("Trust", fmt.Sprintf("per member: %d anchors, %d members, %d free slots", t.Anchors, t.Members, t.Free))
+			row("Trust", "per member: "+t.AnchorCount()+", "+t.Counts())
 			if t.Switch != nil {
 				row("", "switching from CA-wide trust: the old root is trusted until the switch is finished")
 			}

@@ -97,7 +97,7 @@ func (m *Model) welcomeText(w int) string {
 			case t.Mode == pki.TrustMember && t.Switch != nil:
 				row("trust", fmt.Sprintf("per member (%d free slots); switching: the old root is trusted until finished", t.Free))
 			case t.Mode == pki.TrustMember:
-				row("trust", fmt.Sprintf("per member: %d members, %d free slots", t.Members, t.Free))
+				row("trust", "per member: "+t.Counts())
 			case t.Mode == pki.TrustCA:
 				row("trust", "the whole CA: members cannot be removed one by one")
 			}
