@@ -6,7 +6,6 @@ import (
 	"compress/gzip"
 	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -220,7 +219,10 @@ func (b *Bundle) Check(key []byte, now time.Time) (*x509.Certificate, error) {
 	if key == nil {
 		return nil, errors.New("the bundle has no key.pem, and no key made by \"docker-tls request\" matches its certificate")
 	}
-	certs, err := parseCerts(b.Cert)
+	certs, err := pki.ParseCerts(b.Cert)
+	if err == nil && len(certs) == 0 {
+		err = errors.New("no certificate")
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", BundleCert, err)
 	}
@@ -252,28 +254,4 @@ func (b *Bundle) Check(key []byte, now time.Time) (*x509.Certificate, error) {
 		return nil, fmt.Errorf("the certificate of %q does not chain to the bundled CA: %w", leaf.Subject.CommonName, err)
 	}
 	return leaf, nil
-}
-
-// parseCerts reads every CERTIFICATE block, in order.
-func parseCerts(data []byte) ([]*x509.Certificate, error) {
-	var out []*x509.Certificate
-	for {
-		var blk *pem.Block
-		blk, data = pem.Decode(data)
-		if blk == nil {
-			break
-		}
-		if blk.Type != "CERTIFICATE" {
-			continue
-		}
-		c, err := x509.ParseCertificate(blk.Bytes)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	if len(out) == 0 {
-		return nil, errors.New("no certificate")
-	}
-	return out, nil
 }
