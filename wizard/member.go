@@ -104,15 +104,5 @@ func (m *Model) newRenewPage() page {
 		return m.st.Text.Render(wrap("Renewing issues a new server certificate with the same names and new dates, "+
 			"signed by the existing CA. Clients need nothing new. The files are shown before anything is written.", w))
 	}
-	var fields []fieldRef
-	if !m.passFromFile {
-		fields = append(fields, password(pki.FieldPassphrase, "CA passphrase", &m.a.Passphrase, notEmpty("enter the CA's passphrase")))
-	}
-	foot := func(int) string {
-		if m.passFromFile {
-			return m.st.Dim.Render("CA passphrase: ") + m.passSource() + "\n\nPress " + m.st.Key.Render("Enter") + " to continue."
-		}
-		return ""
-	}
-	return m.newFormPage(head, foot, fields...)
+	return m.passphrasePage(head)
 }
