@@ -140,6 +140,12 @@ func (p *textPage) view() string {
 	return strings.Join(parts, "\n\n")
 }
 
+// printedAgain is the prompt of a page that ends the run: what it shows is
+// printed again on the terminal when the wizard ends.
+func (m *Model) printedAgain(w int) string {
+	return m.st.Text.Render(wrap("Press Enter to quit; all this is printed again on the terminal.", w))
+}
+
 // newDonePage ends the setup (and renew, and the switch of trust): what
 // was written, the next steps, and Enter to quit. Restarting docker is
 // offered, never the default, and only when Options.CanApply (--root is
@@ -196,7 +202,7 @@ func (m *Model) doneTextPage(head, body func(w int) string) page {
 		if !m.res.Written {
 			return "Press " + m.st.Key.Render("Enter") + " to quit."
 		}
-		return m.st.Text.Render(wrap("Press Enter to quit; all this is printed again on the terminal.", w))
+		return m.printedAgain(w)
 	}
 	p := m.newTextPage(head, body, prompt, m.km.Quit)
 	if m.opts.CanApply && m.res.Written && !m.appliedNow {
@@ -236,10 +242,7 @@ func (m *Model) newMemberDonePage() page {
 		}
 		return strings.TrimRight(b.String(), "\n")
 	}
-	prompt := func(w int) string {
-		return m.st.Text.Render(wrap("Press Enter to quit; all this is printed again on the terminal.", w))
-	}
-	return m.newTextPage(head, body, prompt, m.km.Quit)
+	return m.newTextPage(head, body, m.printedAgain, m.km.Quit)
 }
 
 // nextSteps are what to do after the write: the engine's steps, which

@@ -208,10 +208,7 @@ func (m *Model) newConnectDonePage() page {
 		b.WriteString("\n" + st.Heading.Render("Next steps") + "\n" + m.stepsText(c.NextSteps(), w))
 		return b.String()
 	}
-	prompt := func(w int) string {
-		return m.st.Text.Render(wrap("Press Enter to quit; all this is printed again on the terminal.", w))
-	}
-	return m.newTextPage(head, body, prompt, m.km.Quit)
+	return m.newTextPage(head, body, m.printedAgain, m.km.Quit)
 }
 
 // newRequestPage asks for the Docker host, the member's name and where to
@@ -311,10 +308,7 @@ func (m *Model) newRequestDonePage() page {
 		b.WriteString("\n" + st.Heading.Render("Next steps") + "\n" + m.stepsText(r.NextSteps(), w))
 		return b.String()
 	}
-	prompt := func(w int) string {
-		return m.st.Text.Render(wrap("Press Enter to quit; all this is printed again on the terminal.", w))
-	}
-	return m.newTextPage(head, body, prompt, m.km.Quit)
+	return m.newTextPage(head, body, m.printedAgain, m.km.Quit)
 }
 
 // withHint is an engine error and its advice, as one line.
