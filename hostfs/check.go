@@ -94,12 +94,6 @@ func (f *FS) Problems(p string) []error {
 	return errs
 }
 
-// Entries lists the directory p without the owner and mode checks (links
-// are still not followed): for finding what else to check.
-func (f *FS) Entries(p string) ([]fs.DirEntry, error) {
-	return (&FS{root: f.root}).ReadDir(p)
-}
-
 // ProblemsBelow is Problems for everything below the directory p, depth
 // levels down (1: its entries; 2: their entries too), in one pass: links,
 // directories another user owns or may write, files another user owns. It

@@ -13,7 +13,6 @@ import (
 // checks. ParseDaemonConfig reads it with the strict parser the merge uses,
 // so that every command sees the file the same way.
 type DaemonConfig struct {
-	Keys        []string // every top-level key, in file order
 	Hosts       []string
 	TLS         *bool
 	TLSVerify   *bool
@@ -22,9 +21,6 @@ type DaemonConfig struct {
 	TLSKey      string
 	LiveRestore *bool
 }
-
-// Has reports whether the file sets key.
-func (c *DaemonConfig) Has(key string) bool { return contains(c.Keys, key) }
 
 // ParseDaemonConfig parses a daemon.json strictly (one object, no duplicate
 // keys). Empty input is an empty configuration. Errors are *MergeError with
@@ -40,7 +36,6 @@ func ParseDaemonConfig(data []byte) (*DaemonConfig, error) {
 	}
 	c := &DaemonConfig{}
 	for _, m := range obj.members {
-		c.Keys = append(c.Keys, m.key)
 		raw := src[m.valStart:m.valEnd]
 		var dst any
 		switch m.key {
