@@ -175,7 +175,7 @@ func (h *Host) prepareMember(name string, ledger *pki.Ledger, pass []byte,
 func (h *Host) clientPrepared(caPEM []byte, leaf *pki.Leaf, ledger *pki.Ledger, trust []render.File, added int, summary ...string) (*Prepared, error) {
 	ledger.Add(leaf, h.now())
 	files := append(memberFiles(caPEM, leaf), trust...)
-	files = append(files, render.File{Path: LedgerPath, Data: ledger.Marshal(), Mode: modeLedger, DirMode: modeSecret})
+	files = append(files, ledgerFile(ledger))
 	changes, err := h.build(sortFiles(files), nil)
 	if err != nil {
 		return nil, err

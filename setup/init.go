@@ -517,7 +517,7 @@ func (h *Host) prepareInit(in InitInput, pass []byte, keepProfiles bool) (*Prepa
 	}
 	for _, l := range r.issued {
 		if l.Kind == pki.KindServer {
-			r.files = append(r.files, leafFiles(r.ca, l)...)
+			r.files = append(r.files, serverFiles(l)...)
 		} else {
 			r.files = append(r.files, memberFiles(r.clientCA, l)...)
 		}
@@ -529,7 +529,7 @@ func (h *Host) prepareInit(in InitInput, pass []byte, keepProfiles bool) (*Prepa
 		for _, l := range r.issued {
 			r.ledger.Add(l, h.now())
 		}
-		r.files = append(r.files, render.File{Path: LedgerPath, Data: r.ledger.Marshal(), Mode: modeLedger, DirMode: modeSecret})
+		r.files = append(r.files, ledgerFile(r.ledger))
 	}
 	r.files = append(r.files, h.modeFixes(r.files)...)
 	changes, err := h.build(sortFiles(r.files), hostConfig(in.Listen, r.mode))

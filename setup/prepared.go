@@ -207,33 +207,17 @@ func sortFiles(files []render.File) []render.File {
 	return out
 }
 
-// leafFiles are the files of one issued certificate.
-func leafFiles(ca *pki.CA, l *pki.Leaf) []render.File {
-	if l.Kind == pki.KindServer {
-		return []render.File{
-			{Path: ServerCert, Data: l.CertPEM, Mode: modeCert, DirMode: modePublic},
-			{Path: ServerKey, Data: l.KeyPEM, Mode: modeKey, DirMode: modePublic},
-		}
-	}
-	d := ClientDir(l.Name)
+// serverFiles are the files of an issued server certificate.
+func serverFiles(l *pki.Leaf) []render.File {
 	return []render.File{
-		{Path: d + "/" + BundleCA, Data: ca.CertPEM, Mode: modeBundleCert, DirMode: modeSecret},
-		{Path: d + "/" + BundleCert, Data: l.CertPEM, Mode: modeBundleCert, DirMode: modeSecret},
-		{Path: d + "/" + BundleKey, Data: l.KeyPEM, Mode: modeBundleKey, DirMode: modeSecret},
+		{Path: ServerCert, Data: l.CertPEM, Mode: modeCert, DirMode: modePublic},
+		{Path: ServerKey, Data: l.KeyPEM, Mode: modeKey, DirMode: modePublic},
 	}
 }
 
-// ledgerWith returns the ledger file with the new leaves added. A new CA made
-// with --force starts a new ledger (the old one is backed up with the CA).
-func (h *Host) ledgerWith(fresh bool, leaves []*pki.Leaf) (render.File, error) {
-	l, err := h.ledger(fresh)
-	if err != nil {
-		return render.File{}, err
-	}
-	for _, leaf := range leaves {
-		l.Add(leaf, h.now())
-	}
-	return render.File{Path: LedgerPath, Data: l.Marshal(), Mode: modeLedger, DirMode: modeSecret}, nil
+// ledgerFile is the ledger as written: ca/issued.json.
+func ledgerFile(l *pki.Ledger) render.File {
+	return render.File{Path: LedgerPath, Data: l.Marshal(), Mode: modeLedger, DirMode: modeSecret}
 }
 
 // ledger reads ca/issued.json (empty when fresh or absent).

@@ -7,7 +7,6 @@ import (
 	"path"
 
 	"github.com/docker-tls/docker-tls/pki"
-	"github.com/docker-tls/docker-tls/render"
 	"golang.org/x/sys/unix"
 )
 
@@ -99,7 +98,7 @@ func (h *Host) PrepareRemove(in RemoveInput) (*Prepared, error) {
 		kept = append(kept, a)
 	}
 	ledger.Remove(in.Name, h.now())
-	files := append(trustFiles(kept, nil), render.File{Path: LedgerPath, Data: ledger.Marshal(), Mode: modeLedger, DirMode: modeSecret})
+	files := append(trustFiles(kept, nil), ledgerFile(ledger))
 	changes, err := h.build(sortFiles(files), nil)
 	if err != nil {
 		return nil, err

@@ -122,7 +122,11 @@ func (h *Host) PrepareRenew(in RenewInput, pass []byte) (*Prepared, error) {
 	if err := plan.Validate(); err != nil {
 		return nil, err
 	}
-	if l, err := h.ledger(false); err == nil && l.Switch != nil && l.Switch.NewRoot {
+	ledger, err := h.ledger(false)
+	if err != nil {
+		return nil, err
+	}
+	if ledger.Switch != nil && ledger.Switch.NewRoot {
 		// Members who have not moved verify the server with the old root.
 		return nil, WithHint(errors.New("during the switch to per-member trust the server certificate stays the old root's"),
 			"Run \"docker-tls trust finalize\": it renews the server certificate from the new root.")
@@ -138,11 +142,8 @@ func (h *Host) PrepareRenew(in RenewInput, pass []byte) (*Prepared, error) {
 	if err != nil {
 		return nil, err
 	}
-	lf, err := h.ledgerWith(false, []*pki.Leaf{leaf})
-	if err != nil {
-		return nil, err
-	}
-	changes, err := h.build(append(leafFiles(ca, leaf), lf), nil)
+	ledger.Add(leaf, h.now())
+	changes, err := h.build(append(serverFiles(leaf), ledgerFile(ledger)), nil)
 	if err != nil {
 		return nil, err
 	}

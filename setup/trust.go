@@ -281,7 +281,7 @@ func (h *Host) PrepareFinalize(pass []byte) (*Prepared, error) {
 			return nil, err
 		}
 		ledger.Add(leaf, h.now())
-		files = append(files, leafFiles(ca, leaf)...)
+		files = append(files, serverFiles(leaf)...)
 		files = append(files, render.File{Path: ServerCA, Data: ca.CertPEM, Mode: modeCert, DirMode: modePublic})
 		for _, name := range ledger.Members() {
 			if h.exists(ClientDir(name) + "/" + BundleCert) {
@@ -292,7 +292,7 @@ func (h *Host) PrepareFinalize(pass []byte) (*Prepared, error) {
 			fmt.Sprintf("Server    renewed from the new root %q, until %s", ca.Cert.Subject.CommonName, leaf.Cert.NotAfter.Format(day)),
 			"Bundles   ca.pem is the new root alone")
 	}
-	files = append(files, render.File{Path: LedgerPath, Data: ledger.Marshal(), Mode: modeLedger, DirMode: modeSecret})
+	files = append(files, ledgerFile(ledger))
 	changes, err := h.build(sortFiles(files), nil)
 	if err != nil {
 		return nil, err
