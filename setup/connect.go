@@ -1,16 +1,12 @@
 package setup
 
 import (
-	"bytes"
 	"context"
-	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -202,33 +198,15 @@ func csvField(s string) string {
 // probeDaemon does GET /_ping and /version over mutual TLS, as the docker
 // CLI would connect, and explains a failure.
 func probeDaemon(host, port string, files map[string][]byte, timeout time.Duration) (string, error) {
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(files[BundleCA])
-	pair, err := tls.X509KeyPair(files[BundleCert], files[BundleKey])
+	client, err := tlsClient(files[BundleCA], files[BundleCert], files[BundleKey], host, timeout)
 	if err != nil {
 		return "", err
 	}
-	client := &http.Client{Timeout: timeout, Transport: &http.Transport{
-		TLSClientConfig: &tls.Config{RootCAs: pool, Certificates: []tls.Certificate{pair}, ServerName: host, MinVersion: tls.VersionTLS12},
-		DialContext:     (&net.Dialer{Timeout: timeout}).DialContext,
-	}}
 	base := "https://" + net.JoinHostPort(host, port)
-	get := func(path string) ([]byte, error) {
-		resp, err := client.Get(base + path)
-		if err != nil {
-			return nil, err
-		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-		if resp.StatusCode != http.StatusOK {
-			return nil, fmt.Errorf("GET %s: %s %s", path, resp.Status, bytes.TrimSpace(body))
-		}
-		return body, nil
+	if _, err := getOK(context.Background(), client, base, "/_ping", 64<<10); err != nil {
+		return "", WithHint(err, connectHint(err, host, port))
 	}
-	if _, err := get("/_ping"); err != nil {
-		return "", WithHint(err, connectHint(err, host, port, files[BundleCA]))
-	}
-	body, err := get("/version")
+	body, err := getOK(context.Background(), client, base, "/version", 64<<10)
 	if err != nil {
 		return "", err
 	}
@@ -240,7 +218,7 @@ func probeDaemon(host, port string, files map[string][]byte, timeout time.Durati
 }
 
 // connectHint says what a member can do about a failed connection.
-func connectHint(err error, host, port string, caPEM []byte) string {
+func connectHint(err error, host, port string) string {
 	var hostErr x509.HostnameError
 	var unknown x509.UnknownAuthorityError
 	var dnsErr *net.DNSError

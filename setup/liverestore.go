@@ -2,12 +2,9 @@ package setup
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"path"
@@ -257,19 +254,9 @@ func (h *Host) dockerInfo(ctx context.Context) (*info, string, error) {
 		if c == nil {
 			continue
 		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/info", nil)
-		if err != nil {
-			return nil, "", err
-		}
-		resp, err := c.Do(req)
+		body, err := getOK(ctx, c, base, "/info", 1<<20)
 		if err != nil {
 			last = err
-			continue
-		}
-		body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-		resp.Body.Close()
-		if err != nil || resp.StatusCode != http.StatusOK {
-			last = fmt.Errorf("GET /info: %s", resp.Status)
 			continue
 		}
 		var in info
@@ -280,28 +267,4 @@ func (h *Host) dockerInfo(ctx context.Context) (*info, string, error) {
 		return &in, via, nil
 	}
 	return nil, "", last
-}
-
-// bundleClient is an HTTPS client with the bundle in dir (a real path):
-// its ca.pem to verify the server as serverName, its certificate and key.
-func (h *Host) bundleClient(dir, serverName string, timeout time.Duration) (*http.Client, error) {
-	caPEM, _, err := h.read(dir + "/" + BundleCA)
-	if err != nil {
-		return nil, err
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(caPEM) {
-		return nil, fmt.Errorf("%s/ca.pem holds no certificate", dir)
-	}
-	cert, err := tls.LoadX509KeyPair(h.Path(dir+"/"+BundleCert), h.Path(dir+"/"+BundleKey))
-	if err != nil {
-		return nil, fmt.Errorf("client bundle %s: %w", dir, err)
-	}
-	return &http.Client{
-		Timeout: timeout,
-		Transport: &http.Transport{
-			TLSClientConfig: &tls.Config{RootCAs: pool, Certificates: []tls.Certificate{cert}, ServerName: serverName, MinVersion: tls.VersionTLS12},
-			DialContext:     (&net.Dialer{Timeout: timeout}).DialContext,
-		},
-	}, nil
 }

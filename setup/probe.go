@@ -1,6 +1,9 @@
 package setup
 
 import (
+	"bytes"
+	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -83,16 +86,72 @@ func (h *Host) ping(dir, addr, serverName string, timeout time.Duration) error {
 	if err != nil {
 		return err
 	}
-	resp, err := client.Get("https://" + addr + "/_ping")
+	_, err = getOK(context.Background(), client, "https://"+addr, "/_ping", 256)
+	return err
+}
+
+// bundleClient is an HTTPS client with the bundle in dir (a real path under
+// the root, read through hostfs like every file there).
+func (h *Host) bundleClient(dir, serverName string, timeout time.Duration) (*http.Client, error) {
+	var files [3][]byte
+	for i, name := range []string{BundleCA, BundleCert, BundleKey} {
+		b, ok, err := h.read(dir + "/" + name)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, fmt.Errorf("client bundle %s has no %s", dir, name)
+		}
+		files[i] = b
+	}
+	c, err := tlsClient(files[0], files[1], files[2], serverName, timeout)
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("client bundle %s: %w", dir, err)
+	}
+	return c, nil
+}
+
+// tlsClient is an HTTPS client that verifies the server as serverName with
+// the CAs in caPEM and presents the certificate and key, as the docker CLI
+// connects with a bundle.
+func tlsClient(caPEM, certPEM, keyPEM []byte, serverName string, timeout time.Duration) (*http.Client, error) {
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(caPEM) {
+		return nil, fmt.Errorf("%s holds no certificate", BundleCA)
+	}
+	pair, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		return nil, err
+	}
+	return &http.Client{
+		Timeout: timeout,
+		Transport: &http.Transport{
+			TLSClientConfig: &tls.Config{RootCAs: pool, Certificates: []tls.Certificate{pair}, ServerName: serverName, MinVersion: tls.VersionTLS12},
+			DialContext:     (&net.Dialer{Timeout: timeout}).DialContext,
+		},
+	}, nil
+}
+
+// getOK does GET base+path and returns the body of a 200 answer, at most
+// limit bytes; another status is an error with the start of the body.
+func getOK(ctx context.Context, c *http.Client, base, path string, limit int64) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, err
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 256))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, limit))
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET /_ping: %s %s", resp.Status, strings.TrimSpace(string(body)))
+		return nil, fmt.Errorf("GET %s: %s %s", path, resp.Status, bytes.TrimSpace(body))
 	}
-	return nil
+	if err != nil {
+		return nil, fmt.Errorf("GET %s: %w", path, err)
+	}
+	return body, nil
 }
 
 // notUpYet: the daemon is not listening (yet), as opposed to a TLS failure.
