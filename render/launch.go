@@ -80,15 +80,28 @@ func (r fileReader) glob(pattern string) []string {
 	return out
 }
 
-// evaluate builds the launch of docker.service from its unit files (the
-// unit, then its drop-ins in order), reading environment files through r.
-func evaluate(files []unitFile, r fileReader) (*launch, error) {
-	l := &launch{env: map[string]*envDef{}, envWords: map[*envDef][]word{}}
+// execStart is docker.service's effective ExecStart= across its unit
+// files, in order (an empty one resets the list); nil when none is set.
+func execStart(files []unitFile) (*assignment, error) {
 	list := serviceList(files, "ExecStart")
 	if len(list) > 1 {
 		// Only Type=oneshot may have several; docker.service is Type=notify
 		// and systemd refuses it ("has more than one ExecStart= setting").
 		return nil, fmt.Errorf("docker.service has %d ExecStart= commands in effect; systemd only accepts several for Type=oneshot: fix the unit or its drop-ins first", len(list))
+	}
+	if len(list) == 0 {
+		return nil, nil
+	}
+	return &list[0], nil
+}
+
+// evaluate builds the launch of docker.service from its unit files (the
+// unit, then its drop-ins in order), reading environment files through r.
+func evaluate(files []unitFile, r fileReader) (*launch, error) {
+	l := &launch{env: map[string]*envDef{}, envWords: map[*envDef][]word{}}
+	a, err := execStart(files)
+	if err != nil {
+		return nil, err
 	}
 
 	// Environment=: later assignments win; an empty one clears the list.
@@ -155,10 +168,9 @@ func evaluate(files []unitFile, r fileReader) (*launch, error) {
 	}
 
 	l.configFile = DaemonJSONPath
-	if len(list) == 0 {
+	if a == nil {
 		return l, nil
 	}
-	a := list[0]
 	l.exec = &execLine{value: a.value, path: a.path, line: a.line}
 	toks, err := extractWords(a.value, cunescape)
 	if err != nil || len(toks) == 0 {

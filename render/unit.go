@@ -1,9 +1,6 @@
 package render
 
-import (
-	"fmt"
-	"strings"
-)
+import "strings"
 
 // unitLine is one logical line of a systemd unit file: a section header, an
 // assignment, or anything else (comment, blank), with the physical lines it
@@ -62,38 +59,19 @@ func parseUnit(data []byte) []unitLine {
 	return out
 }
 
-// execStarts applies one file's ExecStart= assignments in [Service] to list:
-// an empty value resets it.
-func execStarts(list []string, data []byte) []string {
-	for _, l := range parseUnit(data) {
-		if l.section != "Service" || l.key != "ExecStart" {
-			continue
-		}
-		if l.value == "" {
-			list = nil
-			continue
-		}
-		list = append(list, l.value)
-	}
-	return list
-}
-
 // EffectiveExecStart computes docker.service's effective ExecStart from the
-// unit text and its drop-ins, in order. It returns "" when none is set.
+// unit text and its drop-ins, in order, by the rule Detect applies. It
+// returns "" when none is set.
 func EffectiveExecStart(unit []byte, dropIns ...[]byte) (string, error) {
-	list := execStarts(nil, unit)
+	files := []unitFile{{data: unit}}
 	for _, d := range dropIns {
-		list = execStarts(list, d)
+		files = append(files, unitFile{data: d})
 	}
-	if len(list) > 1 {
-		// Only Type=oneshot may have several; docker.service is Type=notify
-		// and systemd refuses it ("has more than one ExecStart= setting").
-		return "", fmt.Errorf("docker.service has %d ExecStart= commands in effect; systemd only accepts several for Type=oneshot: fix the unit or its drop-ins first", len(list))
+	a, err := execStart(files)
+	if err != nil || a == nil {
+		return "", err
 	}
-	if len(list) == 0 {
-		return "", nil
-	}
-	return list[0], nil
+	return a.value, nil
 }
 
 // literalFlags reads cmdline as a command line without expanding anything
