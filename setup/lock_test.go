@@ -78,3 +78,39 @@ func TestLockFileRemovedWhileWaiting(t *testing.T) {
 		t.Fatal("second holds a lock file that is no longer at " + LockPath)
 	}
 }
+
+// TestPrepareWaitsForTheLock: every operation that writes takes the lock
+// before it reads the host (and finishes an interrupted run first), not
+// only when it writes: while another run holds it, each gives up with
+// ErrLocked rather than prepare from files that run is changing.
+func TestPrepareWaitsForTheLock(t *testing.T) {
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, TLSDir), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(filepath.Join(root, LockPath), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
+	pass := []byte(testPass)
+	for name, prepare := range map[string]func(h *Host) error{
+		"init":     func(h *Host) error { _, err := h.PrepareInit(testInput(), pass); return err },
+		"client":   func(h *Host) error { _, err := h.PrepareClient(ClientInput{Name: "bob"}, pass); return err },
+		"renew":    func(h *Host) error { _, err := h.PrepareRenew(RenewInput{}, pass); return err },
+		"remove":   func(h *Host) error { _, err := h.PrepareRemove(RemoveInput{Name: "bob"}); return err },
+		"switch":   func(h *Host) error { _, err := h.PrepareSwitch(pass); return err },
+		"finalize": func(h *Host) error { _, err := h.PrepareFinalize(pass); return err },
+	} {
+		t.Run(name, func(t *testing.T) {
+			h := New(root, withLockWait(50*time.Millisecond))
+			defer h.Close()
+			if err := prepare(h); !errors.Is(err, ErrLocked) {
+				t.Fatalf("err = %v; want ErrLocked", err)
+			}
+		})
+	}
+}

@@ -35,6 +35,9 @@ func (h *Host) removable(name string) (*pki.Ledger, *pki.LedgerEntry, error) {
 	if err := pki.ValidateClientName(name); err != nil {
 		return nil, nil, pki.FieldErrors{{Field: pki.FieldClients, Value: name, Reason: err.Error()}}
 	}
+	if err := h.lock(); err != nil {
+		return nil, nil, err
+	}
 	if err := h.RequireCA(); err != nil {
 		return nil, nil, err
 	}

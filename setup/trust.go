@@ -233,6 +233,9 @@ func passErr(err error, path string) error {
 // root alone; pass opens its key. Members still on a bundle from before the
 // switch lose access at the next restart.
 func (h *Host) PrepareFinalize(pass []byte) (*Prepared, error) {
+	if err := h.lock(); err != nil {
+		return nil, err
+	}
 	if err := h.RequireCA(); err != nil {
 		return nil, err
 	}
@@ -461,6 +464,9 @@ func plural(n int, what string) string {
 // when the current one cannot sign anchors (Trust().CanSignAnchors says so
 // beforehand).
 func (h *Host) PrepareSwitch(pass []byte) (*Prepared, error) {
+	if err := h.lock(); err != nil {
+		return nil, err
+	}
 	if err := h.RequireCA(); err != nil {
 		return nil, err
 	}
