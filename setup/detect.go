@@ -70,11 +70,7 @@ func (h *Host) Detect(force bool) (*Detection, error) {
 // currentPlan reads the names, key type and lifetime of the current server
 // certificate, and the client names issued, as a plan.
 func (h *Host) currentPlan() *pki.Plan {
-	b, ok, _ := h.read(ServerCert)
-	if !ok {
-		return nil
-	}
-	cert, err := pki.ParseCert(b)
+	cert, err := h.serverCert()
 	if err != nil {
 		return nil
 	}

@@ -63,6 +63,22 @@ func (h *Host) noServerCert() error {
 	return hintf("Run \"docker-tls init\" first.", "no server certificate at %s", h.Path(ServerCert))
 }
 
+// serverCert reads the current server certificate.
+func (h *Host) serverCert() (*x509.Certificate, error) {
+	b, ok, err := h.read(ServerCert)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, h.noServerCert()
+	}
+	c, err := pki.ParseCert(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", ServerCert, err)
+	}
+	return c, nil
+}
+
 // planFromServer is the plan a server certificate was issued from: its
 // names, key type and lifetime.
 func planFromServer(cert *x509.Certificate) pki.Plan {
@@ -90,16 +106,9 @@ func (h *Host) PrepareRenew(in RenewInput, pass []byte) (*Prepared, error) {
 	if in.Client != "" {
 		return h.prepareRenewClient(in, pass)
 	}
-	certPEM, ok, err := h.read(ServerCert)
+	cur, err := h.serverCert()
 	if err != nil {
 		return nil, err
-	}
-	if !ok {
-		return nil, h.noServerCert()
-	}
-	cur, err := pki.ParseCert(certPEM)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", ServerCert, err)
 	}
 	plan := planFromServer(cur)
 	if in.FQDN != "" {

@@ -263,16 +263,9 @@ func (h *Host) PrepareFinalize(pass []byte) (*Prepared, error) {
 		if ca == nil {
 			return nil, h.noCA()
 		}
-		cur, ok, err := h.read(ServerCert)
+		cert, err := h.serverCert()
 		if err != nil {
 			return nil, err
-		}
-		if !ok {
-			return nil, h.noServerCert()
-		}
-		cert, err := pki.ParseCert(cur)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", ServerCert, err)
 		}
 		plan := planFromServer(cert)
 		plan.CADays = pki.MaxDays // the CA's real end date is checked when signing
