@@ -309,17 +309,10 @@ func (h *Host) pathProblems() []error {
 	return errs
 }
 
-// writtenDirs are the directories docker-tls writes files in.
+// writtenDirs are the directories docker-tls writes files in: its own and
+// those of the host's configuration.
 func (h *Host) writtenDirs() []string {
-	dirs := []string{TLSDir, CADir, ClientsDir, path.Dir(render.DaemonJSONPath), path.Dir(render.OverridePath)}
-	if ents, err := h.fs.ReadDir(ClientsDir); err == nil {
-		for _, e := range ents {
-			if e.IsDir() {
-				dirs = append(dirs, ClientDir(e.Name()))
-			}
-		}
-	}
-	return dirs
+	return append([]string{TLSDir, path.Dir(render.DaemonJSONPath), path.Dir(render.OverridePath)}, h.ownDirs()...)
 }
 
 // removeStaleTLSDirs removes the temp TLSDirs of first runs that were
