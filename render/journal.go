@@ -177,6 +177,32 @@ func (j *Journal) LoadRecord(root string) (*Result, error) {
 	return &res, nil
 }
 
+// SaveRecord replaces the record of the last run with res, outside a
+// transaction: for a caller that adds what one run wrote to the record of
+// the run before it.
+func (j *Journal) SaveRecord(root string, res *Result) error {
+	b, err := encodeRecord(res)
+	if err != nil {
+		return err
+	}
+	return writeAtomic(hostfs.New(root), j.Record, b, 0o600)
+}
+
+// ForgetRecord removes the record of the last run: once applied or rolled
+// back, it must not be used again. None is fine.
+func (j *Journal) ForgetRecord(root string) error {
+	return removeFile(hostfs.New(root), j.Record)
+}
+
+// encodeRecord is the record of a run as it is written: indented JSON.
+func encodeRecord(res *Result) ([]byte, error) {
+	b, err := json.MarshalIndent(res, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}
+
 // Pending reports whether an intent is on disk: a run is under way, or was
 // killed and will be recovered by the next one.
 func (j *Journal) Pending(root string) (bool, error) {
@@ -201,11 +227,10 @@ func (j *Journal) begin(t *tx, p *plan) ([]byte, error) {
 	}
 	var record []byte
 	if j.Record != "" {
-		b, err := json.MarshalIndent(p.res, "", "  ")
-		if err != nil {
+		var err error
+		if record, err = encodeRecord(p.res); err != nil {
 			return nil, err
 		}
-		record = append(b, '\n')
 		old, fi, err := readWithInfo(t.fs, j.Record)
 		var ue *hostfs.UnsafeError
 		switch {

@@ -394,3 +394,38 @@ func TestPruneBackups(t *testing.T) {
 		t.Fatalf("another file's backup was removed: %v", err)
 	}
 }
+
+// TestSaveAndForgetRecord: a record saved outside a transaction reads back
+// as it was, and only root may read it; once forgotten there is none, and
+// forgetting none is no error.
+func TestSaveAndForgetRecord(t *testing.T) {
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, tlsDir), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	j := testJournal()
+	want := &Result{
+		Written:  []string{DaemonJSONPath, tlsDir + "/members.pem"},
+		Restores: []Restore{{Path: DaemonJSONPath, Created: true, SHA256: sum([]byte("{}\n"))}, {Path: tlsDir + "/members.pem", Created: true}},
+		Dirs:     []string{tlsDir + "/ca"},
+	}
+	if err := j.SaveRecord(root, want); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(filepath.Join(root, j.Record))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("record: %v, mode %v; want 0600", err, fi)
+	}
+	got, err := j.LoadRecord(root)
+	if err != nil || got == nil || !slices.Equal(got.Written, want.Written) || !slices.Equal(got.Restores, want.Restores) || !slices.Equal(got.Dirs, want.Dirs) {
+		t.Fatalf("LoadRecord = %+v, %v; want %+v", got, err, want)
+	}
+	for range 2 {
+		if err := j.ForgetRecord(root); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, err := j.LoadRecord(root); got != nil || err != nil {
+		t.Fatalf("after ForgetRecord: %+v, %v; want no record", got, err)
+	}
+}

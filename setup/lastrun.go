@@ -50,14 +50,7 @@ func (h *Host) allowed() func(string) bool {
 
 // forgetLastRun: once applied or rolled back, the record must not be used
 // again, or a later rollback would undo newer work.
-func (h *Host) forgetLastRun() error {
-	dir, err := h.fs.OpenDir(path.Dir(LastRunPath))
-	if err != nil {
-		return err
-	}
-	defer dir.Close()
-	return dir.Remove(path.Base(LastRunPath))
-}
+func (h *Host) forgetLastRun() error { return h.journal().ForgetRecord(h.root) }
 
 // loadLastRun reads the record of the last run, under the same rules as
 // every trusted file, and refuses one that names a path docker-tls does not

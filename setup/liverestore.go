@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"path"
 	"time"
 
 	"github.com/docker-tls/docker-tls/pki"
@@ -165,7 +164,7 @@ func (h *Host) EnableLiveRestore(ctx context.Context) error {
 func (h *Host) joinLastRun(res *render.Result) error {
 	last, err := h.loadLastRun()
 	if errors.Is(err, ErrNoRun) {
-		return h.writeRecord(res)
+		return h.journal().SaveRecord(h.root, res)
 	}
 	if err != nil {
 		return err
@@ -185,22 +184,7 @@ func (h *Host) joinLastRun(res *render.Result) error {
 	}
 	last.Backups = append(last.Backups, res.Backups...)
 	last.Dirs = append(last.Dirs, res.Dirs...)
-	return h.writeRecord(last)
-}
-
-// writeRecord replaces the record of the last run (last-run.json, 0600),
-// through hostfs like every write.
-func (h *Host) writeRecord(res *render.Result) error {
-	b, err := json.MarshalIndent(res, "", "  ")
-	if err != nil {
-		return err
-	}
-	dir, err := h.fs.OpenDir(path.Dir(LastRunPath))
-	if err != nil {
-		return err
-	}
-	defer dir.Close()
-	return dir.WriteAtomic(path.Base(LastRunPath), append(b, '\n'), 0o600)
+	return h.journal().SaveRecord(h.root, last)
 }
 
 // dockerInfo does GET /info on the running daemon: over its unix sockets on

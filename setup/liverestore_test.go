@@ -39,7 +39,7 @@ func TestJoinLastRun(t *testing.T) {
 	}
 	// The run: daemon.json and a member file.
 	run := write(daemon(`{"tls": true}`+"\n"), render.File{Path: MembersPath, Data: []byte("anchors\n"), Mode: 0o644})
-	if err := h.writeRecord(run); err != nil {
+	if err := h.journal().SaveRecord(h.root, run); err != nil {
 		t.Fatal(err)
 	}
 	// Then live-restore: daemon.json again, and (say) a file of its own.
