@@ -147,7 +147,7 @@ func (h *Host) EnableLiveRestore(ctx context.Context) error {
 			if err == nil {
 				err = errors.New("it still reports live-restore off")
 			}
-			return WithHint(fmt.Errorf("Docker did not turn live-restore on after a reload: %w", err),
+			return WithHint(fmt.Errorf("docker did not turn live-restore on after a reload: %w", err),
 				"Look at \"journalctl -u docker\" for why; \"docker info\" shows \"Live Restore Enabled\".")
 		}
 		select {
