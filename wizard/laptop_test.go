@@ -17,6 +17,8 @@ import (
 func memberOf(d *driver) *memberFakes { return d.m.opts.Member.(*memberFakes) }
 
 // errRefused is what the real probe says when nothing listens, with its hint.
+//
+//lint:ignore ST1005 net/http's own words, as the probe returns them
 var errRefused = setup.WithHint(fmt.Errorf("Get \"https://docker1.example.com:2376/_ping\": dial tcp 10.0.0.5:2376: connect: %w", syscall.ECONNREFUSED),
 	"Nothing listens on docker1.example.com port 2376: Docker may not run with TLS yet (your admin runs \"docker-tls apply\"), or a firewall refuses the port.")
 
