@@ -49,17 +49,6 @@ func wizardOptions(e *env, h *setup.Host, f *initFlags, changed func(string) boo
 	}
 	host, _ := os.Hostname()
 	d := wizard.Detected{Detection: *det, Root: h.Root(), Hostname: strings.ToLower(host), IPs: interfaceIPs(), Listen: h.Listen()}
-	if det.Current != nil {
-		// A re-run offers the clients issued, so that Enter all the way
-		// changes nothing.
-		if rows, err := h.Clients(); err == nil {
-			for _, r := range rows {
-				if r.Problem == "" {
-					d.Clients = append(d.Clients, r.Name)
-				}
-			}
-		}
-	}
 	given := func(name, v string) string {
 		if changed(name) {
 			return v

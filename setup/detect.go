@@ -18,7 +18,8 @@ type Detection struct {
 	ExistingCA bool
 	Warnings   []string
 	// Current is the plan the current server certificate was issued from,
-	// to pre-fill a re-run; nil without one.
+	// with the members whose bundles are in order, to pre-fill a re-run;
+	// nil without one.
 	Current *pki.Plan
 	// Trust is how an existing setup trusts its members (nil without a CA,
 	// or with force): what the returning admin's menu offers depends on it.
@@ -57,6 +58,18 @@ func (h *Host) Detect(force bool) (*Detection, error) {
 		d.Warnings = append(d.Warnings, d.NoUnit.Error())
 	}
 	d.Current = h.currentPlan()
+	if d.Current != nil {
+		// A re-run offers the members whose bundles are in order, so that
+		// Enter all the way changes nothing.
+		d.Current.Clients = nil
+		if rows, err := h.Clients(); err == nil {
+			for _, r := range rows {
+				if r.Problem == "" {
+					d.Current.Clients = append(d.Current.Clients, r.Name)
+				}
+			}
+		}
+	}
 	if d.ExistingCA {
 		if ts, err := h.Trust(); err == nil {
 			d.Trust = ts
@@ -68,7 +81,8 @@ func (h *Host) Detect(force bool) (*Detection, error) {
 }
 
 // currentPlan reads the names, key type and lifetime of the current server
-// certificate, and the client names issued, as a plan.
+// certificate, and the subject and lifetime of the CA, as a plan (its
+// clients are pki.DefaultPlan's).
 func (h *Host) currentPlan() *pki.Plan {
 	cert, err := h.serverCert()
 	if err != nil {

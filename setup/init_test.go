@@ -161,3 +161,24 @@ func TestWriteReportsAnUnrecordedRun(t *testing.T) {
 		t.Errorf("RecordErr = %v, server cert written: %v", w.RecordErr, h.exists(ServerCert))
 	}
 }
+
+// TestDetectOffersTheMembers: a re-run starts from the members whose
+// bundles are in order, so that Enter all the way drops nobody; one whose
+// bundle is gone is not offered again.
+func TestDetectOffersTheMembers(t *testing.T) {
+	h := New(newRoot(t))
+	mustInit(t, h, testInput(func(in *InitInput) { in.Plan.Clients = []string{"alice", "bob"} }))
+	d, err := h.Detect(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Current == nil || !slices.Equal(d.Current.Clients, []string{"alice", "bob"}) {
+		t.Fatalf("Current = %+v; want the clients alice and bob", d.Current)
+	}
+	if err := os.Remove(h.Path(ClientDir("bob") + "/" + BundleCert)); err != nil {
+		t.Fatal(err)
+	}
+	if d, err = h.Detect(false); err != nil || !slices.Equal(d.Current.Clients, []string{"alice"}) {
+		t.Fatalf("Current = %+v, %v; want only alice, whose bundle is in order", d.Current, err)
+	}
+}

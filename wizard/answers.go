@@ -111,12 +111,12 @@ func (a Answers) withDefaults(d Detected) Answers {
 			a.IPs = append([]string{}, cur.IPs...) // none is an answer too: nothing preselected
 		}
 		def(&a.DNSNames, strings.Join(cur.DNSNames, ", "))
+		def(&a.Clients, strings.Join(cur.Clients, ", "))
 	}
 	def(&a.CACommonName, cur.CACommonName, pki.DefaultCACommonName)
 	def(&a.CAOrganization, cur.CAOrganization)
 	def(&a.FQDN, cur.FQDN, d.Hostname)
 	def(&a.Listen, d.Listen, DefaultListen)
-	def(&a.Clients, strings.Join(d.Clients, ", "))
 	def(&a.KeyType, string(cur.KeyType), string(pki.ECDSAP256))
 	if cur.CADays > 0 {
 		def(&a.CADays, strconv.Itoa(cur.CADays))

@@ -64,7 +64,8 @@ func TestWithDefaultsFromCurrent(t *testing.T) {
 	cur := pki.DefaultPlan()
 	cur.FQDN, cur.DNSNames, cur.IPs = "docker1.example.com", []string{"build.example.com"}, []string{"10.0.0.6", "192.0.2.10"}
 	cur.KeyType, cur.Days, cur.CADays, cur.CACommonName, cur.CAOrganization = pki.RSA2048, 90, 1000, "Acme CA", "Acme"
-	d := Detected{Hostname: "h.example.com", IPs: []string{"10.0.0.5", "10.0.0.6"}, Listen: "192.0.2.10:2376", Clients: []string{"alice", "bob"}}
+	cur.Clients = []string{"alice", "bob"}
+	d := Detected{Hostname: "h.example.com", IPs: []string{"10.0.0.5", "10.0.0.6"}, Listen: "192.0.2.10:2376"}
 	d.Current = &cur
 	a := Answers{}.withDefaults(d)
 	want := Answers{

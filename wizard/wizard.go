@@ -49,7 +49,6 @@ type Detected struct {
 	Hostname string   // the default FQDN
 	IPs      []string // interface IPs, offered as IP SANs
 	Listen   string   // the TLS address daemon.json listens on now, if any
-	Clients  []string // the clients issued and in order, pre-filled on a re-run
 	// ConfigDir is the member's docker configuration directory, where
 	// bundles are installed: shown when the wizard runs on their machine.
 	ConfigDir string
