@@ -452,8 +452,8 @@ func removePrepared(name string) *setup.Prepared {
 			"Bundle    /etc/docker/tls/clients/" + name + " moves to /etc/docker/tls/ca/removed/" + name + ".2026-11-22T183000Z",
 		},
 		Changes: &render.Changes{Changes: []render.Change{
-			change("/etc/docker/tls/members.pem", 0o644, render.Update, ""),
-			change("/etc/docker/tls/ca/anchors.pem", 0o600, render.Update, ""),
+			change("/etc/docker/tls/members.pem", 0o444, render.Update, ""),
+			change("/etc/docker/tls/ca/anchors.pem", 0o400, render.Update, ""),
 			change("/etc/docker/tls/ca/issued.json", 0o644, render.Update, ""),
 		}},
 		Removal: &setup.Removal{Name: name, Slot: 2, Bundle: "/etc/docker/tls/clients/" + name, Archive: "/etc/docker/tls/ca/removed/" + name + ".2026-11-22T183000Z"},
