@@ -635,7 +635,7 @@ func dockerHost(fqdn, listen string) string {
 func (h *Host) initSteps(in InitInput) []Step {
 	host := dockerHost(in.Plan.FQDN, in.Listen)
 	restart := Step{Text: "Restart Docker with the new configuration:",
-		Commands: []string{"systemctl daemon-reload && systemctl restart docker"}}
+		Commands: []string{"systemctl daemon-reload && systemctl restart docker"}, Restart: true}
 	if h.Sandbox() {
 		restart.Text = fmt.Sprintf("Copy the files under %s to /, then restart Docker with the new configuration:", h.root)
 	}

@@ -182,3 +182,29 @@ func TestDetectOffersTheMembers(t *testing.T) {
 		t.Fatalf("Current = %+v, %v; want only alice, whose bundle is in order", d.Current, err)
 	}
 }
+
+// TestRestartStepsAreMarked: the step that restarts Docker is marked, so
+// that a front end that has just applied can leave it out.
+func TestRestartStepsAreMarked(t *testing.T) {
+	h := New(newRoot(t))
+	p := mustInit(t, h, testInput())
+	var marked []string
+	for _, s := range p.NextSteps {
+		if s.Restart {
+			marked = append(marked, s.Commands...)
+		}
+	}
+	if !slices.Equal(marked, []string{"systemctl daemon-reload && systemctl restart docker"}) {
+		t.Errorf("restart steps of init: %q", marked)
+	}
+	r, err := h.PrepareRenew(RenewInput{}, []byte(testPass))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.NextSteps) != 1 || !r.NextSteps[0].Restart {
+		t.Errorf("renew's steps %+v: its restart is not marked", r.NextSteps)
+	}
+	if steps := h.restartSteps("Removed."); len(steps) != 1 || !steps[0].Restart {
+		t.Errorf("restartSteps %+v: not marked", steps)
+	}
+}

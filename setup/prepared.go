@@ -31,6 +31,9 @@ type Prepared struct {
 type Step struct {
 	Text     string
 	Commands []string
+	// Restart: the step restarts Docker (systemctl, or docker-tls apply);
+	// a front end that has just applied leaves it out.
+	Restart bool
 }
 
 // File is one file of a Prepared operation, for display.

@@ -161,7 +161,7 @@ func (h *Host) PrepareRenew(in RenewInput, pass []byte) (*Prepared, error) {
 			plan.FQDN, plan.KeyType, plan.Days, leaf.Cert.NotAfter.Format(day))},
 		Changes: changes,
 		NextSteps: []Step{{Text: "Restart Docker so that it loads the new certificate:",
-			Commands: []string{"systemctl restart docker"}}},
+			Commands: []string{"systemctl restart docker"}, Restart: true}},
 	}, nil
 }
 

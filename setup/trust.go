@@ -311,7 +311,7 @@ func (h *Host) restartSteps(text string) []Step {
 	if h.Sandbox() {
 		how = fmt.Sprintf("Copy the files under %s to /, then restart Docker there with apply:", h.root)
 	}
-	return []Step{{Text: text + " " + how, Commands: []string{"docker-tls apply"}}}
+	return []Step{{Text: text + " " + how, Commands: []string{"docker-tls apply"}, Restart: true}}
 }
 
 // sameCerts reports whether two PEM files hold the same certificates.

@@ -249,11 +249,9 @@ func (m *Model) newMemberDonePage() page {
 // include how to hand a bundle over as one file.
 func (m *Model) nextSteps() []setup.Step { return slices.Clone(m.prepared.NextSteps) }
 
-// withoutRestart drops the step that restarts Docker, once "apply now" has.
+// withoutRestart drops the steps that restart Docker, once "apply now" has.
 func withoutRestart(steps []setup.Step) []setup.Step {
-	return slices.DeleteFunc(slices.Clone(steps), func(s setup.Step) bool {
-		return slices.ContainsFunc(s.Commands, func(c string) bool { return strings.Contains(c, "systemctl restart docker") })
-	})
+	return slices.DeleteFunc(slices.Clone(steps), func(s setup.Step) bool { return s.Restart })
 }
 
 // newStatusPage shows the engine's status report; Enter goes back to the menu.

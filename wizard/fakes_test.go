@@ -327,7 +327,7 @@ func samplePrepared() *setup.Prepared {
 		},
 		NextSteps: []setup.Step{
 			{Text: "Copy the files under /srv/test-root to /, then restart Docker with the new configuration:",
-				Commands: []string{"systemctl daemon-reload && systemctl restart docker"}},
+				Commands: []string{"systemctl daemon-reload && systemctl restart docker"}, Restart: true},
 			{Text: "Check that it answers over TLS, with a client bundle:",
 				Commands: []string{"DOCKER_CERT_PATH=/etc/docker/tls/clients/client DOCKER_TLS_VERIFY=1 docker -H tcp://docker1.example.com:2376 version"}},
 			{Text: "Hand each person their bundle (/etc/docker/tls/clients/NAME) as one file, over a private channel (it holds their private key):",
@@ -458,7 +458,7 @@ func removePrepared(name string) *setup.Prepared {
 		}},
 		Removal: &setup.Removal{Name: name, Slot: 2, Bundle: "/etc/docker/tls/clients/" + name, Archive: "/etc/docker/tls/ca/removed/" + name + ".2026-11-22T183000Z"},
 		NextSteps: []setup.Step{{Text: "The removal takes effect when Docker restarts (until then " + name + " still gets in). Restart it with apply, which checks Docker with a member's bundle and rolls back if it does not come back:",
-			Commands: []string{"docker-tls apply"}}},
+			Commands: []string{"docker-tls apply"}, Restart: true}},
 	}
 }
 
