@@ -67,9 +67,6 @@ send back a file for "docker-tls connect". Your key never leaves this machine.`,
 			if err != nil {
 				return usagef("--key-type: %v", err)
 			}
-			if out == "" {
-				out = setup.RequestFileName(name)
-			}
 			mm, err := setup.NewMemberMachine(env.getenv, env.now)
 			if err != nil {
 				return err

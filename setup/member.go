@@ -118,6 +118,9 @@ func Request(in RequestInput) (*Requested, error) {
 	if in.KeyType == "" {
 		in.KeyType = pki.ECDSAP256
 	}
+	if in.Out == "" {
+		in.Out = RequestFileName(in.Name)
+	}
 	host, _, err := hostParts(in.Host)
 	if err != nil {
 		return nil, err

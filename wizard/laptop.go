@@ -253,7 +253,7 @@ func (m *Model) request() tea.Cmd {
 	mem, gen, r := m.opts.Member, m.gen, m.req
 	name := strings.TrimSpace(r.Name)
 	in := setup.RequestInput{Host: strings.TrimSpace(r.Host), Name: name,
-		Out:   cmp.Or(strings.TrimSpace(r.Out), setup.RequestFileName(name)),
+		Out:   strings.TrimSpace(r.Out), // "": the engine's default, NAME.csr
 		Force: r.askReplace && r.Replace}
 	m.memberWork = true
 	return tea.Batch(m.setBusy("Making your key and the request…"), func() tea.Msg {
