@@ -177,3 +177,20 @@ func TestMemberMachineHome(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestRequestDefaultFile: without Out, the request goes to NAME.csr in the
+// current directory, for both front ends.
+func TestRequestDefaultFile(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	r, err := Request(RequestInput{Host: "docker.example.com", Name: "erin", ConfigDir: filepath.Join(dir, "cfg")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Out != "erin.csr" {
+		t.Errorf("Out = %q, want erin.csr", r.Out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "erin.csr")); err != nil {
+		t.Error(err)
+	}
+}

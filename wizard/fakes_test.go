@@ -420,7 +420,8 @@ func (f *memberFakes) Request(in setup.RequestInput) (*setup.Requested, error) {
 	if f.waiting && !in.Force {
 		return nil, setup.WithHint(fmt.Errorf("%s already holds a key: %w", dir, setup.ErrWouldReplace), "add --force")
 	}
-	return &setup.Requested{Name: in.Name, CSR: []byte("CSR"), KeyPath: dir + "/key.pem", Context: host, Out: in.Out}, nil
+	out := cmp.Or(in.Out, setup.RequestFileName(in.Name)) // as the engine does
+	return &setup.Requested{Name: in.Name, CSR: []byte("CSR"), KeyPath: dir + "/key.pem", Context: host, Out: out}, nil
 }
 
 // laptopOptions is a member's laptop: no docker.service, no CA.

@@ -194,9 +194,9 @@ func TestRequestFlow(t *testing.T) {
 		"docker-tls client sign alice.csr --archive alice.tar.gz", "docker-tls connect alice.tar.gz")
 	d.key("enter")
 	want := []setup.RequestInput{
-		{Host: "docker1.example.com", Name: "alice", Out: "alice.csr"},
-		{Host: "docker1.example.com", Name: "alice", Out: "alice.csr"},
-		{Host: "docker1.example.com", Name: "alice", Out: "alice.csr", Force: true},
+		{Host: "docker1.example.com", Name: "alice"},
+		{Host: "docker1.example.com", Name: "alice"},
+		{Host: "docker1.example.com", Name: "alice", Force: true},
 	}
 	if !slices.Equal(mf.requests, want) {
 		t.Errorf("Request calls = %+v", mf.requests)
