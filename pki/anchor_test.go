@@ -495,19 +495,7 @@ func TestMemberTLSHandshake(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			srvErr, cliErr := handshake(t, tt.srv, tt.cli)
-			check := func(side string, err error, fail func(error) bool) {
-				switch {
-				case fail == nil && err != nil:
-					t.Errorf("%s: unexpected error: %v", side, err)
-				case fail != nil && err == nil:
-					t.Errorf("%s: succeeded, want a failure", side)
-				case fail != nil && !fail(err):
-					t.Errorf("%s: wrong failure: %v", side, err)
-				}
-			}
-			check("server", srvErr, tt.srvFail)
-			check("client", cliErr, tt.cliFail)
+			wantHandshake(t, tt.srv, tt.cli, tt.srvFail, tt.cliFail)
 		})
 	}
 }

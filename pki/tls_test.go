@@ -16,6 +16,26 @@ import (
 // settings (tlsverify: RequireAndVerifyClientCert) and returns the server's
 // and the client's errors. The client reads a byte after the handshake: in
 // TLS 1.3 the server's verdict on the client certificate arrives only then.
+// wantHandshake runs a handshake and checks each side: no error where its
+// fail is nil, else an error fail accepts.
+func wantHandshake(t *testing.T, srv, cli *tls.Config, srvFail, cliFail func(error) bool) {
+	t.Helper()
+	srvErr, cliErr := handshake(t, srv, cli)
+	check := func(side string, err error, fail func(error) bool) {
+		t.Helper()
+		switch {
+		case fail == nil && err != nil:
+			t.Errorf("%s: unexpected error: %v", side, err)
+		case fail != nil && err == nil:
+			t.Errorf("%s: succeeded, want a failure", side)
+		case fail != nil && !fail(err):
+			t.Errorf("%s: wrong failure: %v", side, err)
+		}
+	}
+	check("server", srvErr, srvFail)
+	check("client", cliErr, cliFail)
+}
+
 func handshake(t *testing.T, srv, cli *tls.Config) (srvErr, cliErr error) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -178,19 +198,7 @@ func TestTLSHandshake(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			srvErr, cliErr := handshake(t, tt.srv, tt.cli)
-			check := func(side string, err error, fail func(error) bool) {
-				switch {
-				case fail == nil && err != nil:
-					t.Errorf("%s: unexpected error: %v", side, err)
-				case fail != nil && err == nil:
-					t.Errorf("%s: succeeded, want a failure", side)
-				case fail != nil && !fail(err):
-					t.Errorf("%s: wrong failure: %v", side, err)
-				}
-			}
-			check("server", srvErr, tt.srvFail)
-			check("client", cliErr, tt.cliFail)
+			wantHandshake(t, tt.srv, tt.cli, tt.srvFail, tt.cliFail)
 		})
 	}
 }

@@ -22,6 +22,15 @@ const debianUnit = "[Service]\nType=notify\nEnvironmentFile=-/etc/default/docker
 // realHost is a root set up with rsa-2048 certificates valid 90 days.
 func realHost(t *testing.T) (*setup.Host, Options) {
 	t.Helper()
+	plan := pki.DefaultPlan()
+	plan.FQDN, plan.KeyType, plan.Days = "docker1.example.com", pki.RSA2048, 90
+	return initHost(t, plan, "0.0.0.0:2376")
+}
+
+// initHost is a temp root with Debian's unit, set up with plan and listen
+// by the real engine, and the wizard's options for it.
+func initHost(t *testing.T, plan pki.Plan, listen string) (*setup.Host, Options) {
+	t.Helper()
 	root := t.TempDir()
 	unit := filepath.Join(root, "lib/systemd/system/docker.service")
 	if err := os.MkdirAll(filepath.Dir(unit), 0o755); err != nil {
@@ -31,9 +40,7 @@ func realHost(t *testing.T) (*setup.Host, Options) {
 		t.Fatal(err)
 	}
 	h := setup.New(root)
-	plan := pki.DefaultPlan()
-	plan.FQDN, plan.KeyType, plan.Days = "docker1.example.com", pki.RSA2048, 90
-	p, err := h.PrepareInit(setup.InitInput{Plan: plan, Listen: "0.0.0.0:2376"}, []byte(newFakes().rightPass))
+	p, err := h.PrepareInit(setup.InitInput{Plan: plan, Listen: listen}, []byte(newFakes().rightPass))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,31 +240,9 @@ func TestRealEngineRequestSignConnect(t *testing.T) {
 // listening on listen.
 func realHostAt(t *testing.T, fqdn, listen string) (*setup.Host, Options) {
 	t.Helper()
-	root := t.TempDir()
-	unit := filepath.Join(root, "lib/systemd/system/docker.service")
-	if err := os.MkdirAll(filepath.Dir(unit), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(unit, []byte(debianUnit), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	h := setup.New(root)
 	plan := pki.DefaultPlan()
 	plan.FQDN, plan.IPs = fqdn, []string{"127.0.0.1"}
-	p, err := h.PrepareInit(setup.InitInput{Plan: plan, Listen: listen}, []byte(newFakes().rightPass))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := h.Write(p, nil); err != nil {
-		t.Fatal(err)
-	}
-	det, err := h.Detect(false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts := testOptions()
-	opts.Detected.Detection, opts.Detected.Root = *det, root
-	return h, opts
+	return initHost(t, plan, listen)
 }
 
 // treeOf maps each file under dir to its content and mode.
