@@ -127,17 +127,7 @@ func TestHosts(t *testing.T) {
 				return
 			}
 			g.WriteString("\n# init writes\n" + report(c))
-			if _, err := c.Apply(nil); err != nil {
-				t.Fatal(err)
-			}
-
-			after, err := Detect(root)
-			if err != nil {
-				t.Fatal(err)
-			}
-			fmt.Fprintf(&g, "\n# after\n%s", describeLaunch(after))
-			checkResult(t, after)
-			judgeDockerd(t, "after", after, true)
+			applyAndJudge(t, root, c, &g)
 
 			again, err := Build(root, nil, &testHost)
 			if err != nil || !again.Empty() {
@@ -214,16 +204,7 @@ func TestHostsAfterAdvice(t *testing.T) {
 			}
 			var g strings.Builder
 			fmt.Fprintf(&g, "# after: %s\n\n# init writes\n%s", tt.advice, report(c))
-			if _, err := c.Apply(nil); err != nil {
-				t.Fatal(err)
-			}
-			after, err := Detect(root)
-			if err != nil {
-				t.Fatal(err)
-			}
-			fmt.Fprintf(&g, "\n# after\n%s", describeLaunch(after))
-			checkResult(t, after)
-			judgeDockerd(t, "after", after, true)
+			applyAndJudge(t, root, c, &g)
 			golden.RequireEqual(t, g.String())
 		})
 	}
@@ -434,4 +415,20 @@ func BenchmarkBuildHost(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// applyAndJudge writes c, then describes the host as systemd and dockerd
+// will now read it into g, checks the result and lets the real dockerd judge.
+func applyAndJudge(t *testing.T, root string, c *Changes, g *strings.Builder) {
+	t.Helper()
+	if _, err := c.Apply(nil); err != nil {
+		t.Fatal(err)
+	}
+	after, err := Detect(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(g, "\n# after\n%s", describeLaunch(after))
+	checkResult(t, after)
+	judgeDockerd(t, "after", after, true)
 }

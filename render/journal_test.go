@@ -28,14 +28,7 @@ type errCrash struct{}
 // (panicking) before step n (0 = never); it returns the root.
 func crashAt(t *testing.T, n int) (root string, crashed bool) {
 	t.Helper()
-	root = t.TempDir()
-	writeApplyTree(t, root)
-	c, err := Build(root, applyFiles(), &testHost)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.Journal = testJournal()
-	c.Private = []string{tlsDir + "/ca", tlsDir + "/clients"}
+	root, c := journaledApply(t)
 	i := 0
 	failHook = func(op, path string) error {
 		if i++; i == n {
@@ -111,14 +104,7 @@ func TestRecoverAfterCrash(t *testing.T) {
 // lastStep is the number of steps of the journaled Apply of crashAt.
 func lastStep(t *testing.T) int {
 	t.Helper()
-	root := t.TempDir()
-	writeApplyTree(t, root)
-	c, err := Build(root, applyFiles(), &testHost)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.Journal = testJournal()
-	c.Private = []string{tlsDir + "/ca", tlsDir + "/clients"}
+	_, c := journaledApply(t)
 	n := 0
 	failHook = func(op, path string) error { n++; return nil }
 	defer func() { failHook = nil }()
@@ -428,4 +414,19 @@ func TestSaveAndForgetRecord(t *testing.T) {
 	if got, err := j.LoadRecord(root); got != nil || err != nil {
 		t.Fatalf("after ForgetRecord: %+v, %v; want no record", got, err)
 	}
+}
+
+// journaledApply is the apply tree's changes, with a journal and the
+// private directories, on a fresh root.
+func journaledApply(t *testing.T) (string, *Changes) {
+	t.Helper()
+	root := t.TempDir()
+	writeApplyTree(t, root)
+	c, err := Build(root, applyFiles(), &testHost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Journal = testJournal()
+	c.Private = []string{tlsDir + "/ca", tlsDir + "/clients"}
+	return root, c
 }
