@@ -65,7 +65,7 @@ func newClientAddCmd(env *env) *cobra.Command {
 	}
 	fl := cmd.Flags()
 	fl.IntVar(&f.days, "days", pki.DefaultDays, "how many days the certificate is valid")
-	fl.StringVar(&f.keyType, "key-type", string(pki.ECDSAP256), "key type: ecdsa-p256, ecdsa-p384, rsa-2048, rsa-3072, rsa-4096, ed25519")
+	fl.StringVar(&f.keyType, "key-type", string(pki.ECDSAP256), keyTypeUsage())
 	fl.StringVar(&f.archive, "archive", "", "also pack the bundle into FILE.tar.gz (mode 0600) to hand over")
 	passFileFlag(cmd, &f.passFile)
 	rootFlag(cmd, &f.root)

@@ -1,10 +1,7 @@
 package main
 
 import (
-	"bufio"
-	"errors"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/docker-tls/docker-tls/pki"
@@ -63,7 +60,7 @@ func addInitFlags(cmd *cobra.Command, f *initFlags) {
 	fl.StringArrayVar(&f.sanDNS, "san-dns", nil, "another DNS NAME for the server certificate (repeatable)")
 	fl.StringArrayVar(&f.sanIP, "san-ip", nil, "an IP (v4 or v6) clients may connect to (repeatable)")
 	fl.StringVar(&f.listen, "listen", "0.0.0.0:2376", "address dockerd listens on for TLS, HOST:PORT")
-	fl.StringVar(&f.keyType, "key-type", string(d.KeyType), "key type: ecdsa-p256, ecdsa-p384, rsa-2048, rsa-3072, rsa-4096, ed25519")
+	fl.StringVar(&f.keyType, "key-type", string(d.KeyType), keyTypeUsage())
 	fl.StringVar(&f.caCN, "ca-cn", d.CACommonName, "the CA's common name")
 	fl.StringVar(&f.caOrg, "ca-org", "", "the CA's organisation")
 	fl.IntVar(&f.caDays, "ca-days", d.CADays, "how many days the CA is valid")
@@ -193,13 +190,17 @@ func confirm(e *env, yes bool, n int) error {
 	if !e.interactive() {
 		return usagef("nothing was written: add --yes to write these files (or --dry-run to only look)")
 	}
-	fmt.Fprintf(e.stdout, "\nWrite these %d files? [y/N] ", n)
-	line, err := bufio.NewReader(e.stdin).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
-		return err
-	}
-	if a := strings.ToLower(strings.TrimSpace(line)); a != "y" && a != "yes" {
+	if !ask(e, fmt.Sprintf("\nWrite these %d files? [y/N] ", n), false) {
 		return errAborted
 	}
 	return nil
+}
+
+// keyTypeUsage is the --key-type flag's text: pki.KeyTypes, default first.
+func keyTypeUsage() string {
+	names := make([]string, len(pki.KeyTypes))
+	for i, k := range pki.KeyTypes {
+		names[i] = string(k)
+	}
+	return "key type: " + strings.Join(names, ", ")
 }

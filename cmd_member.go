@@ -83,7 +83,7 @@ send back a file for "docker-tls connect". Your key never leaves this machine.`,
 	fl.StringVar(&host, "host", "", "the Docker host to connect to, HOST[:PORT] (required)")
 	fl.StringVar(&name, "name", "", "your name, as your admin knows you (required)")
 	fl.StringVar(&out, "out", "", "where to write the request (default ./NAME.csr)")
-	fl.StringVar(&keyType, "key-type", string(pki.ECDSAP256), "key type: ecdsa-p256, ecdsa-p384, rsa-2048, rsa-3072, rsa-4096, ed25519")
+	fl.StringVar(&keyType, "key-type", string(pki.ECDSAP256), keyTypeUsage())
 	fl.StringVar(&context, "context", "", "name of the docker context (default: the host name)")
 	fl.BoolVar(&force, "force", false, "replace a key already waiting for this host, and an existing --out file")
 	return cmd
