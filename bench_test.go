@@ -2,11 +2,12 @@ package main
 
 import (
 	"bytes"
-	"github.com/docker-tls/docker-tls/setup"
 	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
+
+	"github.com/docker-tls/docker-tls/setup"
 
 	"github.com/docker-tls/docker-tls/pki"
 )

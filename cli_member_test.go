@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docker-tls/docker-tls/member"
 	"github.com/docker-tls/docker-tls/pki"
-	"github.com/docker-tls/docker-tls/setup"
 )
 
 // memberConfig is a member's DOCKER_CONFIG, empty, for this test.
@@ -185,7 +185,7 @@ func TestRequestAndSign(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(root, "etc/docker/tls/clients/carol/key.pem")); !os.IsNotExist(err) {
 		t.Error("the admin's bundle of carol has a key.pem")
 	}
-	b, err := setup.ReadBundle(archive)
+	b, err := member.ReadBundle(archive)
 	if err != nil || b.Key != nil || b.Meta == nil || b.Meta.Name != "carol" {
 		t.Fatalf("archive: %+v, %v", b, err)
 	}
@@ -199,7 +199,7 @@ func TestRequestAndSign(t *testing.T) {
 	// client archive packs her bundle again, still without a key.
 	again := filepath.Join(work, "carol-again.tar.gz")
 	mustRun(t, 0, "client", "archive", "carol", again, "--root", root)
-	if b, err := setup.ReadBundle(again); err != nil || b.Key != nil {
+	if b, err := member.ReadBundle(again); err != nil || b.Key != nil {
 		t.Fatalf("client archive of a signed request: %+v, %v", b, err)
 	}
 
@@ -226,7 +226,7 @@ func TestClientArchive(t *testing.T) {
 	if fi, err := os.Stat(out); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("archive: %v %v", fi, err)
 	}
-	b, err := setup.ReadBundle(out)
+	b, err := member.ReadBundle(out)
 	if err != nil {
 		t.Fatal(err)
 	}

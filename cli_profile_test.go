@@ -2,13 +2,14 @@ package main
 
 import (
 	"encoding/json"
-	"github.com/docker-tls/docker-tls/pki"
-	"github.com/docker-tls/docker-tls/setup"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/docker-tls/docker-tls/pki"
+	"github.com/docker-tls/docker-tls/setup"
 )
 
 // Tests for how re-runs treat what exists: key types and lifetimes, a CA

@@ -17,7 +17,6 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
-	"github.com/docker-tls/docker-tls/setup"
 	"io"
 	"io/fs"
 	"os"
@@ -27,6 +26,9 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/docker-tls/docker-tls/member"
+	"github.com/docker-tls/docker-tls/setup"
 
 	"github.com/docker-tls/docker-tls/pki"
 )
@@ -809,7 +811,7 @@ func TestClientAddArchive(t *testing.T) {
 		t.Errorf("archive holds %d files, want docker-tls.json, ca.pem, cert.pem, key.pem", len(got))
 	}
 	// The metadata says where to connect, so that "connect" needs no flags.
-	var meta setup.Meta
+	var meta member.Meta
 	if err := json.Unmarshal(got["docker-tls.json"], &meta); err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/docker-tls/docker-tls/internal/hint"
 	"github.com/docker-tls/docker-tls/setup"
 	"github.com/spf13/cobra"
 )
@@ -88,9 +89,9 @@ func beforeRestart(e *env, h *setup.Host, rf restartFlags) error {
 		case rf.stopContainers:
 			return nil
 		case rf.liveRestore:
-			return setup.WithHint(fmt.Errorf("%s: --live-restore: %w", errStops, setup.ErrSwarm), drain)
+			return hint.With(fmt.Errorf("%s: --live-restore: %w", errStops, setup.ErrSwarm), drain)
 		case !e.interactive():
-			return setup.WithHint(fmt.Errorf("%s: %s", errStops, stop), drain)
+			return hint.With(fmt.Errorf("%s: %s", errStops, stop), drain)
 		}
 		if !ask(e, "Restart anyway? [y/N] ", false) {
 			return errAborted
@@ -102,7 +103,7 @@ func beforeRestart(e *env, h *setup.Host, rf restartFlags) error {
 	switch {
 	case rf.liveRestore, rf.stopContainers:
 	case !e.interactive():
-		return setup.WithHint(fmt.Errorf("%s: %s", errStops, stop),
+		return hint.With(fmt.Errorf("%s: %s", errStops, stop),
 			"Add --live-restore to turn it on first (they keep running), or --stop-containers to restart anyway.")
 	default:
 		keep = ask(e, "Turn live-restore on first, so that they keep running? (daemon.json, then a reload, no restart) [Y/n] ", true)

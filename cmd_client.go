@@ -6,6 +6,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/docker-tls/docker-tls/member"
 	"github.com/docker-tls/docker-tls/pki"
 	"github.com/docker-tls/docker-tls/setup"
 	"github.com/spf13/cobra"
@@ -80,7 +81,7 @@ func writeClient(e *env, h *setup.Host, p *setup.Prepared, archive string, repla
 	var data []byte
 	if archive != "" {
 		// Checked before anything is written: nothing half-done.
-		if err := setup.CheckArchivePath(archive, replace); err != nil {
+		if err := member.CheckArchivePath(archive, replace); err != nil {
 			return err
 		}
 		var err error
@@ -100,7 +101,7 @@ func writeClient(e *env, h *setup.Host, p *setup.Prepared, archive string, repla
 		return err
 	}
 	if archive != "" {
-		if err := setup.WriteArchive(archive, data, replace); err != nil {
+		if err := member.WriteArchive(archive, data, replace); err != nil {
 			// Nothing half-done: take the bundle back out too.
 			if rerr := h.Undo(w); rerr != nil {
 				return fmt.Errorf("writing %s: %w (and rolling back: %v)", archive, err, rerr)

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 
+	"github.com/docker-tls/docker-tls/member"
 	"github.com/docker-tls/docker-tls/pki"
 	"github.com/docker-tls/docker-tls/setup"
 	"github.com/spf13/cobra"
@@ -80,7 +81,7 @@ func newClientArchiveCmd(env *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := setup.WriteArchive(file, data, force); err != nil {
+			if err := member.WriteArchive(file, data, force); err != nil {
 				return err
 			}
 			fmt.Fprintf(env.stdout, "Archive: %s (0600) for %q, valid until %s, to connect to %s.\n\n", file, m.Name, m.NotAfter.Format("2006-01-02"), m.Endpoint)

@@ -1,8 +1,8 @@
 package main
 
 import (
+	"github.com/docker-tls/docker-tls/member"
 	"github.com/docker-tls/docker-tls/pki"
-	"github.com/docker-tls/docker-tls/setup"
 	"github.com/spf13/cobra"
 )
 
@@ -30,11 +30,11 @@ directory. A key made by "docker-tls request" is found and paired by itself.`,
 			return nil
 		},
 		RunE: func(_ *cobra.Command, args []string) error {
-			mm, err := setup.NewMemberMachine(env.getenv, env.now)
+			mm, err := member.NewMachine(env.getenv, env.now)
 			if err != nil {
 				return err
 			}
-			c, err := mm.Connect(setup.ConnectInput{File: args[0], Host: host, Context: context})
+			c, err := mm.Connect(member.ConnectInput{File: args[0], Host: host, Context: context})
 			if err != nil {
 				return err
 			}
@@ -67,11 +67,11 @@ send back a file for "docker-tls connect". Your key never leaves this machine.`,
 			if err != nil {
 				return usagef("--key-type: %v", err)
 			}
-			mm, err := setup.NewMemberMachine(env.getenv, env.now)
+			mm, err := member.NewMachine(env.getenv, env.now)
 			if err != nil {
 				return err
 			}
-			r, err := mm.Request(setup.RequestInput{Host: host, Name: name, KeyType: kt, Context: context, Out: out, Force: force})
+			r, err := mm.Request(member.RequestInput{Host: host, Name: name, KeyType: kt, Context: context, Out: out, Force: force})
 			if err != nil {
 				return err
 			}

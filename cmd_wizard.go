@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/docker-tls/docker-tls/member"
 	"github.com/docker-tls/docker-tls/pki"
 	"github.com/docker-tls/docker-tls/setup"
 	"github.com/docker-tls/docker-tls/wizard"
@@ -93,7 +94,7 @@ func wizardOptions(e *env, h *setup.Host, f *initFlags, changed func(string) boo
 	if det.MemberSide() {
 		// A team member's machine: the wizard connects it to a Docker
 		// host, as the member, with their own docker configuration.
-		mm, err := setup.NewMemberMachine(e.getenv, e.now)
+		mm, err := member.NewMachine(e.getenv, e.now)
 		if err != nil {
 			return wizard.Options{}, err
 		}

@@ -17,7 +17,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/docker-tls/docker-tls/setup"
 	"io"
 	"net"
 	"net/http"
@@ -34,6 +33,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/docker-tls/docker-tls/setup"
 )
 
 // The stand-in systemctl and journalctl are this test binary, run again with

@@ -21,6 +21,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/fang/v2"
 	"charm.land/huh/v2"
+	"github.com/docker-tls/docker-tls/internal/hint"
 	"github.com/docker-tls/docker-tls/pki"
 	"github.com/docker-tls/docker-tls/setup"
 	"github.com/spf13/cobra"
@@ -244,8 +245,8 @@ func printError(w io.Writer, err error) {
 		for _, e := range fe { // one ERROR line per bad flag
 			fmt.Fprintf(w, "ERROR: %s\n", e.Describe(flagName))
 		}
-		if hint := setup.Hint(err); hint != "" {
-			fmt.Fprintf(w, "  %s\n", hint)
+		if h := hint.Of(err); h != "" {
+			fmt.Fprintf(w, "  %s\n", h)
 		}
 		return
 	}
@@ -257,9 +258,9 @@ func printError(w io.Writer, err error) {
 		}
 	}
 	var ue *usageError
-	switch hint := setup.Hint(err); {
-	case hint != "":
-		fmt.Fprintf(w, "  %s\n", hint)
+	switch h := hint.Of(err); {
+	case h != "":
+		fmt.Fprintf(w, "  %s\n", h)
 	case errors.As(err, &ue), isCobraUsage(err):
 		fmt.Fprintln(w, "  Run \"docker-tls --help\" for usage and examples.")
 	}

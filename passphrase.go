@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/charmbracelet/x/term"
+	"github.com/docker-tls/docker-tls/internal/hint"
 	"github.com/docker-tls/docker-tls/pki"
 	"github.com/docker-tls/docker-tls/setup"
 )
@@ -35,7 +36,7 @@ func (s passphraseSource) read(e *env, confirm bool) ([]byte, error) {
 	case s.file != "":
 		f, err := os.Open(s.file)
 		if err != nil {
-			return nil, setup.WithHint(fmt.Errorf("cannot read the CA passphrase: %w", err), "Check the path given to --ca-passphrase-file.")
+			return nil, hint.With(fmt.Errorf("cannot read the CA passphrase: %w", err), "Check the path given to --ca-passphrase-file.")
 		}
 		defer f.Close()
 		return readPassLine(f, s.file)
@@ -49,7 +50,7 @@ func (s passphraseSource) read(e *env, confirm bool) ([]byte, error) {
 func (s passphraseSource) prompt(e *env, confirm bool) ([]byte, error) {
 	in, ok := e.stdin.(*os.File)
 	if !ok || !isTerminal(in) {
-		return nil, setup.WithHint(fmt.Errorf("the CA passphrase is needed and there is no terminal to ask it on"),
+		return nil, hint.With(fmt.Errorf("the CA passphrase is needed and there is no terminal to ask it on"),
 			"Pass it with --ca-passphrase-file FILE (or - for stdin) or the environment variable "+setup.PassphraseEnv+".")
 	}
 	fmt.Fprint(e.stderr, "CA passphrase: ")

@@ -2,11 +2,12 @@ package main
 
 import (
 	"encoding/json"
-	"github.com/docker-tls/docker-tls/setup"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/docker-tls/docker-tls/setup"
 )
 
 func TestPluginMetadata(t *testing.T) {

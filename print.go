@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/docker-tls/docker-tls/internal/hint"
+	"github.com/docker-tls/docker-tls/internal/say"
 	"github.com/docker-tls/docker-tls/internal/wordwrap"
+	"github.com/docker-tls/docker-tls/member"
 	"github.com/docker-tls/docker-tls/pki"
 	"github.com/docker-tls/docker-tls/render"
 	"github.com/docker-tls/docker-tls/setup"
@@ -179,7 +182,7 @@ func reportWizard(e *env, root string, res wizard.Result) error {
 // printConnected says what connect checked, installed and made, and what
 // to type next; a daemon that did not answer is the error it returns, with
 // the probe's hint.
-func printConnected(e *env, c *setup.Connected) error {
+func printConnected(e *env, c *member.Connected) error {
 	w := e.stdout
 	fmt.Fprintf(w, "Checked the bundle of %q: valid until %s, from the daemon's CA.\n", c.Name, c.NotAfter.Format("2006-01-02"))
 	fmt.Fprintf(w, "Installed: %s/{ca.pem,cert.pem,key.pem}\n", c.Dir)
@@ -195,17 +198,17 @@ func printConnected(e *env, c *setup.Connected) error {
 	if c.ProbeError == nil {
 		fmt.Fprintf(w, "The daemon answers over mutual TLS: Docker %s.\n", c.Version)
 	}
-	fmt.Fprintf(w, "\nNext:\n%s", formatStepsWidth(c.NextSteps(), "  ", e.width()))
+	fmt.Fprintf(w, "\nNext:\n%s", formatStepsWidth(say.ConnectSteps(c), "  ", e.width()))
 	if c.ProbeError != nil {
-		return setup.WithHint(fmt.Errorf("the daemon at %s did not answer over TLS: %w", c.Host, c.ProbeError), setup.Hint(c.ProbeError))
+		return hint.With(fmt.Errorf("the daemon at %s did not answer over TLS: %w", c.Host, c.ProbeError), hint.Of(c.ProbeError))
 	}
 	return nil
 }
 
 // printRequested says where the member's key is kept and what to send.
-func printRequested(e *env, r *setup.Requested) {
+func printRequested(e *env, r *member.Requested) {
 	fmt.Fprintf(e.stdout, "Your key: %s (0600; it stays on this machine)\nYour request: %s\n\n", r.KeyPath, r.Out)
-	fmt.Fprint(e.stdout, formatStepsWidth(r.NextSteps(), "", e.width()))
+	fmt.Fprint(e.stdout, formatStepsWidth(say.RequestSteps(r), "", e.width()))
 }
 
 // memberFiles are the files of a member's bundle on the host: no key.pem

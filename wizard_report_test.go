@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docker-tls/docker-tls/internal/hint"
+	"github.com/docker-tls/docker-tls/member"
 	"github.com/docker-tls/docker-tls/setup"
 	"github.com/docker-tls/docker-tls/wizard"
 )
@@ -17,14 +19,14 @@ import (
 func TestReportWizard(t *testing.T) {
 	steps := []setup.Step{{Text: "Restart Docker:", Commands: []string{"systemctl daemon-reload && systemctl restart docker"}}}
 	files := []string{"/etc/docker/tls/ca.pem", "/etc/docker/daemon.json"}
-	member := &setup.Member{Name: "alice", Serial: "1f", NotAfter: time.Date(2027, 11, 22, 0, 0, 0, 0, time.UTC), Dir: "/etc/docker/tls/clients/alice"}
-	signed := *member
-	signed.Files = &setup.Bundle{CA: []byte("ca"), Cert: []byte("cert")} // no key: it stayed with them
-	connected := &setup.Connected{Name: "alice", Context: "docker1", Dir: "/home/alice/.docker/tls/docker1", Host: "tcp://docker1:2376",
-		NotAfter: member.NotAfter, ByCLI: true, Version: "20.10.24"}
+	alice := &setup.Member{Name: "alice", Serial: "1f", NotAfter: time.Date(2027, 11, 22, 0, 0, 0, 0, time.UTC), Dir: "/etc/docker/tls/clients/alice"}
+	signed := *alice
+	signed.Files = &member.Bundle{CA: []byte("ca"), Cert: []byte("cert")} // no key: it stayed with them
+	connected := &member.Connected{Name: "alice", Context: "docker1", Dir: "/home/alice/.docker/tls/docker1", Host: "tcp://docker1:2376",
+		NotAfter: alice.NotAfter, ByCLI: true, Version: "20.10.24"}
 	unanswered := *connected
-	unanswered.Version, unanswered.ProbeError = "", setup.WithHint(errors.New("dial tcp 10.0.0.5:2376: connect: connection refused"), "Nothing listens on docker1 port 2376.")
-	requested := &setup.Requested{Name: "alice", KeyPath: "/home/alice/.docker/tls/docker1/key.pem", Context: "docker1", Out: "alice.csr"}
+	unanswered.Version, unanswered.ProbeError = "", hint.With(errors.New("dial tcp 10.0.0.5:2376: connect: connection refused"), "Nothing listens on docker1 port 2376.")
+	requested := &member.Requested{Name: "alice", KeyPath: "/home/alice/.docker/tls/docker1/key.pem", Context: "docker1", Out: "alice.csr"}
 	for _, tc := range []struct {
 		name  string
 		res   wizard.Result
@@ -40,7 +42,7 @@ func TestReportWizard(t *testing.T) {
 			[]string{"ERROR", "nothing was written"}},
 		{"ctrlCBeforeWrite", wizard.Result{Aborted: true}, 130,
 			[]string{"ERROR: aborted: nothing was written\n"}, []string{"Wrote", "Next steps"}},
-		{"member", wizard.Result{Written: true, Task: wizard.TaskMember, Member: member, Files: files[:1], NextSteps: steps}, 0,
+		{"member", wizard.Result{Written: true, Task: wizard.TaskMember, Member: alice, Files: files[:1], NextSteps: steps}, 0,
 			[]string{`Issued "alice": serial 1f, valid until 2027-11-22.`, "Bundle:  /etc/docker/tls/clients/alice/{ca.pem,cert.pem,key.pem}", "Next steps:"}, nil},
 		{"renew", wizard.Result{Written: true, Task: wizard.TaskRenew, Files: files[:1]}, 0,
 			[]string{"Renewed the server certificate.\nWrote 1 file:"}, []string{"Next steps"}},

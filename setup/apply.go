@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/docker-tls/docker-tls/internal/hint"
 	"github.com/docker-tls/docker-tls/render"
 )
 
@@ -107,13 +108,13 @@ func (h *Host) Apply(ctx context.Context) (*Applied, error) {
 	if h.interrupted {
 		// The run to apply is not the one that was interrupted: restarting
 		// Docker now would apply an older one.
-		return nil, WithHint(fmt.Errorf("nothing was restarted: %s", strings.Join(h.recovered, "; ")),
+		return nil, hint.With(fmt.Errorf("nothing was restarted: %s", strings.Join(h.recovered, "; ")),
 			"Run the interrupted command again (init, client add or renew), then apply.")
 	}
 	res, err := h.loadLastRun()
 	if errors.Is(err, ErrNoRun) {
 		h.dropMade()
-		return nil, WithHint(err, "Nothing to roll back to: run \"docker-tls init\" first, or restart Docker yourself.")
+		return nil, hint.With(err, "Nothing to roll back to: run \"docker-tls init\" first, or restart Docker yourself.")
 	}
 	if err != nil {
 		return nil, err
@@ -147,7 +148,7 @@ func (h *Host) Apply(ctx context.Context) (*Applied, error) {
 	if j != "" {
 		msg += "\nLast lines of the docker journal:\n" + j
 	}
-	return nil, WithHint(errors.New(msg), "Fix what the journal says, then run \"docker-tls init\" again; \"docker-tls status\" shows conflicts.")
+	return nil, hint.With(errors.New(msg), "Fix what the journal says, then run \"docker-tls init\" again; \"docker-tls status\" shows conflicts.")
 }
 
 // restartAndProbe restarts Docker and waits until it answers over mutual

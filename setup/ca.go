@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/docker-tls/docker-tls/internal/hint"
 	"github.com/docker-tls/docker-tls/pki"
 )
 
@@ -34,7 +35,7 @@ func (h *Host) CheckPassphrase(pass []byte) error {
 }
 
 func (h *Host) noCA() error {
-	return WithHint(fmt.Errorf("%w at %s", ErrNoCA, h.Path(CACert)),
+	return hint.With(fmt.Errorf("%w at %s", ErrNoCA, h.Path(CACert)),
 		"Run \"docker-tls init\" (or the wizard) first; --root must point at the same tree.")
 }
 
@@ -49,7 +50,7 @@ func (h *Host) loadCA(pass []byte) (*pki.CA, error) {
 	}
 	if !ok {
 		if h.exists(CAKey) {
-			return nil, hintf("Restore ca.pem from a backup (a .bak beside it), or move the key away and make a new CA with \"docker-tls init --force\".",
+			return nil, hint.Errorf("Restore ca.pem from a backup (a .bak beside it), or move the key away and make a new CA with \"docker-tls init --force\".",
 				"%s exists but the CA certificate %s is missing", CAKey, CACert)
 		}
 		return nil, nil
@@ -59,7 +60,7 @@ func (h *Host) loadCA(pass []byte) (*pki.CA, error) {
 		return nil, err
 	}
 	if !ok {
-		return nil, hintf("Restore the key from a backup, or make a new CA with \"docker-tls init --force\" (the old one is backed up).",
+		return nil, hint.Errorf("Restore the key from a backup, or make a new CA with \"docker-tls init --force\" (the old one is backed up).",
 			"%s exists but its key %s is missing", CACert, CAKey)
 	}
 	if !pki.IsEncrypted(keyPEM) {
@@ -100,7 +101,7 @@ func issuedByCert(c, ca *x509.Certificate) bool {
 }
 
 func errUnencryptedCAKey() error {
-	return hintf("Encrypt it (in the CA directory): openssl pkcs8 -topk8 -v2 aes-256-cbc -v2prf hmacWithSHA256 -iter 600000 -in ca-key.pem -out ca-key.enc && mv ca-key.enc ca-key.pem; or make a new CA with \"docker-tls init --force\".",
+	return hint.Errorf("Encrypt it (in the CA directory): openssl pkcs8 -topk8 -v2 aes-256-cbc -v2prf hmacWithSHA256 -iter 600000 -in ca-key.pem -out ca-key.enc && mv ca-key.enc ca-key.pem; or make a new CA with \"docker-tls init --force\".",
 		"the CA key %s is not encrypted: anyone who can read it can issue certificates", CAKey)
 }
 
@@ -119,6 +120,6 @@ func (h *Host) requireEncryptedCAKey() error {
 
 // notYetValid says what to do about a CA whose validity starts later.
 func notYetValid(err error) error {
-	return WithHint(fmt.Errorf("%s: %w", CACert, err),
+	return hint.With(fmt.Errorf("%s: %w", CACert, err),
 		"Check this host's clock (timedatectl); if it is right, the CA came from a host whose clock was ahead: make a new one with --force.")
 }

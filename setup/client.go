@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/docker-tls/docker-tls/internal/hint"
+	"github.com/docker-tls/docker-tls/member"
 	"github.com/docker-tls/docker-tls/pki"
 	"github.com/docker-tls/docker-tls/render"
 )
@@ -36,7 +38,7 @@ type Member struct {
 	FQDN     string
 	// Files is what the member receives, with its metadata (no key when
 	// they sent a request: their key never leaves their machine).
-	Files *Bundle
+	Files *member.Bundle
 
 	archiveCmd string // packs the bundle, as printed in Handover
 	restart    []Step // when dockerd must restart before they can connect
@@ -68,8 +70,8 @@ func (h *Host) PrepareClient(in ClientInput, pass []byte) (*Prepared, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !in.Reissue && (ledger.Active(in.Name) || h.exists(ClientDir(in.Name)+"/"+BundleCert)) {
-		return nil, WithHint(fmt.Errorf("a client named %q was %w", in.Name, ErrIssued),
+	if !in.Reissue && (ledger.Active(in.Name) || h.exists(ClientDir(in.Name)+"/"+member.CertFile)) {
+		return nil, hint.With(fmt.Errorf("a client named %q was %w", in.Name, ErrIssued),
 			"Pick another name, or re-issue it with --force (the old files are backed up).")
 	}
 	issue := func(ca *pki.CA) (*pki.Leaf, error) {
@@ -147,7 +149,7 @@ func (h *Host) prepareMember(name string, ledger *pki.Ledger, pass []byte,
 		anchor = added[0]
 	}
 	if !issuedByCert(anchor.Cert, root) {
-		return nil, hintf("Make a new CA and its anchors with \"docker-tls init --force\" (members then need new bundles), or restore the CA these anchors belong to.",
+		return nil, hint.Errorf("Make a new CA and its anchors with \"docker-tls init --force\" (members then need new bundles), or restore the CA these anchors belong to.",
 			"%s in %s was not signed by the current CA %s", pki.AnchorName(anchor.Slot), AnchorsPath, CACert)
 	}
 	leaf, err := issueMember(anchor)
@@ -193,11 +195,11 @@ func (h *Host) clientPrepared(caPEM []byte, leaf *pki.Leaf, ledger *pki.Ledger, 
 func memberFiles(caPEM []byte, l *pki.Leaf) []render.File {
 	d := ClientDir(l.Name)
 	files := []render.File{
-		{Path: d + "/" + BundleCA, Data: caPEM, Mode: modeBundleCert, DirMode: modeSecret},
-		{Path: d + "/" + BundleCert, Data: l.Chain(), Mode: modeBundleCert, DirMode: modeSecret},
+		{Path: d + "/" + member.CAFile, Data: caPEM, Mode: member.ModeCert, DirMode: modeSecret},
+		{Path: d + "/" + member.CertFile, Data: l.Chain(), Mode: member.ModeCert, DirMode: modeSecret},
 	}
 	if l.KeyPEM != nil {
-		files = append(files, render.File{Path: d + "/" + BundleKey, Data: l.KeyPEM, Mode: modeBundleKey, DirMode: modeSecret})
+		files = append(files, render.File{Path: d + "/" + member.KeyFile, Data: l.KeyPEM, Mode: member.ModeKey, DirMode: modeSecret})
 	}
 	return files
 }
@@ -206,11 +208,11 @@ func memberFiles(caPEM []byte, l *pki.Leaf) []render.File {
 // with its anchor, that anchor is one of anchors and signed by root, the
 // key matches, and it is not within renewBefore of its end.
 func (h *Host) memberUpToDate(root *x509.Certificate, anchors []*pki.Anchor, name string) (*x509.Certificate, bool) {
-	certPEM, ok, _ := h.read(ClientDir(name) + "/" + BundleCert)
+	certPEM, ok, _ := h.read(ClientDir(name) + "/" + member.CertFile)
 	if !ok {
 		return nil, false
 	}
-	keyPEM, ok, _ := h.read(ClientDir(name) + "/" + BundleKey)
+	keyPEM, ok, _ := h.read(ClientDir(name) + "/" + member.KeyFile)
 	if !ok || pki.CheckKeyPair(certPEM, keyPEM) != nil {
 		return nil, false
 	}
@@ -229,15 +231,15 @@ func (h *Host) memberUpToDate(root *x509.Certificate, anchors []*pki.Anchor, nam
 }
 
 func (h *Host) member(caPEM []byte, leaf *pki.Leaf) *Member {
-	return h.memberOf(leaf.Cert, &Bundle{CA: caPEM, Cert: leaf.Chain(), Key: leaf.KeyPEM})
+	return h.memberOf(leaf.Cert, &member.Bundle{CA: caPEM, Cert: leaf.Chain(), Key: leaf.KeyPEM})
 }
 
 // memberOf describes the member of cert, whose files are b; it adds the
 // metadata that tells "docker-tls connect" where to connect.
-func (h *Host) memberOf(cert *x509.Certificate, b *Bundle) *Member {
+func (h *Host) memberOf(cert *x509.Certificate, b *member.Bundle) *Member {
 	fqdn, ep := h.Endpoint()
 	name := cert.Subject.CommonName
-	b.Meta = &Meta{Version: 1, Host: ep, ServerNames: h.serverNames(), Name: name, NotAfter: cert.NotAfter.UTC()}
+	b.Meta = &member.Meta{Version: 1, Host: ep, ServerNames: h.serverNames(), Name: name, NotAfter: cert.NotAfter.UTC()}
 	return &Member{
 		Name: name, Serial: cert.SerialNumber.Text(16), NotAfter: cert.NotAfter,
 		Dir: ClientDir(name), Endpoint: ep, FQDN: fqdn, Files: b, archiveCmd: h.archiveCommand(name),
@@ -286,52 +288,6 @@ func (m *Member) Handover(archive string) []Step {
 		Step{Text: done, Commands: manual})
 }
 
-// CheckArchivePath refuses an archive path that exists (unless replace) or
-// whose directory does not.
-func CheckArchivePath(path string, replace bool) error {
-	if _, err := os.Stat(path); err == nil && !replace {
-		return WithHint(fmt.Errorf("%s already exists", path), "Choose another archive path, or add --force to replace it.")
-	}
-	if st, err := os.Stat(filepath.Dir(path)); err != nil || !st.IsDir() {
-		return fmt.Errorf("archive %s: directory %s does not exist", path, filepath.Dir(path))
-	}
-	return nil
-}
-
-// WriteArchive writes data to path (outside the managed tree) atomically,
-// mode 0600: temp file in the same directory, fsync, rename. An existing
-// file is replaced only when replace is set.
-func WriteArchive(path string, data []byte, replace bool) error {
-	if err := CheckArchivePath(path, replace); err != nil {
-		return err
-	}
-	return writeFileAtomic(path, data, 0o600)
-}
-
-func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}
-
 // ClientRow is one line of client list.
 type ClientRow struct {
 	Name     string    `json:"name"`
@@ -373,7 +329,7 @@ func (h *Host) Clients() ([]ClientRow, error) {
 			}
 		}
 	}
-	member := h.memberTrust()
+	perMember := h.memberTrust()
 	entries, err := os.ReadDir(h.Path(ClientsDir))
 	if err != nil && !os.IsNotExist(err) {
 		return nil, err
@@ -382,7 +338,7 @@ func (h *Host) Clients() ([]ClientRow, error) {
 		if !d.IsDir() {
 			continue
 		}
-		b, ok, err := h.read(ClientDir(d.Name()) + "/" + BundleCert)
+		b, ok, err := h.read(ClientDir(d.Name()) + "/" + member.CertFile)
 		if err != nil || !ok {
 			continue
 		}
@@ -407,7 +363,7 @@ func (h *Host) Clients() ([]ClientRow, error) {
 		case ca != nil && !chainsToRoot(b, ca):
 			// Left over from a CA replaced with --force: dockerd refuses it.
 			r.Problem = "not from the current CA"
-		case member && (a == nil || !trusted[string(a.Cert.Raw)]):
+		case perMember && (a == nil || !trusted[string(a.Cert.Raw)]):
 			r.Problem = "its anchor is not in " + MembersPath
 		case r.DaysLeft < 0:
 			r.Problem = "expired"

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/docker-tls/docker-tls/internal/hint"
+	"github.com/docker-tls/docker-tls/member"
 	"github.com/docker-tls/docker-tls/pki"
 	"github.com/docker-tls/docker-tls/render"
 )
@@ -125,11 +127,11 @@ type initRun struct {
 func (r *initRun) newSetup() error {
 	h, in := r.h, r.in
 	if err := pki.ValidatePassphrase(string(r.pass)); err != nil {
-		return WithHint(err, "Choose a longer passphrase: a few unrelated words are easy to type and hard to guess.")
+		return hint.With(err, "Choose a longer passphrase: a few unrelated words are easy to type and hard to guess.")
 	}
 	r.mode = in.Plan.Trust
 	if in.Force && r.mode == pki.TrustCA && h.memberTrust() {
-		return WithHint(errors.New("--force --trust ca would leave the anchors of per-member trust behind"),
+		return hint.With(errors.New("--force --trust ca would leave the anchors of per-member trust behind"),
 			"Move "+AnchorsPath+" and "+MembersPath+" away first, or leave out --trust ca.")
 	}
 	b, err := pki.Issue(in.Plan, nil, r.pass, r.opts...)
@@ -179,7 +181,7 @@ func (r *initRun) server(signer *pki.CA, issuer *x509.Certificate) (*pki.ServerD
 		diff = &d
 	}
 	if signer == nil {
-		return nil, WithHint(errors.New("the server certificate needs renewing, but it is signed by the old root until the switch to per-member trust is finalized"),
+		return nil, hint.With(errors.New("the server certificate needs renewing, but it is signed by the old root until the switch to per-member trust is finalized"),
 			"Run \"docker-tls trust finalize\" first (it renews the server certificate from the new root), then init again.")
 	}
 	leaf, err := pki.IssueServer(signer, plan, r.opts...)
@@ -203,7 +205,7 @@ func (r *initRun) caWideSetup(ca *pki.CA) (*pki.ServerDiff, error) {
 		return nil, err
 	}
 	for _, name := range plan.Clients {
-		cert, ok := h.leafUpToDate(ca, ClientDir(name)+"/"+BundleCert, ClientDir(name)+"/"+BundleKey)
+		cert, ok := h.leafUpToDate(ca, ClientDir(name)+"/"+member.CertFile, ClientDir(name)+"/"+member.KeyFile)
 		if ok && cert.Subject.CommonName == name && pki.SameProfile(cert, plan.KeyType, plan.Days) {
 			continue
 		}
@@ -351,7 +353,7 @@ func (r *initRun) switchSetup(ca *pki.CA) (*pki.ServerDiff, error) {
 	}
 	newRoot := !pki.CanSignAnchors(ca.Cert)
 	if newRoot && !in.NewRoot {
-		return nil, WithHint(fmt.Errorf("the CA %q was made with pathlen:0 and cannot sign member anchors (every verifier would refuse the chain)", ca.Cert.Subject.CommonName),
+		return nil, hint.With(fmt.Errorf("the CA %q was made with pathlen:0 and cannot sign member anchors (every verifier would refuse the chain)", ca.Cert.Subject.CommonName),
 			"Add --new-root: a new root signs the anchors, and the old one stays trusted (and keeps signing the server certificate) until \"docker-tls trust finalize\", so members who have not moved yet still get in.")
 	}
 	members := h.switchMembers(r.ledger, plan.Clients)
@@ -392,7 +394,7 @@ func (r *initRun) switchSetup(ca *pki.CA) (*pki.ServerDiff, error) {
 	for i, name := range members {
 		kt, days := plan.KeyType, plan.Days
 		if r.keepProfiles || !slices.Contains(plan.Clients, name) {
-			if b, ok, _ := h.read(ClientDir(name) + "/" + BundleCert); ok {
+			if b, ok, _ := h.read(ClientDir(name) + "/" + member.CertFile); ok {
 				if cur, err := pki.ParseCert(b); err == nil {
 					kt, days = keepProfile(cur, "", 0)
 				}
@@ -419,7 +421,7 @@ func (h *Host) switchMembers(ledger *pki.Ledger, listed []string) []string {
 	out := ledger.Members()
 	if entries, err := h.fs.ReadDir(ClientsDir); err == nil {
 		for _, d := range entries {
-			if d.IsDir() && pki.ValidateClientName(d.Name()) == nil && h.exists(ClientDir(d.Name())+"/"+BundleCert) && !slices.Contains(out, d.Name()) {
+			if d.IsDir() && pki.ValidateClientName(d.Name()) == nil && h.exists(ClientDir(d.Name())+"/"+member.CertFile) && !slices.Contains(out, d.Name()) {
 				out = append(out, d.Name())
 			}
 		}
@@ -497,7 +499,7 @@ func (h *Host) prepareInit(in InitInput, pass []byte, keepProfiles bool) (*Prepa
 		err = r.newSetup()
 	case h.memberTrust():
 		if in.Trust == pki.TrustCA {
-			return nil, WithHint(errors.New("this setup trusts members one by one: going back to trusting the whole CA is not supported"),
+			return nil, hint.With(errors.New("this setup trusts members one by one: going back to trusting the whole CA is not supported"),
 				"Leave out --trust to keep per-member trust; to start over, move "+AnchorsPath+" and "+MembersPath+" away and run init --force --trust ca.")
 		}
 		serverDiff, err = r.memberSetup(ca)
@@ -523,7 +525,7 @@ func (h *Host) prepareInit(in InitInput, pass []byte, keepProfiles bool) (*Prepa
 		}
 	}
 	for _, name := range in.Plan.Clients {
-		r.files = append(r.files, render.File{Path: ClientDir(name) + "/" + BundleCA, Data: r.clientCA, Mode: modeBundleCert, DirMode: modeSecret})
+		r.files = append(r.files, render.File{Path: ClientDir(name) + "/" + member.CAFile, Data: r.clientCA, Mode: member.ModeCert, DirMode: modeSecret})
 	}
 	if len(r.issued) > 0 || r.added > 0 || r.ledger.Switch != nil {
 		for _, l := range r.issued {

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docker-tls/docker-tls/member"
 	"github.com/docker-tls/docker-tls/pki"
 )
 
@@ -75,7 +76,7 @@ func TestInitRenewsInsideTheWindow(t *testing.T) {
 	if now := serverCert(t, h); now.Serial == old.Serial || !now.NotAfter.After(old.NotAfter) {
 		t.Errorf("29 days before the end the server certificate was kept; summary %q", p.Summary)
 	}
-	cb, _, _ := h.read(ClientDir("client") + "/" + BundleCert)
+	cb, _, _ := h.read(ClientDir("client") + "/" + member.CertFile)
 	if ci, _ := pki.Inspect(cb); ci == nil || !ci.NotAfter.After(old.NotAfter) {
 		t.Error("the client certificate in its last 29 days was not re-issued")
 	}
@@ -175,7 +176,7 @@ func TestDetectOffersTheMembers(t *testing.T) {
 	if d.Current == nil || !slices.Equal(d.Current.Clients, []string{"alice", "bob"}) {
 		t.Fatalf("Current = %+v; want the clients alice and bob", d.Current)
 	}
-	if err := os.Remove(h.Path(ClientDir("bob") + "/" + BundleCert)); err != nil {
+	if err := os.Remove(h.Path(ClientDir("bob") + "/" + member.CertFile)); err != nil {
 		t.Fatal(err)
 	}
 	if d, err = h.Detect(false); err != nil || !slices.Equal(d.Current.Clients, []string{"alice"}) {

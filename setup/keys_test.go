@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/docker-tls/docker-tls/member"
 	"github.com/docker-tls/docker-tls/pki"
 )
 
@@ -45,7 +46,7 @@ func TestStartKeysKeepsKeys(t *testing.T) {
 func publicKeys(t *testing.T, p *Prepared) []string {
 	t.Helper()
 	var out []string
-	for _, path := range []string{CACert, ServerCert, ClientDir(pki.DefaultClient) + "/" + BundleCert} {
+	for _, path := range []string{CACert, ServerCert, ClientDir(pki.DefaultClient) + "/" + member.CertFile} {
 		c, err := pki.ParseCert(fileData(t, p, path))
 		if err != nil {
 			t.Fatal(err)

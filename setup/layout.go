@@ -40,13 +40,6 @@ const (
 	LastRunPath = TLSDir + "/last-run.json"
 )
 
-// The files of a client bundle, in Docker's own names.
-const (
-	BundleCA   = "ca.pem"
-	BundleCert = "cert.pem"
-	BundleKey  = "key.pem"
-)
-
 // ClientDir is the bundle directory of a team member.
 func ClientDir(name string) string { return path.Join(ClientsDir, name) }
 
@@ -58,13 +51,11 @@ func ClientDir(name string) string { return path.Join(ClientsDir, name) }
 // once handed over: certificates 0644, key 0600. The CA directory and the
 // bundles are 0700.
 const (
-	modeCert       os.FileMode = 0o444 // ca.pem, members.pem, server-cert.pem, ca/ca.pem, ca/previous-ca.pem
-	modeKey        os.FileMode = 0o400 // server-key.pem, ca/ca-key.pem, ca/anchors.pem (the anchors' keys)
-	modeBundleCert os.FileMode = 0o644 // clients/NAME/ca.pem and cert.pem
-	modeBundleKey  os.FileMode = 0o600 // clients/NAME/key.pem
-	modeLedger     os.FileMode = 0o644 // ca/issued.json, rewritten by every issue
-	modePublic     os.FileMode = 0o755
-	modeSecret     os.FileMode = 0o700
+	modeCert   os.FileMode = 0o444 // ca.pem, members.pem, server-cert.pem, ca/ca.pem, ca/previous-ca.pem
+	modeKey    os.FileMode = 0o400 // server-key.pem, ca/ca-key.pem, ca/anchors.pem (the anchors' keys)
+	modeLedger os.FileMode = 0o644 // ca/issued.json, rewritten by every issue
+	modePublic os.FileMode = 0o755
+	modeSecret os.FileMode = 0o700
 )
 
 // fixedModes are the files of the layout whose mode is fixed, with the mode

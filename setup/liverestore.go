@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/docker-tls/docker-tls/internal/hint"
+	"github.com/docker-tls/docker-tls/member"
 	"github.com/docker-tls/docker-tls/pki"
 	"github.com/docker-tls/docker-tls/render"
 )
@@ -82,7 +84,7 @@ var ErrSwarm = errors.New("this node is in swarm mode, where dockerd refuses liv
 // live-restore on a node in swarm mode, and dockerd would not start again.
 func (r *RestartImpact) Refused() error {
 	if r.Swarm && r.Configured {
-		return WithHint(fmt.Errorf("%s sets \"live-restore\": true and %w", render.DaemonJSONPath, ErrSwarm),
+		return hint.With(fmt.Errorf("%s sets \"live-restore\": true and %w", render.DaemonJSONPath, ErrSwarm),
 			"Remove \"live-restore\" from daemon.json first; its containers then stop when Docker restarts (drain the node first: docker node update --availability drain NODE).")
 	}
 	return nil
@@ -101,7 +103,7 @@ func (h *Host) EnableLiveRestore(ctx context.Context) error {
 		return err
 	}
 	if r := h.CheckRestart(ctx); r.Swarm {
-		return WithHint(ErrSwarm, "Its containers stop when Docker restarts: drain the node first (docker node update --availability drain NODE), or restart at a quiet time.")
+		return hint.With(ErrSwarm, "Its containers stop when Docker restarts: drain the node first (docker node update --availability drain NODE), or restart at a quiet time.")
 	}
 	cfg, err := h.daemonConfig()
 	if err != nil {
@@ -147,7 +149,7 @@ func (h *Host) EnableLiveRestore(ctx context.Context) error {
 			if err == nil {
 				err = errors.New("it still reports live-restore off")
 			}
-			return WithHint(fmt.Errorf("docker did not turn live-restore on after a reload: %w", err),
+			return hint.With(fmt.Errorf("docker did not turn live-restore on after a reload: %w", err),
 				"Look at \"journalctl -u docker\" for why; \"docker info\" shows \"Live Restore Enabled\".")
 		}
 		select {
@@ -238,7 +240,7 @@ func (h *Host) dockerInfo(ctx context.Context) (*info, string, error) {
 		if c == nil {
 			continue
 		}
-		body, err := getOK(ctx, c, base, "/info", 1<<20)
+		body, err := member.GetOK(ctx, c, base, "/info", 1<<20)
 		if err != nil {
 			last = err
 			continue

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/docker-tls/docker-tls/hostfs"
+	"github.com/docker-tls/docker-tls/internal/hint"
 	"github.com/docker-tls/docker-tls/render"
 	"golang.org/x/sys/unix"
 )
@@ -107,7 +108,7 @@ func (h *Host) acquire(create bool) error {
 			holder := lockHolder(f)
 			if time.Now().After(deadline) {
 				f.Close()
-				return hintf(fmt.Sprintf("Wait for it to finish (or end it: kill %s), then run again.", holderPID(holder)),
+				return hint.Errorf(fmt.Sprintf("Wait for it to finish (or end it: kill %s), then run again.", holderPID(holder)),
 					"%w: %s has held %s for more than %s", ErrLocked, holder, h.Path(LockPath), wait)
 			}
 			if !said && h.notify != nil {
@@ -222,7 +223,7 @@ func (h *Host) Close() error {
 func (h *Host) recover() error {
 	rec, err := h.journal().Recover(h.root)
 	if err != nil {
-		return hintf("Look at the files it names; once they are as they should be, move "+h.Path(JournalPath)+" away and run again.",
+		return hint.Errorf("Look at the files it names; once they are as they should be, move "+h.Path(JournalPath)+" away and run again.",
 			"a docker-tls run was interrupted, and undoing it failed: %w", err)
 	}
 	if rec != nil {
@@ -281,7 +282,7 @@ var managedPaths = []string{TLSDir, ServerCA, ServerCert, ServerKey, CADir, CACe
 // naming every one with its fix.
 func (h *Host) checkPaths() error {
 	if errs := h.pathProblems(); len(errs) > 0 {
-		return WithHint(errors.Join(errs...), "docker-tls changed nothing. Fix each path as said, then run again; \"docker-tls status\" lists them too.")
+		return hint.With(errors.Join(errs...), "docker-tls changed nothing. Fix each path as said, then run again; \"docker-tls status\" lists them too.")
 	}
 	return nil
 }

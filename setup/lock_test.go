@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docker-tls/docker-tls/internal/hint"
 	"golang.org/x/sys/unix"
 )
 
@@ -39,7 +40,7 @@ func TestLockHeld(t *testing.T) {
 	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), holder) || !strings.Contains(err.Error(), lock) {
 		t.Fatalf("err = %v; want ErrLocked naming %s and %s", err, holder, lock)
 	}
-	if hint := Hint(err); !strings.Contains(hint, fmt.Sprintf("kill %d", os.Getpid())) {
+	if hint := hint.Of(err); !strings.Contains(hint, fmt.Sprintf("kill %d", os.Getpid())) {
 		t.Errorf("hint %q", hint)
 	}
 	if len(said) != 1 || !strings.Contains(said[0], "waiting for "+holder) {

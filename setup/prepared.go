@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/docker-tls/docker-tls/internal/hint"
+	"github.com/docker-tls/docker-tls/internal/say"
 	"github.com/docker-tls/docker-tls/pki"
 	"github.com/docker-tls/docker-tls/render"
 )
@@ -26,15 +28,8 @@ type Prepared struct {
 	Removal *Removal
 }
 
-// Step is one thing to do after a run: a sentence, then commands to type,
-// each whole (a front end may wrap them, never break them).
-type Step struct {
-	Text     string
-	Commands []string
-	// Restart: the step restarts Docker (systemctl, or docker-tls apply);
-	// a front end that has just applied leaves it out.
-	Restart bool
-}
+// Step is a next step, worded for both front ends.
+type Step = say.Step
 
 // File is one file of a Prepared operation, for display.
 type File struct {
@@ -136,7 +131,7 @@ func (h *Host) Write(p *Prepared, progress func(path string)) (*Written, error) 
 		h.dropMade()
 		var ae *render.ApplyError
 		if errors.As(err, &ae) && ae.RolledBack {
-			return nil, WithHint(err, "Everything written in this run was rolled back: the files are as they were.")
+			return nil, hint.With(err, "Everything written in this run was rolled back: the files are as they were.")
 		}
 		return nil, err
 	}
@@ -234,7 +229,7 @@ func (h *Host) ledger(fresh bool) (*pki.Ledger, error) {
 	}
 	l, err := pki.ParseLedger(old)
 	if err != nil {
-		return nil, hintf("Fix or move the file; it is a list of issued certificates.", "%s: %w", LedgerPath, err)
+		return nil, hint.Errorf("Fix or move the file; it is a list of issued certificates.", "%s: %w", LedgerPath, err)
 	}
 	return l, nil
 }

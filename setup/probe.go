@@ -1,9 +1,7 @@
 package setup
 
 import (
-	"bytes"
 	"context"
-	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -14,6 +12,9 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/docker-tls/docker-tls/internal/hint"
+	"github.com/docker-tls/docker-tls/member"
 )
 
 // Probe connects to the TLS endpoint in daemon.json with a client bundle of
@@ -67,7 +68,7 @@ func (h *Host) probeBundle(written []string) (string, error) {
 		if r.Problem != "" || !r.hasKey() {
 			continue
 		}
-		if slices.Contains(written, r.Bundle+"/"+BundleCert) {
+		if slices.Contains(written, r.Bundle+"/"+member.CertFile) {
 			return r.Bundle, nil
 		}
 		if fallback == "" {
@@ -75,7 +76,7 @@ func (h *Host) probeBundle(written []string) (string, error) {
 		}
 	}
 	if fallback == "" {
-		return "", WithHint(errors.New("no client bundle from the current CA to probe with"), "Add one with \"docker-tls client add NAME\".")
+		return "", hint.With(errors.New("no client bundle from the current CA to probe with"), "Add one with \"docker-tls client add NAME\".")
 	}
 	return fallback, nil
 }
@@ -86,7 +87,7 @@ func (h *Host) ping(dir, addr, serverName string, timeout time.Duration) error {
 	if err != nil {
 		return err
 	}
-	_, err = getOK(context.Background(), client, "https://"+addr, "/_ping", 256)
+	_, err = member.GetOK(context.Background(), client, "https://"+addr, "/_ping", 256)
 	return err
 }
 
@@ -94,7 +95,7 @@ func (h *Host) ping(dir, addr, serverName string, timeout time.Duration) error {
 // the root, read through hostfs like every file there).
 func (h *Host) bundleClient(dir, serverName string, timeout time.Duration) (*http.Client, error) {
 	var files [3][]byte
-	for i, name := range []string{BundleCA, BundleCert, BundleKey} {
+	for i, name := range []string{member.CAFile, member.CertFile, member.KeyFile} {
 		b, ok, err := h.read(dir + "/" + name)
 		if err != nil {
 			return nil, err
@@ -104,54 +105,11 @@ func (h *Host) bundleClient(dir, serverName string, timeout time.Duration) (*htt
 		}
 		files[i] = b
 	}
-	c, err := tlsClient(files[0], files[1], files[2], serverName, timeout)
+	c, err := member.TLSClient(files[0], files[1], files[2], serverName, timeout)
 	if err != nil {
 		return nil, fmt.Errorf("client bundle %s: %w", dir, err)
 	}
 	return c, nil
-}
-
-// tlsClient is an HTTPS client that verifies the server as serverName with
-// the CAs in caPEM and presents the certificate and key, as the docker CLI
-// connects with a bundle.
-func tlsClient(caPEM, certPEM, keyPEM []byte, serverName string, timeout time.Duration) (*http.Client, error) {
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(caPEM) {
-		return nil, fmt.Errorf("%s holds no certificate", BundleCA)
-	}
-	pair, err := tls.X509KeyPair(certPEM, keyPEM)
-	if err != nil {
-		return nil, err
-	}
-	return &http.Client{
-		Timeout: timeout,
-		Transport: &http.Transport{
-			TLSClientConfig: &tls.Config{RootCAs: pool, Certificates: []tls.Certificate{pair}, ServerName: serverName, MinVersion: tls.VersionTLS12},
-			DialContext:     (&net.Dialer{Timeout: timeout}).DialContext,
-		},
-	}, nil
-}
-
-// getOK does GET base+path and returns the body of a 200 answer, at most
-// limit bytes; another status is an error with the start of the body.
-func getOK(ctx context.Context, c *http.Client, base, path string, limit int64) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+path, nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, limit))
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET %s: %s %s", path, resp.Status, bytes.TrimSpace(body))
-	}
-	if err != nil {
-		return nil, fmt.Errorf("GET %s: %w", path, err)
-	}
-	return body, nil
 }
 
 // notUpYet: the daemon is not listening (yet), as opposed to a TLS failure.

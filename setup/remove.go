@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"path"
 
+	"github.com/docker-tls/docker-tls/internal/hint"
 	"github.com/docker-tls/docker-tls/pki"
 	"golang.org/x/sys/unix"
 )
@@ -48,21 +49,21 @@ func (h *Host) removable(name string) (*pki.Ledger, *pki.LedgerEntry, error) {
 	e := ledger.Member(name)
 	switch {
 	case e == nil && !h.exists(ClientDir(name)):
-		return nil, nil, hintf("List the members with \"docker-tls client list\".", "no member named %q", name)
+		return nil, nil, hint.Errorf("List the members with \"docker-tls client list\".", "no member named %q", name)
 	case e != nil && e.RemovedAt != nil:
-		hint := "Nothing to do: their anchor is gone from " + MembersPath + "."
+		advice := "Nothing to do: their anchor is gone from " + MembersPath + "."
 		if h.exists(ClientDir(name)) {
-			hint = fmt.Sprintf("Their bundle is still at %s: move it away by hand (mv %s %s/%s.manual).", ClientDir(name), h.Path(ClientDir(name)), h.Path(RemovedDir), name)
+			advice = fmt.Sprintf("Their bundle is still at %s: move it away by hand (mv %s %s/%s.manual).", ClientDir(name), h.Path(ClientDir(name)), h.Path(RemovedDir), name)
 		}
-		return nil, nil, WithHint(fmt.Errorf("%q was %w on %s", name, ErrRemoved, e.RemovedAt.Format(day)), hint)
+		return nil, nil, hint.With(fmt.Errorf("%q was %w on %s", name, ErrRemoved, e.RemovedAt.Format(day)), advice)
 	case !h.memberTrust():
-		return nil, nil, WithHint(fmt.Errorf("this setup trusts the whole CA, so %s cannot be shut out alone: dockerd accepts every certificate the CA signed until it expires", name),
+		return nil, nil, hint.With(fmt.Errorf("this setup trusts the whole CA, so %s cannot be shut out alone: dockerd accepts every certificate the CA signed until it expires", name),
 			"Switch to per-member trust first (\"docker-tls init --trust member\": every member gets a new bundle under an anchor of their own), or make a new CA (\"init --force\") and hand out new bundles to everyone else.")
 	case ledger.Switch != nil:
-		return nil, nil, WithHint(fmt.Errorf("a switch to per-member trust is in progress: dockerd still trusts the old root as a whole, so %s would still get in with their previous bundle", name),
+		return nil, nil, hint.With(fmt.Errorf("a switch to per-member trust is in progress: dockerd still trusts the old root as a whole, so %s would still get in with their previous bundle", name),
 			"Finish the switch first (\"docker-tls trust finalize\", once everyone else has their new bundle), then remove "+name+".")
 	case e == nil:
-		return nil, nil, hintf("Move the directory away by hand if nobody uses it.", "%s has a bundle but no record in %s: docker-tls did not issue it", ClientDir(name), LedgerPath)
+		return nil, nil, hint.Errorf("Move the directory away by hand if nobody uses it.", "%s has a bundle but no record in %s: docker-tls did not issue it", ClientDir(name), LedgerPath)
 	}
 	others := 0
 	for _, m := range ledger.Members() {
@@ -71,7 +72,7 @@ func (h *Host) removable(name string) (*pki.Ledger, *pki.LedgerEntry, error) {
 		}
 	}
 	if others == 0 {
-		return nil, nil, WithHint(fmt.Errorf("%s is the last member: nobody could connect afterwards, and apply would have no bundle to check Docker with", name),
+		return nil, nil, hint.With(fmt.Errorf("%s is the last member: nobody could connect afterwards, and apply would have no bundle to check Docker with", name),
 			"Add the member who takes over first (\"docker-tls client add NAME\"), then remove "+name+".")
 	}
 	return ledger, e, nil

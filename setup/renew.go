@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/docker-tls/docker-tls/internal/hint"
+	"github.com/docker-tls/docker-tls/member"
 	"github.com/docker-tls/docker-tls/pki"
 )
 
@@ -43,7 +45,7 @@ func (h *Host) CheckRenew(in RenewInput) error {
 		return err
 	}
 	if in.Client != "" {
-		if !h.exists(ClientDir(in.Client) + "/" + BundleCert) {
+		if !h.exists(ClientDir(in.Client) + "/" + member.CertFile) {
 			return h.noClient(in.Client)
 		}
 		return nil
@@ -55,12 +57,12 @@ func (h *Host) CheckRenew(in RenewInput) error {
 }
 
 func (h *Host) noClient(name string) error {
-	return hintf("List them with \"docker-tls client list\"; add one with \"docker-tls client add NAME\".",
+	return hint.Errorf("List them with \"docker-tls client list\"; add one with \"docker-tls client add NAME\".",
 		"no client %q under %s", name, h.Path(ClientsDir))
 }
 
 func (h *Host) noServerCert() error {
-	return hintf("Run \"docker-tls init\" first.", "no server certificate at %s", h.Path(ServerCert))
+	return hint.Errorf("Run \"docker-tls init\" first.", "no server certificate at %s", h.Path(ServerCert))
 }
 
 // serverCert reads the current server certificate.
@@ -137,7 +139,7 @@ func (h *Host) PrepareRenew(in RenewInput, pass []byte) (*Prepared, error) {
 	}
 	if ledger.Switch != nil && ledger.Switch.NewRoot {
 		// Members who have not moved verify the server with the old root.
-		return nil, WithHint(errors.New("during the switch to per-member trust the server certificate stays the old root's"),
+		return nil, hint.With(errors.New("during the switch to per-member trust the server certificate stays the old root's"),
 			"Run \"docker-tls trust finalize\": it renews the server certificate from the new root.")
 	}
 	ca, err := h.loadCA(pass)
@@ -169,7 +171,7 @@ func (h *Host) prepareRenewClient(in RenewInput, pass []byte) (*Prepared, error)
 	if err := pki.ValidateClientName(in.Client); err != nil {
 		return nil, pki.FieldErrors{{Field: pki.FieldClients, Value: in.Client, Reason: err.Error()}}
 	}
-	certPEM, ok, err := h.read(ClientDir(in.Client) + "/" + BundleCert)
+	certPEM, ok, err := h.read(ClientDir(in.Client) + "/" + member.CertFile)
 	if err != nil {
 		return nil, err
 	}
@@ -178,7 +180,7 @@ func (h *Host) prepareRenewClient(in RenewInput, pass []byte) (*Prepared, error)
 	}
 	cur, err := pki.ParseCert(certPEM)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", ClientDir(in.Client)+"/"+BundleCert, err)
+		return nil, fmt.Errorf("%s: %w", ClientDir(in.Client)+"/"+member.CertFile, err)
 	}
 	kt, days := keepProfile(cur, in.KeyType, in.Days)
 	return h.PrepareClient(ClientInput{Name: in.Client, Days: days, KeyType: kt, Reissue: true}, pass)

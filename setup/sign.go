@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 
+	"github.com/docker-tls/docker-tls/internal/hint"
+	"github.com/docker-tls/docker-tls/member"
 	"github.com/docker-tls/docker-tls/pki"
 )
 
@@ -22,14 +24,14 @@ type RequestFile struct {
 // for the CA passphrase: nobody should type one only to learn that the
 // file is wrong.
 func (h *Host) ReadRequest(path string) (*RequestFile, error) {
-	path = expandHome(path)
+	path = member.ExpandHome(path)
 	data, err := readSmall(path, pki.MaxCSRSize)
 	if err != nil {
-		return nil, WithHint(fmt.Errorf("cannot read the request: %w", err), "Give the .csr file the member sent.")
+		return nil, hint.With(fmt.Errorf("cannot read the request: %w", err), "Give the .csr file the member sent.")
 	}
 	csr, err := pki.ParseCSR(data)
 	if err != nil {
-		return nil, WithHint(fmt.Errorf("%s: %w", path, err), "Ask the member to make a new request with \"docker-tls request --host HOST --name NAME\".")
+		return nil, hint.With(fmt.Errorf("%s: %w", path, err), "Ask the member to make a new request with \"docker-tls request --host HOST --name NAME\".")
 	}
 	return &RequestFile{Path: path, CSR: data, Name: csr.Subject.CommonName}, nil
 }
@@ -76,7 +78,7 @@ func (h *Host) PrepareSign(in SignInput, pass []byte) (*Prepared, error) {
 	}
 	csr, err := pki.ParseCSR(in.CSR)
 	if err != nil {
-		return nil, WithHint(err, "Ask the member to make a new request with \"docker-tls request --host HOST --name NAME\".")
+		return nil, hint.With(err, "Ask the member to make a new request with \"docker-tls request --host HOST --name NAME\".")
 	}
 	name := csr.Subject.CommonName
 	if err := h.lock(); err != nil {
@@ -90,14 +92,14 @@ func (h *Host) PrepareSign(in SignInput, pass []byte) (*Prepared, error) {
 		return nil, err
 	}
 	dir := ClientDir(name)
-	if !in.Reissue && (ledger.Active(name) || h.exists(dir+"/"+BundleCert)) {
-		return nil, WithHint(fmt.Errorf("a client named %q was %w", name, ErrIssued),
+	if !in.Reissue && (ledger.Active(name) || h.exists(dir+"/"+member.CertFile)) {
+		return nil, hint.With(fmt.Errorf("a client named %q was %w", name, ErrIssued),
 			"Ask for a request with another name, or sign it again with --force (the old files are backed up).")
 	}
-	if h.exists(dir + "/" + BundleKey) {
+	if h.exists(dir + "/" + member.KeyFile) {
 		// A key made here for an earlier bundle would sit beside a
 		// certificate it does not belong to.
-		return nil, WithHint(fmt.Errorf("%s holds a key made on this host for an earlier %q", h.Path(dir), name),
+		return nil, hint.With(fmt.Errorf("%s holds a key made on this host for an earlier %q", h.Path(dir), name),
 			"Move that bundle away first (it is an earlier one), then sign again.")
 	}
 	issue := func(ca *pki.CA) (*pki.Leaf, error) { return pki.IssueClientFor(ca, csr, in.Days, pki.WithNow(h.now)) }
@@ -115,7 +117,7 @@ func (h *Host) ArchiveClient(name string) (*Member, error) {
 		return nil, pki.FieldErrors{{Field: pki.FieldClients, Value: name, Reason: err.Error()}}
 	}
 	dir := ClientDir(name)
-	certPEM, ok, err := h.read(dir + "/" + BundleCert)
+	certPEM, ok, err := h.read(dir + "/" + member.CertFile)
 	if err != nil {
 		return nil, err
 	}
@@ -124,28 +126,28 @@ func (h *Host) ArchiveClient(name string) (*Member, error) {
 	}
 	cert, err := pki.ParseCert(certPEM)
 	if err != nil {
-		return nil, fmt.Errorf("%s/%s: %w", dir, BundleCert, err)
+		return nil, fmt.Errorf("%s/%s: %w", dir, member.CertFile, err)
 	}
 	if l, err := h.ledger(false); err == nil && l.Member(name) != nil && l.Member(name).RemovedAt != nil {
-		return nil, WithHint(fmt.Errorf("%s was removed on %s: their certificate no longer gets in", name, l.Member(name).RemovedAt.Format(day)),
+		return nil, hint.With(fmt.Errorf("%s was removed on %s: their certificate no longer gets in", name, l.Member(name).RemovedAt.Format(day)),
 			fmt.Sprintf("Let them back in on purpose with \"docker-tls client add %s\".", name))
 	}
 	if ca := h.currentCA(); ca != nil && !chainsToRoot(certPEM, ca) {
-		return nil, WithHint(fmt.Errorf("%s's certificate was not issued by the current CA: the daemon would refuse it", name),
+		return nil, hint.With(fmt.Errorf("%s's certificate was not issued by the current CA: the daemon would refuse it", name),
 			fmt.Sprintf("Re-issue it first: docker-tls renew --client %s.", name))
 	}
 	if h.now().After(cert.NotAfter) {
-		return nil, WithHint(fmt.Errorf("%s's certificate expired on %s", name, cert.NotAfter.Format(day)),
+		return nil, hint.With(fmt.Errorf("%s's certificate expired on %s", name, cert.NotAfter.Format(day)),
 			fmt.Sprintf("Re-issue it first: docker-tls renew --client %s.", name))
 	}
-	caPEM, ok, err := h.read(dir + "/" + BundleCA)
+	caPEM, ok, err := h.read(dir + "/" + member.CAFile)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
-		return nil, fmt.Errorf("%s has no %s: re-issue the bundle with docker-tls renew --client %s", h.Path(dir), BundleCA, name)
+		return nil, fmt.Errorf("%s has no %s: re-issue the bundle with docker-tls renew --client %s", h.Path(dir), member.CAFile, name)
 	}
-	keyPEM, hasKey, err := h.read(dir + "/" + BundleKey)
+	keyPEM, hasKey, err := h.read(dir + "/" + member.KeyFile)
 	if err != nil {
 		return nil, err
 	}
@@ -156,7 +158,7 @@ func (h *Host) ArchiveClient(name string) (*Member, error) {
 	} else if !h.fromCSR(cert.SerialNumber.Text(16)) {
 		return nil, errors.New(h.Path(dir) + " has no key.pem, and its certificate was not issued for a request: restore the key, or re-issue the bundle with docker-tls renew --client " + name)
 	}
-	b := &Bundle{CA: caPEM, Cert: certPEM}
+	b := &member.Bundle{CA: caPEM, Cert: certPEM}
 	if hasKey {
 		b.Key = keyPEM
 	}

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/docker-tls/docker-tls/member"
 	"github.com/docker-tls/docker-tls/pki"
 	"github.com/docker-tls/docker-tls/render"
 )
@@ -212,7 +213,7 @@ func (h *Host) Status(in StatusInput) *Report {
 		}
 		// The server key's mode is CIS 3.14's (see cisFindings).
 		if st, err := h.fs.Lstat(keyPath); err == nil && kind != "server" && st.Mode().Perm()&0o077 != 0 {
-			want := modeBundleKey
+			want := member.ModeKey
 			if kind == "ca" {
 				want = modeKey
 			}
@@ -225,7 +226,7 @@ func (h *Host) Status(in StatusInput) *Report {
 		sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
 		for _, d := range entries {
 			if d.IsDir() {
-				check("client", d.Name(), ClientDir(d.Name())+"/"+BundleCert, ClientDir(d.Name())+"/"+BundleKey)
+				check("client", d.Name(), ClientDir(d.Name())+"/"+member.CertFile, ClientDir(d.Name())+"/"+member.KeyFile)
 			}
 		}
 	}

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/docker-tls/docker-tls/member"
 )
 
 // findings runs status and returns its findings, as lines.
@@ -45,7 +47,7 @@ func TestStatusKeyModes(t *testing.T) {
 	mustInit(t, h, testInput())
 	for _, key := range []struct{ path, finding string }{
 		{CAKey, CAKey + " has mode"},
-		{ClientDir("client") + "/" + BundleKey, ClientDir("client") + "/" + BundleKey + " has mode"},
+		{ClientDir("client") + "/" + member.KeyFile, ClientDir("client") + "/" + member.KeyFile + " has mode"},
 		{ServerKey, "CIS 3.14: " + ServerKey + " is "},
 	} {
 		for _, tc := range []struct {

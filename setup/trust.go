@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/docker-tls/docker-tls/internal/hint"
+	"github.com/docker-tls/docker-tls/member"
 	"github.com/docker-tls/docker-tls/pki"
 	"github.com/docker-tls/docker-tls/render"
 )
@@ -82,7 +84,7 @@ func (h *Host) anchors() ([]*pki.Anchor, error) {
 	}
 	as, err := pki.ParseAnchors(b)
 	if err != nil {
-		return nil, hintf("Restore it from a backup (a .bak beside it); it holds the anchors dockerd trusts and their keys.", "%s: %w", AnchorsPath, err)
+		return nil, hint.Errorf("Restore it from a backup (a .bak beside it); it holds the anchors dockerd trusts and their keys.", "%s: %w", AnchorsPath, err)
 	}
 	return as, nil
 }
@@ -114,7 +116,7 @@ func batchSize(have int) int { return min(pki.DefaultSlots, pki.MaxAnchors-have)
 
 // errAnchorCap: no anchor may be added.
 func errAnchorCap(have int) error {
-	return hintf(fmt.Sprintf("Remove members who left (\"docker-tls client remove NAME\"): each frees nothing for others, but keeps the list short; a second Docker host takes more. %d anchors already make each handshake carry %.0f KB of CA names.", have, float64(have)*31/1024),
+	return hint.Errorf(fmt.Sprintf("Remove members who left (\"docker-tls client remove NAME\"): each frees nothing for others, but keeps the list short; a second Docker host takes more. %d anchors already make each handshake carry %.0f KB of CA names.", have, float64(have)*31/1024),
 		"no free slot and %d anchors already: dockerd names every anchor in each TLS handshake, and more than %d break it", have, pki.MaxAnchors)
 }
 
@@ -167,7 +169,7 @@ func (h *Host) switchRoot(ca *pki.CA, sw *pki.Switch) ([]byte, error) {
 		return nil, err
 	}
 	if !ok {
-		return nil, hintf("Restore it from a backup, or finish the switch with \"docker-tls trust finalize\".",
+		return nil, hint.Errorf("Restore it from a backup, or finish the switch with \"docker-tls trust finalize\".",
 			"a switch to per-member trust is in progress but the old root %s is missing", PrevCACert)
 	}
 	return b, nil
@@ -220,7 +222,7 @@ func issuerOf(certPEM []byte, anchors []*pki.Anchor) *pki.Anchor {
 // CA's, or the member anchors' (encrypted with the same passphrase).
 func passErr(err error, path string) error {
 	if errors.Is(err, pki.ErrBadPassphrase) {
-		return WithHint(fmt.Errorf("%w: it does not open %s", pki.ErrBadPassphrase, path),
+		return hint.With(fmt.Errorf("%w: it does not open %s", pki.ErrBadPassphrase, path),
 			"Use the passphrase chosen when the CA was made (the member anchors' keys use it too). Without it, only a new CA helps: \"docker-tls init --force\" makes one (the old one is backed up) and every bundle must then be issued again.")
 	}
 	return err
@@ -244,7 +246,7 @@ func (h *Host) PrepareFinalize(pass []byte) (*Prepared, error) {
 		return nil, err
 	}
 	if ledger.Switch == nil {
-		return nil, WithHint(errors.New("no switch to per-member trust is in progress"),
+		return nil, hint.With(errors.New("no switch to per-member trust is in progress"),
 			"\"docker-tls status\" shows how dockerd trusts members; \"docker-tls init --trust member\" starts a switch.")
 	}
 	anchors, err := h.anchors()
@@ -280,8 +282,8 @@ func (h *Host) PrepareFinalize(pass []byte) (*Prepared, error) {
 		files = append(files, serverFiles(leaf)...)
 		files = append(files, render.File{Path: ServerCA, Data: ca.CertPEM, Mode: modeCert, DirMode: modePublic})
 		for _, name := range ledger.Members() {
-			if h.exists(ClientDir(name) + "/" + BundleCert) {
-				files = append(files, render.File{Path: ClientDir(name) + "/" + BundleCA, Data: ca.CertPEM, Mode: modeBundleCert, DirMode: modeSecret})
+			if h.exists(ClientDir(name) + "/" + member.CertFile) {
+				files = append(files, render.File{Path: ClientDir(name) + "/" + member.CAFile, Data: ca.CertPEM, Mode: member.ModeCert, DirMode: modeSecret})
 			}
 		}
 		summary = append(summary,
@@ -464,7 +466,7 @@ func (h *Host) PrepareSwitch(pass []byte) (*Prepared, error) {
 		return nil, err
 	}
 	if h.memberTrust() {
-		return nil, WithHint(errors.New("this setup already trusts members one by one"), "\"docker-tls client remove NAME\" shuts one member out.")
+		return nil, hint.With(errors.New("this setup already trusts members one by one"), "\"docker-tls client remove NAME\" shuts one member out.")
 	}
 	plan := h.currentPlan()
 	if plan == nil {
@@ -476,7 +478,7 @@ func (h *Host) PrepareSwitch(pass []byte) (*Prepared, error) {
 	}
 	plan.Clients = h.switchMembers(ledger, nil)
 	if len(plan.Clients) == 0 {
-		return nil, WithHint(errors.New("there is no member to move"), "Add one first (\"docker-tls client add NAME\").")
+		return nil, hint.With(errors.New("there is no member to move"), "Add one first (\"docker-tls client add NAME\").")
 	}
 	listen := h.Listen()
 	if listen == "" {

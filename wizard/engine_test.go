@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docker-tls/docker-tls/member"
 	"github.com/docker-tls/docker-tls/pki"
 	"github.com/docker-tls/docker-tls/setup"
 )
@@ -161,7 +162,7 @@ func TestRealEngineRequestSignConnect(t *testing.T) {
 	}
 	laptop := laptopOptions()
 	laptop.Detected.Detection, laptop.Detected.Root, laptop.Detected.ConfigDir = *det, laptopRoot, cfg
-	laptop.Member = &setup.MemberMachine{ConfigDir: cfg}
+	laptop.Member = &member.Machine{ConfigDir: cfg}
 	work := t.TempDir()
 	csr := filepath.Join(work, "carol.csr")
 
@@ -178,7 +179,7 @@ func TestRealEngineRequestSignConnect(t *testing.T) {
 	d.key("enter")
 	d.wantStep(stepRequestDone)
 	d.wantText("docker-tls client sign carol.csr --archive carol.tar.gz")
-	key := filepath.Join(cfg, "tls", "localhost", setup.BundleKey)
+	key := filepath.Join(cfg, "tls", "localhost", member.KeyFile)
 	if fi, err := os.Stat(key); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("the member's key: %v %v", fi, err)
 	}
@@ -192,7 +193,7 @@ func TestRealEngineRequestSignConnect(t *testing.T) {
 	d.key("enter", "enter") // the days; the passphrase comes from the file
 	d.wantStep(stepMemberDone)
 	d.wantText("Issued a certificate for carol", "docker-tls client archive carol carol.tar.gz")
-	if _, err := os.Stat(h.Path(setup.ClientDir("carol") + "/" + setup.BundleKey)); !os.IsNotExist(err) {
+	if _, err := os.Stat(h.Path(setup.ClientDir("carol") + "/" + member.KeyFile)); !os.IsNotExist(err) {
 		t.Errorf("the host holds a key for carol: %v", err)
 	}
 	m, err := h.ArchiveClient("carol")
@@ -204,7 +205,7 @@ func TestRealEngineRequestSignConnect(t *testing.T) {
 		t.Fatal(err)
 	}
 	archive := filepath.Join(work, "carol.tar.gz")
-	if err := setup.WriteArchive(archive, data, false); err != nil {
+	if err := member.WriteArchive(archive, data, false); err != nil {
 		t.Fatal(err)
 	}
 
@@ -225,7 +226,7 @@ func TestRealEngineRequestSignConnect(t *testing.T) {
 	d.wantStep(stepConnectDone)
 	d.wantWords("did not answer over TLS", "matches the key you made with the request",
 		fmt.Sprintf("Nothing listens on localhost port %d", port))
-	for _, f := range []string{setup.BundleCA, setup.BundleCert, setup.BundleKey} {
+	for _, f := range []string{member.CAFile, member.CertFile, member.KeyFile} {
 		if _, err := os.Stat(filepath.Join(cfg, "tls", "localhost", f)); err != nil {
 			t.Errorf("%s not installed: %v", f, err)
 		}

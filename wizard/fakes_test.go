@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/docker-tls/docker-tls/internal/hint"
+	"github.com/docker-tls/docker-tls/member"
 	"github.com/docker-tls/docker-tls/pki"
 	"github.com/docker-tls/docker-tls/render"
 	"github.com/docker-tls/docker-tls/setup"
@@ -97,7 +99,7 @@ func (f *fakes) PrepareClient(in setup.ClientInput, pass []byte) (*setup.Prepare
 	f.clients = append(f.clients, in)
 	f.clientPass = append(f.clientPass, string(pass))
 	if slices.Contains(f.refuse, in.Name) {
-		return nil, setup.WithHint(fmt.Errorf("a client named %q was %w", in.Name, setup.ErrIssued), "Pick another name.")
+		return nil, hint.With(fmt.Errorf("a client named %q was %w", in.Name, setup.ErrIssued), "Pick another name.")
 	}
 	p := clientPrepared(in.Name)
 	p.Member.NotAfter = testNow().AddDate(0, 0, cmp.Or(in.Days, pki.DefaultDays))
@@ -111,7 +113,7 @@ func (f *fakes) ReadRequest(path string) (*setup.RequestFile, error) {
 	f.reads = append(f.reads, path)
 	name, ok := f.requests[path]
 	if !ok {
-		return nil, setup.WithHint(fmt.Errorf("cannot read the request: open %s: no such file or directory", path), "Give the .csr file the member sent.")
+		return nil, hint.With(fmt.Errorf("cannot read the request: open %s: no such file or directory", path), "Give the .csr file the member sent.")
 	}
 	return &setup.RequestFile{Path: path, CSR: []byte("CSR of " + name), Name: name}, nil
 }
@@ -123,7 +125,7 @@ func (f *fakes) PrepareSign(in setup.SignInput, pass []byte) (*setup.Prepared, e
 	f.signPass = append(f.signPass, string(pass))
 	name, _ := strings.CutPrefix(string(in.CSR), "CSR of ")
 	if slices.Contains(f.refuse, name) {
-		return nil, setup.WithHint(fmt.Errorf("a client named %q was %w", name, setup.ErrIssued), "Ask for a request with another name.")
+		return nil, hint.With(fmt.Errorf("a client named %q was %w", name, setup.ErrIssued), "Ask for a request with another name.")
 	}
 	return signPrepared(name), nil
 }
@@ -362,7 +364,7 @@ func signPrepared(name string) *setup.Prepared {
 	p := clientPrepared(name)
 	p.Summary = []string{"Client    " + name + ": new, from their request (their key stays with them), until 2027-11-22"}
 	p.Changes.Changes = slices.DeleteFunc(p.Changes.Changes, func(c render.Change) bool { return strings.HasSuffix(c.Path, "/key.pem") })
-	p.Member.Files = &setup.Bundle{CA: []byte("ca"), Cert: []byte("cert")}
+	p.Member.Files = &member.Bundle{CA: []byte("ca"), Cert: []byte("cert")}
 	p.NextSteps = p.Member.Handover("")
 	return p
 }
@@ -371,8 +373,8 @@ func signPrepared(name string) *setup.Prepared {
 // records its calls.
 type memberFakes struct {
 	mu         sync.Mutex
-	connects   []setup.ConnectInput
-	requests   []setup.RequestInput
+	connects   []member.ConnectInput
+	requests   []member.RequestInput
 	refuse     map[string]error // files Connect refuses, and why
 	probeErr   error            // what the probe says; nil: the daemon answers
 	noMeta     map[string]bool  // files that do not say their host
@@ -382,7 +384,7 @@ type memberFakes struct {
 
 var _ MemberEngine = (*memberFakes)(nil)
 
-func (f *memberFakes) Connect(in setup.ConnectInput) (*setup.Connected, error) {
+func (f *memberFakes) Connect(in member.ConnectInput) (*member.Connected, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.connects = append(f.connects, in)
@@ -392,12 +394,12 @@ func (f *memberFakes) Connect(in setup.ConnectInput) (*setup.Connected, error) {
 	host := "tcp://docker1.example.com:2376"
 	if f.noMeta[in.File] {
 		if in.Host == "" {
-			return nil, setup.WithHint(setup.ErrNoMeta, "Give the daemon's address with --host HOST:PORT.")
+			return nil, hint.With(member.ErrNoMeta, "Give the daemon's address with --host HOST:PORT.")
 		}
 		host = "tcp://" + in.Host
 	}
 	ctx := strings.TrimSuffix(strings.TrimPrefix(host, "tcp://"), ":2376")
-	c := &setup.Connected{Name: "alice", Context: ctx, Dir: "/home/alice/.docker/tls/" + ctx, Host: host,
+	c := &member.Connected{Name: "alice", Context: ctx, Dir: "/home/alice/.docker/tls/" + ctx, Host: host,
 		NotAfter: testNow().AddDate(1, 0, 0), ByCLI: true, Version: "20.10.24+dfsg1", ProbeError: f.probeErr}
 	if f.probeErr != nil {
 		c.Version = ""
@@ -405,7 +407,7 @@ func (f *memberFakes) Connect(in setup.ConnectInput) (*setup.Connected, error) {
 	return c, nil
 }
 
-func (f *memberFakes) Request(in setup.RequestInput) (*setup.Requested, error) {
+func (f *memberFakes) Request(in member.RequestInput) (*member.Requested, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.requests = append(f.requests, in)
@@ -418,10 +420,10 @@ func (f *memberFakes) Request(in setup.RequestInput) (*setup.Requested, error) {
 	host, _, _ := strings.Cut(in.Host, ":")
 	dir := "/home/alice/.docker/tls/" + host
 	if f.waiting && !in.Force {
-		return nil, setup.WithHint(fmt.Errorf("%s already holds a key: %w", dir, setup.ErrWouldReplace), "add --force")
+		return nil, hint.With(fmt.Errorf("%s already holds a key: %w", dir, member.ErrWouldReplace), "add --force")
 	}
-	out := cmp.Or(in.Out, setup.RequestFileName(in.Name)) // as the engine does
-	return &setup.Requested{Name: in.Name, CSR: []byte("CSR"), KeyPath: dir + "/key.pem", Context: host, Out: out}, nil
+	out := cmp.Or(in.Out, member.RequestFileName(in.Name)) // as the engine does
+	return &member.Requested{Name: in.Name, CSR: []byte("CSR"), KeyPath: dir + "/key.pem", Context: host, Out: out}, nil
 }
 
 // laptopOptions is a member's laptop: no docker.service, no CA.

@@ -15,9 +15,11 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
 
+	"github.com/docker-tls/docker-tls/internal/hint"
+	"github.com/docker-tls/docker-tls/internal/say"
+	"github.com/docker-tls/docker-tls/member"
 	"github.com/docker-tls/docker-tls/pki"
 	"github.com/docker-tls/docker-tls/render"
-	"github.com/docker-tls/docker-tls/setup"
 )
 
 // The laptop's welcome menu.
@@ -38,12 +40,12 @@ const (
 type (
 	connectedMsg struct {
 		gen int
-		c   *setup.Connected
+		c   *member.Connected
 		err error
 	}
 	requestedMsg struct {
 		gen int
-		r   *setup.Requested
+		r   *member.Requested
 		err error
 	}
 )
@@ -125,7 +127,7 @@ func (m *Model) newConnectPage() page {
 // ctrl+c meanwhile waits too: the install is never cut in half.
 func (m *Model) connect() tea.Cmd {
 	mem, gen := m.opts.Member, m.gen
-	in := setup.ConnectInput{File: strings.TrimSpace(m.conn.File)}
+	in := member.ConnectInput{File: strings.TrimSpace(m.conn.File)}
 	if m.conn.needHost {
 		in.Host = strings.TrimSpace(m.conn.Host)
 	}
@@ -152,7 +154,7 @@ func (m *Model) onConnected(msg connectedMsg) tea.Cmd {
 		return nil
 	}
 	if msg.err != nil {
-		if errors.Is(msg.err, setup.ErrNoMeta) && !m.conn.needHost {
+		if errors.Is(msg.err, member.ErrNoMeta) && !m.conn.needHost {
 			// A bundle directory, or an archive without its metadata.
 			m.conn.needHost = true
 			m.pageErr = strings.TrimSpace(m.conn.File) + " does not say which Docker host it is for: enter its address below (your admin knows it)."
@@ -199,13 +201,13 @@ func (m *Model) newConnectDonePage() page {
 		row("Context", fmt.Sprintf("%s, %s %s", c.Context, verb, how))
 		if c.ProbeError != nil {
 			b.WriteString(hang(st.Dim.Render(pad("Daemon", 10)), st.Error.Render(c.ProbeError.Error()), w) + "\n")
-			if h := setup.Hint(c.ProbeError); h != "" {
+			if h := hint.Of(c.ProbeError); h != "" {
 				b.WriteString(hang(pad("", 10), h, w) + "\n")
 			}
 		} else {
 			row("Daemon", "answers over mutual TLS: Docker "+c.Version)
 		}
-		b.WriteString("\n" + st.Heading.Render("Next steps") + "\n" + m.stepsText(c.NextSteps(), w))
+		b.WriteString("\n" + st.Heading.Render("Next steps") + "\n" + m.stepsText(say.ConnectSteps(c), w))
 		return b.String()
 	}
 	return m.newTextPage(head, body, m.printedAgain, m.km.Quit)
@@ -224,7 +226,7 @@ func (m *Model) newRequestPage() page {
 	// Left empty, it is NAME.csr: the placeholder says so, following the
 	// name as it is typed.
 	out.f = out.f.(*huh.Input).PlaceholderFunc(func() string {
-		return "default: " + setup.RequestFileName(cmp.Or(strings.TrimSpace(r.Name), "NAME"))
+		return "default: " + member.RequestFileName(cmp.Or(strings.TrimSpace(r.Name), "NAME"))
 	}, &r.Name)
 	fields := []fieldRef{
 		placeholder(input(fieldReqHost, "Docker host (HOST[:PORT])", &r.Host, notEmpty("enter the Docker host's address: ask your admin")),
@@ -252,7 +254,7 @@ func (m *Model) newRequestPage() page {
 func (m *Model) request() tea.Cmd {
 	mem, gen, r := m.opts.Member, m.gen, m.req
 	name := strings.TrimSpace(r.Name)
-	in := setup.RequestInput{Host: strings.TrimSpace(r.Host), Name: name,
+	in := member.RequestInput{Host: strings.TrimSpace(r.Host), Name: name,
 		Out:   strings.TrimSpace(r.Out), // "": the engine's default, NAME.csr
 		Force: r.askReplace && r.Replace}
 	m.memberWork = true
@@ -281,7 +283,7 @@ func (m *Model) onRequested(msg requestedMsg) tea.Cmd {
 		switch fe := pki.AsFieldErrors(msg.err); {
 		case fe != nil:
 			m.setFieldErrors(fe)
-		case errors.Is(msg.err, setup.ErrWouldReplace):
+		case errors.Is(msg.err, member.ErrWouldReplace):
 			// The engine's hint names --force; here it is a question.
 			m.pageErr = msg.err.Error() + "."
 			m.req.askReplace, m.req.Replace = true, false
@@ -305,7 +307,7 @@ func (m *Model) newRequestDonePage() page {
 		// Each path on a line of its own: a path is never cut.
 		b.WriteString(st.Dim.Render("Your key, which stays on this machine (0600):") + "\n  " + st.Code.Render(r.KeyPath) + "\n")
 		b.WriteString(st.Dim.Render("Your request, to send (no secret in it):") + "\n  " + st.Code.Render(r.Out) + "\n")
-		b.WriteString("\n" + st.Heading.Render("Next steps") + "\n" + m.stepsText(r.NextSteps(), w))
+		b.WriteString("\n" + st.Heading.Render("Next steps") + "\n" + m.stepsText(say.RequestSteps(r), w))
 		return b.String()
 	}
 	return m.newTextPage(head, body, m.printedAgain, m.km.Quit)
@@ -314,7 +316,7 @@ func (m *Model) newRequestDonePage() page {
 // withHint is an engine error and its advice, as one line.
 func withHint(err error) string {
 	s := err.Error()
-	if h := setup.Hint(err); h != "" {
+	if h := hint.Of(err); h != "" {
 		s += ". " + h
 	}
 	return s

@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
-
-	"github.com/docker-tls/docker-tls/setup"
+	"github.com/docker-tls/docker-tls/internal/hint"
+	"github.com/docker-tls/docker-tls/member"
 )
 
 // memberOf is the driver's MemberEngine fake.
@@ -19,7 +19,7 @@ func memberOf(d *driver) *memberFakes { return d.m.opts.Member.(*memberFakes) }
 // errRefused is what the real probe says when nothing listens, with its hint.
 //
 //lint:ignore ST1005 net/http's own words, as the probe returns them
-var errRefused = setup.WithHint(fmt.Errorf("Get \"https://docker1.example.com:2376/_ping\": dial tcp 10.0.0.5:2376: connect: %w", syscall.ECONNREFUSED),
+var errRefused = hint.With(fmt.Errorf("Get \"https://docker1.example.com:2376/_ping\": dial tcp 10.0.0.5:2376: connect: %w", syscall.ECONNREFUSED),
 	"Nothing listens on docker1.example.com port 2376: Docker may not run with TLS yet (your admin runs \"docker-tls apply\"), or a firewall refuses the port.")
 
 // TestScreensLaptop: a team member's machine, each screen of its two flows.
@@ -30,7 +30,7 @@ func TestScreensLaptop(t *testing.T) {
 			d.key("enter")
 			d.wantStep(stepConnect)
 			goldenScreen(t, d, "connect")
-			memberOf(d).refuse = map[string]error{"bob.tar.gz": setup.WithHint(
+			memberOf(d).refuse = map[string]error{"bob.tar.gz": hint.With(
 				errors.New(`bob.tar.gz: the key does not belong to the certificate of "bob": x509: private key does not match public key`),
 				"Nothing was installed. Ask your admin for a new file if this one is wrong.")}
 			d.typ("bob.tar.gz")
@@ -116,7 +116,7 @@ func TestConnectFlow(t *testing.T) {
 		t.Errorf("quit=%v result=%+v", d.quit, res)
 	}
 	mf := memberOf(d)
-	if len(mf.connects) != 1 || mf.connects[0] != (setup.ConnectInput{File: "alice.tar.gz"}) {
+	if len(mf.connects) != 1 || mf.connects[0] != (member.ConnectInput{File: "alice.tar.gz"}) {
 		t.Errorf("Connect calls = %+v", mf.connects)
 	}
 }
@@ -136,7 +136,7 @@ func TestConnectAsksHost(t *testing.T) {
 	d.typ("docker2.example.com:2376")
 	d.key("enter")
 	d.wantStep(stepConnectDone)
-	if len(mf.connects) != 2 || mf.connects[1] != (setup.ConnectInput{File: "./bundle", Host: "docker2.example.com:2376"}) {
+	if len(mf.connects) != 2 || mf.connects[1] != (member.ConnectInput{File: "./bundle", Host: "docker2.example.com:2376"}) {
 		t.Errorf("Connect calls = %+v", mf.connects)
 	}
 }
@@ -193,7 +193,7 @@ func TestRequestFlow(t *testing.T) {
 	d.wantText("Made your key and a request for alice.", "/home/alice/.docker/tls/docker1.example.com/key.pem",
 		"docker-tls client sign alice.csr --archive alice.tar.gz", "docker-tls connect alice.tar.gz")
 	d.key("enter")
-	want := []setup.RequestInput{
+	want := []member.RequestInput{
 		{Host: "docker1.example.com", Name: "alice"},
 		{Host: "docker1.example.com", Name: "alice"},
 		{Host: "docker1.example.com", Name: "alice", Force: true},

@@ -8,6 +8,7 @@ import (
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/docker-tls/docker-tls/member"
 	"github.com/docker-tls/docker-tls/pki"
 	"github.com/docker-tls/docker-tls/setup"
 )
@@ -179,8 +180,8 @@ type Model struct {
 
 	// The member's side.
 	memberWork bool // Connect or Request is running: ctrl+c waits for it
-	connected  *setup.Connected
-	requested  *setup.Requested
+	connected  *member.Connected
+	requested  *member.Requested
 
 	res Result
 }

@@ -7,6 +7,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
 
+	"github.com/docker-tls/docker-tls/internal/hint"
 	"github.com/docker-tls/docker-tls/pki"
 	"github.com/docker-tls/docker-tls/setup"
 )
@@ -121,7 +122,7 @@ func (m *Model) onRemovePrepared(msg removePreparedMsg) tea.Cmd {
 	if msg.err != nil {
 		m.busy = ""
 		m.pageErr = msg.err.Error()
-		if h := setup.Hint(msg.err); h != "" {
+		if h := hint.Of(msg.err); h != "" {
 			m.pageErr += ". " + h
 		}
 		m.removeSure = false

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docker-tls/docker-tls/internal/hint"
 	"github.com/docker-tls/docker-tls/pki"
 	"github.com/docker-tls/docker-tls/setup"
 )
@@ -85,7 +86,7 @@ func TestRemoveEngineRefusal(t *testing.T) {
 	f := newFakes()
 	f.members = sampleMembers()[:1]
 	d := newDriver(t, f, caWideOptions())
-	f.removeErr = setup.WithHint(errCAWide, "Switch to per-member trust first.")
+	f.removeErr = hint.With(errCAWide, "Switch to per-member trust first.")
 	d.key("down", "enter")
 	d.key("enter")
 	d.typ("y")

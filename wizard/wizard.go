@@ -36,6 +36,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
 
+	"github.com/docker-tls/docker-tls/member"
 	"github.com/docker-tls/docker-tls/pki"
 	"github.com/docker-tls/docker-tls/setup"
 )
@@ -109,15 +110,15 @@ type Engine interface {
 }
 
 // MemberEngine is the team member's side, on their own machine (no root):
-// setup.MemberMachine satisfies it. The wizard gives what was typed; the
+// member.Machine satisfies it. The wizard gives what was typed; the
 // machine adds where the bundles go and the docker CLI.
 type MemberEngine interface {
 	// Connect checks the file from the admin, installs it, makes the
 	// docker context and probes the daemon.
-	Connect(in setup.ConnectInput) (*setup.Connected, error)
+	Connect(in member.ConnectInput) (*member.Connected, error)
 	// Request makes the member's key on this machine and the request to
 	// send their admin.
-	Request(in setup.RequestInput) (*setup.Requested, error)
+	Request(in member.RequestInput) (*member.Requested, error)
 }
 
 // Options configure a run.
@@ -163,8 +164,8 @@ type Result struct {
 	Member *setup.Member
 	// Connected is what TaskConnect did, the probe's outcome included;
 	// Requested where TaskRequest put the key and the request.
-	Connected *setup.Connected
-	Requested *setup.Requested
+	Connected *member.Connected
+	Requested *member.Requested
 	// Applied is set when "apply now" restarted Docker and it answered.
 	Applied   *setup.Applied
 	NextSteps []setup.Step // set when Written

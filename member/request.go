@@ -1,11 +1,10 @@
-package setup
+package member
 
 // The team member's side: request a certificate with a key that stays on
 // their machine, and connect with the file the admin sends back. It runs as
 // the member, with no root: files go under $DOCKER_CONFIG (or ~/.docker).
 
 import (
-	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -18,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/docker-tls/docker-tls/internal/hint"
 	"github.com/docker-tls/docker-tls/pki"
 )
 
@@ -41,7 +41,7 @@ var contextName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.+-]+$`)
 // not a plain directory name.
 func checkContextName(name string) error {
 	if !contextName.MatchString(name) || name == "default" {
-		return WithHint(fmt.Errorf("%q cannot be the name of a docker context", name),
+		return hint.With(fmt.Errorf("%q cannot be the name of a docker context", name),
 			"Use letters, digits and . _ + - (not \"default\"), e.g. --context docker1.")
 	}
 	return nil
@@ -79,7 +79,7 @@ func writeMemberFile(dir, name string, data []byte, mode os.FileMode) error {
 	if err := os.Chmod(dir, 0o700); err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(dir, name), data, mode)
+	return WriteFileAtomic(filepath.Join(dir, name), data, mode)
 }
 
 // RequestInput is a member's certificate request.
@@ -135,14 +135,14 @@ func Request(in RequestInput) (*Requested, error) {
 		return nil, pki.FieldErrors{{Field: pki.FieldClients, Value: in.Name, Reason: err.Error()}}
 	}
 	dir := memberDir(in.ConfigDir, in.Context)
-	keyPath := filepath.Join(dir, BundleKey)
+	keyPath := filepath.Join(dir, KeyFile)
 	if _, err := os.Lstat(keyPath); err == nil && !in.Force {
-		return nil, WithHint(&replaceError{fmt.Sprintf("%s already holds a key", dir)},
+		return nil, hint.With(&replaceError{fmt.Sprintf("%s already holds a key", dir)},
 			"It may be waiting for the certificate of an earlier request; to make a new key anyway, add --force.")
 	}
 	if in.Out != "" {
 		if _, err := os.Lstat(in.Out); err == nil && !in.Force {
-			return nil, WithHint(&replaceError{fmt.Sprintf("%s already exists", in.Out)}, "Choose another --out FILE, or add --force to replace it.")
+			return nil, hint.With(&replaceError{fmt.Sprintf("%s already exists", in.Out)}, "Choose another --out FILE, or add --force to replace it.")
 		}
 		if st, err := os.Stat(filepath.Dir(in.Out)); err != nil || !st.IsDir() {
 			return nil, fmt.Errorf("cannot write the request %s: directory %s does not exist", in.Out, filepath.Dir(in.Out))
@@ -160,11 +160,11 @@ func Request(in RequestInput) (*Requested, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := writeMemberFile(dir, BundleKey, keyPEM, modeBundleKey); err != nil {
+	if err := writeMemberFile(dir, KeyFile, keyPEM, ModeKey); err != nil {
 		return nil, fmt.Errorf("saving the key: %w", err)
 	}
 	if in.Out != "" {
-		if err := writeFileAtomic(in.Out, csr, 0o644); err != nil {
+		if err := WriteFileAtomic(in.Out, csr, 0o644); err != nil {
 			// A key whose request nobody can send would wait for nothing.
 			if rerr := os.Remove(keyPath); rerr != nil {
 				return nil, fmt.Errorf("writing the request %s: %w (and removing the new key %s: %v)", in.Out, err, keyPath, rerr)
@@ -182,40 +182,29 @@ type replaceError struct{ msg string }
 func (e *replaceError) Error() string        { return e.msg }
 func (e *replaceError) Is(target error) bool { return target == ErrWouldReplace }
 
-// NextSteps are what the member does with the request: send it, then
-// connect with what comes back.
-func (r *Requested) NextSteps() []Step {
-	base := filepath.Base(cmp.Or(r.Out, RequestFileName(r.Name)))
-	return []Step{
-		{Text: fmt.Sprintf("Send %s to your admin (it holds no secret); they run:", base),
-			Commands: []string{fmt.Sprintf("docker-tls client sign %s --archive %s.tar.gz", base, r.Name)}},
-		{Text: "When they send the archive back, run:", Commands: []string{fmt.Sprintf("docker-tls connect %s.tar.gz", r.Name)}},
-	}
-}
-
-// MemberMachine is a team member's own machine: where their bundles and
+// Machine is a team member's own machine: where their bundles and
 // docker contexts go, and the docker CLI that makes the contexts. Its
 // Connect and Request are the package's, on this machine; paths typed as
 // ~/... are taken from the home directory, as a shell would.
-type MemberMachine struct {
+type Machine struct {
 	ConfigDir string           // $DOCKER_CONFIG or ~/.docker
 	Docker    string           // the docker CLI; "": none, its context store is written directly
 	Now       func() time.Time // nil: time.Now
 }
 
-// NewMemberMachine is this machine, for the member running docker-tls.
-func NewMemberMachine(getenv func(string) string, now func() time.Time) (*MemberMachine, error) {
+// NewMachine is this machine, for the member running docker-tls.
+func NewMachine(getenv func(string) string, now func() time.Time) (*Machine, error) {
 	cfg, err := ConfigDir(getenv)
 	if err != nil {
 		return nil, err
 	}
 	docker, _ := exec.LookPath("docker")
-	return &MemberMachine{ConfigDir: cfg, Docker: docker, Now: now}, nil
+	return &Machine{ConfigDir: cfg, Docker: docker, Now: now}, nil
 }
 
 // Connect is Connect on this machine.
-func (m *MemberMachine) Connect(in ConnectInput) (*Connected, error) {
-	in.ConfigDir, in.Docker, in.File = m.ConfigDir, m.Docker, expandHome(in.File)
+func (m *Machine) Connect(in ConnectInput) (*Connected, error) {
+	in.ConfigDir, in.Docker, in.File = m.ConfigDir, m.Docker, ExpandHome(in.File)
 	if m.Now != nil {
 		in.Now = m.Now()
 	}
@@ -223,14 +212,14 @@ func (m *MemberMachine) Connect(in ConnectInput) (*Connected, error) {
 }
 
 // Request is Request on this machine.
-func (m *MemberMachine) Request(in RequestInput) (*Requested, error) {
-	in.ConfigDir, in.Out = m.ConfigDir, expandHome(in.Out)
+func (m *Machine) Request(in RequestInput) (*Requested, error) {
+	in.ConfigDir, in.Out = m.ConfigDir, ExpandHome(in.Out)
 	return Request(in)
 }
 
-// expandHome reads a leading ~/ as the home directory: a path typed into
+// ExpandHome reads a leading ~/ as the home directory: a path typed into
 // the wizard did not pass through a shell.
-func expandHome(p string) string {
+func ExpandHome(p string) string {
 	rest, ok := strings.CutPrefix(p, "~/")
 	if !ok && p != "~" {
 		return p
@@ -247,7 +236,7 @@ func expandHome(p string) string {
 func waitingKey(configDir string, certPEM []byte) ([]byte, string) {
 	dirs, _ := filepath.Glob(filepath.Join(configDir, "tls", "*"))
 	for _, d := range dirs {
-		p := filepath.Join(d, BundleKey)
+		p := filepath.Join(d, KeyFile)
 		fi, err := os.Lstat(p)
 		if err != nil || !fi.Mode().IsRegular() || fi.Size() > maxBundleFile {
 			continue
@@ -298,9 +287,9 @@ func writeContextStore(configDir, name, host, description string, files map[stri
 		}
 	}
 	for n, b := range files {
-		if err := writeFileAtomic(filepath.Join(tlsDir, n), b, 0o600); err != nil {
+		if err := WriteFileAtomic(filepath.Join(tlsDir, n), b, 0o600); err != nil {
 			return err
 		}
 	}
-	return writeFileAtomic(filepath.Join(metaDir, "meta.json"), meta, 0o644)
+	return WriteFileAtomic(filepath.Join(metaDir, "meta.json"), meta, 0o644)
 }

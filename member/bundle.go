@@ -1,4 +1,4 @@
-package setup
+package member
 
 import (
 	"archive/tar"
@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/docker-tls/docker-tls/internal/hint"
 	"github.com/docker-tls/docker-tls/pki"
 )
 
@@ -49,7 +50,7 @@ const (
 )
 
 // bundleNames are the only names a bundle may contain.
-var bundleNames = []string{MetaFile, BundleCA, BundleCert, BundleKey}
+var bundleNames = []string{MetaFile, CAFile, CertFile, KeyFile}
 
 // Pack writes the bundle as a .tar.gz: the metadata, ca.pem, cert.pem and,
 // when present, key.pem (0600).
@@ -74,14 +75,14 @@ func (b *Bundle) Pack(now time.Time) ([]byte, error) {
 			return nil, err
 		}
 	}
-	if err := add(BundleCA, b.CA, int64(modeBundleCert)); err != nil {
+	if err := add(CAFile, b.CA, int64(ModeCert)); err != nil {
 		return nil, err
 	}
-	if err := add(BundleCert, b.Cert, int64(modeBundleCert)); err != nil {
+	if err := add(CertFile, b.Cert, int64(ModeCert)); err != nil {
 		return nil, err
 	}
 	if b.Key != nil {
-		if err := add(BundleKey, b.Key, int64(modeBundleKey)); err != nil {
+		if err := add(KeyFile, b.Key, int64(ModeKey)); err != nil {
 			return nil, err
 		}
 	}
@@ -193,9 +194,9 @@ func (c *countingReader) Read(p []byte) (int, error) {
 }
 
 func bundleFrom(files map[string][]byte, name string) (*Bundle, error) {
-	b := &Bundle{CA: files[BundleCA], Cert: files[BundleCert], Key: files[BundleKey]}
+	b := &Bundle{CA: files[CAFile], Cert: files[CertFile], Key: files[KeyFile]}
 	if b.CA == nil || b.Cert == nil {
-		return nil, fmt.Errorf("%s lacks %s or %s: it is not a client bundle", name, BundleCA, BundleCert)
+		return nil, fmt.Errorf("%s lacks %s or %s: it is not a client bundle", name, CAFile, CertFile)
 	}
 	if m := files[MetaFile]; m != nil {
 		b.Meta = &Meta{}
@@ -224,7 +225,7 @@ func (b *Bundle) Check(key []byte, now time.Time) (*x509.Certificate, error) {
 		err = errors.New("no certificate")
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", BundleCert, err)
+		return nil, fmt.Errorf("%s: %w", CertFile, err)
 	}
 	leaf := certs[0]
 	if err := pki.CheckKeyPair(b.Cert, key); err != nil {
@@ -232,7 +233,7 @@ func (b *Bundle) Check(key []byte, now time.Time) (*x509.Certificate, error) {
 	}
 	roots := x509.NewCertPool()
 	if !roots.AppendCertsFromPEM(b.CA) {
-		return nil, fmt.Errorf("%s holds no certificate", BundleCA)
+		return nil, fmt.Errorf("%s holds no certificate", CAFile)
 	}
 	inter := x509.NewCertPool()
 	for _, c := range certs[1:] {
@@ -245,7 +246,7 @@ func (b *Bundle) Check(key []byte, now time.Time) (*x509.Certificate, error) {
 	case errors.As(err, &inv) && inv.Reason == x509.Expired:
 		if now.After(leaf.NotAfter) {
 			return nil, fmt.Errorf("the certificate of %q expired on %s: ask your admin for a new one (docker-tls renew --client %s)",
-				leaf.Subject.CommonName, leaf.NotAfter.Format(day), leaf.Subject.CommonName)
+				leaf.Subject.CommonName, leaf.NotAfter.Format(time.DateOnly), leaf.Subject.CommonName)
 		}
 		return nil, fmt.Errorf("a certificate of the bundle is not valid now (%s): check this machine's clock", err)
 	case errors.As(err, &inv) && inv.Reason == x509.IncompatibleUsage:
@@ -254,4 +255,26 @@ func (b *Bundle) Check(key []byte, now time.Time) (*x509.Certificate, error) {
 		return nil, fmt.Errorf("the certificate of %q does not chain to the bundled CA: %w", leaf.Subject.CommonName, err)
 	}
 	return leaf, nil
+}
+
+// CheckArchivePath refuses an archive path that exists (unless replace) or
+// whose directory does not.
+func CheckArchivePath(path string, replace bool) error {
+	if _, err := os.Stat(path); err == nil && !replace {
+		return hint.With(fmt.Errorf("%s already exists", path), "Choose another archive path, or add --force to replace it.")
+	}
+	if st, err := os.Stat(filepath.Dir(path)); err != nil || !st.IsDir() {
+		return fmt.Errorf("archive %s: directory %s does not exist", path, filepath.Dir(path))
+	}
+	return nil
+}
+
+// WriteArchive writes data to path (outside the managed tree) atomically,
+// mode 0600: temp file in the same directory, fsync, rename. An existing
+// file is replaced only when replace is set.
+func WriteArchive(path string, data []byte, replace bool) error {
+	if err := CheckArchivePath(path, replace); err != nil {
+		return err
+	}
+	return WriteFileAtomic(path, data, 0o600)
 }

@@ -1,4 +1,4 @@
-package setup
+package member
 
 import (
 	"errors"
@@ -6,8 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/docker-tls/docker-tls/pki"
 )
 
 // TestRequestRefusesToReplace: a key waiting for an earlier request, or an
@@ -83,7 +81,7 @@ func TestRequestFileUnwritable(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "the new key was removed") {
 		t.Errorf("a request that cannot be written: %v", err)
 	}
-	if _, err := os.Stat(filepath.Join(cfg, "tls", "docker.example.com", BundleKey)); !os.IsNotExist(err) {
+	if _, err := os.Stat(filepath.Join(cfg, "tls", "docker.example.com", KeyFile)); !os.IsNotExist(err) {
 		t.Errorf("the key of a request that was not written stays: %v", err)
 	}
 }
@@ -100,72 +98,12 @@ func dirFiles(t *testing.T, dir string) []string {
 	return out
 }
 
-// TestReadRequest: the admin's request file is read and checked before any
-// passphrase: a good one names the member; a missing, oversized, unsigned
-// or non-file one is refused, each with advice.
-func TestReadRequest(t *testing.T) {
-	h := New(t.TempDir())
-	work := t.TempDir()
-	r, err := Request(RequestInput{Host: "docker.example.com", Name: "carol", ConfigDir: t.TempDir(), Out: filepath.Join(work, "carol.csr")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := h.ReadRequest(r.Out)
-	if err != nil || got.Name != "carol" || string(got.CSR) != string(r.CSR) {
-		t.Fatalf("ReadRequest: %+v, %v", got, err)
-	}
-	big := filepath.Join(work, "big.csr")
-	if err := os.WriteFile(big, make([]byte, pki.MaxCSRSize+1), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	garbage := filepath.Join(work, "garbage.csr")
-	if err := os.WriteFile(garbage, []byte("not a request\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	for _, tc := range []struct{ path, want string }{
-		{filepath.Join(work, "missing.csr"), "no such file"},
-		{big, "larger than 65536 bytes: not a certificate request"},
-		{work, "not a regular file"},
-		{garbage, "CERTIFICATE REQUEST"},
-	} {
-		_, err := h.ReadRequest(tc.path)
-		if err == nil || !strings.Contains(err.Error(), tc.want) || Hint(err) == "" {
-			t.Errorf("ReadRequest(%s) = %v (hint %q), want %q and a hint", tc.path, err, Hint(err), tc.want)
-		}
-	}
-}
-
-// TestMemberSide: the wizard connects from a machine without docker.service
-// and without a CA; a Docker host, or the admin's CA, is set up.
-func TestMemberSide(t *testing.T) {
-	laptop := New(t.TempDir())
-	host := New(newRoot(t))
-	caOnly := New(newRoot(t))
-	mustInit(t, caOnly, testInput())
-	if err := os.Remove(caOnly.Path(filepath.Join("/lib/systemd/system/docker.service"))); err != nil {
-		t.Fatal(err)
-	}
-	for _, tc := range []struct {
-		name string
-		h    *Host
-		want bool
-	}{{"laptop", laptop, true}, {"docker host", host, false}, {"a CA without docker.service", caOnly, false}} {
-		d, err := tc.h.Detect(false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if d.MemberSide() != tc.want {
-			t.Errorf("%s: MemberSide() = %v", tc.name, !tc.want)
-		}
-	}
-}
-
 // TestMemberMachineHome: a path typed as ~/... (the wizard has no shell to
 // expand it) is read from the home directory.
 func TestMemberMachineHome(t *testing.T) {
 	home := t.TempDir()
 	t.Setenv("HOME", home)
-	mm := &MemberMachine{ConfigDir: t.TempDir()}
+	mm := &Machine{ConfigDir: t.TempDir()}
 	r, err := mm.Request(RequestInput{Host: "docker.example.com", Name: "dave", Out: "~/dave.csr"})
 	if err != nil {
 		t.Fatal(err)

@@ -1,4 +1,4 @@
-package setup
+package member
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/docker-tls/docker-tls/internal/hint"
 	"github.com/docker-tls/docker-tls/pki"
 )
 
@@ -42,19 +43,6 @@ type Connected struct {
 	ProbeError error  // why the probe failed (the files and context are in place)
 }
 
-// NextSteps are what the member types next: use the context, make it the
-// default; or, when the daemon did not answer, how to try again.
-func (c *Connected) NextSteps() []Step {
-	if c.ProbeError != nil {
-		return []Step{{Text: "The bundle and the context are in place: once the daemon answers, try again with:",
-			Commands: []string{"docker --context " + c.Context + " version"}}}
-	}
-	return []Step{
-		{Text: "Use it:", Commands: []string{"docker --context " + c.Context + " ps"}},
-		{Text: "Make it the default:", Commands: []string{"docker context use " + c.Context}},
-	}
-}
-
 // Connect checks the bundle, installs it under ConfigDir/tls/CONTEXT, makes
 // or updates the docker context and probes the daemon over mutual TLS.
 // Nothing is installed when a check fails; a failed probe is reported in
@@ -68,14 +56,14 @@ func Connect(in ConnectInput) (*Connected, error) {
 	}
 	b, err := ReadBundle(in.File)
 	if err != nil {
-		return nil, WithHint(err, "Nothing was installed. Give the file your admin made with docker-tls (NAME.tar.gz).")
+		return nil, hint.With(err, "Nothing was installed. Give the file your admin made with docker-tls (NAME.tar.gz).")
 	}
 	hostURL := in.Host
 	if hostURL == "" && b.Meta != nil {
 		hostURL = b.Meta.Host
 	}
 	if hostURL == "" {
-		return nil, WithHint(ErrNoMeta, "Give the daemon's address with --host HOST:PORT, or ask your admin for an archive from \"docker-tls client archive\".")
+		return nil, hint.With(ErrNoMeta, "Give the daemon's address with --host HOST:PORT, or ask your admin for an archive from \"docker-tls client archive\".")
 	}
 	host, port, err := hostParts(hostURL)
 	if err != nil {
@@ -96,18 +84,18 @@ func Connect(in ConnectInput) (*Connected, error) {
 	}
 	cert, err := b.Check(key, in.Now)
 	if err != nil {
-		return nil, WithHint(fmt.Errorf("%s: %w", in.File, err), "Nothing was installed. Ask your admin for a new file if this one is wrong.")
+		return nil, hint.With(fmt.Errorf("%s: %w", in.File, err), "Nothing was installed. Ask your admin for a new file if this one is wrong.")
 	}
 	dir := memberDir(in.ConfigDir, name)
 	if err := checkInstallDir(dir, keyFrom, cert); err != nil {
 		return nil, err
 	}
 	c := &Connected{Name: cert.Subject.CommonName, Context: name, Dir: dir, Host: hostURL, NotAfter: cert.NotAfter, Paired: keyFrom != ""}
-	files := map[string][]byte{BundleCA: b.CA, BundleCert: b.Cert, BundleKey: key}
-	for _, n := range []string{BundleCA, BundleCert, BundleKey} {
-		mode := modeBundleCert
-		if n == BundleKey {
-			mode = modeBundleKey
+	files := map[string][]byte{CAFile: b.CA, CertFile: b.Cert, KeyFile: key}
+	for _, n := range []string{CAFile, CertFile, KeyFile} {
+		mode := ModeCert
+		if n == KeyFile {
+			mode = ModeKey
 		}
 		if err := writeMemberFile(dir, n, files[n], mode); err != nil {
 			return nil, fmt.Errorf("installing the bundle in %s: %w", dir, err)
@@ -126,11 +114,11 @@ func Connect(in ConnectInput) (*Connected, error) {
 // certificate, or an earlier bundle of the same member from the same CA
 // (a renewal).
 func checkInstallDir(dir, keyFrom string, cert *x509.Certificate) error {
-	old, err := os.ReadFile(filepath.Join(dir, BundleCert))
+	old, err := os.ReadFile(filepath.Join(dir, CertFile))
 	if errors.Is(err, os.ErrNotExist) {
-		if k := filepath.Join(dir, BundleKey); keyFrom != k {
+		if k := filepath.Join(dir, KeyFile); keyFrom != k {
 			if _, err := os.Lstat(k); err == nil {
-				return WithHint(fmt.Errorf("%s holds a key that is not this certificate's (a request waiting for another certificate?)", dir),
+				return hint.With(fmt.Errorf("%s holds a key that is not this certificate's (a request waiting for another certificate?)", dir),
 					"Connect under another name with --context NAME, or remove that directory if it is stale.")
 			}
 		}
@@ -141,7 +129,7 @@ func checkInstallDir(dir, keyFrom string, cert *x509.Certificate) error {
 	}
 	prev, err := pki.ParseCert(old)
 	if err != nil || prev.Subject.CommonName != cert.Subject.CommonName || string(prev.RawIssuer) != string(cert.RawIssuer) {
-		return WithHint(fmt.Errorf("%s holds the bundle of another member or daemon", dir),
+		return hint.With(fmt.Errorf("%s holds the bundle of another member or daemon", dir),
 			"Connect under another name with --context NAME; nothing was installed.")
 	}
 	return nil
@@ -153,8 +141,8 @@ func checkInstallDir(dir, keyFrom string, cert *x509.Certificate) error {
 func makeContext(in ConnectInput, name, hostURL, description, dir string, files map[string][]byte) (updated, byCLI bool, err error) {
 	// The docker CLI reads --docker as one line of CSV: a path with a comma
 	// or a quote must be quoted.
-	endpoint := strings.Join([]string{csvField("host=" + hostURL), csvField("ca=" + filepath.Join(dir, BundleCA)),
-		csvField("cert=" + filepath.Join(dir, BundleCert)), csvField("key=" + filepath.Join(dir, BundleKey))}, ",")
+	endpoint := strings.Join([]string{csvField("host=" + hostURL), csvField("ca=" + filepath.Join(dir, CAFile)),
+		csvField("cert=" + filepath.Join(dir, CertFile)), csvField("key=" + filepath.Join(dir, KeyFile))}, ",")
 	if in.Docker == "" {
 		exists := false
 		sumDir := filepath.Join(in.ConfigDir, "contexts", "meta")
@@ -173,7 +161,7 @@ func makeContext(in ConnectInput, name, hostURL, description, dir string, files 
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		cmd := exec.CommandContext(ctx, in.Docker, args...)
-		cmd.Env = append(ChildEnv(), "DOCKER_CONFIG="+in.ConfigDir)
+		cmd.Env = append(childEnv(), "DOCKER_CONFIG="+in.ConfigDir)
 		out, err := cmd.CombinedOutput()
 		return strings.TrimSpace(string(out)), err
 	}
@@ -198,15 +186,15 @@ func csvField(s string) string {
 // probeDaemon does GET /_ping and /version over mutual TLS, as the docker
 // CLI would connect, and explains a failure.
 func probeDaemon(host, port string, files map[string][]byte, timeout time.Duration) (string, error) {
-	client, err := tlsClient(files[BundleCA], files[BundleCert], files[BundleKey], host, timeout)
+	client, err := TLSClient(files[CAFile], files[CertFile], files[KeyFile], host, timeout)
 	if err != nil {
 		return "", err
 	}
 	base := "https://" + net.JoinHostPort(host, port)
-	if _, err := getOK(context.Background(), client, base, "/_ping", 64<<10); err != nil {
-		return "", WithHint(err, connectHint(err, host, port))
+	if _, err := GetOK(context.Background(), client, base, "/_ping", 64<<10); err != nil {
+		return "", hint.With(err, connectHint(err, host, port))
 	}
-	body, err := getOK(context.Background(), client, base, "/version", 64<<10)
+	body, err := GetOK(context.Background(), client, base, "/version", 64<<10)
 	if err != nil {
 		return "", err
 	}
@@ -249,4 +237,17 @@ func ipStrings(ips []net.IP) []string {
 		out[i] = ip.String()
 	}
 	return out
+}
+
+// childEnv is the member's environment without docker-tls's own settings
+// (DOCKER_TLS_*, the CA passphrase among them): the docker CLI has no use
+// for them.
+func childEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "DOCKER_TLS_") {
+			env = append(env, kv)
+		}
+	}
+	return env
 }
