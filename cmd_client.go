@@ -3,9 +3,9 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"strings"
 	"text/tabwriter"
 
+	"github.com/docker-tls/docker-tls/internal/say"
 	"github.com/docker-tls/docker-tls/member"
 	"github.com/docker-tls/docker-tls/pki"
 	"github.com/docker-tls/docker-tls/setup"
@@ -111,16 +111,14 @@ func writeClient(e *env, h *setup.Host, p *setup.Prepared, archive string, repla
 	}
 	m := p.Member
 	fmt.Fprintf(e.stdout, "Issued %q: serial %s, valid until %s.\n", m.Name, m.Serial, m.NotAfter.Format("2006-01-02"))
-	for _, l := range p.Summary {
-		if strings.HasPrefix(l, "Trust") {
-			fmt.Fprintf(e.stdout, "%s\n", strings.TrimSpace(strings.TrimPrefix(l, "Trust")))
-		}
+	if l := say.TrustLine(p); l != "" {
+		fmt.Fprintf(e.stdout, "%s\n", l)
 	}
 	fmt.Fprintf(e.stdout, "Bundle:  %s/%s\n", h.Path(m.Dir), memberFiles(m))
 	if archive != "" {
 		fmt.Fprintf(e.stdout, "Archive: %s (0600)\n", archive)
 	}
-	fmt.Fprintf(e.stdout, "\n%s", formatSteps(m.Handover(archive), ""))
+	fmt.Fprintf(e.stdout, "\n%s", formatSteps(say.Handover(m, archive), ""))
 	return nil
 }
 
@@ -258,7 +256,7 @@ It needs per-member trust, the default for a new setup; "docker-tls init
 			} else if p.Removal.Archive != "" {
 				fmt.Fprintf(env.stdout, "Bundle archived: %s\n", h.Path(p.Removal.Archive))
 			}
-			fmt.Fprintf(env.stdout, "\nRemoved %s.\n%s", name, formatSteps(p.NextSteps, "  "))
+			fmt.Fprintf(env.stdout, "\nRemoved %s.\n%s", name, formatSteps(say.NextSteps(p), "  "))
 			return nil
 		},
 	}

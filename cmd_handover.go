@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 
+	"github.com/docker-tls/docker-tls/internal/say"
 	"github.com/docker-tls/docker-tls/member"
 	"github.com/docker-tls/docker-tls/pki"
 	"github.com/docker-tls/docker-tls/setup"
@@ -85,7 +86,7 @@ func newClientArchiveCmd(env *env) *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(env.stdout, "Archive: %s (0600) for %q, valid until %s, to connect to %s.\n\n", file, m.Name, m.NotAfter.Format("2006-01-02"), m.Endpoint)
-			fmt.Fprint(env.stdout, formatSteps(m.Handover(file), ""))
+			fmt.Fprint(env.stdout, formatSteps(say.Handover(m, file), ""))
 			return nil
 		},
 	}

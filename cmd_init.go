@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/docker-tls/docker-tls/internal/say"
 	"github.com/docker-tls/docker-tls/pki"
 	"github.com/docker-tls/docker-tls/setup"
 	"github.com/spf13/cobra"
@@ -178,7 +179,7 @@ func runInit(e *env, h *setup.Host, f *initFlags, in setup.InitInput) error {
 	if f.apply {
 		return applyNow(e, h, f.restart)
 	}
-	fmt.Fprintf(e.stdout, "\nNext steps:\n%s", formatSteps(p.NextSteps, "  "))
+	fmt.Fprintf(e.stdout, "\nNext steps:\n%s", formatSteps(say.NextSteps(p), "  "))
 	return nil
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 
+	"github.com/docker-tls/docker-tls/internal/say"
 	"github.com/docker-tls/docker-tls/pki"
 	"github.com/docker-tls/docker-tls/setup"
 	"github.com/spf13/cobra"
@@ -70,7 +71,7 @@ func newRenewCmd(env *env) *cobra.Command {
 			if err != nil || w == nil {
 				return err
 			}
-			fmt.Fprintf(env.stdout, "\nNext step:\n%s", formatSteps(p.NextSteps, "  "))
+			fmt.Fprintf(env.stdout, "\nNext step:\n%s", formatSteps(say.NextSteps(p), "  "))
 			return nil
 		},
 	}

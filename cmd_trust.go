@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 
+	"github.com/docker-tls/docker-tls/internal/say"
 	"github.com/spf13/cobra"
 )
 
@@ -52,7 +53,7 @@ needs the CA passphrase.`,
 			if err != nil || w == nil {
 				return err
 			}
-			fmt.Fprintf(env.stdout, "\nNext step:\n%s", formatSteps(p.NextSteps, "  "))
+			fmt.Fprintf(env.stdout, "\nNext step:\n%s", formatSteps(say.NextSteps(p), "  "))
 			return nil
 		},
 	}

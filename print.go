@@ -20,7 +20,7 @@ func printPrepared(e *env, p *setup.Prepared, root string) {
 	if root != "/" && root != "" {
 		fmt.Fprintf(w, "Root: %s (paths below are relative to it)\n\n", root)
 	}
-	for _, l := range p.Summary {
+	for _, l := range say.Summary(p) {
 		fmt.Fprintf(w, "  %s\n", pki.Words(l, flagName))
 	}
 	files := p.Files()
@@ -89,12 +89,12 @@ func reportWritten(e *env, w *setup.Written) {
 }
 
 // formatSteps numbers the steps, each command on a line of its own, whole.
-func formatSteps(steps []setup.Step, indent string) string { return formatStepsWidth(steps, indent, 0) }
+func formatSteps(steps []say.Step, indent string) string { return formatStepsWidth(steps, indent, 0) }
 
 // formatStepsWidth is formatSteps with each sentence wrapped to width at
 // spaces (0: not wrapped). Commands are never wrapped: a newline in one
 // would break it when copied.
-func formatStepsWidth(steps []setup.Step, indent string, width int) string {
+func formatStepsWidth(steps []say.Step, indent string, width int) string {
 	var b strings.Builder
 	for i, s := range steps {
 		prefix := ""

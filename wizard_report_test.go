@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/docker-tls/docker-tls/internal/hint"
+	"github.com/docker-tls/docker-tls/internal/say"
 	"github.com/docker-tls/docker-tls/member"
 	"github.com/docker-tls/docker-tls/setup"
 	"github.com/docker-tls/docker-tls/wizard"
@@ -17,7 +18,7 @@ import (
 // gone when it ends; each ending prints one outcome, with the exit code
 // that goes with it.
 func TestReportWizard(t *testing.T) {
-	steps := []setup.Step{{Text: "Restart Docker:", Commands: []string{"systemctl daemon-reload && systemctl restart docker"}}}
+	steps := []say.Step{{Text: "Restart Docker:", Commands: []string{"systemctl daemon-reload && systemctl restart docker"}}}
 	files := []string{"/etc/docker/tls/ca.pem", "/etc/docker/daemon.json"}
 	alice := &setup.Member{Name: "alice", Serial: "1f", NotAfter: time.Date(2027, 11, 22, 0, 0, 0, 0, time.UTC), Dir: "/etc/docker/tls/clients/alice"}
 	signed := *alice

@@ -80,7 +80,7 @@ const applyWait = 45 * time.Second
 
 // CanApply says whether Apply may restart Docker for this root: only for
 // "/", unless a stand-in restarts Docker (a systemctl named by
-// $DOCKER_TLS_SYSTEMCTL, or a Systemd given with WithSystemd).
+// $DOCKER_TLS_SYSTEMCTL, or a Systemd a test gives).
 func (h *Host) CanApply() error {
 	_, real := h.systemd.(ExecSystemd)
 	if !h.Sandbox() || !real || os.Getenv(SystemctlEnv) != "" {

@@ -1,14 +1,11 @@
 package setup
 
 import (
-	"cmp"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
-	"slices"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/docker-tls/docker-tls/internal/hint"
@@ -40,8 +37,12 @@ type Member struct {
 	// they sent a request: their key never leaves their machine).
 	Files *member.Bundle
 
-	archiveCmd string // packs the bundle, as printed in Handover
-	restart    []Step // when dockerd must restart before they can connect
+	// Root is the directory the bundle is under when it is not the host
+	// ("/"), for the commands a front end prints.
+	Root string
+	// Restart: dockerd must restart (with new anchors) before they can
+	// connect.
+	Restart bool
 }
 
 // PrepareClient issues a client certificate and computes its bundle and
@@ -80,21 +81,15 @@ func (h *Host) PrepareClient(in ClientInput, pass []byte) (*Prepared, error) {
 	issueMember := func(a *pki.Anchor) (*pki.Leaf, error) {
 		return pki.IssueMember(a, pass, in.Name, in.Days, in.KeyType, pki.WithNow(h.now))
 	}
-	return h.prepareMember(in.Name, ledger, pass, issue, issueMember, "")
+	return h.prepareMember(in.Name, ledger, pass, issue, issueMember, false)
 }
 
 // prepareMember issues a member's certificate (client add, renew --client,
 // client sign): from the root with CA-wide trust, else under the member's
 // anchor, a free one, or the first of a new batch when none is free.
-// note, when not "", says where the key is ("from their request").
+// fromRequest: the certificate is for their request (their key stays with them).
 func (h *Host) prepareMember(name string, ledger *pki.Ledger, pass []byte,
-	issue func(*pki.CA) (*pki.Leaf, error), issueMember func(*pki.Anchor) (*pki.Leaf, error), note string) (*Prepared, error) {
-	newLine := func(leaf *pki.Leaf) string {
-		if note != "" {
-			return fmt.Sprintf("Client    %s: new, %s, until %s", name, note, leaf.Cert.NotAfter.Format(day))
-		}
-		return fmt.Sprintf("Client    %s: new, until %s", name, leaf.Cert.NotAfter.Format(day))
-	}
+	issue func(*pki.CA) (*pki.Leaf, error), issueMember func(*pki.Anchor) (*pki.Leaf, error), fromRequest bool) (*Prepared, error) {
 	if !h.memberTrust() {
 		ca, err := h.loadCA(pass)
 		if err != nil {
@@ -107,7 +102,7 @@ func (h *Host) prepareMember(name string, ledger *pki.Ledger, pass []byte,
 		if err != nil {
 			return nil, err
 		}
-		return h.clientPrepared(ca.CertPEM, leaf, ledger, nil, 0, newLine(leaf))
+		return h.clientPrepared(ca.CertPEM, leaf, ledger, nil, nil, fromRequest)
 	}
 	if err := h.requireEncryptedCAKey(); err != nil {
 		return nil, err
@@ -156,25 +151,23 @@ func (h *Host) prepareMember(name string, ledger *pki.Ledger, pass []byte,
 	if err != nil {
 		return nil, passErr(err, AnchorsPath)
 	}
-	line := newLine(leaf) + ", under " + pki.AnchorName(anchor.Slot)
 	var trust []render.File
+	var outline *TrustOutline
 	if len(added) > 0 {
 		sw, err := h.switchRoot(rootCA, ledger.Switch)
 		if err != nil {
 			return nil, err
 		}
 		trust = trustFiles(anchors, sw)
-		line += fmt.Sprintf("\nTrust     no free slot was left: %d new anchors (%d in all), which dockerd trusts once restarted", len(added), len(anchors))
-	} else {
-		line += " (dockerd already trusts it: no restart)"
+		outline = &TrustOutline{Full: true, Added: len(added), Anchors: len(anchors)}
 	}
-	return h.clientPrepared(caPEM, leaf, ledger, trust, len(added), strings.Split(line, "\n")...)
+	return h.clientPrepared(caPEM, leaf, ledger, trust, outline, fromRequest)
 }
 
 // clientPrepared is the bundle of leaf (ca.pem, cert.pem with its anchor,
 // key.pem unless it came from a request), the ledger with it, and trust
 // files when anchors were added.
-func (h *Host) clientPrepared(caPEM []byte, leaf *pki.Leaf, ledger *pki.Ledger, trust []render.File, added int, summary ...string) (*Prepared, error) {
+func (h *Host) clientPrepared(caPEM []byte, leaf *pki.Leaf, ledger *pki.Ledger, trust []render.File, added *TrustOutline, fromRequest bool) (*Prepared, error) {
 	ledger.Add(leaf, h.now())
 	files := append(memberFiles(caPEM, leaf), trust...)
 	files = append(files, ledgerFile(ledger))
@@ -183,10 +176,16 @@ func (h *Host) clientPrepared(caPEM []byte, leaf *pki.Leaf, ledger *pki.Ledger, 
 		return nil, err
 	}
 	mem := h.member(caPEM, leaf)
-	if added > 0 {
-		mem.restart = h.restartSteps(fmt.Sprintf("%s can connect once Docker restarts with the new anchors.", leaf.Name))
+	m := MemberOutline{Name: leaf.Name, New: true, NotAfter: leaf.Cert.NotAfter, FromRequest: fromRequest}
+	if leaf.Anchor != nil {
+		m.Slot, m.Trusted = leaf.Anchor.Slot, added == nil
 	}
-	return &Prepared{Summary: summary, Changes: changes, Member: mem, NextSteps: mem.Handover("")}, nil
+	p := &Prepared{Outline: Outline{Members: []MemberOutline{m}, Trust: added}, Changes: changes, Member: mem, Root: mem.Root}
+	if added != nil {
+		mem.Restart = true
+		p.Restart = RestartAnchors
+	}
+	return p, nil
 }
 
 // memberFiles are the files of a member's bundle, in Docker's own names:
@@ -242,7 +241,7 @@ func (h *Host) memberOf(cert *x509.Certificate, b *member.Bundle) *Member {
 	b.Meta = &member.Meta{Version: 1, Host: ep, ServerNames: h.serverNames(), Name: name, NotAfter: cert.NotAfter.UTC()}
 	return &Member{
 		Name: name, Serial: cert.SerialNumber.Text(16), NotAfter: cert.NotAfter,
-		Dir: ClientDir(name), Endpoint: ep, FQDN: fqdn, Files: b, archiveCmd: h.archiveCommand(name),
+		Dir: ClientDir(name), Endpoint: ep, FQDN: fqdn, Files: b, Root: h.sandboxRoot(),
 	}
 }
 
@@ -257,35 +256,6 @@ func (h *Host) serverNames() []string {
 		return nil
 	}
 	return append(append([]string{}, info.DNSNames...), info.IPs...)
-}
-
-// Handover is what to tell a new member, given the archive made for them
-// ("" when there is none yet): one file to send, and one command on their
-// machine that checks it, installs it and makes a docker context.
-func (m *Member) Handover(archive string) []Step {
-	private := "over a private channel (it holds their private key)"
-	if m.Files != nil && m.Files.Key == nil {
-		private = "(it holds no private key: theirs stayed on their machine)"
-	}
-	local := "$HOME/.docker/tls/" + m.FQDN
-	done := "It checks the bundle, installs it and makes the docker context " + m.FQDN + ". "
-	manual := contextCommands(m.FQDN, m.Endpoint, local)
-	var steps []Step
-	if archive == "" {
-		archive = m.Name + ".tar.gz"
-		steps = append(steps, Step{Text: fmt.Sprintf("Pack %s's bundle (%s) into one file:", m.Name, m.Dir),
-			Commands: []string{cmp.Or(m.archiveCmd, fmt.Sprintf("docker-tls client archive %s %s", m.Name, archive))}})
-		done += "Without docker-tls, they put ca.pem, cert.pem and key.pem in " + local + " and run:"
-	} else {
-		done += "Without docker-tls, by hand:"
-		manual = append([]string{fmt.Sprintf("mkdir -p %s && tar -xzf %s -C %s", local, filepath.Base(archive), local)}, manual...)
-	}
-	base := filepath.Base(archive)
-	steps = append(slices.Clone(m.restart), steps...)
-	return append(steps,
-		Step{Text: fmt.Sprintf("Send %s %s %s; on their machine they run:", m.Name, base, private),
-			Commands: []string{"docker-tls connect " + base}},
-		Step{Text: done, Commands: manual})
 }
 
 // ClientRow is one line of client list.
@@ -312,26 +282,11 @@ func (r ClientRow) hasKey() bool { return !r.FromRequest }
 // removed (marked "bundle missing") and the members removed (marked
 // "removed"), kept for the record.
 func (h *Host) Clients() ([]ClientRow, error) {
-	now := h.now()
+	v := h.clientView()
 	rows := []ClientRow{}
 	seen := map[string]bool{}
-	ca := h.currentCA()
-	ledger, _ := h.ledger(false) // an unreadable ledger is status's to report
-	if ledger == nil {
-		ledger = &pki.Ledger{}
-	}
-	anchors, _ := h.anchors()
-	trusted := map[string]bool{} // anchors dockerd's members.pem names
-	if b, ok, _ := h.read(MembersPath); ok {
-		if certs, err := pki.ParseCerts(b); err == nil {
-			for _, c := range certs {
-				trusted[string(c.Raw)] = true
-			}
-		}
-	}
-	perMember := h.memberTrust()
-	entries, err := os.ReadDir(h.Path(ClientsDir))
-	if err != nil && !os.IsNotExist(err) {
+	entries, err := h.fs.ReadDir(ClientsDir)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, err
 	}
 	for _, d := range entries {
@@ -342,52 +297,90 @@ func (h *Host) Clients() ([]ClientRow, error) {
 		if err != nil || !ok {
 			continue
 		}
-		info, err := pki.Inspect(b)
-		if err != nil {
-			rows = append(rows, ClientRow{Name: d.Name(), Bundle: ClientDir(d.Name()), Problem: "unreadable cert.pem"})
-			continue
-		}
-		r := ClientRow{Name: d.Name(), Serial: info.Serial, NotAfter: info.NotAfter, DaysLeft: info.DaysLeft(now), Bundle: ClientDir(d.Name())}
-		if e := ledger.Entry(info.Serial); e != nil {
-			r.FromRequest = e.FromCSR
-		}
-		a := issuerOf(b, anchors)
-		if a != nil {
-			r.Slot = a.Slot
-		}
-		e := ledger.Member(d.Name())
-		switch {
-		case e != nil && e.RemovedAt != nil:
-			r.RemovedAt = e.RemovedAt
-			r.Problem = "removed " + e.RemovedAt.Format(day)
-		case ca != nil && !chainsToRoot(b, ca):
-			// Left over from a CA replaced with --force: dockerd refuses it.
-			r.Problem = "not from the current CA"
-		case perMember && (a == nil || !trusted[string(a.Cert.Raw)]):
-			r.Problem = "its anchor is not in " + MembersPath
-		case r.DaysLeft < 0:
-			r.Problem = "expired"
-		}
-		rows = append(rows, r)
+		rows = append(rows, v.bundleRow(d.Name(), b))
 		seen[d.Name()] = true
 	}
-	for _, en := range ledger.Issued {
+	for _, en := range v.ledger.Issued {
 		if en.Kind != pki.KindClient || seen[en.CommonName] {
 			continue
 		}
 		seen[en.CommonName] = true
-		last := ledger.Member(en.CommonName)
-		r := ClientRow{Name: last.CommonName, Serial: last.Serial, NotAfter: last.NotAfter,
-			DaysLeft: int(last.NotAfter.Sub(now).Hours() / 24), FromRequest: last.FromCSR, Problem: "bundle missing"}
-		if ae := ledger.Anchor(last.Anchor); ae != nil {
-			r.Slot = ae.Slot
-		}
-		if last.RemovedAt != nil {
-			r.RemovedAt = last.RemovedAt
-			r.Problem = "removed " + last.RemovedAt.Format(day)
-		}
-		rows = append(rows, r)
+		rows = append(rows, v.ledgerRow(en.CommonName))
 	}
 	sort.Slice(rows, func(i, j int) bool { return rows[i].Name < rows[j].Name })
 	return rows, nil
+}
+
+// clientView is what a client row is judged against: the current CA, the
+// ledger, the anchors and which of them dockerd's members.pem names.
+type clientView struct {
+	now       time.Time
+	ca        *x509.Certificate
+	ledger    *pki.Ledger
+	anchors   []*pki.Anchor
+	trusted   map[string]bool // raw anchor certificates in members.pem
+	perMember bool
+}
+
+func (h *Host) clientView() *clientView {
+	v := &clientView{now: h.now(), ca: h.currentCA(), trusted: map[string]bool{}, perMember: h.memberTrust()}
+	v.ledger, _ = h.ledger(false) // an unreadable ledger is status's to report
+	if v.ledger == nil {
+		v.ledger = &pki.Ledger{}
+	}
+	v.anchors, _ = h.anchors()
+	if b, ok, _ := h.read(MembersPath); ok {
+		if certs, err := pki.ParseCerts(b); err == nil {
+			for _, c := range certs {
+				v.trusted[string(c.Raw)] = true
+			}
+		}
+	}
+	return v
+}
+
+// bundleRow is the row of a bundle on disk, with what makes it unusable.
+func (v *clientView) bundleRow(name string, certPEM []byte) ClientRow {
+	info, err := pki.Inspect(certPEM)
+	if err != nil {
+		return ClientRow{Name: name, Bundle: ClientDir(name), Problem: "unreadable cert.pem"}
+	}
+	r := ClientRow{Name: name, Serial: info.Serial, NotAfter: info.NotAfter, DaysLeft: info.DaysLeft(v.now), Bundle: ClientDir(name)}
+	if e := v.ledger.Entry(info.Serial); e != nil {
+		r.FromRequest = e.FromCSR
+	}
+	a := issuerOf(certPEM, v.anchors)
+	if a != nil {
+		r.Slot = a.Slot
+	}
+	e := v.ledger.Member(name)
+	switch {
+	case e != nil && e.RemovedAt != nil:
+		r.RemovedAt = e.RemovedAt
+		r.Problem = "removed " + e.RemovedAt.Format(day)
+	case v.ca != nil && !chainsToRoot(certPEM, v.ca):
+		// Left over from a CA replaced with --force: dockerd refuses it.
+		r.Problem = "not from the current CA"
+	case v.perMember && (a == nil || !v.trusted[string(a.Cert.Raw)]):
+		r.Problem = "its anchor is not in " + MembersPath
+	case r.DaysLeft < 0:
+		r.Problem = "expired"
+	}
+	return r
+}
+
+// ledgerRow is the row of a member the ledger knows and whose bundle is
+// gone: removed, or missing.
+func (v *clientView) ledgerRow(name string) ClientRow {
+	last := v.ledger.Member(name)
+	r := ClientRow{Name: last.CommonName, Serial: last.Serial, NotAfter: last.NotAfter,
+		DaysLeft: int(last.NotAfter.Sub(v.now).Hours() / 24), FromRequest: last.FromCSR, Problem: "bundle missing"}
+	if ae := v.ledger.Anchor(last.Anchor); ae != nil {
+		r.Slot = ae.Slot
+	}
+	if last.RemovedAt != nil {
+		r.RemovedAt = last.RemovedAt
+		r.Problem = "removed " + last.RemovedAt.Format(day)
+	}
+	return r
 }

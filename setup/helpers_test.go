@@ -3,7 +3,6 @@ package setup
 import (
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -83,11 +82,8 @@ func serverCert(t *testing.T, h *Host) *pki.Info {
 	return info
 }
 
-func summaryHas(p *Prepared, s string) bool {
-	for _, l := range p.Summary {
-		if strings.Contains(l, s) {
-			return true
-		}
-	}
-	return false
-}
+// WithSystemd sets how Apply restarts Docker and reads its journal.
+func WithSystemd(s Systemd) Option { return func(h *Host) { h.systemd = s } }
+
+// withLockWait sets how long a Host waits for the lock.
+func withLockWait(d time.Duration) Option { return func(h *Host) { h.lockWait = d } }

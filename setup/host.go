@@ -45,9 +45,6 @@ func WithNow(now func() time.Time) Option { return func(h *Host) { h.now = now }
 // prints these on stderr.
 func WithNotify(f func(msg string)) Option { return func(h *Host) { h.notify = f } }
 
-// WithSystemd sets how Apply restarts Docker and reads its journal.
-func WithSystemd(s Systemd) Option { return func(h *Host) { h.systemd = s } }
-
 // New returns the Host under root ("" means "/").
 func New(root string, opts ...Option) *Host {
 	if root == "" {
@@ -69,6 +66,15 @@ func (h *Host) Root() string { return h.root }
 // Sandbox reports a root other than "/": restarting the host's Docker makes
 // no sense for files written there.
 func (h *Host) Sandbox() bool { return h.root != "/" }
+
+// sandboxRoot is the root when it is not the host, else "": what a printed
+// command must carry (--root) to act on the same files.
+func (h *Host) sandboxRoot() string {
+	if h.Sandbox() {
+		return h.root
+	}
+	return ""
+}
 
 // Path is the on-disk path of a real path under the root.
 func (h *Host) Path(p string) string { return render.Join(h.root, p) }

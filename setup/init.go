@@ -108,15 +108,14 @@ type initRun struct {
 	clientCA []byte // every bundle's ca.pem
 	files    []render.File
 	issued   []*pki.Leaf
-	summary  []string
-	steps    []Step
 	// added: anchors this run made after the setup existed, which dockerd
 	// trusts only once restarted.
 	added int
 	newCA bool // the CA line says "new"
 	// switchRoot is the root dockerd still trusts during a switch.
 	switchRoot []byte
-	caNotes    []string // after the CA line
+	replaces   string        // the root a switch replaces
+	trust      *TrustOutline // how dockerd trusts members, when this run changes it
 	// keepProfiles: a switch keeps each member's key type and lifetime,
 	// even for those listed.
 	keepProfiles bool
@@ -157,14 +156,9 @@ func (r *initRun) newSetup() error {
 	r.issued = append(r.issued, b.Server)
 	r.issued = append(r.issued, b.Clients...)
 	if r.mode == pki.TrustMember {
-		r.summary = append(r.summary, trustLine(len(b.Anchors), len(b.Clients)))
+		r.trust = &TrustOutline{New: true, Anchors: len(b.Anchors), Members: len(b.Clients), Free: len(b.Anchors) - len(b.Clients)}
 	}
 	return nil
-}
-
-func trustLine(anchors, members int) string {
-	return fmt.Sprintf("Trust     per member: %d anchors in %s (%s, %s: adding one needs no restart)",
-		anchors, MembersPath, plural(members, "member"), plural(anchors-members, "free slot"))
 }
 
 // server re-issues the server certificate from signer when the current one
@@ -238,35 +232,15 @@ func refuseRemoved(ledger *pki.Ledger, names []string) error {
 // members listed get a certificate under their own anchor (or a free one),
 // more anchors are made only when none is free (or to keep in.Slots free).
 func (r *initRun) memberSetup(ca *pki.CA) (*pki.ServerDiff, error) {
-	h, in, plan := r.h, r.in, r.in.Plan
 	r.mode, r.ca = pki.TrustMember, ca
-	var err error
-	if r.ledger, err = h.ledger(false); err != nil {
-		return nil, err
-	}
-	if err := refuseRemoved(r.ledger, plan.Clients); err != nil {
-		return nil, err
-	}
-	if r.anchors, err = h.anchors(); err != nil {
-		return nil, err
-	}
-	// An anchor of a removed member (a file restored from a backup) is
-	// dropped again.
-	r.anchors = slices.DeleteFunc(r.anchors, func(a *pki.Anchor) bool {
-		e := r.ledger.Anchor(a.Serial())
-		return e != nil && e.RemovedAt != nil
-	})
-	sw := r.ledger.Switch
-	if r.clientCA, err = h.clientCA(ca, sw); err != nil {
-		return nil, err
-	}
-	if r.switchRoot, err = h.switchRoot(ca, sw); err != nil {
+	if err := r.loadMembers(ca); err != nil {
 		return nil, err
 	}
 	// During a switch that made a new root, the old root still signs the
 	// server certificate: members who have not moved verify it with it.
 	signer, issuer := ca, ca.Cert
-	if sw != nil && sw.NewRoot {
+	if sw := r.ledger.Switch; sw != nil && sw.NewRoot {
+		var err error
 		if issuer, err = pki.ParseCert(r.switchRoot); err != nil {
 			return nil, fmt.Errorf("%s: %w", PrevCACert, err)
 		}
@@ -276,14 +250,54 @@ func (r *initRun) memberSetup(ca *pki.CA) (*pki.ServerDiff, error) {
 	if err != nil {
 		return nil, err
 	}
+	taken, err := r.issueListed(ca)
+	if err != nil {
+		return nil, err
+	}
+	return diff, r.keepSlotsFree(taken)
+}
+
+// loadMembers reads the ledger and the anchors of a per-member setup, and
+// what every bundle's ca.pem and dockerd's trust hold during a switch.
+func (r *initRun) loadMembers(ca *pki.CA) error {
+	h := r.h
+	var err error
+	if r.ledger, err = h.ledger(false); err != nil {
+		return err
+	}
+	if err := refuseRemoved(r.ledger, r.in.Plan.Clients); err != nil {
+		return err
+	}
+	if r.anchors, err = h.anchors(); err != nil {
+		return err
+	}
+	// An anchor of a removed member (a file restored from a backup) is
+	// dropped again.
+	r.anchors = slices.DeleteFunc(r.anchors, func(a *pki.Anchor) bool {
+		e := r.ledger.Anchor(a.Serial())
+		return e != nil && e.RemovedAt != nil
+	})
+	if r.clientCA, err = h.clientCA(ca, r.ledger.Switch); err != nil {
+		return err
+	}
+	r.switchRoot, err = h.switchRoot(ca, r.ledger.Switch)
+	return err
+}
+
+// issueListed issues each listed member whose bundle is not up to date
+// with the plan, under their anchor or a free one; it returns the anchors
+// taken.
+func (r *initRun) issueListed(ca *pki.CA) (map[string]bool, error) {
+	plan := r.in.Plan
 	taken := map[string]bool{}
 	for _, name := range plan.Clients {
-		cert, ok := h.memberUpToDate(ca.Cert, r.anchors, name)
+		cert, ok := r.h.memberUpToDate(ca.Cert, r.anchors, name)
 		if ok && pki.SameProfile(cert, plan.KeyType, plan.Days) {
 			continue
 		}
 		anchor := anchorBySerial(r.anchors, r.ledger.AnchorOf(name))
 		if anchor == nil {
+			var err error
 			if anchor, err = r.free(taken); err != nil {
 				return nil, err
 			}
@@ -295,27 +309,30 @@ func (r *initRun) memberSetup(ca *pki.CA) (*pki.ServerDiff, error) {
 		}
 		r.issued = append(r.issued, leaf)
 	}
-	if in.Slots > 0 {
-		free := 0
-		for _, a := range r.anchors {
-			if !r.ledger.Used(a.Serial()) && !taken[a.Serial()] {
-				free++
-			}
-		}
-		if n := in.Slots - free; n > 0 {
-			if len(r.anchors)+n > pki.MaxAnchors {
-				return nil, pki.FieldErrors{{Field: pki.FieldSlots, Value: fmt.Sprint(in.Slots), Reason: fmt.Sprintf(
-					"%d more anchors would make %d, more than %d: dockerd names every anchor in each TLS handshake, and too many break it", n, len(r.anchors)+n, pki.MaxAnchors)}}
-			}
-			if err := r.addBatch(n); err != nil {
-				return nil, err
-			}
+	return taken, nil
+}
+
+// keepSlotsFree adds anchors until in.Slots are free (none taken).
+func (r *initRun) keepSlotsFree(taken map[string]bool) error {
+	slots := r.in.Slots
+	if slots <= 0 {
+		return nil
+	}
+	free := 0
+	for _, a := range r.anchors {
+		if !r.ledger.Used(a.Serial()) && !taken[a.Serial()] {
+			free++
 		}
 	}
-	if r.added > 0 {
-		r.summary = append(r.summary, fmt.Sprintf("Trust     %d new anchors (%d in all): dockerd trusts them once restarted", r.added, len(r.anchors)))
+	n := slots - free
+	if n <= 0 {
+		return nil
 	}
-	return diff, nil
+	if len(r.anchors)+n > pki.MaxAnchors {
+		return pki.FieldErrors{{Field: pki.FieldSlots, Value: fmt.Sprint(slots), Reason: fmt.Sprintf(
+			"%d more anchors would make %d, more than %d: dockerd names every anchor in each TLS handshake, and too many break it", n, len(r.anchors)+n, pki.MaxAnchors)}}
+	}
+	return r.addBatch(n)
 }
 
 // free takes a free slot, adding a batch of anchors when none is left.
@@ -383,7 +400,7 @@ func (r *initRun) switchSetup(ca *pki.CA) (*pki.ServerDiff, error) {
 			render.File{Path: CAKey, Data: keyPEM, Mode: modeKey, DirMode: modeSecret},
 			render.File{Path: PrevCACert, Data: ca.CertPEM, Mode: modeCert, DirMode: modeSecret},
 		)
-		r.caNotes = append(r.caNotes, fmt.Sprintf("          replaces %q (made with pathlen:0, it cannot sign anchors), which stays trusted and keeps signing the server certificate until the switch is finalized", ca.Cert.Subject.CommonName))
+		r.replaces = ca.Cert.Subject.CommonName
 	}
 	r.switchRoot = ca.CertPEM
 	r.ledger.Switch = &pki.Switch{Root: ca.Cert.SerialNumber.Text(16), Started: h.now().UTC().Truncate(time.Second), NewRoot: newRoot}
@@ -406,12 +423,7 @@ func (r *initRun) switchSetup(ca *pki.CA) (*pki.ServerDiff, error) {
 		}
 		r.issued = append(r.issued, leaf)
 	}
-	r.summary = append(r.summary,
-		fmt.Sprintf("Trust     switching to per member: %d anchors in %s (%s, %d free slots)", len(r.anchors), MembersPath, plural(len(members), "member"), slots),
-		"          every member gets a new bundle; the old root stays trusted until \"docker-tls trust finalize\"")
-	r.steps = append(r.steps, Step{
-		Text:     "Once every member has installed their new bundle, stop trusting the old root as a whole (one more restart); members still on an old bundle are refused from then on:",
-		Commands: []string{"docker-tls trust finalize"}})
+	r.trust = &TrustOutline{Anchors: len(r.anchors), Members: len(members), Free: slots, Switching: true}
 	return diff, nil
 }
 
@@ -538,12 +550,8 @@ func (h *Host) prepareInit(in InitInput, pass []byte, keepProfiles bool) (*Prepa
 	if err != nil {
 		return nil, err
 	}
-	summary := initSummary(in, r.ca, r.newCA, r.issued, serverDiff)
-	summary = slices.Insert(summary, 1, r.caNotes...)
-	summary = append(summary, r.summary...)
-	steps := h.initSteps(in)
-	steps = append(steps, r.steps...)
-	return &Prepared{Summary: summary, Changes: changes, NextSteps: steps}, nil
+	return &Prepared{Outline: r.outline(serverDiff), Changes: changes, Restart: RestartConfig,
+		Root: h.sandboxRoot(), Endpoint: dockerHost(in.Plan.FQDN, in.Listen)}, nil
 }
 
 const day = "2006-01-02"
@@ -570,58 +578,48 @@ func (h *Host) modeFixes(files []render.File) []render.File {
 	return out
 }
 
-func initSummary(in InitInput, ca *pki.CA, newCA bool, issued []*pki.Leaf, diff *pki.ServerDiff) []string {
-	plan := in.Plan
-	var out []string
-	if newCA {
-		out = append(out, fmt.Sprintf("CA        new %q, %s, until %s, key encrypted",
-			ca.Cert.Subject.CommonName, plan.KeyType, ca.Cert.NotAfter.Format(day)))
-	} else {
-		out = append(out, fmt.Sprintf("CA        existing %q, until %s", ca.Cert.Subject.CommonName, ca.Cert.NotAfter.Format(day)))
+// outline is what the init does, for the front ends to word.
+func (r *initRun) outline(diff *pki.ServerDiff) Outline {
+	plan, ca := r.in.Plan, r.ca
+	o := Outline{Listen: r.in.Listen}
+	o.CA = &CAOutline{Name: ca.Cert.Subject.CommonName, KeyType: plan.KeyType, NotAfter: ca.Cert.NotAfter, New: r.newCA, Replaces: r.replaces}
+	if !r.newCA {
 		org := strings.Join(ca.Cert.Subject.Organization, ", ")
-		if ca.Cert.Subject.CommonName != plan.CACommonName || org != plan.CAOrganization || pki.LifetimeDays(ca.Cert) != plan.CADays {
-			out = append(out, "          (kept as it is: {ca-name}, {ca-organisation} and {ca-days} apply to a new CA only)")
-		}
+		o.CA.Kept = ca.Cert.Subject.CommonName != plan.CACommonName || org != plan.CAOrganization || pki.LifetimeDays(ca.Cert) != plan.CADays
 	}
-	server := "unchanged (already valid for these names)"
-	for _, l := range issued {
-		if l.Kind == pki.KindServer {
-			server = fmt.Sprintf("new, %s, until %s", plan.KeyType, l.Cert.NotAfter.Format(day))
-		}
-	}
-	out = append(out, fmt.Sprintf("Server    %s", server))
-	out = append(out, fmt.Sprintf("  DNS     %s", strings.Join(plan.SANs(), ", ")))
-	if len(plan.IPs) > 0 {
-		out = append(out, fmt.Sprintf("  IP      %s", strings.Join(plan.IPs, ", ")))
-	}
+	o.Server = &ServerOutline{FQDN: plan.FQDN, KeyType: plan.KeyType, Days: plan.Days, DNS: plan.SANs(), IPs: plan.IPs}
 	if diff != nil {
-		if len(diff.RemovedDNS) > 0 {
-			out = append(out, fmt.Sprintf("  removed DNS %s (in the current certificate, not in this plan)", strings.Join(diff.RemovedDNS, ", ")))
-		}
-		if len(diff.RemovedIPs) > 0 {
-			out = append(out, fmt.Sprintf("  removed IP  %s (in the current certificate, not in this plan)", strings.Join(diff.RemovedIPs, ", ")))
-		}
+		o.Server.RemovedDNS, o.Server.RemovedIPs = diff.RemovedDNS, diff.RemovedIPs
 	}
 	names := slices.Clone(plan.Clients)
-	for _, l := range issued {
-		if l.Kind == pki.KindClient && !slices.Contains(names, l.Name) {
+	for _, l := range r.issued {
+		switch {
+		case l.Kind == pki.KindServer:
+			o.Server.Change, o.Server.NotAfter = Issued, l.Cert.NotAfter
+		case !slices.Contains(names, l.Name):
 			names = append(names, l.Name)
 		}
 	}
 	for _, name := range names {
-		state := "unchanged (already issued)"
-		for _, l := range issued {
+		m := MemberOutline{Name: name}
+		for _, l := range r.issued {
 			if l.Kind == pki.KindClient && l.Name == name {
-				state = "new, until " + l.Cert.NotAfter.Format(day)
+				m.New, m.NotAfter = true, l.Cert.NotAfter
 				if l.Anchor != nil {
-					state += ", under " + pki.AnchorName(l.Anchor.Slot)
+					m.Slot = l.Anchor.Slot
 				}
 			}
 		}
-		out = append(out, fmt.Sprintf("Client    %s: %s", name, state))
+		o.Members = append(o.Members, m)
 	}
-	out = append(out, fmt.Sprintf("Listen    tcp://%s with TLS, client certificates required", in.Listen))
-	return out
+	o.Trust = r.trust
+	if r.added > 0 {
+		if o.Trust == nil {
+			o.Trust = &TrustOutline{Anchors: len(r.anchors)}
+		}
+		o.Trust.Added = r.added
+	}
+	return o
 }
 
 // dockerHost is the address clients use: the FQDN and the listen port.
@@ -631,41 +629,4 @@ func dockerHost(fqdn, listen string) string {
 		port = "2376"
 	}
 	return "tcp://" + net.JoinHostPort(fqdn, port)
-}
-
-// initSteps: restart, verify, hand out the bundles.
-func (h *Host) initSteps(in InitInput) []Step {
-	host := dockerHost(in.Plan.FQDN, in.Listen)
-	restart := Step{Text: "Restart Docker with the new configuration:",
-		Commands: []string{"systemctl daemon-reload && systemctl restart docker"}, Restart: true}
-	if h.Sandbox() {
-		restart.Text = fmt.Sprintf("Copy the files under %s to /, then restart Docker with the new configuration:", h.root)
-	}
-	first := in.Plan.Clients[0]
-	return []Step{
-		restart,
-		{Text: "Check that it answers over TLS, with a client bundle:",
-			Commands: []string{fmt.Sprintf("DOCKER_CERT_PATH=%s DOCKER_TLS_VERIFY=1 docker -H %s version", ClientDir(first), host)}},
-		{Text: fmt.Sprintf("Hand each person their bundle (%s/NAME) as one file, over a private channel (it holds their private key):", ClientsDir),
-			Commands: []string{h.archiveCommand(first)}},
-		{Text: "On their machine, they run:", Commands: []string{"docker-tls connect " + first + ".tar.gz"}},
-	}
-}
-
-// archiveCommand packs a member's bundle into NAME.tar.gz (with --root for
-// a sandbox, so that the line works as printed).
-func (h *Host) archiveCommand(name string) string {
-	cmd := fmt.Sprintf("docker-tls client archive %s %s.tar.gz", name, name)
-	if h.Sandbox() {
-		cmd += " --root " + h.root
-	}
-	return cmd
-}
-
-// contextCommands make a docker context for a bundle copied to dir.
-func contextCommands(name, host, dir string) []string {
-	return []string{
-		fmt.Sprintf("docker context create %s --docker \"host=%s,ca=%s/ca.pem,cert=%s/cert.pem,key=%s/key.pem\"", name, host, dir, dir, dir),
-		fmt.Sprintf("docker --context %s version", name),
-	}
 }

@@ -18,8 +18,8 @@ func TestInitTwiceChangesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !p.Empty() || !summaryHas(p, "Server    unchanged") {
-		t.Errorf("second init: empty %v, summary %q", p.Empty(), p.Summary)
+	if !p.Empty() || p.Outline.Server.Change != Unchanged {
+		t.Errorf("second init: empty %v, server %+v", p.Empty(), p.Outline.Server)
 	}
 }
 
@@ -33,7 +33,7 @@ func TestInitReissuesOnChangedNames(t *testing.T) {
 		names   func(*pki.Info) []string
 		want    []string
 	}{
-		{"dropIP", func(in *InitInput) { in.Plan.IPs = nil }, "removed IP  192.0.2.10",
+		{"dropIP", func(in *InitInput) { in.Plan.IPs = nil }, "192.0.2.10",
 			func(i *pki.Info) []string { return i.IPs }, nil},
 		{"addIP", func(in *InitInput) { in.Plan.IPs = append(in.Plan.IPs, "192.0.2.11") }, "",
 			func(i *pki.Info) []string { return i.IPs }, []string{"192.0.2.10", "192.0.2.11"}},
@@ -47,13 +47,13 @@ func TestInitReissuesOnChangedNames(t *testing.T) {
 			p := mustInit(t, h, testInput(tc.edit))
 			now := serverCert(t, h)
 			if now.Serial == old.Serial {
-				t.Fatalf("server certificate not re-issued; summary %q", p.Summary)
+				t.Fatalf("server certificate not re-issued; server %+v", p.Outline.Server)
 			}
 			if got := tc.names(now); !slices.Equal(got, tc.want) {
 				t.Errorf("names %q, want %q", got, tc.want)
 			}
-			if tc.removed != "" && !summaryHas(p, tc.removed) {
-				t.Errorf("summary %q does not say %q", p.Summary, tc.removed)
+			if tc.removed != "" && !slices.Contains(p.Outline.Server.RemovedIPs, tc.removed) {
+				t.Errorf("removed IPs %q do not name %q", p.Outline.Server.RemovedIPs, tc.removed)
 			}
 		})
 	}
@@ -74,7 +74,7 @@ func TestInitRenewsInsideTheWindow(t *testing.T) {
 	c.t = old.NotAfter.AddDate(0, 0, -29)
 	p := mustInit(t, h, testInput())
 	if now := serverCert(t, h); now.Serial == old.Serial || !now.NotAfter.After(old.NotAfter) {
-		t.Errorf("29 days before the end the server certificate was kept; summary %q", p.Summary)
+		t.Errorf("29 days before the end the server certificate was kept; server %+v", p.Outline.Server)
 	}
 	cb, _, _ := h.read(ClientDir("client") + "/" + member.CertFile)
 	if ci, _ := pki.Inspect(cb); ci == nil || !ci.NotAfter.After(old.NotAfter) {
@@ -184,28 +184,18 @@ func TestDetectOffersTheMembers(t *testing.T) {
 	}
 }
 
-// TestRestartStepsAreMarked: the step that restarts Docker is marked, so
-// that a front end that has just applied can leave it out.
-func TestRestartStepsAreMarked(t *testing.T) {
+// TestRestartIsSaid: what waits for a restart is typed, per operation, so
+// that both front ends say it (internal/say words it).
+func TestRestartIsSaid(t *testing.T) {
 	h := New(newRoot(t))
-	p := mustInit(t, h, testInput())
-	var marked []string
-	for _, s := range p.NextSteps {
-		if s.Restart {
-			marked = append(marked, s.Commands...)
-		}
-	}
-	if !slices.Equal(marked, []string{"systemctl daemon-reload && systemctl restart docker"}) {
-		t.Errorf("restart steps of init: %q", marked)
+	if p := mustInit(t, h, testInput()); p.Restart != RestartConfig {
+		t.Errorf("init: Restart = %v, want RestartConfig", p.Restart)
 	}
 	r, err := h.PrepareRenew(RenewInput{}, []byte(testPass))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(r.NextSteps) != 1 || !r.NextSteps[0].Restart {
-		t.Errorf("renew's steps %+v: its restart is not marked", r.NextSteps)
-	}
-	if steps := h.restartSteps("Removed."); len(steps) != 1 || !steps[0].Restart {
-		t.Errorf("restartSteps %+v: not marked", steps)
+	if r.Restart != RestartServer {
+		t.Errorf("renew: Restart = %v, want RestartServer", r.Restart)
 	}
 }

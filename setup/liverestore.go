@@ -105,40 +105,53 @@ func (h *Host) EnableLiveRestore(ctx context.Context) error {
 	if r := h.CheckRestart(ctx); r.Swarm {
 		return hint.With(ErrSwarm, "Its containers stop when Docker restarts: drain the node first (docker node update --availability drain NODE), or restart at a quiet time.")
 	}
-	cfg, err := h.daemonConfig()
-	if err != nil {
+	if err := h.writeLiveRestore(); err != nil {
 		return err
-	}
-	if cfg == nil || cfg.LiveRestore == nil || !*cfg.LiveRestore {
-		listen := h.Listen()
-		if listen == "" {
-			return fmt.Errorf("%s has no tcp:// host to keep", render.DaemonJSONPath)
-		}
-		trust := pki.TrustCA
-		if h.memberTrust() {
-			trust = pki.TrustMember
-		}
-		host := hostConfig(listen, trust)
-		host.LiveRestore = true
-		changes, err := h.build(nil, host)
-		if err != nil {
-			return err
-		}
-		// The intent covers the write (a run killed part-way is rolled
-		// back); the record is the last run's, joined below.
-		c := *changes
-		c.Journal = &render.Journal{Path: JournalPath, Allow: h.allowed()}
-		res, err := c.Apply(nil)
-		if err != nil {
-			return err
-		}
-		if err := h.joinLastRun(res); err != nil {
-			return fmt.Errorf("live-restore was written to %s, but the record of the last run could not be updated: %w", render.DaemonJSONPath, err)
-		}
 	}
 	if err := h.systemd.Systemctl(ctx, "reload", "docker"); err != nil {
 		return fmt.Errorf("reloading Docker to turn live-restore on: %w", err)
 	}
+	return h.waitLiveRestore(ctx)
+}
+
+// writeLiveRestore sets "live-restore": true in daemon.json, unless it is
+// on already, as part of the last run's record.
+func (h *Host) writeLiveRestore() error {
+	cfg, err := h.daemonConfig()
+	if err != nil || cfg != nil && cfg.LiveRestore != nil && *cfg.LiveRestore {
+		return err
+	}
+	listen := h.Listen()
+	if listen == "" {
+		return fmt.Errorf("%s has no tcp:// host to keep", render.DaemonJSONPath)
+	}
+	trust := pki.TrustCA
+	if h.memberTrust() {
+		trust = pki.TrustMember
+	}
+	host := hostConfig(listen, trust)
+	host.LiveRestore = true
+	changes, err := h.build(nil, host)
+	if err != nil {
+		return err
+	}
+	// The intent covers the write (a run killed part-way is rolled back);
+	// the record is the last run's, joined below.
+	c := *changes
+	c.Journal = &render.Journal{Path: JournalPath, Allow: h.allowed()}
+	res, err := c.Apply(nil)
+	if err != nil {
+		return err
+	}
+	if err := h.joinLastRun(res); err != nil {
+		return fmt.Errorf("live-restore was written to %s, but the record of the last run could not be updated: %w", render.DaemonJSONPath, err)
+	}
+	return nil
+}
+
+// waitLiveRestore waits for dockerd to report live-restore on after the
+// reload.
+func (h *Host) waitLiveRestore(ctx context.Context) error {
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		in, _, err := h.dockerInfo(ctx)

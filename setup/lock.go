@@ -35,9 +35,6 @@ const (
 // in the wizard), and waiting on them blindly helps nobody.
 const lockWait = 15 * time.Second
 
-// withLockWait sets how long a Host waits for the lock (tests).
-func withLockWait(d time.Duration) Option { return func(h *Host) { h.lockWait = d } }
-
 // ErrLocked: another docker-tls run holds the lock.
 var ErrLocked = errors.New("another docker-tls run is writing")
 

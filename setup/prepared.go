@@ -8,18 +8,23 @@ import (
 	"strings"
 
 	"github.com/docker-tls/docker-tls/internal/hint"
-	"github.com/docker-tls/docker-tls/internal/say"
 	"github.com/docker-tls/docker-tls/pki"
 	"github.com/docker-tls/docker-tls/render"
 )
 
-// Prepared is an operation computed in memory and not yet written: the plan
-// in words, every file with its mode and diff, and what to do next. Write
-// writes it. Its fields are data, so that the wizard's tests can make one.
+// Prepared is an operation computed in memory and not yet written: what it
+// does (Outline), every file with its mode and diff, and what waits for a
+// restart. Write writes it. Its fields are data, so that the wizard's tests
+// can make one; the front ends word them (internal/say).
 type Prepared struct {
-	Summary   []string        // the plan, one line each
-	Changes   *render.Changes // every file, warnings and notes
-	NextSteps []Step          // after writing
+	Outline Outline
+	Changes *render.Changes // every file, warnings and notes
+	Restart Restart         // what waits for Docker to restart
+	// Root is the directory the files were written under when it is not
+	// the host ("/"): the front ends carry it in every command they print.
+	Root string
+	// Endpoint is where members connect, tcp://FQDN:PORT (init).
+	Endpoint string
 	// Member is the team member a client operation issued, for the
 	// hand-over; nil for other operations.
 	Member *Member
@@ -27,9 +32,6 @@ type Prepared struct {
 	// bundle away. nil for other operations.
 	Removal *Removal
 }
-
-// Step is a next step, worded for both front ends.
-type Step = say.Step
 
 // File is one file of a Prepared operation, for display.
 type File struct {

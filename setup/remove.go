@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"time"
 
 	"github.com/docker-tls/docker-tls/internal/hint"
 	"github.com/docker-tls/docker-tls/pki"
@@ -20,9 +21,10 @@ type RemoveInput struct {
 // moves the member's bundle out of the clients directory, into Archive.
 type Removal struct {
 	Name    string
-	Slot    int    // the slot of the anchor dropped; 0 if they had none left
-	Bundle  string // real path of the bundle directory, "" when there is none
-	Archive string // real path it moves to, under RemovedDir
+	Slot    int       // the slot of the anchor dropped; 0 if they had none left
+	Bundle  string    // real path of the bundle directory, "" when there is none
+	Archive string    // real path it moves to, under RemovedDir
+	At      time.Time // when; the ledger keeps them on record as removed then
 }
 
 // ErrRemoved: the member was already removed.
@@ -107,25 +109,12 @@ func (h *Host) PrepareRemove(in RemoveInput) (*Prepared, error) {
 	if err != nil {
 		return nil, err
 	}
-	anchor := "they had no anchor left in " + MembersPath
-	if rm.Slot > 0 {
-		anchor = fmt.Sprintf("their anchor (%s) and its key leave %s and %s", pki.AnchorName(rm.Slot), MembersPath, AnchorsPath)
-	}
-	summary := []string{
-		fmt.Sprintf("Remove    %s: %s; nobody else's files change", in.Name, anchor),
-		fmt.Sprintf("Ledger    %s stays on record, removed on %s", in.Name, h.now().UTC().Format(day)),
-	}
+	rm.At = h.now().UTC()
 	if h.exists(ClientDir(in.Name)) {
 		rm.Bundle = ClientDir(in.Name)
-		rm.Archive = path.Join(RemovedDir, in.Name+"."+h.now().UTC().Format("2006-01-02T150405Z"))
-		summary = append(summary, fmt.Sprintf("Bundle    %s moves to %s", rm.Bundle, rm.Archive))
+		rm.Archive = path.Join(RemovedDir, in.Name+"."+rm.At.Format("2006-01-02T150405Z"))
 	}
-	return &Prepared{
-		Summary:   summary,
-		Changes:   changes,
-		Removal:   rm,
-		NextSteps: h.restartSteps(fmt.Sprintf("The removal takes effect when Docker restarts (until then %s still gets in).", in.Name)),
-	}, nil
+	return &Prepared{Changes: changes, Removal: rm, Restart: RestartRemoval, Root: h.sandboxRoot()}, nil
 }
 
 // archiveBundle moves a removed member's bundle into RemovedDir (0700),

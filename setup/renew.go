@@ -159,11 +159,8 @@ func (h *Host) PrepareRenew(in RenewInput, pass []byte) (*Prepared, error) {
 		return nil, err
 	}
 	return &Prepared{
-		Summary: []string{fmt.Sprintf("Server    %s: renewed, %s, %d days, until %s (the old files are backed up)",
-			plan.FQDN, plan.KeyType, plan.Days, leaf.Cert.NotAfter.Format(day))},
-		Changes: changes,
-		NextSteps: []Step{{Text: "Restart Docker so that it loads the new certificate:",
-			Commands: []string{"systemctl restart docker"}, Restart: true}},
+		Outline: Outline{Server: &ServerOutline{FQDN: plan.FQDN, Change: Renewed, KeyType: plan.KeyType, Days: plan.Days, NotAfter: leaf.Cert.NotAfter}},
+		Changes: changes, Restart: RestartServer, Root: h.sandboxRoot(),
 	}, nil
 }
 

@@ -106,7 +106,7 @@ func (h *Host) PrepareSign(in SignInput, pass []byte) (*Prepared, error) {
 	issueMember := func(a *pki.Anchor) (*pki.Leaf, error) {
 		return pki.IssueMemberFor(a, pass, csr, in.Days, pki.WithNow(h.now))
 	}
-	return h.prepareMember(name, ledger, pass, issue, issueMember, "from their request (their key stays with them)")
+	return h.prepareMember(name, ledger, pass, issue, issueMember, true)
 }
 
 // ArchiveClient reads an issued member's bundle, to pack it for hand-over

@@ -256,7 +256,7 @@ func (h *Host) PrepareFinalize(pass []byte) (*Prepared, error) {
 	sw := ledger.Switch
 	ledger.Switch = nil
 	files := trustFiles(anchors, nil)
-	summary := []string{fmt.Sprintf("Trust     per member: %d anchors; the old root is no longer trusted as a whole", len(anchors))}
+	o := Outline{Trust: &TrustOutline{Finalized: true, Anchors: len(anchors)}}
 	if sw.NewRoot {
 		ca, err := h.loadCA(pass)
 		if err != nil {
@@ -286,17 +286,15 @@ func (h *Host) PrepareFinalize(pass []byte) (*Prepared, error) {
 				files = append(files, render.File{Path: ClientDir(name) + "/" + member.CAFile, Data: ca.CertPEM, Mode: member.ModeCert, DirMode: modeSecret})
 			}
 		}
-		summary = append(summary,
-			fmt.Sprintf("Server    renewed from the new root %q, until %s", ca.Cert.Subject.CommonName, leaf.Cert.NotAfter.Format(day)),
-			"Bundles   ca.pem is the new root alone")
+		o.Server = &ServerOutline{FQDN: plan.FQDN, Change: Renewed, NotAfter: leaf.Cert.NotAfter, Root: ca.Cert.Subject.CommonName}
+		o.Trust.NewRootOnly = true
 	}
 	files = append(files, ledgerFile(ledger))
 	changes, err := h.build(sortFiles(files), nil)
 	if err != nil {
 		return nil, err
 	}
-	return &Prepared{Summary: summary, Changes: changes, NextSteps: h.restartSteps(
-		"It takes effect when Docker restarts: from then on, members still on a bundle from before the switch are refused.")}, nil
+	return &Prepared{Outline: o, Changes: changes, Restart: RestartFinalize, Root: h.sandboxRoot()}, nil
 }
 
 // FinalizeNeedsPassphrase: finalizing a switch that made a new root
@@ -304,16 +302,6 @@ func (h *Host) PrepareFinalize(pass []byte) (*Prepared, error) {
 func (h *Host) FinalizeNeedsPassphrase() bool {
 	l, err := h.ledger(false)
 	return err == nil && l.Switch != nil && l.Switch.NewRoot
-}
-
-// restartSteps: text (a sentence) then how to restart Docker with apply
-// (restart, probe with a member's bundle, roll back).
-func (h *Host) restartSteps(text string) []Step {
-	how := "Restart it with apply, which checks Docker with a member's bundle and rolls back if it does not come back:"
-	if h.Sandbox() {
-		how = fmt.Sprintf("Copy the files under %s to /, then restart Docker there with apply:", h.root)
-	}
-	return []Step{{Text: text + " " + how, Commands: []string{"docker-tls apply"}, Restart: true}}
 }
 
 // sameCerts reports whether two PEM files hold the same certificates.

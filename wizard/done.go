@@ -10,8 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
 	"charm.land/lipgloss/v2"
-
-	"github.com/docker-tls/docker-tls/setup"
+	"github.com/docker-tls/docker-tls/internal/say"
 )
 
 const (
@@ -247,11 +246,11 @@ func (m *Model) newMemberDonePage() page {
 
 // nextSteps are what to do after the write: the engine's steps, which
 // include how to hand a bundle over as one file.
-func (m *Model) nextSteps() []setup.Step { return slices.Clone(m.prepared.NextSteps) }
+func (m *Model) nextSteps() []say.Step { return say.NextSteps(m.prepared) }
 
 // withoutRestart drops the steps that restart Docker, once "apply now" has.
-func withoutRestart(steps []setup.Step) []setup.Step {
-	return slices.DeleteFunc(slices.Clone(steps), func(s setup.Step) bool { return s.Restart })
+func withoutRestart(steps []say.Step) []say.Step {
+	return slices.DeleteFunc(slices.Clone(steps), func(s say.Step) bool { return s.Restart })
 }
 
 // newStatusPage shows the engine's status report; Enter goes back to the menu.

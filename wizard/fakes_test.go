@@ -276,15 +276,16 @@ func samplePrepared() *setup.Prepared {
 		keyRO  = 0o400 // CIS 3.14
 	)
 	return &setup.Prepared{
-		Summary: []string{
-			`CA        new "docker-tls CA", ecdsa-p256, until 2036-11-19, key encrypted`,
-			"Server    new, ecdsa-p256, until 2027-11-22",
-			"  DNS     docker1.example.com",
-			"  IP      10.0.0.5, 192.168.1.20",
-			"Client    client: new, until 2027-11-22, under member anchor 1",
-			"Listen    tcp://0.0.0.0:2376 with TLS, client certificates required",
-			"Trust     per member: 17 anchors in /etc/docker/tls/members.pem (1 member, 16 free slots: adding one needs no restart)",
+		Outline: setup.Outline{
+			CA:      &setup.CAOutline{Name: "docker-tls CA", KeyType: pki.ECDSAP256, NotAfter: day(2036, 11, 19), New: true},
+			Server:  &setup.ServerOutline{FQDN: "docker1.example.com", Change: setup.Issued, KeyType: pki.ECDSAP256, NotAfter: day(2027, 11, 22), DNS: []string{"docker1.example.com"}, IPs: []string{"10.0.0.5", "192.168.1.20"}},
+			Members: []setup.MemberOutline{{Name: "client", New: true, NotAfter: day(2027, 11, 22), Slot: 1}},
+			Listen:  "0.0.0.0:2376",
+			Trust:   &setup.TrustOutline{New: true, Anchors: 17, Members: 1, Free: 16},
 		},
+		Restart:  setup.RestartConfig,
+		Root:     "/srv/test-root",
+		Endpoint: "tcp://docker1.example.com:2376",
 		Changes: &render.Changes{
 			Changes: []render.Change{
 				change("/etc/docker/tls/ca.pem", certRO, render.Create, ""),
@@ -327,15 +328,6 @@ func samplePrepared() *setup.Prepared {
 			},
 			Warnings: []string{`daemon.json: dropped insecure "tcp://0.0.0.0:2375" from hosts: port 2375 is the unencrypted API, root access for anyone who can reach it`},
 		},
-		NextSteps: []setup.Step{
-			{Text: "Copy the files under /srv/test-root to /, then restart Docker with the new configuration:",
-				Commands: []string{"systemctl daemon-reload && systemctl restart docker"}, Restart: true},
-			{Text: "Check that it answers over TLS, with a client bundle:",
-				Commands: []string{"DOCKER_CERT_PATH=/etc/docker/tls/clients/client DOCKER_TLS_VERIFY=1 docker -H tcp://docker1.example.com:2376 version"}},
-			{Text: "Hand each person their bundle (/etc/docker/tls/clients/NAME) as one file, over a private channel (it holds their private key):",
-				Commands: []string{"docker-tls client archive client client.tar.gz --root /srv/test-root"}},
-			{Text: "On their machine, they run:", Commands: []string{"docker-tls connect client.tar.gz"}},
-		},
 	}
 }
 
@@ -346,15 +338,14 @@ func clientPrepared(name string) *setup.Prepared {
 	mem := &setup.Member{Name: name, Serial: "54d3b3ed0d88f92f", NotAfter: testNow().AddDate(1, 0, 0), Dir: setup.ClientDir(name),
 		Endpoint: "tcp://docker1.example.com:2376", FQDN: "docker1.example.com"}
 	return &setup.Prepared{
-		Summary: []string{"Client    " + name + ": new, until 2027-11-22"},
+		Outline: setup.Outline{Members: []setup.MemberOutline{{Name: name, New: true, NotAfter: day(2027, 11, 22)}}},
 		Changes: &render.Changes{Changes: []render.Change{
 			change(dir+"ca.pem", 0o644, render.Create, ""),
 			change(dir+"cert.pem", 0o644, render.Create, ""),
 			change(dir+"key.pem", 0o600, render.Create, ""),
 			change("/etc/docker/tls/ca/issued.json", 0o644, render.Update, ""),
 		}},
-		Member:    mem,
-		NextSteps: mem.Handover(""),
+		Member: mem,
 	}
 }
 
@@ -362,10 +353,9 @@ func clientPrepared(name string) *setup.Prepared {
 // no key.pem, the key stayed with them.
 func signPrepared(name string) *setup.Prepared {
 	p := clientPrepared(name)
-	p.Summary = []string{"Client    " + name + ": new, from their request (their key stays with them), until 2027-11-22"}
+	p.Outline.Members[0].FromRequest = true
 	p.Changes.Changes = slices.DeleteFunc(p.Changes.Changes, func(c render.Change) bool { return strings.HasSuffix(c.Path, "/key.pem") })
 	p.Member.Files = &member.Bundle{CA: []byte("ca"), Cert: []byte("cert")}
-	p.NextSteps = p.Member.Handover("")
 	return p
 }
 
@@ -449,19 +439,14 @@ func keyProgress(want int, took ...time.Duration) pki.KeyProgress {
 // removePrepared is what removing a member writes.
 func removePrepared(name string) *setup.Prepared {
 	return &setup.Prepared{
-		Summary: []string{
-			"Remove    " + name + ": their anchor (member anchor 2) and its key leave /etc/docker/tls/members.pem and /etc/docker/tls/ca/anchors.pem; nobody else's files change",
-			"Ledger    " + name + " stays on record, removed on 2026-11-22",
-			"Bundle    /etc/docker/tls/clients/" + name + " moves to /etc/docker/tls/ca/removed/" + name + ".2026-11-22T183000Z",
-		},
 		Changes: &render.Changes{Changes: []render.Change{
 			change("/etc/docker/tls/members.pem", 0o444, render.Update, ""),
 			change("/etc/docker/tls/ca/anchors.pem", 0o400, render.Update, ""),
 			change("/etc/docker/tls/ca/issued.json", 0o644, render.Update, ""),
 		}},
-		Removal: &setup.Removal{Name: name, Slot: 2, Bundle: "/etc/docker/tls/clients/" + name, Archive: "/etc/docker/tls/ca/removed/" + name + ".2026-11-22T183000Z"},
-		NextSteps: []setup.Step{{Text: "The removal takes effect when Docker restarts (until then " + name + " still gets in). Restart it with apply, which checks Docker with a member's bundle and rolls back if it does not come back:",
-			Commands: []string{"docker-tls apply"}, Restart: true}},
+		Removal: &setup.Removal{Name: name, Slot: 2, Bundle: "/etc/docker/tls/clients/" + name, Archive: "/etc/docker/tls/ca/removed/" + name + ".2026-11-22T183000Z",
+			At: time.Date(2026, 11, 22, 18, 30, 0, 0, time.UTC)},
+		Restart: setup.RestartRemoval,
 	}
 }
 
@@ -474,3 +459,6 @@ func sampleMembers() []setup.ClientRow {
 		{Name: "carol", Serial: "c3", NotAfter: until.AddDate(0, -6, 0), DaysLeft: 180, Bundle: "/etc/docker/tls/clients/carol", Slot: 3},
 	}
 }
+
+// day is midnight UTC of a date, for the fakes' end dates.
+func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }

@@ -8,6 +8,7 @@ import (
 	"charm.land/huh/v2"
 
 	"github.com/docker-tls/docker-tls/internal/hint"
+	"github.com/docker-tls/docker-tls/internal/say"
 	"github.com/docker-tls/docker-tls/pki"
 	"github.com/docker-tls/docker-tls/setup"
 )
@@ -144,7 +145,7 @@ func (m *Model) newRemoveDonePage() page {
 		var parts []string
 		if m.prepared != nil {
 			var b strings.Builder
-			for _, l := range m.prepared.Summary {
+			for _, l := range say.Summary(m.prepared) {
 				label, text := "", l
 				if len(l) > 10 { // "Remove    bob: ...": the label column
 					label, text = l[:10], l[10:]

@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
+	"github.com/docker-tls/docker-tls/internal/say"
 	"github.com/docker-tls/docker-tls/pki"
 	"github.com/docker-tls/docker-tls/setup"
 )
@@ -176,9 +177,9 @@ func (m *Model) reviewText(pr *setup.Prepared, w int) string {
 		}
 	}
 
-	if len(pr.Summary) > 0 {
+	if len(say.Summary(pr)) > 0 {
 		section("Certificates")
-		for _, l := range pr.Summary {
+		for _, l := range say.Summary(pr) {
 			b.WriteString(hangValue("  "+pki.Words(l, fieldTitle), w) + "\n")
 		}
 	}

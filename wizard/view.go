@@ -15,8 +15,8 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/docker-tls/docker-tls/internal/say"
 	"github.com/docker-tls/docker-tls/internal/wordwrap"
-	"github.com/docker-tls/docker-tls/setup"
 )
 
 // View draws the frame: title bar, body, key hints.
@@ -242,7 +242,7 @@ func hang(prefix, s string, w int) string {
 // stepsText shows next steps: the sentence wrapped, each command whole. A
 // command wider than the screen is split with shell line continuations
 // (shellWrap), so that copying it still gives a working command.
-func (m *Model) stepsText(steps []setup.Step, w int) string {
+func (m *Model) stepsText(steps []say.Step, w int) string {
 	var b strings.Builder
 	for i, s := range steps {
 		prefix := ""

@@ -36,6 +36,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
 
+	"github.com/docker-tls/docker-tls/internal/say"
 	"github.com/docker-tls/docker-tls/member"
 	"github.com/docker-tls/docker-tls/pki"
 	"github.com/docker-tls/docker-tls/setup"
@@ -168,7 +169,7 @@ type Result struct {
 	Requested *member.Requested
 	// Applied is set when "apply now" restarted Docker and it answered.
 	Applied   *setup.Applied
-	NextSteps []setup.Step // set when Written
+	NextSteps []say.Step // set when Written
 	// Aborted is ctrl+c (or SIGINT). Files may have been written before it:
 	// Written says so, and the work done stands.
 	Aborted bool

@@ -12,6 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
+	"github.com/docker-tls/docker-tls/internal/say"
 	"github.com/docker-tls/docker-tls/pki"
 	"github.com/docker-tls/docker-tls/setup"
 )
@@ -520,7 +521,7 @@ func TestApplyFailureThenQuit(t *testing.T) {
 }
 
 // stepsMention reports whether some step's text or command contains s.
-func stepsMention(steps []setup.Step, s string) bool {
+func stepsMention(steps []say.Step, s string) bool {
 	for _, st := range steps {
 		if strings.Contains(st.Text, s) || slices.ContainsFunc(st.Commands, func(c string) bool { return strings.Contains(c, s) }) {
 			return true

@@ -3,7 +3,7 @@
 // its hyphen (ansi.Wrap and lipgloss.Wrap always break there). Both front
 // ends use it: the wizard's screens and the commands' help and status.
 //
-//	fmt.Println(wordwrap.String("ERROR: wrong CA passphrase: it does not open /etc/docker/tls/ca/ca-key.pem", 40))
+//	fmt.Println(wordwrap.Hard("ERROR: wrong CA passphrase: it does not open /etc/docker/tls/ca/ca-key.pem", 40))
 package wordwrap
 
 import (
@@ -12,13 +12,9 @@ import (
 	"github.com/charmbracelet/x/ansi"
 )
 
-// String wraps each line of s to width cells, breaking at spaces. A word
-// wider than width stays whole on a line of its own, unless hard is set,
-// when it is cut at the width (for prose on a very narrow screen). Escape
-// sequences (colours) count for nothing.
-func String(s string, width int) string { return wrap(s, width, false) }
-
-// Hard is String that cuts words wider than the width.
+// Hard wraps each line of s to width cells, breaking at spaces; a word
+// wider than width is cut at the width (for prose on a very narrow
+// screen). Escape sequences (colours) count for nothing.
 func Hard(s string, width int) string { return wrap(s, width, true) }
 
 func wrap(s string, width int, hard bool) string {

@@ -25,7 +25,7 @@ func TestString(t *testing.T) {
 		{"okColours", "\x1b[1mbold\x1b[m word another", 12, false, "\x1b[1mbold\x1b[m word\nanother"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := String(tc.in, tc.width)
+			got := wrap(tc.in, tc.width, false)
 			if tc.hard {
 				got = Hard(tc.in, tc.width)
 			}
