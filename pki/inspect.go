@@ -54,6 +54,8 @@ func (i *Info) DaysLeft(now time.Time) int {
 
 func kindOf(c *x509.Certificate) Kind {
 	switch {
+	case c.BasicConstraintsValid && c.IsCA && slices.Equal(c.ExtKeyUsage, []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}) && len(c.PermittedDNSDomains) > 0:
+		return KindHostIssuer
 	case c.BasicConstraintsValid && c.IsCA:
 		return KindCA
 	case slices.Contains(c.ExtKeyUsage, x509.ExtKeyUsageServerAuth):

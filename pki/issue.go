@@ -114,15 +114,22 @@ type Leaf struct {
 	// Anchor is the member anchor that issued a client certificate with
 	// per-member trust; nil when the root issued it.
 	Anchor *Anchor
+	// HostIssuer is the host issuer that issued a server certificate; nil
+	// when the root issued it.
+	HostIssuer *HostIssuer
 }
 
-// Chain is what a bundle's cert.pem holds: the certificate, then its anchor
-// when one issued it, so that every verifier can build the path to the root.
+// Chain is what a bundle's cert.pem (or server-cert.pem) holds: the
+// certificate, then its anchor or host issuer when one issued it, so that
+// every verifier can build the path to the root.
 func (l *Leaf) Chain() []byte {
-	if l.Anchor == nil {
-		return l.CertPEM
+	switch {
+	case l.Anchor != nil:
+		return append(append([]byte{}, l.CertPEM...), l.Anchor.CertPEM...)
+	case l.HostIssuer != nil:
+		return append(append([]byte{}, l.CertPEM...), l.HostIssuer.CertPEM...)
 	}
-	return append(append([]byte{}, l.CertPEM...), l.Anchor.CertPEM...)
+	return l.CertPEM
 }
 
 // Bundle is everything Issue made, as PEM bytes ready to be written.

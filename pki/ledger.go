@@ -66,7 +66,7 @@ func ParseLedger(b []byte) (*Ledger, error) {
 	}
 	for i, e := range l.Issued {
 		switch e.Kind {
-		case KindCA, KindServer, KindClient, KindAnchor:
+		case KindCA, KindServer, KindClient, KindAnchor, KindHostIssuer:
 		default:
 			return nil, fmt.Errorf("parse ledger: entry %d (%s): unknown kind %q", i, e.CommonName, e.Kind)
 		}
