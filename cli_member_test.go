@@ -242,3 +242,56 @@ func TestClientArchive(t *testing.T) {
 	}
 	wantContains(t, "stderr", r.stderr, `no client "nobody"`)
 }
+
+// TestConnectListAndRequestRenew: connect --list shows each bundle with its
+// host and end date, warning within 30 days; request --renew makes a new key
+// beside the bundle (which keeps working), and connecting the renewed
+// certificate installs it into the same context and drops the waiting copy.
+func TestConnectListAndRequestRenew(t *testing.T) {
+	root := initRoot(t)
+	cfg := memberConfig(t)
+	work := t.TempDir()
+	csr := filepath.Join(work, "carol.csr")
+	mustRun(t, 0, "request", "--host", "docker.example.com:2376", "--name", "carol", "--out", csr)
+	archive := filepath.Join(work, "carol.tar.gz")
+	mustRun(t, 0, "client", "sign", csr, "--days", "10", "--archive", archive, "--root", root)
+	runCLI(t, "", "connect", archive) // no daemon answers: installed all the same
+
+	r := mustRun(t, 0, "connect", "--list")
+	wantContains(t, "connect --list", r.stdout, "docker.example.com", "tcp://docker.example.com:2376", "carol", "(renew soon)",
+		`"docker-tls request --renew docker.example.com"`)
+
+	bundleDir := filepath.Join(cfg, "tls", "docker.example.com")
+	key0, err := os.ReadFile(filepath.Join(bundleDir, "key.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	csr2 := filepath.Join(work, "carol2.csr")
+	r = mustRun(t, 0, "request", "--renew", "docker.example.com", "--out", csr2)
+	wantContains(t, "request --renew", r.stdout, filepath.Join(cfg, "tls", "docker.example.com.renew", "key.pem"))
+	if k, _ := os.ReadFile(filepath.Join(bundleDir, "key.pem")); !bytes.Equal(k, key0) {
+		t.Fatal("request --renew replaced the working key")
+	}
+	r = mustRun(t, 0, "connect", "--list")
+	wantContains(t, "connect --list while renewing", r.stdout, "(renewal requested)")
+	if strings.Contains(r.stdout, ".renew") {
+		t.Errorf("the waiting key's directory is listed as a bundle:\n%s", r.stdout)
+	}
+
+	archive2 := filepath.Join(work, "carol2.tar.gz")
+	mustRun(t, 0, "client", "sign", csr2, "--force", "--archive", archive2, "--root", root)
+	runCLI(t, "", "connect", archive2)
+	k, err := os.ReadFile(filepath.Join(bundleDir, "key.pem"))
+	if err != nil || bytes.Equal(k, key0) {
+		t.Fatalf("the renewed key is not installed in the context's directory (err %v)", err)
+	}
+	if _, err := os.Stat(filepath.Join(cfg, "tls", "docker.example.com.renew")); !os.IsNotExist(err) {
+		t.Errorf("the waiting key's directory is still there: %v", err)
+	}
+	r = mustRun(t, 0, "connect", "--list")
+	if strings.Contains(r.stdout, "renew") {
+		t.Errorf("after the renewal, connect --list still warns:\n%s", r.stdout)
+	}
+	r = mustRun(t, 2, "request", "--renew", "docker.example.com", "--name", "x")
+	wantContains(t, "request --renew --name", r.stderr, "leave out --name")
+}

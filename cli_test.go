@@ -112,7 +112,9 @@ func readRootFile(t *testing.T, root, rel string) []byte {
 }
 
 func initArgs(root string, extra ...string) []string {
-	return append([]string{"init", "--root", root, "--fqdn", testFQDN}, extra...)
+	// --no-auto-renew: each init would install a copy of this test binary
+	// (tens of MB) for its timer; the tests of the timer leave it out.
+	return append([]string{"init", "--root", root, "--fqdn", testFQDN, "--no-auto-renew"}, extra...)
 }
 
 // initRoot is a root after a successful `init --yes` with the extra flags.

@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/docker-tls/docker-tls/internal/say"
@@ -134,62 +136,45 @@ func caPassphrase(e *env, h *setup.Host, file string) ([]byte, error) {
 func newClientListCmd(env *env) *cobra.Command {
 	var root string
 	var asJSON bool
+	expiring := -1
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List the client certificates issued, with expiry",
-		Args:  noArgs,
-		RunE: func(*cobra.Command, []string) error {
+		Example: `  docker-tls client list
+  docker-tls client list --expiring 30   # who must be renewed this month`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if cmd.Flags().Changed("expiring") && expiring < 0 {
+				return usagef("--expiring %d: must be a number of days, e.g. --expiring 30", expiring)
+			}
 			h := env.host(root)
 			rows, err := h.Clients()
 			if err != nil {
 				return err
+			}
+			if expiring >= 0 {
+				rows = endingWithin(rows, expiring)
 			}
 			if asJSON {
 				enc := json.NewEncoder(env.stdout)
 				enc.SetIndent("", "  ")
 				return enc.Encode(rows)
 			}
-			if len(rows) == 0 {
+			switch {
+			case len(rows) == 0 && expiring >= 0:
+				fmt.Fprintf(env.stdout, "No client certificate ends within %d days.\n", expiring)
+				return nil
+			case len(rows) == 0:
 				fmt.Fprintln(env.stdout, "No client certificates yet: add one with \"docker-tls client add NAME\".")
 				return nil
 			}
-			slots := false
-			for _, r := range rows {
-				slots = slots || r.Slot > 0
-			}
-			tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
-			if slots {
-				fmt.Fprintln(tw, "NAME\tSERIAL\tNOT AFTER\tDAYS LEFT\tKEY\tSLOT\tBUNDLE")
-			} else {
-				fmt.Fprintln(tw, "NAME\tSERIAL\tNOT AFTER\tDAYS LEFT\tKEY\tBUNDLE")
-			}
-			for _, r := range rows {
-				left := fmt.Sprint(r.DaysLeft)
-				if r.Problem != "" {
-					left = r.Problem
-				}
-				key := "in bundle"
-				if r.FromRequest {
-					key = "member's" // issued for their request: the key stayed with them
-				}
-				bundle := r.Bundle
-				if bundle == "" {
-					bundle = "-"
-				}
-				if slots {
-					slot := "-"
-					if r.Slot > 0 {
-						slot = fmt.Sprint(r.Slot)
-					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, r.Serial, r.NotAfter.Format("2006-01-02"), left, key, slot, bundle)
-				} else {
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, r.Serial, r.NotAfter.Format("2006-01-02"), left, key, bundle)
-				}
-			}
-			if err := tw.Flush(); err != nil {
+			if err := printClients(env.stdout, rows); err != nil {
 				return err
 			}
-			if ts, err := h.Trust(); err == nil && ts.Mode == pki.TrustMember {
+			if expiring >= 0 {
+				fmt.Fprintf(env.stdout, "\nRenew one with \"%s\".\n", say.Command(h.Root(), "renew", "--client", "NAME"))
+			}
+			if ts, err := h.Trust(); err == nil && ts.Mode == pki.TrustMember && expiring < 0 {
 				fmt.Fprintf(env.stdout, "\nTrust: %s\n", trustSentence(ts))
 			}
 			return nil
@@ -197,7 +182,59 @@ func newClientListCmd(env *env) *cobra.Command {
 	}
 	rootFlag(cmd, &root)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().IntVar(&expiring, "expiring", -1, "only the members whose certificate ends within DAYS days (removed members left out)")
 	return cmd
+}
+
+// endingWithin keeps the members (not removed) whose certificate ends
+// within days.
+func endingWithin(rows []setup.ClientRow, days int) []setup.ClientRow {
+	var out []setup.ClientRow
+	for _, r := range rows {
+		if r.RemovedAt == nil && r.DaysLeft < days {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// printClients is client list's table; the SLOT column only with
+// per-member trust.
+func printClients(w io.Writer, rows []setup.ClientRow) error {
+	slots := false
+	for _, r := range rows {
+		slots = slots || r.Slot > 0
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	if slots {
+		fmt.Fprintln(tw, "NAME\tSERIAL\tNOT AFTER\tDAYS LEFT\tKEY\tSLOT\tBUNDLE")
+	} else {
+		fmt.Fprintln(tw, "NAME\tSERIAL\tNOT AFTER\tDAYS LEFT\tKEY\tBUNDLE")
+	}
+	for _, r := range rows {
+		left := fmt.Sprint(r.DaysLeft)
+		if r.Problem != "" {
+			left = r.Problem
+		}
+		key := "in bundle"
+		if r.FromRequest {
+			key = "member's" // issued for their request: the key stayed with them
+		}
+		bundle := r.Bundle
+		if bundle == "" {
+			bundle = "-"
+		}
+		cols := []string{r.Name, r.Serial, r.NotAfter.Format("2006-01-02"), left, key}
+		if slots {
+			slot := "-"
+			if r.Slot > 0 {
+				slot = fmt.Sprint(r.Slot)
+			}
+			cols = append(cols, slot)
+		}
+		fmt.Fprintln(tw, strings.Join(append(cols, bundle), "\t"))
+	}
+	return tw.Flush()
 }
 
 type clientRemoveFlags struct {

@@ -12,21 +12,21 @@ import (
 
 // initFlags are init's flags; the wizard takes the same ones as defaults.
 type initFlags struct {
-	root               string
-	fqdn               string
-	sanDNS, sanIP      []string
-	listen             string
-	keyType            string
-	caCN, caOrg        string
-	caDays, days       int
-	clients            []string
-	passFile           string
-	dryRun, yes, force bool
-	apply              bool
-	trust              string
-	slots              int
-	newRoot            bool
-	restart            restartFlags
+	root                 string
+	fqdn                 string
+	sanDNS, sanIP        []string
+	listen               string
+	keyType              string
+	caCN, caOrg          string
+	caDays, days         int
+	clients              []string
+	passFile             string
+	dryRun, yes, force   bool
+	apply                bool
+	trust                string
+	slots                int
+	newRoot, noAutoRenew bool
+	restart              restartFlags
 }
 
 // flagNames is the command line's word for each field of a setup: errors
@@ -76,6 +76,7 @@ func addInitFlags(cmd *cobra.Command, f *initFlags) {
 	fl.StringVar(&f.trust, "trust", "", "what dockerd trusts: member (one anchor per member, removable one by one; the default for a new setup) or ca (the whole CA); member on a CA-wide setup switches it")
 	fl.IntVar(&f.slots, "slots", 0, fmt.Sprintf("free anchors to keep ready, so that adding a member needs no restart (default %d for a new setup)", pki.DefaultSlots))
 	fl.BoolVar(&f.newRoot, "new-root", false, "when switching to --trust member, make a new root if the CA (pathlen:0) cannot sign anchors")
+	fl.BoolVar(&f.noAutoRenew, "no-auto-renew", false, "do not install the daily renewal timer (docker-tls-renew.timer)")
 	f.restart.add(cmd)
 }
 
@@ -98,6 +99,9 @@ func (f *initFlags) input() setup.InitInput {
 		Trust:   pki.Trust(f.trust),
 		Slots:   f.slots,
 		NewRoot: f.newRoot,
+		// The timer renews the server certificate before it ends, with no
+		// passphrase (the host issuer signs).
+		AutoRenew: !f.noAutoRenew,
 	}
 }
 

@@ -13,7 +13,8 @@ type renewFlags struct {
 	root, passFile, keyType, client, fqdn string
 	sanDNS, sanIP                         []string
 	days                                  int
-	dryRun, yes                           bool
+	dryRun, yes, auto                     bool
+	autoFlags
 }
 
 func newRenewCmd(env *env) *cobra.Command {
@@ -23,9 +24,13 @@ func newRenewCmd(env *env) *cobra.Command {
 		Short: "Renew the server certificate (same names, new dates), or a client certificate with --client",
 		Example: `  docker-tls renew --yes
   docker-tls renew --san-ip 192.0.2.11 --yes  # the same names, one more IP
-  docker-tls renew --client alice --days 90 --yes`,
+  docker-tls renew --client alice --days 90 --yes
+  docker-tls renew --auto                     # what the daily timer runs: no passphrase`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if f.auto || cmd.Flags().Changed("before") || cmd.Flags().Changed("restart") {
+				return runAuto(cmd, env, f.root, &f.autoFlags)
+			}
 			in := setup.RenewInput{Client: f.client, FQDN: f.fqdn, AddDNS: f.sanDNS, AddIPs: f.sanIP}
 			// Unless asked otherwise, setup keeps the key type and lifetime
 			// of the certificate renewed.
@@ -86,5 +91,7 @@ func newRenewCmd(env *env) *cobra.Command {
 	rootFlag(cmd, &f.root)
 	fl.BoolVar(&f.dryRun, "dry-run", false, "show what would be written, write nothing")
 	fl.BoolVar(&f.yes, "yes", false, "write without asking (the old files are backed up)")
+	fl.BoolVar(&f.auto, "auto", false, "renew the server certificate through the host issuer if it is due: no passphrase, no prompt (the timer's)")
+	addAutoFlags(cmd, &f.autoFlags)
 	return cmd
 }

@@ -83,6 +83,9 @@ func reportWritten(e *env, w *setup.Written) {
 	for _, b := range w.Backups {
 		fmt.Fprintf(e.stdout, "  backup: %s\n", b)
 	}
+	if w.TimerErr != nil {
+		fmt.Fprintf(e.stderr, "warning: the renewal timer is not installed: %v; run \"docker-tls init\" again to install it\n", w.TimerErr)
+	}
 	if w.RecordErr != nil {
 		fmt.Fprintf(e.stderr, "warning: cannot record this run for \"docker-tls apply\": %v\n", w.RecordErr)
 	}

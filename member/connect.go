@@ -82,6 +82,12 @@ func Connect(in ConnectInput) (*Connected, error) {
 	if key == nil {
 		key, keyFrom = waitingKey(in.ConfigDir, b.Cert)
 	}
+	// The key of a "request --renew" waits beside the bundle it renews:
+	// the renewed one goes to the same context.
+	renewing := keyFrom != "" && strings.HasSuffix(filepath.Dir(keyFrom), renewSuffix)
+	if renewing && in.Context == "" {
+		name = strings.TrimSuffix(filepath.Base(filepath.Dir(keyFrom)), renewSuffix)
+	}
 	cert, err := b.Check(key, in.Now)
 	if err != nil {
 		return nil, hint.With(fmt.Errorf("%s: %w", in.File, err), "Nothing was installed. Ask your admin for a new file if this one is wrong.")
@@ -99,6 +105,13 @@ func Connect(in ConnectInput) (*Connected, error) {
 		}
 		if err := writeMemberFile(dir, n, files[n], mode); err != nil {
 			return nil, fmt.Errorf("installing the bundle in %s: %w", dir, err)
+		}
+	}
+	if renewing {
+		// The key is installed with the certificate: the copy that waited
+		// goes, with its directory.
+		if err := os.Remove(keyFrom); err == nil {
+			os.Remove(filepath.Dir(keyFrom))
 		}
 	}
 	description := fmt.Sprintf("docker-tls: %s on %s", c.Name, host)

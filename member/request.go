@@ -93,6 +93,8 @@ type RequestInput struct {
 	// directory existing; "": it is only returned.
 	Out   string
 	Force bool // replace a key already waiting for this context, and an existing Out
+
+	renews string // the context a RequestRenewal renews (Context is its .renew)
 }
 
 // Requested is a request made: the CSR to send, and where the key waits.
@@ -172,7 +174,11 @@ func Request(in RequestInput) (*Requested, error) {
 			return nil, fmt.Errorf("writing the request %s: %w (the new key was removed)", in.Out, err)
 		}
 	}
-	return &Requested{Name: in.Name, CSR: csr, KeyPath: keyPath, Context: in.Context, Out: in.Out}, nil
+	r := &Requested{Name: in.Name, CSR: csr, KeyPath: keyPath, Context: in.Context, Out: in.Out}
+	if in.renews != "" {
+		r.Context = in.renews
+	}
+	return r, nil
 }
 
 // replaceError is a refusal to replace a file: ErrWouldReplace, in words

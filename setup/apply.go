@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path"
 	"strings"
 	"time"
 
@@ -157,6 +158,12 @@ func (h *Host) Apply(ctx context.Context) (*Applied, error) {
 func (h *Host) restartAndProbe(ctx context.Context, res *render.Result) (string, error) {
 	if err := h.systemd.Systemctl(ctx, "daemon-reload"); err != nil {
 		return "", err
+	}
+	if h.exists(render.RenewTimerPath) {
+		// The link init made starts the timer at boot; this starts it now.
+		// Best effort: a timer that fails to start is no reason to keep
+		// Docker from loading its new configuration, and status says it.
+		_ = h.systemd.Systemctl(ctx, "start", path.Base(render.RenewTimerPath))
 	}
 	if err := h.systemd.Systemctl(ctx, "restart", "docker"); err != nil {
 		return "", fmt.Errorf("restarting Docker with the new configuration failed: %w", err)

@@ -33,6 +33,10 @@ type InitInput struct {
 	// NewRoot allows a switch to make a new root when the current one was
 	// made with pathlen:0 and cannot sign anchors.
 	NewRoot bool
+	// AutoRenew installs the renewal timer (docker-tls-renew.service and
+	// .timer, enabled; the binary it runs). The front ends set it unless
+	// --no-auto-renew.
+	AutoRenew bool
 }
 
 // renewBefore: init re-issues a leaf that expires within this window.
@@ -153,7 +157,14 @@ func (r *initRun) newSetup() error {
 	for _, a := range b.Anchors {
 		r.ledger.AddAnchor(a, h.now())
 	}
-	r.issued = append(r.issued, b.Server)
+	// The server certificate comes from the host issuer (Issue's own,
+	// signed by the root, is dropped): renew --auto signs with it.
+	server, issuerFiles, err := h.issueServer(b.CA, in.Plan, r.opts...)
+	if err != nil {
+		return err
+	}
+	r.files = append(r.files, issuerFiles...)
+	r.issued = append(r.issued, server)
 	r.issued = append(r.issued, b.Clients...)
 	if r.mode == pki.TrustMember {
 		r.trust = &TrustOutline{New: true, Anchors: len(b.Anchors), Members: len(b.Clients), Free: len(b.Anchors) - len(b.Clients)}
@@ -165,8 +176,10 @@ func (r *initRun) newSetup() error {
 // is missing, expiring, from another CA (than issuer) or for other names.
 func (r *initRun) server(signer *pki.CA, issuer *x509.Certificate) (*pki.ServerDiff, error) {
 	plan := r.in.Plan
-	cert, ok := r.h.leafUpToDate(&pki.CA{Cert: issuer}, ServerCert, ServerKey)
-	if ok && pki.CompareServer(cert, plan).Same() {
+	// A setup older than the host issuer gets one now, when the root can
+	// sign (signer): its server certificate counts as due.
+	cert, ok, keep := r.h.currentServer(issuer, plan, signer != nil)
+	if ok && keep && pki.CompareServer(cert, plan).Same() {
 		return nil, nil
 	}
 	var diff *pki.ServerDiff
@@ -178,10 +191,11 @@ func (r *initRun) server(signer *pki.CA, issuer *x509.Certificate) (*pki.ServerD
 		return nil, hint.With(errors.New("the server certificate needs renewing, but it is signed by the old root until the switch to per-member trust is finalized"),
 			"Run \"docker-tls trust finalize\" first (it renews the server certificate from the new root), then init again.")
 	}
-	leaf, err := pki.IssueServer(signer, plan, r.opts...)
+	leaf, issuerFiles, err := r.h.issueServer(signer, plan, r.opts...)
 	if err != nil {
 		return nil, err
 	}
+	r.files = append(r.files, issuerFiles...)
 	r.issued = append(r.issued, leaf)
 	return diff, nil
 }
@@ -545,12 +559,20 @@ func (h *Host) prepareInit(in InitInput, pass []byte, keepProfiles bool) (*Prepa
 		}
 		r.files = append(r.files, ledgerFile(r.ledger))
 	}
+	var timer *TimerOutline
+	if in.AutoRenew {
+		var units []render.File
+		units, timer = h.renewTimer()
+		r.files = append(r.files, units...)
+	}
 	r.files = append(r.files, h.modeFixes(r.files)...)
 	changes, err := h.build(sortFiles(r.files), hostConfig(in.Listen, r.mode))
 	if err != nil {
 		return nil, err
 	}
-	return &Prepared{Outline: r.outline(serverDiff), Changes: changes, Restart: RestartConfig,
+	o := r.outline(serverDiff)
+	o.Timer = timer
+	return &Prepared{Outline: o, Changes: changes, Restart: RestartConfig,
 		Root: h.sandboxRoot(), Endpoint: dockerHost(in.Plan.FQDN, in.Listen)}, nil
 }
 

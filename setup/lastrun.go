@@ -20,12 +20,12 @@ func managed(p string, config []string) bool {
 	if p == TLSDir || strings.HasPrefix(p, TLSDir+"/") {
 		return true
 	}
-	for _, f := range config {
+	for _, f := range append(config, renewUnitPaths...) {
 		if p == f || render.IsBackupOf(p, f) {
 			return true
 		}
 	}
-	for _, f := range append([]string{TLSDir}, config...) {
+	for _, f := range append(append([]string{TLSDir}, config...), renewUnitPaths...) {
 		for d := path.Dir(f); d != "/"; d = path.Dir(d) {
 			if p == d {
 				return true

@@ -31,6 +31,13 @@ const (
 	// anchors (pathlen:0): still trusted by dockerd, and by clients for the
 	// server certificate, until the switch is finalized.
 	PrevCACert = CADir + "/previous-ca.pem"
+	// HostIssuerCert is this host's server issuer: signed by the root,
+	// serverAuth only, pathlen:0, name-constrained to the host's names and
+	// IPs. Its key is not encrypted (renew --auto signs with it, no
+	// passphrase), root's alone: it can sign nothing the server key does
+	// not already serve (DESIGN.md "Day 2").
+	HostIssuerCert = CADir + "/host-issuer.pem"
+	HostIssuerKey  = CADir + "/host-issuer-key.pem"
 	// RemovedDir keeps the bundles of removed members, for the record.
 	RemovedDir = CADir + "/removed"
 	LedgerPath = CADir + "/issued.json"
@@ -75,4 +82,6 @@ var fixedModes = []struct {
 	{CAKey, modeKey, modeSecret},
 	{AnchorsPath, modeKey, modeSecret},
 	{PrevCACert, modeCert, modeSecret},
+	{HostIssuerCert, modeCert, modeSecret},
+	{HostIssuerKey, modeKey, modeSecret},
 }

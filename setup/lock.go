@@ -272,7 +272,9 @@ func describeRecovery(r *render.Recovery) string {
 // are below ClientsDir.
 var managedPaths = []string{TLSDir, ServerCA, ServerCert, ServerKey, CADir, CACert, CAKey, LedgerPath, ClientsDir,
 	LastRunPath, JournalPath, LockPath, render.DaemonJSONPath, render.OverridePath,
-	MembersPath, AnchorsPath, PrevCACert, RemovedDir}
+	MembersPath, AnchorsPath, PrevCACert, RemovedDir, HostIssuerCert, HostIssuerKey,
+	// The wants entry is a link by design: its directory is checked.
+	render.RenewServicePath, render.RenewTimerPath, path.Dir(render.RenewTimerWants)}
 
 // checkPaths refuses a host where a path docker-tls would read or write
 // goes through a link, or a directory or file another user could change,

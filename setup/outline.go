@@ -15,6 +15,7 @@ type Outline struct {
 	Members []MemberOutline
 	Listen  string // init: the TLS address dockerd listens on
 	Trust   *TrustOutline
+	Timer   *TimerOutline // init: the renewal timer installed
 }
 
 // CAOutline is the CA an init signs with.

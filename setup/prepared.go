@@ -96,6 +96,10 @@ type Written struct {
 	// ArchiveErr is set when a removed member's bundle could not be moved
 	// to the archive (the removal is written all the same).
 	ArchiveErr error
+	// TimerErr is set when the renewal timer's binary or enabling link
+	// could not be installed (the files are written all the same; a re-run
+	// of init installs them).
+	TimerErr error
 
 	res *render.Result
 }
@@ -152,6 +156,7 @@ func (h *Host) Write(p *Prepared, progress func(path string)) (*Written, error) 
 	_ = render.PruneBackups(h.root, backedUp, res.Backups)
 	w := &Written{Files: res.Written, Backups: res.Backups, RecordErr: res.Unrecorded, res: res}
 	w.ArchiveErr = h.archiveBundle(p.Removal)
+	w.TimerErr = h.installTimer(p.Outline.Timer)
 	return w, nil
 }
 
@@ -210,7 +215,7 @@ func sortFiles(files []render.File) []render.File {
 // serverFiles are the files of an issued server certificate.
 func serverFiles(l *pki.Leaf) []render.File {
 	return []render.File{
-		{Path: ServerCert, Data: l.CertPEM, Mode: modeCert, DirMode: modePublic},
+		{Path: ServerCert, Data: l.Chain(), Mode: modeCert, DirMode: modePublic},
 		{Path: ServerKey, Data: l.KeyPEM, Mode: modeKey, DirMode: modePublic},
 	}
 }

@@ -149,12 +149,14 @@ func (h *Host) PrepareRenew(in RenewInput, pass []byte) (*Prepared, error) {
 	if ca == nil {
 		return nil, h.noCA()
 	}
-	leaf, err := pki.IssueServer(ca, plan, pki.WithNow(h.now))
+	// Through the host issuer, made now when there is none for these names
+	// (a setup older than it, or --san-*): renew --auto needs it.
+	leaf, issuerFiles, err := h.issueServer(ca, plan, pki.WithNow(h.now))
 	if err != nil {
 		return nil, err
 	}
 	ledger.Add(leaf, h.now())
-	changes, err := h.build(append(serverFiles(leaf), ledgerFile(ledger)), nil)
+	changes, err := h.build(append(append(serverFiles(leaf), issuerFiles...), ledgerFile(ledger)), nil)
 	if err != nil {
 		return nil, err
 	}

@@ -172,7 +172,7 @@ func (h *Host) Status(in StatusInput) *Report {
 			name = info.CommonName
 		}
 		switch {
-		case kind == "server" && serverIssuer != nil && !issuedBy(b, serverIssuer):
+		case kind == "server" && serverIssuer != nil && !chainsToRoot(b, serverIssuer):
 			find("%s %s (%s) was not issued by the current CA %s: clients will refuse it; %s", kind, name, certPath, CACert, renewHint(kind, name))
 		case kind == "client" && ledger.Member(name) != nil && ledger.Member(name).RemovedAt != nil:
 			find("%s was removed on %s, but their bundle is still at %s: move it away (mv %s %s/%s.manual)", name, ledger.Member(name).RemovedAt.Format(day), ClientDir(name), h.Path(ClientDir(name)), h.Path(RemovedDir), name)

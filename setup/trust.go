@@ -274,12 +274,12 @@ func (h *Host) PrepareFinalize(pass []byte) (*Prepared, error) {
 		if err := plan.Validate(); err != nil {
 			return nil, err
 		}
-		leaf, err := pki.IssueServer(ca, plan, pki.WithNow(h.now))
+		leaf, issuerFiles, err := h.issueServer(ca, plan, pki.WithNow(h.now))
 		if err != nil {
 			return nil, err
 		}
 		ledger.Add(leaf, h.now())
-		files = append(files, serverFiles(leaf)...)
+		files = append(append(files, serverFiles(leaf)...), issuerFiles...)
 		files = append(files, render.File{Path: ServerCA, Data: ca.CertPEM, Mode: modeCert, DirMode: modePublic})
 		for _, name := range ledger.Members() {
 			if h.exists(ClientDir(name) + "/" + member.CertFile) {

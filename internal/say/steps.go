@@ -3,6 +3,7 @@ package say
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/docker-tls/docker-tls/setup"
 )
@@ -111,4 +112,15 @@ func Handover(m *setup.Member, archive string) []Step {
 		Step{Text: fmt.Sprintf("Send %s %s %s; on their machine they run:", m.Name, base, private),
 			Commands: []string{"docker-tls connect " + base}},
 		Step{Text: done, Commands: manual})
+}
+
+// Command is a docker-tls command line as printed, with --root ROOT when
+// the files are not the host's ("" or "/"), so that copying it acts on the
+// same files.
+func Command(root string, args ...string) string {
+	line := "docker-tls " + strings.Join(args, " ")
+	if root != "" && root != "/" {
+		line += " --root " + root
+	}
+	return line
 }

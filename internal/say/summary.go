@@ -37,8 +37,19 @@ func Summary(p *setup.Prepared) []string {
 	if o.Trust != nil {
 		out = append(out, trustLines(o.Trust)...)
 	}
+	if o.Timer != nil {
+		out = append(out, timerLines(o.Timer)...)
+	}
 	if p.Removal != nil {
 		out = append(out, removalLines(p.Removal)...)
+	}
+	return out
+}
+
+func timerLines(t *setup.TimerOutline) []string {
+	out := []string{"Renewal   docker-tls-renew.timer, daily: renews the server certificate when a third of its life is left, no passphrase needed"}
+	if t.From != "" {
+		out = append(out, fmt.Sprintf("          runs %s (a copy of %s, installed now)", t.Binary, t.From))
 	}
 	return out
 }

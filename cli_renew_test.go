@@ -1,0 +1,77 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/docker-tls/docker-tls/setup"
+)
+
+// TestInitDryRunShowsTheTimer: by default init installs the renewal timer;
+// the dry run lists both units and the binary it would copy, and writes
+// nothing.
+func TestInitDryRunShowsTheTimer(t *testing.T) {
+	t.Setenv(setup.PassphraseEnv, testPass)
+	root := fixtureRoot(t)
+	r := mustRun(t, 0, "init", "--root", root, "--fqdn", testFQDN, "--dry-run")
+	wantContains(t, "init --dry-run", r.stdout,
+		"/etc/systemd/system/docker-tls-renew.service", "/etc/systemd/system/docker-tls-renew.timer",
+		"Renewal   docker-tls-renew.timer, daily", "runs /usr/local/sbin/docker-tls (a copy of ")
+	if _, err := os.Stat(filepath.Join(root, "etc/systemd/system/docker-tls-renew.timer")); err == nil {
+		t.Error("the dry run wrote the timer")
+	}
+	r = mustRun(t, 0, "init", "--root", root, "--fqdn", testFQDN, "--dry-run", "--no-auto-renew")
+	if strings.Contains(r.stdout, "docker-tls-renew") {
+		t.Errorf("--no-auto-renew still shows the timer:\n%s", r.stdout)
+	}
+}
+
+// TestRenewAutoFlags: --auto renews unattended with the certificate's own
+// profile, so the flags that choose one are refused with it, as are the
+// --auto flags without it.
+func TestRenewAutoFlags(t *testing.T) {
+	root := initRoot(t)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--auto", "--client", "alice"}, "leave out --client"},
+		{[]string{"--auto", "--days", "30"}, "leave out --days"},
+		{[]string{"--auto", "--restart", "sometimes"}, `"sometimes" is not a restart policy`},
+		{[]string{"--auto", "--before", "-1"}, "--before -1"},
+		{[]string{"--before", "30", "--yes"}, "--before goes with --auto"},
+	} {
+		r := mustRun(t, 2, append([]string{"renew", "--root", root}, c.args...)...)
+		wantContains(t, strings.Join(c.args, " "), r.stderr, c.want)
+	}
+	r := mustRun(t, 0, "renew", "--auto", "--root", root)
+	wantContains(t, "renew --auto, not due", r.stdout, "nothing to do; it is renewed from ")
+	r = mustRun(t, 0, "renew", "--auto", "--before", "400", "--root", root)
+	wantContains(t, "renew --auto --before 400", r.stdout, "Renewed the server certificate through the host issuer",
+		"Restart pending: the files are under --root")
+}
+
+// TestClientListExpiring: --expiring DAYS keeps the members whose
+// certificate ends within DAYS days.
+func TestClientListExpiring(t *testing.T) {
+	root := initRoot(t, "--client", "alice")
+	mustRun(t, 0, "client", "add", "dave", "--days", "10", "--root", root)
+	r := mustRun(t, 0, "client", "list", "--expiring", "30", "--json", "--root", root)
+	var rows []setup.ClientRow
+	if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 || rows[0].Name != "dave" {
+		t.Fatalf("--expiring 30: %+v, want dave alone", rows)
+	}
+	r = mustRun(t, 0, "client", "list", "--expiring", "30", "--root", root)
+	wantContains(t, "client list --expiring 30", r.stdout, "dave", "docker-tls renew --client NAME --root "+root)
+	if strings.Contains(r.stdout, "alice") {
+		t.Errorf("alice ends in a year, listed:\n%s", r.stdout)
+	}
+	r = mustRun(t, 0, "client", "list", "--expiring", "5", "--root", root)
+	wantContains(t, "client list --expiring 5", r.stdout, "No client certificate ends within 5 days.")
+}
