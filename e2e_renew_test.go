@@ -171,7 +171,6 @@ with socket.create_connection(("localhost", int(sys.argv[4])), timeout=20) as s:
 	}
 }
 
-
 // issuerSigned is a client bundle for name signed with the host issuer's key
 // (as whoever reads ca/host-issuer-key.pem could make one), its cert.pem
 // holding the chain up to the root.

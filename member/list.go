@@ -25,8 +25,8 @@ const renewSuffix = ".renew"
 type Installed struct {
 	Context  string    `json:"context"`
 	Dir      string    `json:"dir"`
-	Name     string    `json:"name"`     // the member: the certificate's common name
-	Host     string    `json:"host"`     // the docker context's endpoint; "" when there is no context
+	Name     string    `json:"name"` // the member: the certificate's common name
+	Host     string    `json:"host"` // the docker context's endpoint; "" when there is no context
 	NotAfter time.Time `json:"not_after"`
 	// Renewing: a request --renew is waiting for its certificate.
 	Renewing bool   `json:"renewing,omitempty"`

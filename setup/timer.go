@@ -106,4 +106,3 @@ func (h *Host) enableTimer() error {
 	}
 	return dir.Symlink(render.RenewTimerPath, name)
 }
-
