@@ -15,7 +15,7 @@ import (
 
 func newConnectCmd(env *env) *cobra.Command {
 	var host, context string
-	var list bool
+	var list, force bool
 	cmd := &cobra.Command{
 		Use:   "connect FILE",
 		Short: "On your machine: install the bundle your admin sent, make a docker context, check the daemon answers",
@@ -49,7 +49,7 @@ directory. A key made by "docker-tls request" is found and paired by itself.`,
 			if list {
 				return printInstalled(env, mm)
 			}
-			c, err := mm.Connect(member.ConnectInput{File: args[0], Host: host, Context: context})
+			c, err := mm.Connect(member.ConnectInput{File: args[0], Host: host, Context: context, Force: force})
 			if err != nil {
 				return err
 			}
@@ -58,6 +58,7 @@ directory. A key made by "docker-tls request" is found and paired by itself.`,
 	}
 	cmd.Flags().StringVar(&host, "host", "", "the daemon's address, HOST[:PORT], when FILE does not say it")
 	cmd.Flags().StringVar(&context, "context", "", "name of the docker context (default: the daemon's host name)")
+	cmd.Flags().BoolVar(&force, "force", false, "update a docker context of that name that docker-tls did not make")
 	cmd.Flags().BoolVar(&list, "list", false, "list the bundles installed here: context, host, member, end date")
 	return cmd
 }

@@ -27,6 +27,9 @@ type ConnectInput struct {
 	Docker    string // the docker CLI to make the context with; "": write its store directly
 	Now       time.Time
 	Timeout   time.Duration // for the probe; 0: 10 s
+	// Force updates a docker context of that name that connect did not
+	// make (one made by hand with "docker context create").
+	Force bool
 }
 
 // Connected is what connect did.
@@ -88,12 +91,25 @@ func Connect(in ConnectInput) (*Connected, error) {
 	if renewing && in.Context == "" {
 		name = strings.TrimSuffix(filepath.Base(filepath.Dir(keyFrom)), renewSuffix)
 	}
+	if err := b.checkKinds(); err != nil {
+		return nil, hint.With(fmt.Errorf("%s: %w", in.File, err), "Nothing was installed. Ask your admin for a new file if this one is wrong.")
+	}
 	cert, err := b.Check(key, in.Now)
 	if err != nil {
 		return nil, hint.With(fmt.Errorf("%s: %w", in.File, err), "Nothing was installed. Ask your admin for a new file if this one is wrong.")
 	}
 	dir := memberDir(in.ConfigDir, name)
-	if err := checkInstallDir(dir, keyFrom, cert); err != nil {
+	if err := checkOwnTree(in.ConfigDir, filepath.Join(in.ConfigDir, "tls"), dir, filepath.Join(in.ConfigDir, "contexts")); err != nil {
+		return nil, err
+	}
+	chain, _ := pki.ParseCerts(b.Cert)
+	if err := checkInstallDir(dir, keyFrom, cert, chain[1:], in.Now); err != nil {
+		return nil, err
+	}
+	if err := checkContext(in, name); err != nil {
+		return nil, err
+	}
+	if err := backupBundle(dir, in.Now); err != nil {
 		return nil, err
 	}
 	c := &Connected{Name: cert.Subject.CommonName, Context: name, Dir: dir, Host: hostURL, NotAfter: cert.NotAfter, Paired: keyFrom != ""}
@@ -114,7 +130,7 @@ func Connect(in ConnectInput) (*Connected, error) {
 			os.Remove(filepath.Dir(keyFrom))
 		}
 	}
-	description := fmt.Sprintf("docker-tls: %s on %s", c.Name, host)
+	description := fmt.Sprintf("%s%s on %s", descriptionPrefix, c.Name, host)
 	if c.Updated, c.ByCLI, err = makeContext(in, name, hostURL, description, dir, files); err != nil {
 		return nil, err
 	}
@@ -124,10 +140,10 @@ func Connect(in ConnectInput) (*Connected, error) {
 
 // checkInstallDir refuses to install over another member's or another
 // daemon's bundle: dir may be empty, hold the waiting key of this
-// certificate, or an earlier bundle of the same member from the same CA
-// (a renewal).
-func checkInstallDir(dir, keyFrom string, cert *x509.Certificate) error {
-	old, err := os.ReadFile(filepath.Join(dir, CertFile))
+// certificate, or an earlier bundle of the same member whose ca.pem the new
+// chain verifies against (a renewal; see sameMember).
+func checkInstallDir(dir, keyFrom string, cert *x509.Certificate, chain []*x509.Certificate, now time.Time) error {
+	_, err := os.Lstat(filepath.Join(dir, CertFile))
 	if errors.Is(err, os.ErrNotExist) {
 		if k := filepath.Join(dir, KeyFile); keyFrom != k {
 			if _, err := os.Lstat(k); err == nil {
@@ -140,12 +156,7 @@ func checkInstallDir(dir, keyFrom string, cert *x509.Certificate) error {
 	if err != nil {
 		return err
 	}
-	prev, err := pki.ParseCert(old)
-	if err != nil || prev.Subject.CommonName != cert.Subject.CommonName || string(prev.RawIssuer) != string(cert.RawIssuer) {
-		return hint.With(fmt.Errorf("%s holds the bundle of another member or daemon", dir),
-			"Connect under another name with --context NAME; nothing was installed.")
-	}
-	return nil
+	return sameMember(dir, cert, chain, now)
 }
 
 // makeContext makes or updates the docker context: with the docker CLI when
