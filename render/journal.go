@@ -213,11 +213,10 @@ func (j *Journal) Pending(root string) (bool, error) {
 	return err == nil, err
 }
 
-// begin writes the intent of the plan p and returns the record to write
-// last; nil (and p.res.Unrecorded set) when the record's place cannot be
-// used (a directory there): the run goes on without one.
-func (j *Journal) begin(t *tx, p *plan) ([]byte, error) {
-	in := intent{Kind: intentApply, PID: os.Getpid(), Started: now().UTC(), Dirs: p.dirs, Modes: p.tighten}
+// newIntent is the intent of the plan p: what undo needs to put the root
+// back as it was, whatever step the run stopped at.
+func newIntent(p *plan) *intent {
+	in := &intent{Kind: intentApply, PID: os.Getpid(), Started: now().UTC(), Dirs: p.dirs, Modes: p.tighten}
 	for _, ch := range p.changes {
 		f := intentFile{Path: ch.Path, Existed: ch.Exists, NewSHA: sum(ch.Data), Backup: p.backups[ch.Path]}
 		if ch.Exists {
@@ -225,6 +224,14 @@ func (j *Journal) begin(t *tx, p *plan) ([]byte, error) {
 		}
 		in.Files = append(in.Files, f)
 	}
+	return in
+}
+
+// begin adds the record of the run to in, and writes in to disk; it
+// returns the record to write last: nil (and p.res.Unrecorded set) when
+// the record's place cannot be used (a directory there), and the run goes
+// on without one.
+func (j *Journal) begin(t *tx, p *plan, in *intent) ([]byte, error) {
 	var record []byte
 	if j.Record != "" {
 		var err error
@@ -254,7 +261,6 @@ func (j *Journal) begin(t *tx, p *plan) ([]byte, error) {
 	if err := t.do("journal", j.Path, func() error { return writeAtomic(t.fs, j.Path, append(data, '\n'), 0o600) }); err != nil {
 		return nil, err
 	}
-	t.journaled = true
 	return record, nil
 }
 
@@ -262,18 +268,9 @@ func (j *Journal) begin(t *tx, p *plan) ([]byte, error) {
 // is complete.
 func (j *Journal) commit(t *tx, record []byte) error {
 	if record != nil {
-		old, fi, err := readWithInfo(t.fs, j.Record)
-		if err != nil {
-			return &ApplyError{Op: "record", Path: j.Record, Err: err}
-		}
+		// The intent holds the record's old content: undo puts it back.
 		if err := t.do("record", j.Record, func() error { return writeAtomic(t.fs, j.Record, record, 0o600) }); err != nil {
 			return err
-		}
-		if old != nil {
-			mode := fi.Mode().Perm()
-			t.undo = append(t.undo, func() error { return writeAtomic(t.fs, j.Record, old, mode) })
-		} else {
-			t.undo = append(t.undo, func() error { return removeFile(t.fs, j.Record) })
 		}
 	}
 	return t.do("commit", j.Path, func() error { return j.remove(t.fs) })
@@ -378,7 +375,7 @@ func (j *Journal) Recover(root string) (*Recovery, error) {
 		if err := removeTemps(); err != nil {
 			return rec, err
 		}
-		if err := undoIntent(fsys, &in, rec); err != nil {
+		if err := undo(fsys, &in, rec); err != nil {
 			return rec, err
 		}
 	case intentRollback:
@@ -407,82 +404,88 @@ func (j *Journal) Recover(root string) (*Recovery, error) {
 	return rec, j.remove(fsys)
 }
 
-// undoIntent puts every file of an interrupted write back as it was, then
-// the modes of the directories, then removes its backups and directories.
-// Each step looks at the disk first, so running it again after it was
-// itself interrupted is safe.
-func undoIntent(fsys *hostfs.FS, in *intent, rec *Recovery) error {
+// undo puts back what the run in describes, whatever step it stopped at:
+// every file as it was (in reverse write order), then the modes of the
+// directories it narrowed, then it removes the backups it made and the
+// directories it created (when empty). It is the one undo: of an Apply that
+// failed (in-process), of one that was killed (Journal.Recover), and of a
+// completed run from its record (Rollback). Each step looks at the disk
+// first, so running it again after it was itself interrupted is safe; a
+// file that is neither what the run found nor what it wrote was changed
+// since, and is left as it is (listed in rec.Kept).
+func undo(fsys *hostfs.FS, in *intent, rec *Recovery) error {
 	var errs []error
 	for i := len(in.Files) - 1; i >= 0; i-- {
-		f := in.Files[i]
-		cur, fi, err := readWithInfo(fsys, f.Path)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		isNew := cur != nil && sum(cur) == f.NewSHA
-		isOld := cur != nil && f.Existed && sum(cur) == f.OldSHA && fi.Mode().Perm() == f.OldMode
-		switch {
-		case isOld, cur == nil && !f.Existed:
-			// Untouched, or put back already.
-		case !f.Existed && isNew:
-			if err := removeFile(fsys, f.Path); err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			rec.Undone = append(rec.Undone, f.Path)
-		case f.Existed && (isNew || cur == nil || sum(cur) == f.OldSHA):
-			old := f.OldData
-			if old == nil {
-				if old, err = readOptional(fsys, f.Backup); err == nil && (old == nil || sum(old) != f.OldSHA) {
-					err = fmt.Errorf("the backup %s does not hold what %s had before the run", f.Backup, f.Path)
-				}
-			}
-			if err == nil {
-				err = writeAtomic(fsys, f.Path, old, f.OldMode)
-			}
-			if err != nil {
-				errs = append(errs, fmt.Errorf("restore %s: %w", f.Path, err))
-				continue
-			}
-			rec.Undone = append(rec.Undone, f.Path)
-		default:
-			rec.Kept = append(rec.Kept, f.Path)
-		}
+		errs = append(errs, undoFile(fsys, in.Files[i], rec))
 	}
 	for i := len(in.Modes) - 1; i >= 0; i-- {
-		m := in.Modes[i]
-		fi, err := fsys.Lstat(m.Path)
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
-		if err == nil && fi.Mode().Perm() != m.Mode {
-			err = chmodDir(fsys, m.Path, m.Mode)
-		}
-		if err != nil {
-			errs = append(errs, err)
-		}
+		errs = append(errs, undoMode(fsys, in.Modes[i]))
 	}
-	if len(errs) > 0 {
-		return errors.Join(errs...)
+	if err := errors.Join(errs...); err != nil {
+		return err
 	}
 	for _, f := range in.Files {
 		if f.Backup == "" || slices.Contains(rec.Kept, f.Path) {
 			continue
 		}
-		// The file has its old content again: the backup the interrupted
-		// run made of it (whole or not: its name was free when the intent
-		// was written, under the lock) is a copy too many.
-		if err := removeFile(fsys, f.Backup); err != nil {
-			errs = append(errs, err)
-		}
+		// The file has its old content again: the backup the run made of
+		// it (whole or not: its name was free when the intent was made,
+		// under the lock) is a copy too many.
+		errs = append(errs, removeFile(fsys, f.Backup))
 	}
 	for i := len(in.Dirs) - 1; i >= 0; i-- {
-		if err := removeDir(fsys, in.Dirs[i]); err != nil {
-			errs = append(errs, err)
-		}
+		errs = append(errs, removeDir(fsys, in.Dirs[i]))
 	}
 	return errors.Join(errs...)
+}
+
+// undoFile puts the file f back as it was before the run, from f.OldData or
+// its backup, or removes it when the run created it.
+func undoFile(fsys *hostfs.FS, f intentFile, rec *Recovery) error {
+	cur, fi, err := readWithInfo(fsys, f.Path)
+	if err != nil {
+		return err
+	}
+	isNew := cur != nil && sum(cur) == f.NewSHA
+	isOld := cur != nil && f.Existed && sum(cur) == f.OldSHA && fi.Mode().Perm() == f.OldMode
+	switch {
+	case isOld, cur == nil && !f.Existed:
+		return nil // untouched, or put back already
+	case !f.Existed && isNew:
+		if err := removeFile(fsys, f.Path); err != nil {
+			return err
+		}
+	case f.Existed && (isNew || cur == nil || sum(cur) == f.OldSHA):
+		old := f.OldData
+		if old == nil {
+			if old, err = readOptional(fsys, f.Backup); err == nil && (old == nil || sum(old) != f.OldSHA) {
+				err = fmt.Errorf("the backup %s does not hold what %s had before the run", f.Backup, f.Path)
+			}
+		}
+		if err == nil {
+			err = writeAtomic(fsys, f.Path, old, f.OldMode)
+		}
+		if err != nil {
+			return fmt.Errorf("restore %s: %w", f.Path, err)
+		}
+	default:
+		rec.Kept = append(rec.Kept, f.Path)
+		return nil
+	}
+	rec.Undone = append(rec.Undone, f.Path)
+	return nil
+}
+
+// undoMode gives the directory m.Path its mode from before the run back.
+func undoMode(fsys *hostfs.FS, m dirMode) error {
+	fi, err := fsys.Lstat(m.Path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err == nil && fi.Mode().Perm() != m.Mode {
+		err = chmodDir(fsys, m.Path, m.Mode)
+	}
+	return err
 }
 
 // Writable lists the host configuration files Build may write on this
