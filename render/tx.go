@@ -443,101 +443,91 @@ func rollback(fsys *hostfs.FS, res *Result) error {
 	if res == nil {
 		return nil
 	}
-	type step struct {
-		path   string // real path, for errors
-		real   string
-		remove bool
-		data   []byte
-		mode   fs.FileMode
+	in, err := recordIntent(fsys, res)
+	if err != nil {
+		return err
 	}
-	var steps []step
+	return undo(fsys, in, &Recovery{})
+}
+
+// recordIntent checks every file a completed run wrote, touching nothing,
+// and returns what undo needs to undo that run: each file still as the run
+// wrote it, with its backup's content and mode as the old ones (and no
+// backup to remove: a record's backups are kept), and the directories it
+// made. A file already put back (by a rollback that was interrupted) or
+// created and gone since has nothing to undo.
+func recordIntent(fsys *hostfs.FS, res *Result) (*intent, error) {
+	in := &intent{Kind: intentApply, Dirs: res.Dirs}
 	rerr := &RollbackError{Backups: map[string]string{}}
 	var errs []error
 	for _, r := range res.Restores {
 		if r.Backup != "" {
 			rerr.Backups[r.Path] = r.Backup
 		}
-		if r.SHA256 == "" {
-			rerr.Unverified = append(rerr.Unverified, r.Path)
-			continue
-		}
-		fi, err := fsys.Lstat(r.Path)
+		f, changed, err := restoreFile(fsys, r)
 		switch {
-		case errors.Is(err, fs.ErrNotExist) && r.Created:
-			continue // already gone: nothing to undo
-		case errors.Is(err, fs.ErrNotExist):
-			rerr.Changed = append(rerr.Changed, r.Path)
-			continue
 		case err != nil:
-			errs = append(errs, fmt.Errorf("check %s: %w", r.Path, err))
-			continue
-		case !fi.Mode().IsRegular():
+			errs = append(errs, err)
+		case changed && r.SHA256 == "":
+			rerr.Unverified = append(rerr.Unverified, r.Path)
+		case changed:
 			rerr.Changed = append(rerr.Changed, r.Path)
-			continue
+		case f != nil:
+			in.Files = append(in.Files, *f)
 		}
-		cur, err := fsys.ReadFile(r.Path, hostfs.MaxFile)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("check %s: %w", r.Path, err))
-			continue
-		}
-		var backup []byte
-		var bmode fs.FileMode
-		if !r.Created && r.Backup != "" {
-			dir, err := fsys.OpenDir(path.Dir(r.Backup))
-			var bfi fs.FileInfo
-			if err == nil {
-				backup, bfi, err = dir.ReadFile(path.Base(r.Backup), hostfs.MaxFile)
-				dir.Close()
-			}
-			if err != nil {
-				errs = append(errs, fmt.Errorf("restore %s from %s: %w", r.Path, r.Backup, err))
-				continue
-			}
-			bmode = bfi.Mode().Perm()
-		}
-		if sum(cur) != r.SHA256 {
-			if backup != nil && bytes.Equal(cur, backup) && fi.Mode().Perm() == bmode {
-				continue // restored already, by a rollback that was interrupted
-			}
-			rerr.Changed = append(rerr.Changed, r.Path)
-			continue
-		}
-		if r.Created {
-			steps = append(steps, step{path: r.Path, real: r.Path, remove: true})
-			continue
-		}
-		if r.Backup == "" {
-			errs = append(errs, fmt.Errorf("restore %s: no backup was made", r.Path))
-			continue
-		}
-		steps = append(steps, step{path: r.Path + " from " + r.Backup, real: r.Path, data: backup, mode: bmode})
 	}
 	if len(rerr.Changed) > 0 || len(rerr.Unverified) > 0 {
-		return rerr
+		return nil, rerr
 	}
 	if len(errs) > 0 {
-		return fmt.Errorf("%w: %w", errRefused, errors.Join(errs...))
+		return nil, fmt.Errorf("%w: %w", errRefused, errors.Join(errs...))
 	}
+	return in, nil
+}
 
-	for i := len(steps) - 1; i >= 0; i-- { // undo in reverse write order
-		s := steps[i]
-		var err error
-		if s.remove {
-			err = removeFile(fsys, s.real)
-		} else {
-			err = writeAtomic(fsys, s.real, s.data, s.mode)
-		}
-		if err != nil {
-			errs = append(errs, fmt.Errorf("restore %s: %w", s.path, err))
-		}
+// restoreFile is how to undo the write r records: nil when there is
+// nothing to undo; changed when the file is no longer what the run wrote
+// (or r has no checksum to tell).
+func restoreFile(fsys *hostfs.FS, r Restore) (f *intentFile, changed bool, err error) {
+	if r.SHA256 == "" {
+		return nil, true, nil
 	}
-	for i := len(res.Dirs) - 1; i >= 0; i-- {
-		// Only empty directories go: a backup or a user's file keeps its dir.
-		if err := removeDir(fsys, res.Dirs[i]); err != nil {
-			errs = append(errs, err)
-		}
+	fi, err := fsys.Lstat(r.Path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && r.Created:
+		return nil, false, nil // already gone: nothing to undo
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, true, nil
+	case err != nil:
+		return nil, false, fmt.Errorf("check %s: %w", r.Path, err)
+	case !fi.Mode().IsRegular():
+		return nil, true, nil
 	}
-	return errors.Join(errs...)
+	cur, err := fsys.ReadFile(r.Path, hostfs.MaxFile)
+	switch {
+	case err != nil:
+		return nil, false, fmt.Errorf("check %s: %w", r.Path, err)
+	case r.Created:
+		return &intentFile{Path: r.Path, NewSHA: r.SHA256}, sum(cur) != r.SHA256, nil
+	case r.Backup == "" && sum(cur) != r.SHA256:
+		return nil, true, nil
+	case r.Backup == "":
+		return nil, false, fmt.Errorf("restore %s: no backup was made", r.Path)
+	}
+	backup, bfi, err := readWithInfo(fsys, r.Backup)
+	if err == nil && backup == nil {
+		err = fs.ErrNotExist
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("restore %s from %s: %w", r.Path, r.Backup, err)
+	}
+	old := &intentFile{Path: r.Path, Existed: true, OldSHA: sum(backup), OldMode: bfi.Mode().Perm(), OldData: backup, NewSHA: r.SHA256}
+	if sum(cur) != r.SHA256 {
+		// Restored already, by a rollback that was interrupted, or changed.
+		restored := bytes.Equal(cur, backup) && fi.Mode().Perm() == old.OldMode
+		return nil, !restored, nil
+	}
+	return old, false, nil
 }
 
 // KeepBackups is how many backups of each file PruneBackups keeps: the
