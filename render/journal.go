@@ -340,6 +340,27 @@ func touched(err error) bool { return !errors.Is(err, errRefused) }
 // other run can write (under the caller's lock).
 func (j *Journal) Recover(root string) (*Recovery, error) {
 	fsys := hostfs.New(root)
+	in, err := j.readIntent(fsys)
+	if err != nil || in == nil {
+		return nil, err
+	}
+	rec := &Recovery{PID: in.PID, Started: in.Started}
+	switch in.Kind {
+	case intentApply:
+		err = j.recoverApply(fsys, in, rec)
+	case intentRollback:
+		err = j.recoverRollback(fsys, in, rec)
+	default:
+		err = fmt.Errorf("%s: unknown kind %q: move it away", j.Path, in.Kind)
+	}
+	if err != nil {
+		return rec, err
+	}
+	return rec, j.remove(fsys)
+}
+
+// readIntent reads and checks the intent on disk: nil when there is none.
+func (j *Journal) readIntent(fsys *hostfs.FS) (*intent, error) {
 	b, err := readTrusted(fsys, j.Path)
 	if err != nil || b == nil {
 		return nil, err
@@ -353,55 +374,56 @@ func (j *Journal) Recover(root string) (*Recovery, error) {
 	if err := j.checkIntent(&in); err != nil {
 		return nil, err
 	}
-	rec := &Recovery{PID: in.PID, Started: in.Started}
+	return &in, nil
+}
+
+// recoverApply undoes an interrupted write.
+func (j *Journal) recoverApply(fsys *hostfs.FS, in *intent, rec *Recovery) error {
+	var written []string
+	for _, f := range in.Files {
+		written = append(written, f.Path)
+	}
+	// Temps first: the directories the run made go only when empty.
+	if err := j.removeTemps(fsys, written, rec); err != nil {
+		return err
+	}
+	return undo(fsys, in, rec)
+}
+
+// recoverRollback finishes an interrupted rollback of the run in.Run.
+func (j *Journal) recoverRollback(fsys *hostfs.FS, in *intent, rec *Recovery) error {
+	rec.Finished = true
+	if in.Run == nil {
+		return fmt.Errorf("%s: a rollback without the run it undoes: move it away", j.Path)
+	}
+	if err := rollback(fsys, in.Run); err != nil {
+		return fmt.Errorf("finishing the rollback of the run in %s: %w", j.Record, err)
+	}
+	rec.Undone = in.Run.Written
+	if j.Record != "" {
+		if err := removeFile(fsys, j.Record); err != nil {
+			return err
+		}
+	}
+	return j.removeTemps(fsys, in.Run.Written, rec)
+}
+
+// removeTemps removes the temp files left in the journal's directory and
+// in those of the files written, listing them in rec.Temps.
+func (j *Journal) removeTemps(fsys *hostfs.FS, written []string, rec *Recovery) error {
 	dirs := []string{path.Dir(j.Path)}
-	removeTemps := func() error {
-		slices.Sort(dirs)
-		for _, d := range slices.Compact(dirs) {
-			removed, err := fsys.RemoveTemps(d)
-			rec.Temps = append(rec.Temps, removed...)
-			if err != nil {
-				return err
-			}
-		}
-		return nil
+	for _, p := range written {
+		dirs = append(dirs, path.Dir(p))
 	}
-	switch in.Kind {
-	case intentApply:
-		for _, f := range in.Files {
-			dirs = append(dirs, path.Dir(f.Path))
+	slices.Sort(dirs)
+	for _, d := range slices.Compact(dirs) {
+		removed, err := fsys.RemoveTemps(d)
+		rec.Temps = append(rec.Temps, removed...)
+		if err != nil {
+			return err
 		}
-		// Temps first: the directories the run made go only when empty.
-		if err := removeTemps(); err != nil {
-			return rec, err
-		}
-		if err := undo(fsys, &in, rec); err != nil {
-			return rec, err
-		}
-	case intentRollback:
-		rec.Finished = true
-		if in.Run == nil {
-			return rec, fmt.Errorf("%s: a rollback without the run it undoes: move it away", j.Path)
-		}
-		if err := rollback(fsys, in.Run); err != nil {
-			return rec, fmt.Errorf("finishing the rollback of the run in %s: %w", j.Record, err)
-		}
-		rec.Undone = in.Run.Written
-		if j.Record != "" {
-			if err := removeFile(fsys, j.Record); err != nil {
-				return rec, err
-			}
-		}
-		for _, p := range in.Run.Written {
-			dirs = append(dirs, path.Dir(p))
-		}
-		if err := removeTemps(); err != nil {
-			return rec, err
-		}
-	default:
-		return rec, fmt.Errorf("%s: unknown kind %q: move it away", j.Path, in.Kind)
 	}
-	return rec, j.remove(fsys)
+	return nil
 }
 
 // undo puts back what the run in describes, whatever step it stopped at:
@@ -446,33 +468,64 @@ func undoFile(fsys *hostfs.FS, f intentFile, rec *Recovery) error {
 	if err != nil {
 		return err
 	}
-	isNew := cur != nil && sum(cur) == f.NewSHA
-	isOld := cur != nil && f.Existed && sum(cur) == f.OldSHA && fi.Mode().Perm() == f.OldMode
-	switch {
-	case isOld, cur == nil && !f.Existed:
-		return nil // untouched, or put back already
-	case !f.Existed && isNew:
-		if err := removeFile(fsys, f.Path); err != nil {
-			return err
-		}
-	case f.Existed && (isNew || cur == nil || sum(cur) == f.OldSHA):
-		old := f.OldData
-		if old == nil {
-			if old, err = readOptional(fsys, f.Backup); err == nil && (old == nil || sum(old) != f.OldSHA) {
-				err = fmt.Errorf("the backup %s does not hold what %s had before the run", f.Backup, f.Path)
-			}
-		}
-		if err == nil {
-			err = writeAtomic(fsys, f.Path, old, f.OldMode)
-		}
-		if err != nil {
-			return fmt.Errorf("restore %s: %w", f.Path, err)
-		}
+	switch f.state(cur, fi) {
+	case fileUntouched:
+		return nil
+	case fileCreated:
+		err = removeFile(fsys, f.Path)
+	case fileReplaced:
+		err = restoreOld(fsys, f)
 	default:
 		rec.Kept = append(rec.Kept, f.Path)
 		return nil
 	}
+	if err != nil {
+		return err
+	}
 	rec.Undone = append(rec.Undone, f.Path)
+	return nil
+}
+
+// What the run did to a file, as the disk shows it.
+const (
+	fileUntouched = iota // as the run found it, or put back already
+	fileCreated          // made by the run, as it wrote it
+	fileReplaced         // replaced by the run (or removed, or left half-way)
+	fileChanged          // neither: changed since, by someone else
+)
+
+// state tells, from the file's content cur (nil when absent) and fi, what
+// the run did to it.
+func (f intentFile) state(cur []byte, fi fs.FileInfo) int {
+	isNew := cur != nil && sum(cur) == f.NewSHA
+	isOld := cur != nil && f.Existed && sum(cur) == f.OldSHA && fi.Mode().Perm() == f.OldMode
+	switch {
+	case isOld, cur == nil && !f.Existed:
+		return fileUntouched
+	case !f.Existed && isNew:
+		return fileCreated
+	case f.Existed && (isNew || cur == nil || sum(cur) == f.OldSHA):
+		return fileReplaced
+	}
+	return fileChanged
+}
+
+// restoreOld writes back what f had before the run: f.OldData, else its
+// backup, which must hold that content.
+func restoreOld(fsys *hostfs.FS, f intentFile) error {
+	old := f.OldData
+	if old == nil {
+		var err error
+		if old, err = readOptional(fsys, f.Backup); err != nil {
+			return fmt.Errorf("restore %s: %w", f.Path, err)
+		}
+		if old == nil || sum(old) != f.OldSHA {
+			return fmt.Errorf("restore %s: the backup %s does not hold what %s had before the run", f.Path, f.Backup, f.Path)
+		}
+	}
+	if err := writeAtomic(fsys, f.Path, old, f.OldMode); err != nil {
+		return fmt.Errorf("restore %s: %w", f.Path, err)
+	}
 	return nil
 }
 
