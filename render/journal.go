@@ -19,9 +19,11 @@ import (
 // a later Rollback reads back. An Apply writes an intent (every file it will
 // write, with the checksums before and after, its backups and the
 // directories it creates) and fsyncs it before the first change; the record
-// of the run is its last write; removing the intent is the commit. A run
-// that finds an intent left behind (Recover) rolls that run back, so the
-// files are as before it, with no temp file left.
+// of the run is its last write; removing the intent is the commit. The
+// intent is the one undo (see undo): an Apply that fails undoes itself from
+// it, and a run that finds one left behind (Recover) undoes the run that was
+// killed from it the same way, so the files are as before it, with no temp
+// file left.
 //
 // Both files are trusted input: they are read only under hostfs's rules,
 // and any path they name must pass Allow.

@@ -424,7 +424,13 @@ func removeDir(fsys *hostfs.FS, p string) error {
 	return dir.Rmdir(path.Base(p))
 }
 
-// Rollback undoes a successful Apply, e.g. when dockerd fails to restart with
+// Rollback is rollback under root, without a journal. Only a test in setup
+// (TestJoinLastRun) calls it; the product rolls back with Journal.Rollback.
+func Rollback(root string, res *Result) error {
+	return rollback(hostfs.New(root), res)
+}
+
+// rollback undoes a successful Apply, e.g. when dockerd fails to restart with
 // the new configuration: replaced files get their backup's content and mode
 // back, created files are removed, then created directories if empty. The
 // backups themselves are kept.
@@ -434,11 +440,8 @@ func removeDir(fsys *hostfs.FS, p string) error {
 // tell (a record from an older docker-tls), or a backup can't be read, it
 // touches nothing and returns an error naming the files (*RollbackError for
 // the first two). A file that already has its backup's content counts as
-// restored, so a rollback that was interrupted can be run again.
-func Rollback(root string, res *Result) error {
-	return rollback(hostfs.New(root), res)
-}
-
+// restored, so a rollback that was interrupted can be run again. The undo
+// is the one an Apply that fails uses (see undo).
 func rollback(fsys *hostfs.FS, res *Result) error {
 	if res == nil {
 		return nil
