@@ -19,6 +19,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -411,6 +412,78 @@ func TestConcurrentInits(t *testing.T) {
 // killed reports whether r ended by SIGKILL.
 func killed(r cmdResult) bool { return r.code == -1 }
 
+// failpointBin is docker-tls built with the failpoint tag (see
+// hostfs.FailpointEnv), once per test process, beside the release build
+// (so that TestMain removes it too).
+var failpointBin struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+func failpointBinary(t *testing.T) string {
+	t.Helper()
+	release := dockerTLSBinary(t)
+	failpointBin.once.Do(func() {
+		p := filepath.Join(filepath.Dir(release), "docker-tls-failpoint")
+		out, err := exec.Command(goTool(), "build", "-tags", "failpoint", "-o", p, ".").CombinedOutput()
+		if err != nil {
+			failpointBin.err = fmt.Errorf("go build -tags failpoint: %v\n%s", err, out)
+			return
+		}
+		failpointBin.path = p
+	})
+	if failpointBin.err != nil {
+		t.Fatal(failpointBin.err)
+	}
+	return failpointBin.path
+}
+
+// goTool is the go command: on PATH, else the toolchain running the test.
+func goTool() string {
+	if p, err := exec.LookPath("go"); err == nil {
+		return p
+	}
+	//lint:ignore SA1019 only when go is not on PATH: the toolchain running this test
+	return filepath.Join(runtime.GOROOT(), "bin", "go")
+}
+
+// dockerTLSKilledAt runs the failpoint build of docker-tls, as dockerTLS
+// runs the release build, with the failpoint (hostfs.FailpointEnv) set.
+func dockerTLSKilledAt(t *testing.T, failpoint string, args ...string) cmdResult {
+	t.Helper()
+	return runTool(t, []string{setup.PassphraseEnv + "=" + testPass, hostfs.FailpointEnv + "=" + failpoint}, failpointBinary(t), args...)
+}
+
+// TestReleaseHasNoFailpoint: go build . (no tag) gives a binary without
+// the failpoints: no symbol of them, and not the name of their variable;
+// the failpoint build has both, so the test can tell.
+func TestReleaseHasNoFailpoint(t *testing.T) {
+	for _, tc := range []struct {
+		bin  string
+		want bool
+	}{{dockerTLSBinary(t), false}, {failpointBinary(t), true}} {
+		out, err := exec.Command(goTool(), "tool", "nm", tc.bin).Output()
+		if err != nil {
+			t.Fatalf("go tool nm %s: %v", tc.bin, err)
+		}
+		var syms []string
+		for _, line := range strings.Split(string(out), "\n") {
+			if strings.Contains(strings.ToLower(line), "failpoint") {
+				syms = append(syms, strings.TrimSpace(line))
+			}
+		}
+		b, err := os.ReadFile(tc.bin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hasEnv := bytes.Contains(b, []byte(hostfs.FailpointEnv))
+		if (len(syms) > 0) != tc.want || hasEnv != tc.want {
+			t.Errorf("%s: failpoint symbols %q, %s in it: %v; want failpoints: %v", filepath.Base(tc.bin), syms, hostfs.FailpointEnv, hasEnv, tc.want)
+		}
+	}
+}
+
 // TestKilledAtEveryStep kills docker-tls (SIGKILL, through the failpoint)
 // before each step of its write in turn, for a first init, an init that
 // replaces the CA, and a client add. After each kill, status says a run was
@@ -451,7 +524,7 @@ func TestKilledAtEveryStep(t *testing.T) {
 			}
 			// Killed at step n: the write has at least n steps.
 			killedAt := func(t *testing.T, root string, n int) (cmdResult, bool) {
-				r := dockerTLS(t, []string{hostfs.FailpointEnv + "=" + fmt.Sprint(n)}, append(tc.args, "--root", root)...)
+				r := dockerTLSKilledAt(t, fmt.Sprint(n), append(tc.args, "--root", root)...)
 				if r.code != 0 && !killed(r) {
 					t.Fatalf("step %d: not killed, exit %d:\n%s", n, r.code, r)
 				}
@@ -527,7 +600,7 @@ func TestApplyAfterInterruptedRun(t *testing.T) {
 	log := filepath.Join(bin, "systemctl.log")
 	writeRootFile(t, bin, "systemctl", []byte("#!/bin/sh\necho \"$@\" >> "+log+"\n"), 0o755)
 	before := snapshot(t, root)
-	r := dockerTLS(t, []string{hostfs.FailpointEnv + "=rename:3"}, "client", "add", "bob", "--root", root)
+	r := dockerTLSKilledAt(t, "rename:3", "client", "add", "bob", "--root", root)
 	if !killed(r) {
 		t.Fatalf("not killed:\n%s", r)
 	}

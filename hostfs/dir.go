@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path"
 	"strings"
@@ -61,7 +62,7 @@ func (d *Dir) sub(name string, create bool, mode fs.FileMode) (*Dir, bool, error
 	made := false
 	fd, err := openAt(d.fd, name, unix.O_RDONLY|unix.O_DIRECTORY)
 	if err == unix.ENOENT && create {
-		Crash("mkdir")
+		crash("mkdir")
 		switch err := unix.Mkdirat(d.fd, name, uint32(mode.Perm())); {
 		case err == nil:
 			made = true
@@ -244,7 +245,7 @@ func (d *Dir) CreateExcl(name string, mode fs.FileMode) (*File, error) {
 	if err := validName(name); err != nil {
 		return nil, err
 	}
-	Crash("create")
+	crash("create")
 	fd, err := openAt(d.fd, name, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL)
 	if err != nil {
 		return nil, d.pathErr("create", name, err)
@@ -270,7 +271,7 @@ func (d *Dir) CreateTemp(name string, mode fs.FileMode) (*File, error) {
 		return nil, err
 	}
 	for i := 0; ; i++ {
-		tmp := fmt.Sprintf("%s%d%06d", TempPrefix(name), os.Getpid(), randUint()%1_000_000)
+		tmp := fmt.Sprintf("%s%d%06d", TempPrefix(name), os.Getpid(), rand.Uint64()%1_000_000)
 		f, err := d.CreateExcl(tmp, mode)
 		if errors.Is(err, fs.ErrExist) && i < 100 {
 			continue
@@ -303,7 +304,7 @@ func (d *Dir) Rename(from, to string) error {
 	if err := errors.Join(validName(from), validName(to)); err != nil {
 		return err
 	}
-	Crash("rename")
+	crash("rename")
 	if err := unix.Renameat(d.fd, from, d.fd, to); err != nil {
 		return d.pathErr("rename", to, err)
 	}
@@ -316,7 +317,7 @@ func (d *Dir) RenameNoReplace(from, to string) error {
 	if err := errors.Join(validName(from), validName(to)); err != nil {
 		return err
 	}
-	Crash("rename")
+	crash("rename")
 	err := unix.Renameat2(d.fd, from, d.fd, to, unix.RENAME_NOREPLACE)
 	if err == unix.EINVAL || err == unix.ENOSYS {
 		// No RENAME_NOREPLACE on this file system: look, then rename. A
@@ -386,7 +387,7 @@ func (d *Dir) Link(from, to string) error {
 	if err := errors.Join(validName(from), validName(to)); err != nil {
 		return err
 	}
-	Crash("link")
+	crash("link")
 	if err := unix.Linkat(d.fd, from, d.fd, to, 0); err != nil {
 		return d.pathErr("link", to, err)
 	}
@@ -398,7 +399,7 @@ func (d *Dir) Remove(name string) error {
 	if err := validName(name); err != nil {
 		return err
 	}
-	Crash("remove")
+	crash("remove")
 	if err := unix.Unlinkat(d.fd, name, 0); err != nil && err != unix.ENOENT {
 		return d.pathErr("remove", name, err)
 	}
@@ -411,7 +412,7 @@ func (d *Dir) Rmdir(name string) error {
 	if err := validName(name); err != nil {
 		return err
 	}
-	Crash("rmdir")
+	crash("rmdir")
 	switch err := unix.Unlinkat(d.fd, name, unix.AT_REMOVEDIR); err {
 	case nil, unix.ENOENT, unix.ENOTEMPTY, unix.EEXIST:
 		return nil
@@ -422,7 +423,7 @@ func (d *Dir) Rmdir(name string) error {
 
 // Chmod sets d's own mode.
 func (d *Dir) Chmod(mode fs.FileMode) error {
-	Crash("chmod")
+	crash("chmod")
 	if err := unix.Fchmod(d.fd, uint32(mode.Perm())); err != nil {
 		return &fs.PathError{Op: "chmod", Path: d.fs.OnDisk(d.path), Err: err}
 	}
@@ -432,7 +433,7 @@ func (d *Dir) Chmod(mode fs.FileMode) error {
 // Sync makes d's entries durable (after a rename or a create). File systems
 // that cannot sync a directory are fine.
 func (d *Dir) Sync() error {
-	Crash("syncdir")
+	crash("syncdir")
 	if err := unix.Fsync(d.fd); err != nil && err != unix.EINVAL {
 		return &fs.PathError{Op: "sync", Path: d.fs.OnDisk(d.path), Err: err}
 	}
@@ -448,7 +449,7 @@ func (d *Dir) Mkdir(name string, mode fs.FileMode) error {
 	if err := validName(name); err != nil {
 		return err
 	}
-	Crash("mkdir")
+	crash("mkdir")
 	if err := unix.Mkdirat(d.fd, name, uint32(mode.Perm())); err != nil {
 		return d.pathErr("mkdir", name, err)
 	}

@@ -24,10 +24,10 @@ func (f *File) Fd() int { return int(f.f.Fd()) }
 // WriteAll writes data, fsyncs and closes the file; it is closed on every
 // path.
 func (f *File) WriteAll(data []byte) error {
-	Crash("write")
+	crash("write")
 	_, err := f.f.Write(data)
 	if err == nil {
-		Crash("sync")
+		crash("sync")
 		// Without fsync a crash after the rename can leave an empty file
 		// under the final name (see google/renameio).
 		err = f.f.Sync()

@@ -18,6 +18,10 @@
 //
 //	fsys := hostfs.New("/")
 //	b, err := fsys.ReadFile("/etc/docker/tls/ca/ca.pem", hostfs.MaxFile)
+//
+// Built with the failpoint tag (go build -tags failpoint, for the crash
+// tests only), each step that changes the disk may kill the process (see
+// FailpointEnv); a build without it has no failpoint.
 package hostfs
 
 import (

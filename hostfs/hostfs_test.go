@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"syscall"
@@ -290,8 +291,11 @@ func TestRenameNoReplace(t *testing.T) {
 	}
 }
 
-// TestCrash runs this test binary again with the failpoint set: it dies by
-// SIGKILL at the named step, and not before.
+// TestCrash runs a test binary built with the failpoint tag with the
+// failpoint set: it dies by SIGKILL at the named step, and not before. This
+// test binary, when built without the tag (as a release is), ignores the
+// failpoint and completes. Run without the tag, it builds the tagged one
+// (go test -c -tags failpoint), so that a plain go test checks both.
 func TestCrash(t *testing.T) {
 	if dir := os.Getenv("HOSTFS_CRASH_DIR"); dir != "" {
 		d, err := New(dir).OpenDir("/")
@@ -305,28 +309,59 @@ func TestCrash(t *testing.T) {
 		}
 		os.Exit(0)
 	}
+	all := []string{"a", "b", "c"}
+	tagged := os.Args[0]
+	if !failpointBuild {
+		// The release build: the failpoint is never read.
+		for _, fp := range []string{"1", "mkdir:2"} {
+			crashChild(t, os.Args[0], fp, all)
+		}
+		tagged = buildFailpointTest(t)
+	}
 	for _, tc := range []struct {
 		failpoint string
 		made      []string
-	}{{"2", []string{"a"}}, {"mkdir:3", []string{"a", "b"}}, {"rename:1", []string{"a", "b", "c"}}, {"", []string{"a", "b", "c"}}} {
-		dir := t.TempDir()
-		cmd := exec.Command(os.Args[0], "-test.run=^TestCrash$")
-		cmd.Env = append(os.Environ(), "HOSTFS_CRASH_DIR="+dir, FailpointEnv+"="+tc.failpoint)
-		err := cmd.Run()
-		var ee *exec.ExitError
-		killed := errors.As(err, &ee) && ee.Sys().(syscall.WaitStatus).Signal() == syscall.SIGKILL
-		if killed != (len(tc.made) < 3) || !killed && err != nil {
-			t.Errorf("failpoint %q: %v", tc.failpoint, err)
-		}
-		ents, _ := os.ReadDir(dir)
-		var names []string
-		for _, e := range ents {
-			names = append(names, e.Name())
-		}
-		if !slices.Equal(names, tc.made) {
-			t.Errorf("failpoint %q: made %q; want %q", tc.failpoint, names, tc.made)
-		}
+	}{{"2", []string{"a"}}, {"mkdir:3", []string{"a", "b"}}, {"rename:1", all}, {"", all}} {
+		crashChild(t, tagged, tc.failpoint, tc.made)
 	}
+}
+
+// crashChild runs TestCrash in the test binary bin with the failpoint set,
+// and wants it killed when it made fewer than all three directories.
+func crashChild(t *testing.T, bin, failpoint string, made []string) {
+	t.Helper()
+	dir := t.TempDir()
+	cmd := exec.Command(bin, "-test.run=^TestCrash$")
+	cmd.Env = append(os.Environ(), "HOSTFS_CRASH_DIR="+dir, FailpointEnv+"="+failpoint)
+	err := cmd.Run()
+	var ee *exec.ExitError
+	killed := errors.As(err, &ee) && ee.Sys().(syscall.WaitStatus).Signal() == syscall.SIGKILL
+	if killed != (len(made) < 3) || !killed && err != nil {
+		t.Errorf("%s, failpoint %q: %v", filepath.Base(bin), failpoint, err)
+	}
+	ents, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	if !slices.Equal(names, made) {
+		t.Errorf("%s, failpoint %q: made %q; want %q", filepath.Base(bin), failpoint, names, made)
+	}
+}
+
+// buildFailpointTest builds this package's tests with the failpoint tag.
+func buildFailpointTest(t *testing.T) string {
+	t.Helper()
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		//lint:ignore SA1019 only when go is not on PATH: the toolchain running this test
+		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
+	}
+	bin := filepath.Join(t.TempDir(), "hostfs-failpoint.test")
+	if out, err := exec.Command(goTool, "test", "-c", "-tags", "failpoint", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go test -c -tags failpoint: %v\n%s", err, out)
+	}
+	return bin
 }
 
 // TestProblems names every directory on the way that would be refused, not

@@ -19,9 +19,11 @@ import (
 // a later Rollback reads back. An Apply writes an intent (every file it will
 // write, with the checksums before and after, its backups and the
 // directories it creates) and fsyncs it before the first change; the record
-// of the run is its last write; removing the intent is the commit. A run
-// that finds an intent left behind (Recover) rolls that run back, so the
-// files are as before it, with no temp file left.
+// of the run is its last write; removing the intent is the commit. The
+// intent is the one undo (see undo): an Apply that fails undoes itself from
+// it, and a run that finds one left behind (Recover) undoes the run that was
+// killed from it the same way, so the files are as before it, with no temp
+// file left.
 //
 // Both files are trusted input: they are read only under hostfs's rules,
 // and any path they name must pass Allow.
@@ -213,11 +215,10 @@ func (j *Journal) Pending(root string) (bool, error) {
 	return err == nil, err
 }
 
-// begin writes the intent of the plan p and returns the record to write
-// last; nil (and p.res.Unrecorded set) when the record's place cannot be
-// used (a directory there): the run goes on without one.
-func (j *Journal) begin(t *tx, p *plan) ([]byte, error) {
-	in := intent{Kind: intentApply, PID: os.Getpid(), Started: now().UTC(), Dirs: p.dirs, Modes: p.tighten}
+// newIntent is the intent of the plan p: what undo needs to put the root
+// back as it was, whatever step the run stopped at.
+func newIntent(p *plan) *intent {
+	in := &intent{Kind: intentApply, PID: os.Getpid(), Started: now().UTC(), Dirs: p.dirs, Modes: p.tighten}
 	for _, ch := range p.changes {
 		f := intentFile{Path: ch.Path, Existed: ch.Exists, NewSHA: sum(ch.Data), Backup: p.backups[ch.Path]}
 		if ch.Exists {
@@ -225,6 +226,14 @@ func (j *Journal) begin(t *tx, p *plan) ([]byte, error) {
 		}
 		in.Files = append(in.Files, f)
 	}
+	return in
+}
+
+// begin adds the record of the run to in, and writes in to disk; it
+// returns the record to write last: nil (and p.res.Unrecorded set) when
+// the record's place cannot be used (a directory there), and the run goes
+// on without one.
+func (j *Journal) begin(t *tx, p *plan, in *intent) ([]byte, error) {
 	var record []byte
 	if j.Record != "" {
 		var err error
@@ -254,7 +263,6 @@ func (j *Journal) begin(t *tx, p *plan) ([]byte, error) {
 	if err := t.do("journal", j.Path, func() error { return writeAtomic(t.fs, j.Path, append(data, '\n'), 0o600) }); err != nil {
 		return nil, err
 	}
-	t.journaled = true
 	return record, nil
 }
 
@@ -262,18 +270,9 @@ func (j *Journal) begin(t *tx, p *plan) ([]byte, error) {
 // is complete.
 func (j *Journal) commit(t *tx, record []byte) error {
 	if record != nil {
-		old, fi, err := readWithInfo(t.fs, j.Record)
-		if err != nil {
-			return &ApplyError{Op: "record", Path: j.Record, Err: err}
-		}
+		// The intent holds the record's old content: undo puts it back.
 		if err := t.do("record", j.Record, func() error { return writeAtomic(t.fs, j.Record, record, 0o600) }); err != nil {
 			return err
-		}
-		if old != nil {
-			mode := fi.Mode().Perm()
-			t.undo = append(t.undo, func() error { return writeAtomic(t.fs, j.Record, old, mode) })
-		} else {
-			t.undo = append(t.undo, func() error { return removeFile(t.fs, j.Record) })
 		}
 	}
 	return t.do("commit", j.Path, func() error { return j.remove(t.fs) })
@@ -343,6 +342,27 @@ func touched(err error) bool { return !errors.Is(err, errRefused) }
 // other run can write (under the caller's lock).
 func (j *Journal) Recover(root string) (*Recovery, error) {
 	fsys := hostfs.New(root)
+	in, err := j.readIntent(fsys)
+	if err != nil || in == nil {
+		return nil, err
+	}
+	rec := &Recovery{PID: in.PID, Started: in.Started}
+	switch in.Kind {
+	case intentApply:
+		err = j.recoverApply(fsys, in, rec)
+	case intentRollback:
+		err = j.recoverRollback(fsys, in, rec)
+	default:
+		err = fmt.Errorf("%s: unknown kind %q: move it away", j.Path, in.Kind)
+	}
+	if err != nil {
+		return rec, err
+	}
+	return rec, j.remove(fsys)
+}
+
+// readIntent reads and checks the intent on disk: nil when there is none.
+func (j *Journal) readIntent(fsys *hostfs.FS) (*intent, error) {
 	b, err := readTrusted(fsys, j.Path)
 	if err != nil || b == nil {
 		return nil, err
@@ -356,133 +376,171 @@ func (j *Journal) Recover(root string) (*Recovery, error) {
 	if err := j.checkIntent(&in); err != nil {
 		return nil, err
 	}
-	rec := &Recovery{PID: in.PID, Started: in.Started}
-	dirs := []string{path.Dir(j.Path)}
-	removeTemps := func() error {
-		slices.Sort(dirs)
-		for _, d := range slices.Compact(dirs) {
-			removed, err := fsys.RemoveTemps(d)
-			rec.Temps = append(rec.Temps, removed...)
-			if err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	switch in.Kind {
-	case intentApply:
-		for _, f := range in.Files {
-			dirs = append(dirs, path.Dir(f.Path))
-		}
-		// Temps first: the directories the run made go only when empty.
-		if err := removeTemps(); err != nil {
-			return rec, err
-		}
-		if err := undoIntent(fsys, &in, rec); err != nil {
-			return rec, err
-		}
-	case intentRollback:
-		rec.Finished = true
-		if in.Run == nil {
-			return rec, fmt.Errorf("%s: a rollback without the run it undoes: move it away", j.Path)
-		}
-		if err := rollback(fsys, in.Run); err != nil {
-			return rec, fmt.Errorf("finishing the rollback of the run in %s: %w", j.Record, err)
-		}
-		rec.Undone = in.Run.Written
-		if j.Record != "" {
-			if err := removeFile(fsys, j.Record); err != nil {
-				return rec, err
-			}
-		}
-		for _, p := range in.Run.Written {
-			dirs = append(dirs, path.Dir(p))
-		}
-		if err := removeTemps(); err != nil {
-			return rec, err
-		}
-	default:
-		return rec, fmt.Errorf("%s: unknown kind %q: move it away", j.Path, in.Kind)
-	}
-	return rec, j.remove(fsys)
+	return &in, nil
 }
 
-// undoIntent puts every file of an interrupted write back as it was, then
-// the modes of the directories, then removes its backups and directories.
-// Each step looks at the disk first, so running it again after it was
-// itself interrupted is safe.
-func undoIntent(fsys *hostfs.FS, in *intent, rec *Recovery) error {
+// recoverApply undoes an interrupted write.
+func (j *Journal) recoverApply(fsys *hostfs.FS, in *intent, rec *Recovery) error {
+	var written []string
+	for _, f := range in.Files {
+		written = append(written, f.Path)
+	}
+	// Temps first: the directories the run made go only when empty.
+	if err := j.removeTemps(fsys, written, rec); err != nil {
+		return err
+	}
+	return undo(fsys, in, rec)
+}
+
+// recoverRollback finishes an interrupted rollback of the run in.Run.
+func (j *Journal) recoverRollback(fsys *hostfs.FS, in *intent, rec *Recovery) error {
+	rec.Finished = true
+	if in.Run == nil {
+		return fmt.Errorf("%s: a rollback without the run it undoes: move it away", j.Path)
+	}
+	if err := rollback(fsys, in.Run); err != nil {
+		return fmt.Errorf("finishing the rollback of the run in %s: %w", j.Record, err)
+	}
+	rec.Undone = in.Run.Written
+	if j.Record != "" {
+		if err := removeFile(fsys, j.Record); err != nil {
+			return err
+		}
+	}
+	return j.removeTemps(fsys, in.Run.Written, rec)
+}
+
+// removeTemps removes the temp files left in the journal's directory and
+// in those of the files written, listing them in rec.Temps.
+func (j *Journal) removeTemps(fsys *hostfs.FS, written []string, rec *Recovery) error {
+	dirs := []string{path.Dir(j.Path)}
+	for _, p := range written {
+		dirs = append(dirs, path.Dir(p))
+	}
+	slices.Sort(dirs)
+	for _, d := range slices.Compact(dirs) {
+		removed, err := fsys.RemoveTemps(d)
+		rec.Temps = append(rec.Temps, removed...)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// undo puts back what the run in describes, whatever step it stopped at:
+// every file as it was (in reverse write order), then the modes of the
+// directories it narrowed, then it removes the backups it made and the
+// directories it created (when empty). It is the one undo: of an Apply that
+// failed (in-process), of one that was killed (Journal.Recover), and of a
+// completed run from its record (Rollback). Each step looks at the disk
+// first, so running it again after it was itself interrupted is safe; a
+// file that is neither what the run found nor what it wrote was changed
+// since, and is left as it is (listed in rec.Kept).
+func undo(fsys *hostfs.FS, in *intent, rec *Recovery) error {
 	var errs []error
 	for i := len(in.Files) - 1; i >= 0; i-- {
-		f := in.Files[i]
-		cur, fi, err := readWithInfo(fsys, f.Path)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		isNew := cur != nil && sum(cur) == f.NewSHA
-		isOld := cur != nil && f.Existed && sum(cur) == f.OldSHA && fi.Mode().Perm() == f.OldMode
-		switch {
-		case isOld, cur == nil && !f.Existed:
-			// Untouched, or put back already.
-		case !f.Existed && isNew:
-			if err := removeFile(fsys, f.Path); err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			rec.Undone = append(rec.Undone, f.Path)
-		case f.Existed && (isNew || cur == nil || sum(cur) == f.OldSHA):
-			old := f.OldData
-			if old == nil {
-				if old, err = readOptional(fsys, f.Backup); err == nil && (old == nil || sum(old) != f.OldSHA) {
-					err = fmt.Errorf("the backup %s does not hold what %s had before the run", f.Backup, f.Path)
-				}
-			}
-			if err == nil {
-				err = writeAtomic(fsys, f.Path, old, f.OldMode)
-			}
-			if err != nil {
-				errs = append(errs, fmt.Errorf("restore %s: %w", f.Path, err))
-				continue
-			}
-			rec.Undone = append(rec.Undone, f.Path)
-		default:
-			rec.Kept = append(rec.Kept, f.Path)
-		}
+		errs = append(errs, undoFile(fsys, in.Files[i], rec))
 	}
 	for i := len(in.Modes) - 1; i >= 0; i-- {
-		m := in.Modes[i]
-		fi, err := fsys.Lstat(m.Path)
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
-		if err == nil && fi.Mode().Perm() != m.Mode {
-			err = chmodDir(fsys, m.Path, m.Mode)
-		}
-		if err != nil {
-			errs = append(errs, err)
-		}
+		errs = append(errs, undoMode(fsys, in.Modes[i]))
 	}
-	if len(errs) > 0 {
-		return errors.Join(errs...)
+	if err := errors.Join(errs...); err != nil {
+		return err
 	}
 	for _, f := range in.Files {
 		if f.Backup == "" || slices.Contains(rec.Kept, f.Path) {
 			continue
 		}
-		// The file has its old content again: the backup the interrupted
-		// run made of it (whole or not: its name was free when the intent
-		// was written, under the lock) is a copy too many.
-		if err := removeFile(fsys, f.Backup); err != nil {
-			errs = append(errs, err)
-		}
+		// The file has its old content again: the backup the run made of
+		// it (whole or not: its name was free when the intent was made,
+		// under the lock) is a copy too many.
+		errs = append(errs, removeFile(fsys, f.Backup))
 	}
 	for i := len(in.Dirs) - 1; i >= 0; i-- {
-		if err := removeDir(fsys, in.Dirs[i]); err != nil {
-			errs = append(errs, err)
-		}
+		errs = append(errs, removeDir(fsys, in.Dirs[i]))
 	}
 	return errors.Join(errs...)
+}
+
+// undoFile puts the file f back as it was before the run, from f.OldData or
+// its backup, or removes it when the run created it.
+func undoFile(fsys *hostfs.FS, f intentFile, rec *Recovery) error {
+	cur, fi, err := readWithInfo(fsys, f.Path)
+	if err != nil {
+		return err
+	}
+	switch f.state(cur, fi) {
+	case fileUntouched:
+		return nil
+	case fileCreated:
+		err = removeFile(fsys, f.Path)
+	case fileReplaced:
+		err = restoreOld(fsys, f)
+	default:
+		rec.Kept = append(rec.Kept, f.Path)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	rec.Undone = append(rec.Undone, f.Path)
+	return nil
+}
+
+// What the run did to a file, as the disk shows it.
+const (
+	fileUntouched = iota // as the run found it, or put back already
+	fileCreated          // made by the run, as it wrote it
+	fileReplaced         // replaced by the run (or removed, or left half-way)
+	fileChanged          // neither: changed since, by someone else
+)
+
+// state tells, from the file's content cur (nil when absent) and fi, what
+// the run did to it.
+func (f intentFile) state(cur []byte, fi fs.FileInfo) int {
+	isNew := cur != nil && sum(cur) == f.NewSHA
+	isOld := cur != nil && f.Existed && sum(cur) == f.OldSHA && fi.Mode().Perm() == f.OldMode
+	switch {
+	case isOld, cur == nil && !f.Existed:
+		return fileUntouched
+	case !f.Existed && isNew:
+		return fileCreated
+	case f.Existed && (isNew || cur == nil || sum(cur) == f.OldSHA):
+		return fileReplaced
+	}
+	return fileChanged
+}
+
+// restoreOld writes back what f had before the run: f.OldData, else its
+// backup, which must hold that content.
+func restoreOld(fsys *hostfs.FS, f intentFile) error {
+	old := f.OldData
+	if old == nil {
+		var err error
+		if old, err = readOptional(fsys, f.Backup); err != nil {
+			return fmt.Errorf("restore %s: %w", f.Path, err)
+		}
+		if old == nil || sum(old) != f.OldSHA {
+			return fmt.Errorf("restore %s: the backup %s does not hold what %s had before the run", f.Path, f.Backup, f.Path)
+		}
+	}
+	if err := writeAtomic(fsys, f.Path, old, f.OldMode); err != nil {
+		return fmt.Errorf("restore %s: %w", f.Path, err)
+	}
+	return nil
+}
+
+// undoMode gives the directory m.Path its mode from before the run back.
+func undoMode(fsys *hostfs.FS, m dirMode) error {
+	fi, err := fsys.Lstat(m.Path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err == nil && fi.Mode().Perm() != m.Mode {
+		err = chmodDir(fsys, m.Path, m.Mode)
+	}
+	return err
 }
 
 // Writable lists the host configuration files Build may write on this

@@ -101,6 +101,39 @@ func TestRecoverAfterCrash(t *testing.T) {
 	}
 }
 
+// TestJournaledApplyFails fails a journaled Apply at each of its steps (an
+// error, not a kill): the run undoes itself from its intent, the same undo
+// Recover does after a kill, and leaves the root exactly as it was, with
+// no journal or record, and nothing for Recover to do.
+func TestJournaledApplyFails(t *testing.T) {
+	fixedNow(t)
+	steps := lastStep(t)
+	for n := 1; n <= steps; n++ {
+		root, c := journaledApply(t)
+		before := snapshot(t, root)
+		i := 0
+		injected := errors.New("injected failure")
+		failHook = func(op, path string) error {
+			if i++; i == n {
+				return injected
+			}
+			return nil
+		}
+		_, err := c.Apply(nil)
+		failHook = nil
+		var ae *ApplyError
+		if !errors.As(err, &ae) || !errors.Is(err, injected) || !ae.RolledBack {
+			t.Fatalf("step %d: err = %v; want a rolled back *ApplyError wrapping the injected failure", n, err)
+		}
+		if d := diffSnapshots(before, snapshot(t, root)); d != "" {
+			t.Fatalf("step %d (%s %s): the root is not as before:\n%s", n, ae.Op, ae.Path, d)
+		}
+		if rec, err := testJournal().Recover(root); rec != nil || err != nil {
+			t.Fatalf("step %d: Recover = %+v, %v; want nothing to do", n, rec, err)
+		}
+	}
+}
+
 // lastStep is the number of steps of the journaled Apply of crashAt.
 func lastStep(t *testing.T) int {
 	t.Helper()

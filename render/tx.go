@@ -51,12 +51,14 @@ type Result struct {
 	Unrecorded error `json:"-"`
 }
 
-// tx records what an Apply has done so far, to undo it on failure.
+// tx is one Apply under way. Its intent, set before the first change (and
+// on disk first when journaled), is what undoes it on failure: undo reads
+// it the same way Journal.Recover reads the intent a killed run left.
 type tx struct {
-	fs        *hostfs.FS
-	undo      []func() error
-	progress  func(path string)
-	journaled bool // the intent is on disk
+	fs       *hostfs.FS
+	journal  *Journal // nil: the intent is kept in memory only
+	progress func(path string)
+	in       *intent // what the run changes; nil while nothing can have been
 }
 
 // do runs one step of the transaction; a failure becomes an *ApplyError
@@ -78,36 +80,38 @@ func (t *tx) do(op, realPath string, f func() error) error {
 	return nil
 }
 
-func (t *tx) rollback() error {
-	var errs []error
-	for i := len(t.undo) - 1; i >= 0; i-- {
-		errs = append(errs, t.undo[i]())
-	}
-	t.undo = nil
-	return errors.Join(errs...)
-}
-
 // Apply writes the pending changes as one transaction: back up every file it
 // replaces, then write each file atomically. If any step fails, everything
 // done in this run is undone, so the root is exactly as before, and the
 // error is an *ApplyError naming the file. progress, when not nil, is called
 // with each file's real path once it is written.
 //
-// With c.Journal set, the run is also safe against being killed: its intent
-// is on disk (fsynced) before the first change, the record of the run is its
-// last write, and only then is the intent removed; Journal.Recover finds an
-// intent left by a run that died and rolls that run back.
+// The run's intent (every file it will write, with the checksums before
+// and after, its backups, the directories it creates or narrows) is made
+// before the first change, and a failure is undone from it. With c.Journal
+// set, the intent is on disk (fsynced) first, the record of the run is its
+// last write, and only then is the intent removed: a run that is killed is
+// undone from the same intent by Journal.Recover in the next run.
 func (c *Changes) Apply(progress func(path string)) (*Result, error) {
-	t := &tx{fs: hostfs.New(c.Root), progress: progress}
+	t := &tx{fs: hostfs.New(c.Root), journal: c.Journal, progress: progress}
 	res, err := t.apply(c)
 	if err == nil {
 		return res, nil
 	}
-	rbErr := t.rollback()
-	if rbErr == nil && t.journaled {
-		// Undone: the intent has nothing left to say. (When the rollback
-		// failed, it stays for the next run to finish the job.)
-		rbErr = c.Journal.remove(t.fs)
+	return nil, t.fail(err)
+}
+
+// fail undoes what the run did from its intent, as Journal.Recover would
+// after a kill, and says so in the *ApplyError it returns.
+func (t *tx) fail(err error) error {
+	var rbErr error
+	if t.in != nil {
+		rbErr = undo(t.fs, t.in, &Recovery{})
+		if rbErr == nil && t.journal != nil {
+			// Undone: the intent has nothing left to say. (When the undo
+			// failed, it stays for the next run to finish the job.)
+			rbErr = t.journal.remove(t.fs)
+		}
 	}
 	var ae *ApplyError
 	if !errors.As(err, &ae) {
@@ -117,7 +121,7 @@ func (c *Changes) Apply(progress func(path string)) (*Result, error) {
 	if rbErr != nil {
 		ae.Err = errors.Join(ae.Err, fmt.Errorf("rollback: %w", rbErr))
 	}
-	return nil, ae
+	return ae
 }
 
 // plan is what a transaction will do, decided before it changes anything.
@@ -207,12 +211,14 @@ func (t *tx) apply(c *Changes) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	in := newIntent(p)
 	var record []byte
-	if c.Journal != nil {
-		if record, err = c.Journal.begin(t, p); err != nil {
+	if t.journal != nil {
+		if record, err = t.journal.begin(t, p, in); err != nil {
 			return nil, err
 		}
 	}
+	t.in = in
 	for _, ch := range p.changes {
 		if b, ok := p.backups[ch.Path]; ok {
 			if err := t.backup(ch, b); err != nil {
@@ -226,7 +232,7 @@ func (t *tx) apply(c *Changes) (*Result, error) {
 		}
 	}
 	for _, dm := range p.tighten {
-		if err := t.chmodDir(dm.Path, dm.Mode&0o700, dm.Mode); err != nil {
+		if err := t.chmodDir(dm.Path, dm.Mode&0o700); err != nil {
 			return nil, err
 		}
 	}
@@ -238,8 +244,8 @@ func (t *tx) apply(c *Changes) (*Result, error) {
 			t.progress(ch.Path)
 		}
 	}
-	if c.Journal != nil {
-		if err := c.Journal.commit(t, record); err != nil {
+	if t.journal != nil {
+		if err := t.journal.commit(t, record); err != nil {
 			return nil, err
 		}
 	}
@@ -299,7 +305,6 @@ func (t *tx) backup(ch Change, b string) error {
 	}); err != nil {
 		return err
 	}
-	t.undo = append(t.undo, func() error { return removeFile(t.fs, b) })
 	if err := t.do("write", b, func() error { return f.WriteAll(ch.Old) }); err != nil {
 		return err
 	}
@@ -318,23 +323,13 @@ func (t *tx) mkdir(d string, mode fs.FileMode) error {
 			return err
 		}
 		defer parent.Close()
-		if err := parent.Mkdir(path.Base(d), mode); err != nil {
-			return err
-		}
-		t.undo = append(t.undo, func() error { return removeDir(t.fs, d) })
-		return nil
+		return parent.Mkdir(path.Base(d), mode)
 	})
 }
 
-// chmodDir sets the mode of the directory d, and puts old back on undo.
-func (t *tx) chmodDir(d string, mode, old fs.FileMode) error {
-	return t.do("chmod", d, func() error {
-		if err := chmodDir(t.fs, d, mode); err != nil {
-			return err
-		}
-		t.undo = append(t.undo, func() error { return chmodDir(t.fs, d, old) })
-		return nil
-	})
+// chmodDir sets the mode of the directory d (undo puts the old one back).
+func (t *tx) chmodDir(d string, mode fs.FileMode) error {
+	return t.do("chmod", d, func() error { return chmodDir(t.fs, d, mode) })
 }
 
 func chmodDir(fsys *hostfs.FS, d string, mode fs.FileMode) error {
@@ -377,12 +372,6 @@ func (t *tx) write(ch Change) error {
 	}
 	if err := t.do(op, ch.Path, func() error { return place(tmp, name) }); err != nil {
 		return err
-	}
-	if ch.Exists {
-		old, mode := ch.Old, ch.oldMode
-		t.undo = append(t.undo, func() error { return writeAtomic(t.fs, ch.Path, old, mode) })
-	} else {
-		t.undo = append(t.undo, func() error { return removeFile(t.fs, ch.Path) })
 	}
 	return t.do("syncdir", ch.Path, dir.Sync)
 }
@@ -435,7 +424,13 @@ func removeDir(fsys *hostfs.FS, p string) error {
 	return dir.Rmdir(path.Base(p))
 }
 
-// Rollback undoes a successful Apply, e.g. when dockerd fails to restart with
+// Rollback is rollback under root, without a journal. Only a test in setup
+// (TestJoinLastRun) calls it; the product rolls back with Journal.Rollback.
+func Rollback(root string, res *Result) error {
+	return rollback(hostfs.New(root), res)
+}
+
+// rollback undoes a successful Apply, e.g. when dockerd fails to restart with
 // the new configuration: replaced files get their backup's content and mode
 // back, created files are removed, then created directories if empty. The
 // backups themselves are kept.
@@ -445,110 +440,97 @@ func removeDir(fsys *hostfs.FS, p string) error {
 // tell (a record from an older docker-tls), or a backup can't be read, it
 // touches nothing and returns an error naming the files (*RollbackError for
 // the first two). A file that already has its backup's content counts as
-// restored, so a rollback that was interrupted can be run again.
-func Rollback(root string, res *Result) error {
-	return rollback(hostfs.New(root), res)
-}
-
+// restored, so a rollback that was interrupted can be run again. The undo
+// is the one an Apply that fails uses (see undo).
 func rollback(fsys *hostfs.FS, res *Result) error {
 	if res == nil {
 		return nil
 	}
-	type step struct {
-		path   string // real path, for errors
-		real   string
-		remove bool
-		data   []byte
-		mode   fs.FileMode
+	in, err := recordIntent(fsys, res)
+	if err != nil {
+		return err
 	}
-	var steps []step
+	return undo(fsys, in, &Recovery{})
+}
+
+// recordIntent checks every file a completed run wrote, touching nothing,
+// and returns what undo needs to undo that run: each file still as the run
+// wrote it, with its backup's content and mode as the old ones (and no
+// backup to remove: a record's backups are kept), and the directories it
+// made. A file already put back (by a rollback that was interrupted) or
+// created and gone since has nothing to undo.
+func recordIntent(fsys *hostfs.FS, res *Result) (*intent, error) {
+	in := &intent{Kind: intentApply, Dirs: res.Dirs}
 	rerr := &RollbackError{Backups: map[string]string{}}
 	var errs []error
 	for _, r := range res.Restores {
 		if r.Backup != "" {
 			rerr.Backups[r.Path] = r.Backup
 		}
-		if r.SHA256 == "" {
-			rerr.Unverified = append(rerr.Unverified, r.Path)
-			continue
-		}
-		fi, err := fsys.Lstat(r.Path)
+		f, changed, err := restoreFile(fsys, r)
 		switch {
-		case errors.Is(err, fs.ErrNotExist) && r.Created:
-			continue // already gone: nothing to undo
-		case errors.Is(err, fs.ErrNotExist):
-			rerr.Changed = append(rerr.Changed, r.Path)
-			continue
 		case err != nil:
-			errs = append(errs, fmt.Errorf("check %s: %w", r.Path, err))
-			continue
-		case !fi.Mode().IsRegular():
+			errs = append(errs, err)
+		case changed && r.SHA256 == "":
+			rerr.Unverified = append(rerr.Unverified, r.Path)
+		case changed:
 			rerr.Changed = append(rerr.Changed, r.Path)
-			continue
+		case f != nil:
+			in.Files = append(in.Files, *f)
 		}
-		cur, err := fsys.ReadFile(r.Path, hostfs.MaxFile)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("check %s: %w", r.Path, err))
-			continue
-		}
-		var backup []byte
-		var bmode fs.FileMode
-		if !r.Created && r.Backup != "" {
-			dir, err := fsys.OpenDir(path.Dir(r.Backup))
-			var bfi fs.FileInfo
-			if err == nil {
-				backup, bfi, err = dir.ReadFile(path.Base(r.Backup), hostfs.MaxFile)
-				dir.Close()
-			}
-			if err != nil {
-				errs = append(errs, fmt.Errorf("restore %s from %s: %w", r.Path, r.Backup, err))
-				continue
-			}
-			bmode = bfi.Mode().Perm()
-		}
-		if sum(cur) != r.SHA256 {
-			if backup != nil && bytes.Equal(cur, backup) && fi.Mode().Perm() == bmode {
-				continue // restored already, by a rollback that was interrupted
-			}
-			rerr.Changed = append(rerr.Changed, r.Path)
-			continue
-		}
-		if r.Created {
-			steps = append(steps, step{path: r.Path, real: r.Path, remove: true})
-			continue
-		}
-		if r.Backup == "" {
-			errs = append(errs, fmt.Errorf("restore %s: no backup was made", r.Path))
-			continue
-		}
-		steps = append(steps, step{path: r.Path + " from " + r.Backup, real: r.Path, data: backup, mode: bmode})
 	}
 	if len(rerr.Changed) > 0 || len(rerr.Unverified) > 0 {
-		return rerr
+		return nil, rerr
 	}
 	if len(errs) > 0 {
-		return fmt.Errorf("%w: %w", errRefused, errors.Join(errs...))
+		return nil, fmt.Errorf("%w: %w", errRefused, errors.Join(errs...))
 	}
+	return in, nil
+}
 
-	for i := len(steps) - 1; i >= 0; i-- { // undo in reverse write order
-		s := steps[i]
-		var err error
-		if s.remove {
-			err = removeFile(fsys, s.real)
-		} else {
-			err = writeAtomic(fsys, s.real, s.data, s.mode)
-		}
-		if err != nil {
-			errs = append(errs, fmt.Errorf("restore %s: %w", s.path, err))
-		}
+// restoreFile is how to undo the write r records: nil when there is
+// nothing to undo; changed when the file is no longer what the run wrote
+// (or r has no checksum to tell).
+func restoreFile(fsys *hostfs.FS, r Restore) (f *intentFile, changed bool, err error) {
+	if r.SHA256 == "" {
+		return nil, true, nil
 	}
-	for i := len(res.Dirs) - 1; i >= 0; i-- {
-		// Only empty directories go: a backup or a user's file keeps its dir.
-		if err := removeDir(fsys, res.Dirs[i]); err != nil {
-			errs = append(errs, err)
-		}
+	fi, err := fsys.Lstat(r.Path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && r.Created:
+		return nil, false, nil // already gone: nothing to undo
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, true, nil
+	case err != nil:
+		return nil, false, fmt.Errorf("check %s: %w", r.Path, err)
+	case !fi.Mode().IsRegular():
+		return nil, true, nil
 	}
-	return errors.Join(errs...)
+	cur, err := fsys.ReadFile(r.Path, hostfs.MaxFile)
+	switch {
+	case err != nil:
+		return nil, false, fmt.Errorf("check %s: %w", r.Path, err)
+	case r.Created:
+		return &intentFile{Path: r.Path, NewSHA: r.SHA256}, sum(cur) != r.SHA256, nil
+	case r.Backup == "" && sum(cur) != r.SHA256:
+		return nil, true, nil
+	case r.Backup == "":
+		return nil, false, fmt.Errorf("restore %s: no backup was made", r.Path)
+	}
+	backup, bfi, err := readWithInfo(fsys, r.Backup)
+	if err == nil && backup == nil {
+		err = fs.ErrNotExist
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("restore %s from %s: %w", r.Path, r.Backup, err)
+	}
+	old := &intentFile{Path: r.Path, Existed: true, OldSHA: sum(backup), OldMode: bfi.Mode().Perm(), OldData: backup, NewSHA: r.SHA256}
+	if sum(cur) != r.SHA256 {
+		// Restored already, by a rollback that was interrupted, or changed.
+		restored := bytes.Equal(cur, backup) && fi.Mode().Perm() == old.OldMode
+		return nil, !restored, nil
+	}
+	return old, false, nil
 }
 
 // KeepBackups is how many backups of each file PruneBackups keeps: the

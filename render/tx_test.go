@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/docker-tls/docker-tls/hostfs"
 )
 
 // fixedNow makes backup names predictable.
@@ -247,7 +249,7 @@ func TestRollback(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := Rollback(root, res); err != nil {
+	if err := rollback(hostfs.New(root), res); err != nil {
 		t.Fatal(err)
 	}
 	// Only the backups remain as new files.
@@ -374,7 +376,7 @@ func TestRollbackRefusesChanged(t *testing.T) {
 			root, res := applied(t)
 			tt.change(t, root)
 			before := snapshot(t, root)
-			err := Rollback(root, res)
+			err := rollback(hostfs.New(root), res)
 			var re *RollbackError
 			if !errors.As(err, &re) {
 				t.Fatalf("err = %v; want a *RollbackError", err)
@@ -412,7 +414,7 @@ func TestRollbackAfterLaterRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	after := snapshot(t, root)
-	err = Rollback(root, first)
+	err = rollback(hostfs.New(root), first)
 	var re *RollbackError
 	if !errors.As(err, &re) || fmt.Sprint(re.Changed) != fmt.Sprint([]string{DaemonJSONPath}) {
 		t.Fatalf("err = %v; want daemon.json named as changed", err)
@@ -423,7 +425,7 @@ func TestRollbackAfterLaterRun(t *testing.T) {
 	if d := diffSnapshots(after, snapshot(t, root)); d != "" {
 		t.Fatalf("refused Rollback touched the root:\n%s", d)
 	}
-	if err := Rollback(root, jsonRoundTrip(t, second)); err != nil {
+	if err := rollback(hostfs.New(root), jsonRoundTrip(t, second)); err != nil {
 		t.Fatal(err)
 	}
 	if d := diffSnapshots(before, snapshotWithout(t, root, second.Backups)); d != "" {
@@ -452,7 +454,7 @@ func TestRollbackOldRecord(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := snapshot(t, root)
-	err = Rollback(root, &old)
+	err = rollback(hostfs.New(root), &old)
 	var re *RollbackError
 	if !errors.As(err, &re) || len(re.Unverified) != len(res.Restores) || len(re.Changed) != 0 {
 		t.Fatalf("err = %v; want every file unverified", err)
@@ -484,7 +486,7 @@ func TestRollbackCreatedGone(t *testing.T) {
 	if err := os.Remove(Join(root, tlsDir+"/clients/alice/key.pem")); err != nil {
 		t.Fatal(err)
 	}
-	if err := Rollback(root, res); err != nil {
+	if err := rollback(hostfs.New(root), res); err != nil {
 		t.Fatal(err)
 	}
 	if d := diffSnapshots(before, snapshotWithout(t, root, res.Backups)); d != "" {
@@ -500,7 +502,7 @@ func TestRollbackMissingBackup(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := snapshot(t, root)
-	err := Rollback(root, res)
+	err := rollback(hostfs.New(root), res)
 	if err == nil || !strings.Contains(err.Error(), "nothing was restored") || !strings.Contains(err.Error(), res.Backups[0]) {
 		t.Fatalf("err = %v", err)
 	}
@@ -540,7 +542,7 @@ func TestModeOnlyChange(t *testing.T) {
 	if again, err := Build(root, []File{cert}, nil); err != nil || !again.Empty() {
 		t.Fatalf("second Build not empty (%v)", err)
 	}
-	if err := Rollback(root, res); err != nil {
+	if err := rollback(hostfs.New(root), res); err != nil {
 		t.Fatal(err)
 	}
 	if d := diffSnapshots(before, snapshotWithout(t, root, res.Backups)); d != "" {

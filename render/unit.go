@@ -59,21 +59,6 @@ func parseUnit(data []byte) []unitLine {
 	return out
 }
 
-// EffectiveExecStart computes docker.service's effective ExecStart from the
-// unit text and its drop-ins, in order, by the rule Detect applies. It
-// returns "" when none is set.
-func EffectiveExecStart(unit []byte, dropIns ...[]byte) (string, error) {
-	files := []unitFile{{data: unit}}
-	for _, d := range dropIns {
-		files = append(files, unitFile{data: d})
-	}
-	a, err := execStart(files)
-	if err != nil || a == nil {
-		return "", err
-	}
-	return a.value, nil
-}
-
 // literalFlags reads cmdline as a command line without expanding anything
 // (a $VAR stays one word) and returns its words and the dockerd flags that
 // which selects. The binary is never a flag.
@@ -116,28 +101,3 @@ func cutLiteral(cmdline string, which func(setFlag) bool) (string, []setFlag, []
 }
 
 func isHost(f setFlag) bool { return f.flag != nil && f.flag.long == "host" }
-
-func isTLS(f setFlag) bool { return f.daemonJSONOwned() && !isHost(f) }
-
-// SplitHostFlags returns cmdline without its -H/--host options (-H X, -H=X,
-// -HX, --host X, --host=X) and the values removed. The other words are kept
-// as written, one space apart.
-func SplitHostFlags(cmdline string) (rest string, hosts []string) {
-	rest, found, raw := cutLiteral(cmdline, isHost)
-	for i, f := range found {
-		if f.last > f.first || raw[i] != "-H" && raw[i] != "--host" { // not a trailing flag without a value
-			hosts = append(hosts, f.value)
-		}
-	}
-	return rest, hosts
-}
-
-// SplitTLSFlags returns cmdline without its --tls, --tlsverify, --tlscacert,
-// --tlscert and --tlskey options (--tlsverify, --tlsverify=true,
-// --tlscacert /x, --tlscacert=/x), and the options removed as written.
-// daemon.json sets these keys, and dockerd refuses to start when a setting
-// is given both as a flag and in daemon.json.
-func SplitTLSFlags(cmdline string) (rest string, flags []string) {
-	rest, _, flags = cutLiteral(cmdline, isTLS)
-	return rest, flags
-}

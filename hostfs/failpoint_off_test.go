@@ -1,0 +1,6 @@
+//go:build !failpoint
+
+package hostfs
+
+// failpointBuild: this test binary has the failpoints (see FailpointEnv).
+const failpointBuild = false
