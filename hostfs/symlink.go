@@ -11,7 +11,7 @@ func (d *Dir) Symlink(target, name string) error {
 	if err := validName(name); err != nil {
 		return err
 	}
-	Crash("link")
+	crash("link")
 	if err := unix.Symlinkat(target, d.fd, name); err != nil {
 		return d.pathErr("symlink", name, err)
 	}
