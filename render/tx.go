@@ -424,12 +424,6 @@ func removeDir(fsys *hostfs.FS, p string) error {
 	return dir.Rmdir(path.Base(p))
 }
 
-// Rollback is rollback under root, without a journal. Only a test in setup
-// (TestJoinLastRun) calls it; the product rolls back with Journal.Rollback.
-func Rollback(root string, res *Result) error {
-	return rollback(hostfs.New(root), res)
-}
-
 // rollback undoes a successful Apply, e.g. when dockerd fails to restart with
 // the new configuration: replaced files get their backup's content and mode
 // back, created files are removed, then created directories if empty. The

@@ -51,7 +51,7 @@ func TestJoinLastRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := render.Rollback(root, rec); err != nil {
+	if err := h.rollbackRun(rec); err != nil {
 		t.Fatalf("rollback of the joined record: %v", err)
 	}
 	for p, want := range map[string]string{"etc/docker/daemon.json": "{}\n"} {
