@@ -75,3 +75,15 @@ func TestClientListExpiring(t *testing.T) {
 	r = mustRun(t, 0, "client", "list", "--expiring", "5", "--root", root)
 	wantContains(t, "client list --expiring 5", r.stdout, "No client certificate ends within 5 days.")
 }
+
+// TestInitDryRunAsksNoPassphrase: a dry run of a new setup runs without a
+// terminal and without a passphrase (issue 24).
+func TestInitDryRunAsksNoPassphrase(t *testing.T) {
+	t.Setenv(setup.PassphraseEnv, "")
+	root := fixtureRoot(t)
+	r := mustRun(t, 0, "init", "--root", root, "--fqdn", testFQDN, "--dry-run")
+	wantContains(t, "init --dry-run", r.stdout, "/etc/docker/tls/ca/ca-key.pem")
+	if _, err := os.Stat(filepath.Join(root, "etc/docker/tls")); !os.IsNotExist(err) {
+		t.Errorf("the dry run wrote: %v", err)
+	}
+}

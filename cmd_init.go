@@ -151,9 +151,16 @@ func runInit(e *env, h *setup.Host, f *initFlags, in setup.InitInput) error {
 		return err
 	}
 	newCA := h.NeedsNewCA(in.Force)
-	pass, err := passphraseSource{file: f.passFile}.read(e, newCA)
-	if err != nil {
-		return err
+	var pass []byte
+	if newCA && f.dryRun && f.passFile == "" && e.getenv(setup.PassphraseEnv) == "" {
+		// A dry run of a new CA encrypts and writes nothing: no passphrase
+		// to ask (setup marks the plan so that it can never be written).
+		in.DryRun = true
+	} else {
+		var err error
+		if pass, err = (passphraseSource{file: f.passFile}).read(e, newCA); err != nil {
+			return err
+		}
 	}
 	// A new CA needs every key: start them all now, concurrently. With an
 	// existing CA most runs re-issue nothing, and background keys would only

@@ -1,6 +1,7 @@
 package setup
 
 import (
+	"crypto/rand"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -33,6 +34,10 @@ type InitInput struct {
 	// NewRoot allows a switch to make a new root when the current one was
 	// made with pathlen:0 and cannot sign anchors.
 	NewRoot bool
+	// DryRun prepares a new setup without a passphrase, only to be shown:
+	// the CA key is encrypted with a random one nobody knows, and Write
+	// refuses the result.
+	DryRun bool
 	// AutoRenew installs the renewal timer (docker-tls-renew.service and
 	// .timer, enabled; the binary it runs). The front ends set it unless
 	// --no-auto-renew.
@@ -129,6 +134,9 @@ type initRun struct {
 // everything under it.
 func (r *initRun) newSetup() error {
 	h, in := r.h, r.in
+	if in.DryRun && len(r.pass) == 0 {
+		r.pass = []byte(rand.Text()) // never shown, never written: Write refuses a dry run
+	}
 	if err := pki.ValidatePassphrase(string(r.pass)); err != nil {
 		return hint.With(err, "Choose a longer passphrase: a few unrelated words are easy to type and hard to guess.")
 	}
@@ -573,7 +581,7 @@ func (h *Host) prepareInit(in InitInput, pass []byte, keepProfiles bool) (*Prepa
 	o := r.outline(serverDiff)
 	o.Timer = timer
 	return &Prepared{Outline: o, Changes: changes, Restart: RestartConfig,
-		Root: h.sandboxRoot(), Endpoint: dockerHost(in.Plan.FQDN, in.Listen)}, nil
+		Root: h.sandboxRoot(), Endpoint: dockerHost(in.Plan.FQDN, in.Listen), dryRun: in.DryRun}, nil
 }
 
 const day = "2006-01-02"

@@ -1,6 +1,7 @@
 package setup
 
 import (
+	"errors"
 	"os"
 	"slices"
 	"testing"
@@ -197,5 +198,25 @@ func TestRestartIsSaid(t *testing.T) {
 	}
 	if r.Restart != RestartServer {
 		t.Errorf("renew: Restart = %v, want RestartServer", r.Restart)
+	}
+}
+
+// TestDryRunNeedsNoPassphrase: a dry run of a new setup prepares everything
+// without a passphrase, and its result can never be written.
+func TestDryRunNeedsNoPassphrase(t *testing.T) {
+	h := New(newRoot(t))
+	defer h.Close()
+	p, err := h.PrepareInit(testInput(func(in *InitInput) { in.DryRun = true }), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Outline.CA == nil || !p.Outline.CA.New || p.Pending() == 0 {
+		t.Fatalf("the dry run shows no new setup: %+v, %d files", p.Outline.CA, p.Pending())
+	}
+	if _, err := h.Write(p, nil); !errors.Is(err, ErrDryRun) {
+		t.Fatalf("writing a dry run: %v, want ErrDryRun", err)
+	}
+	if _, err := os.Stat(h.Path(CAKey)); !os.IsNotExist(err) {
+		t.Errorf("the dry run wrote the CA key: %v", err)
 	}
 }

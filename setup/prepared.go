@@ -31,7 +31,12 @@ type Prepared struct {
 	// Removal is the member a removal shuts out: Write also moves their
 	// bundle away. nil for other operations.
 	Removal *Removal
+
+	dryRun bool // prepared without a passphrase (InitInput.DryRun): never written
 }
+
+// ErrDryRun: a plan prepared without a passphrase is only to be shown.
+var ErrDryRun = errors.New("this plan was prepared as a dry run, without the CA passphrase: it cannot be written")
 
 // File is one file of a Prepared operation, for display.
 type File struct {
@@ -121,6 +126,9 @@ func (h *Host) Undo(w *Written) error {
 // directories are narrowed to 0700 on the way. progress, when not nil, is
 // called with each file as it is written.
 func (h *Host) Write(p *Prepared, progress func(path string)) (*Written, error) {
+	if p.dryRun {
+		return nil, ErrDryRun
+	}
 	if err := h.lockForWrite(); err != nil {
 		return nil, err
 	}
