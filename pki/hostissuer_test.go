@@ -385,6 +385,13 @@ func TestLoadHostIssuer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// One that may not sign certificates.
+	noSign := fromRoot()
+	noSign.KeyUsage = x509.KeyUsageDigitalSignature
+	nLeaf, err := signLeafFor(root, noSign, KindHostIssuer, key.Public(), newOptions(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	tests := []struct {
 		name      string
@@ -400,6 +407,7 @@ func TestLoadHostIssuer(t *testing.T) {
 		{"noNameConstraints", uLeaf.CertPEM, keyPEM, root.Cert, nil},
 		{"pathlen1", dLeaf.CertPEM, keyPEM, root.Cert, nil},
 		{"clientAuthToo", bLeaf.CertPEM, keyPEM, root.Cert, nil},
+		{"noCertSign", nLeaf.CertPEM, keyPEM, root.Cert, nil},
 		{"noRoot", hi.CertPEM, hi.KeyPEM, nil, nil},
 	}
 	for _, tt := range tests {
@@ -417,5 +425,55 @@ func TestLoadHostIssuer(t *testing.T) {
 	var pe *ParseError
 	if _, err := LoadHostIssuer([]byte("junk"), hi.KeyPEM, root.Cert); !errors.As(err, &pe) {
 		t.Errorf("LoadHostIssuer(junk): %v, want *ParseError", err)
+	}
+}
+
+// TestHostIssuerCoversOnlyStrict: a host issuer that permits the right names
+// but lacks an exclusion (an older or hand-made one) is not reused.
+func TestHostIssuerCoversOnlyStrict(t *testing.T) {
+	root, plan := hostRoot(t, ECDSAP256)
+	noIP := plan
+	noIP.IPs = nil
+	key, err := GenerateKey(ECDSAP256, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, tc := range map[string]struct {
+		plan   Plan
+		change func(c *x509.Certificate)
+	}{
+		"subdomainsAllowed": {plan, func(c *x509.Certificate) { c.ExcludedDNSDomains = nil }},
+		"everyIPAllowed":    {noIP, func(c *x509.Certificate) { c.ExcludedIPRanges = nil }},
+	} {
+		tmpl := hostIssuerTemplate(tc.plan, time.Now())
+		tmpl.NotAfter = root.Cert.NotAfter
+		tc.change(tmpl)
+		leaf, err := signLeafFor(root, tmpl, KindHostIssuer, key.Public(), newOptions(nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (&HostIssuer{Cert: leaf.Cert}).Covers(tc.plan) {
+			t.Errorf("%s: Covers = true", name)
+		}
+	}
+}
+
+// TestLoadHostIssuerSameKeyOtherRoot: signed with the root's key, but under
+// another name, the chain would not build: refused.
+func TestLoadHostIssuerSameKeyOtherRoot(t *testing.T) {
+	root, plan := hostRoot(t, ECDSAP256)
+	other := plan
+	other.CACommonName = "another CA"
+	twin, err := newCAWithKey(other, root.Key, newOptions(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hi, err := NewHostIssuer(twin, plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var he *HostIssuerError
+	if _, err := LoadHostIssuer(hi.CertPEM, hi.KeyPEM, root.Cert); !errors.As(err, &he) {
+		t.Errorf("LoadHostIssuer: %v, want *HostIssuerError", err)
 	}
 }
