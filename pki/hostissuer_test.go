@@ -5,6 +5,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
@@ -476,4 +477,54 @@ func TestLoadHostIssuerSameKeyOtherRoot(t *testing.T) {
 	if _, err := LoadHostIssuer(hi.CertPEM, hi.KeyPEM, root.Cert); !errors.As(err, &he) {
 		t.Errorf("LoadHostIssuer: %v, want *HostIssuerError", err)
 	}
+}
+
+// TestHostIssuerHandshake: a TLS server that sends server-cert.pem (the
+// certificate, then the host issuer) is verified by a client that trusts the
+// root only, by name and by IP; a client certificate the host issuer signs
+// is refused by a server that trusts the root, as dockerd does with --trust ca.
+func TestHostIssuerHandshake(t *testing.T) {
+	root, plan, hi := newHostIssuer(t, ECDSAP256)
+	server, err := IssueServerFrom(hi, plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice, err := IssueClient(root, "alice", 30, ECDSAP256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pair, err := tls.X509KeyPair(server.Chain(), server.KeyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &tls.Config{Certificates: []tls.Certificate{pair}, ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: pool(root)}
+	for _, name := range []string{"docker.test", "127.0.0.1", "::1"} {
+		cli := &tls.Config{RootCAs: pool(root), ServerName: name, Certificates: []tls.Certificate{tlsPair(t, alice)}}
+		wantHandshake(t, srv, cli, nil, nil)
+	}
+	// The certificate alone, without the host issuer, does not verify.
+	alone, err := tls.X509KeyPair(server.CertPEM, server.KeyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unknown := func(err error) bool { return err != nil }
+	wantHandshake(t, &tls.Config{Certificates: []tls.Certificate{alone}}, &tls.Config{RootCAs: pool(root), ServerName: "docker.test"}, unknown,
+		func(err error) bool { var ua x509.UnknownAuthorityError; return errors.As(err, &ua) })
+
+	// A client certificate from the host issuer, sent with its chain.
+	key, err := GenerateKey(ECDSAP256, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mallory, err := signLeaf(&CA{Cert: hi.Cert, CertPEM: hi.CertPEM, Key: hi.Key}, clientTemplate("mallory", key.Public(), time.Now(), 30), KindClient, key, newOptions(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mallory.HostIssuer = hi
+	mpair, err := tls.X509KeyPair(mallory.Chain(), mallory.KeyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantHandshake(t, srv, &tls.Config{RootCAs: pool(root), ServerName: "docker.test", Certificates: []tls.Certificate{mpair}},
+		func(err error) bool { return strings.Contains(err.Error(), "incompatible key usage") }, unknown)
 }
