@@ -1,6 +1,7 @@
 // Package pki holds the Plan (what to issue) and everything x509 for
-// docker-tls: the CA, server and client certificates, the encrypted CA key,
-// loading an existing CA and inspecting certificates.
+// docker-tls: the CA, the member anchors, the host issuer, server and client
+// certificates, the encrypted CA key, loading an existing CA and inspecting
+// certificates.
 //
 // It does no file or terminal I/O: bytes in, bytes out.
 //
