@@ -315,14 +315,3 @@ func ParseCerts(data []byte) ([]*x509.Certificate, error) {
 		out = append(out, c)
 	}
 }
-
-// CAListSize is the size in bytes of the certificate_authorities a TLS
-// server sends with these anchors (each subject with its 2-byte length):
-// what MaxAnchors keeps under the 64 KB that broke the handshake.
-func CAListSize(certs []*x509.Certificate) int {
-	n := 0
-	for _, c := range certs {
-		n += 2 + len(c.RawSubject)
-	}
-	return n
-}

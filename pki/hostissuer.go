@@ -57,8 +57,8 @@ func (e *HostIssuerError) Error() string {
 
 func (e *HostIssuerError) Unwrap() error { return e.Err }
 
-// HostIssuerName is the common name of the host issuer of fqdn.
-func HostIssuerName(fqdn string) string { return "docker-tls host issuer " + fqdn }
+// hostIssuerName is the common name of the host issuer of fqdn.
+func hostIssuerName(fqdn string) string { return "docker-tls host issuer " + fqdn }
 
 // NewHostIssuer makes the host issuer for plan's names under root, with a
 // key of the plan's type. It is valid from now (backdated for clock skew) to
@@ -102,7 +102,7 @@ func hostIssuerTemplate(plan Plan, now time.Time) *x509.Certificate {
 	dns, excluded := hostDNSConstraints(plan.SANs())
 	permittedIPs, excludedIPs := hostIPConstraints(plan.ParsedIPs())
 	return &x509.Certificate{
-		Subject:               pkix.Name{CommonName: HostIssuerName(plan.FQDN)},
+		Subject:               pkix.Name{CommonName: hostIssuerName(plan.FQDN)},
 		NotBefore:             now.Add(-clockSkew).UTC(),
 		NotAfter:              now.AddDate(0, 0, MaxHostIssuerDays).UTC(),
 		IsCA:                  true,

@@ -5,6 +5,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
@@ -385,6 +386,13 @@ func TestLoadHostIssuer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// One that may not sign certificates.
+	noSign := fromRoot()
+	noSign.KeyUsage = x509.KeyUsageDigitalSignature
+	nLeaf, err := signLeafFor(root, noSign, KindHostIssuer, key.Public(), newOptions(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	tests := []struct {
 		name      string
@@ -400,6 +408,7 @@ func TestLoadHostIssuer(t *testing.T) {
 		{"noNameConstraints", uLeaf.CertPEM, keyPEM, root.Cert, nil},
 		{"pathlen1", dLeaf.CertPEM, keyPEM, root.Cert, nil},
 		{"clientAuthToo", bLeaf.CertPEM, keyPEM, root.Cert, nil},
+		{"noCertSign", nLeaf.CertPEM, keyPEM, root.Cert, nil},
 		{"noRoot", hi.CertPEM, hi.KeyPEM, nil, nil},
 	}
 	for _, tt := range tests {
@@ -418,4 +427,104 @@ func TestLoadHostIssuer(t *testing.T) {
 	if _, err := LoadHostIssuer([]byte("junk"), hi.KeyPEM, root.Cert); !errors.As(err, &pe) {
 		t.Errorf("LoadHostIssuer(junk): %v, want *ParseError", err)
 	}
+}
+
+// TestHostIssuerCoversOnlyStrict: a host issuer that permits the right names
+// but lacks an exclusion (an older or hand-made one) is not reused.
+func TestHostIssuerCoversOnlyStrict(t *testing.T) {
+	root, plan := hostRoot(t, ECDSAP256)
+	noIP := plan
+	noIP.IPs = nil
+	key, err := GenerateKey(ECDSAP256, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, tc := range map[string]struct {
+		plan   Plan
+		change func(c *x509.Certificate)
+	}{
+		"subdomainsAllowed": {plan, func(c *x509.Certificate) { c.ExcludedDNSDomains = nil }},
+		"everyIPAllowed":    {noIP, func(c *x509.Certificate) { c.ExcludedIPRanges = nil }},
+	} {
+		tmpl := hostIssuerTemplate(tc.plan, time.Now())
+		tmpl.NotAfter = root.Cert.NotAfter
+		tc.change(tmpl)
+		leaf, err := signLeafFor(root, tmpl, KindHostIssuer, key.Public(), newOptions(nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (&HostIssuer{Cert: leaf.Cert}).Covers(tc.plan) {
+			t.Errorf("%s: Covers = true", name)
+		}
+	}
+}
+
+// TestLoadHostIssuerSameKeyOtherRoot: signed with the root's key, but under
+// another name, the chain would not build: refused.
+func TestLoadHostIssuerSameKeyOtherRoot(t *testing.T) {
+	root, plan := hostRoot(t, ECDSAP256)
+	other := plan
+	other.CACommonName = "another CA"
+	twin, err := newCAWithKey(other, root.Key, newOptions(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hi, err := NewHostIssuer(twin, plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var he *HostIssuerError
+	if _, err := LoadHostIssuer(hi.CertPEM, hi.KeyPEM, root.Cert); !errors.As(err, &he) {
+		t.Errorf("LoadHostIssuer: %v, want *HostIssuerError", err)
+	}
+}
+
+// TestHostIssuerHandshake: a TLS server that sends server-cert.pem (the
+// certificate, then the host issuer) is verified by a client that trusts the
+// root only, by name and by IP; a client certificate the host issuer signs
+// is refused by a server that trusts the root, as dockerd does with --trust ca.
+func TestHostIssuerHandshake(t *testing.T) {
+	root, plan, hi := newHostIssuer(t, ECDSAP256)
+	server, err := IssueServerFrom(hi, plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice, err := IssueClient(root, "alice", 30, ECDSAP256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pair, err := tls.X509KeyPair(server.Chain(), server.KeyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &tls.Config{Certificates: []tls.Certificate{pair}, ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: pool(root)}
+	for _, name := range []string{"docker.test", "127.0.0.1", "::1"} {
+		cli := &tls.Config{RootCAs: pool(root), ServerName: name, Certificates: []tls.Certificate{tlsPair(t, alice)}}
+		wantHandshake(t, srv, cli, nil, nil)
+	}
+	// The certificate alone, without the host issuer, does not verify.
+	alone, err := tls.X509KeyPair(server.CertPEM, server.KeyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unknown := func(err error) bool { return err != nil }
+	wantHandshake(t, &tls.Config{Certificates: []tls.Certificate{alone}}, &tls.Config{RootCAs: pool(root), ServerName: "docker.test"}, unknown,
+		func(err error) bool { var ua x509.UnknownAuthorityError; return errors.As(err, &ua) })
+
+	// A client certificate from the host issuer, sent with its chain.
+	key, err := GenerateKey(ECDSAP256, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mallory, err := signLeaf(&CA{Cert: hi.Cert, CertPEM: hi.CertPEM, Key: hi.Key}, clientTemplate("mallory", key.Public(), time.Now(), 30), KindClient, key, newOptions(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mallory.HostIssuer = hi
+	mpair, err := tls.X509KeyPair(mallory.Chain(), mallory.KeyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantHandshake(t, srv, &tls.Config{RootCAs: pool(root), ServerName: "docker.test", Certificates: []tls.Certificate{mpair}},
+		func(err error) bool { return strings.Contains(err.Error(), "incompatible key usage") }, unknown)
 }

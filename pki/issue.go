@@ -83,18 +83,14 @@ func (o *options) newKey(kt KeyType) (crypto.Signer, error) {
 	return GenerateKey(kt, o.rand)
 }
 
-// keysAsReady starts n keys at once, one goroutine per key, and delivers
-// them in the order they are done, so that a caller can use the first key
-// while the others are still being generated.
-func (o *options) keysAsReady(kt KeyType, n int) <-chan keyResult {
-	ch := make(chan keyResult, n) // buffered: an early return leaks nothing
-	for range n {
-		go func() {
-			k, err := o.newKey(kt)
-			ch <- keyResult{k, err}
-		}()
+// keyGen is the pool Issue takes its n keys from: g from WithKeys when it
+// makes kt (told to expect n more), else a new one with n started.
+func (o *options) keyGen(kt KeyType, n int) *KeyGen {
+	if o.keys != nil && o.keys.Type() == kt {
+		o.keys.expect(n)
+		return o.keys
 	}
-	return ch
+	return StartKeys(kt, n)
 }
 
 // CA is a certificate authority able to sign: its certificate and key.
@@ -164,37 +160,74 @@ func (e *OutlivesCAError) Error() string {
 // generated concurrently. passphrase encrypts a new CA's key and the
 // anchors' keys; it is only required when either is made.
 func Issue(plan Plan, ca *CA, passphrase []byte, opts ...Option) (*Bundle, error) {
-	if err := plan.Validate(); err != nil {
+	if err := checkIssue(&plan, ca == nil, passphrase); err != nil {
 		return nil, err
-	}
-	newCA := ca == nil
-	member := plan.Trust == TrustMember
-	if newCA || member {
-		if err := ValidatePassphrase(string(passphrase)); err != nil {
-			return nil, FieldErrors{{Field: FieldPassphrase, Reason: err.Error()}}
-		}
 	}
 	o := newOptions(opts)
 	n := 1 + len(plan.Clients)
-	if newCA {
+	if ca == nil {
 		n++
 	}
-	keys := o.keysAsReady(plan.KeyType, n)
-	next := func() (crypto.Signer, error) {
-		r := <-keys
-		if r.err != nil {
-			return nil, fmt.Errorf("issue: %w", r.err)
-		}
-		return r.key, nil
+	keys := o.keyGen(plan.KeyType, n)
+	b := &Bundle{CA: ca, NewCA: ca == nil}
+	secret, err := b.issueCAs(plan, keys, o)
+	if err != nil {
+		return nil, err
 	}
+	// The keys to encrypt, the CA's and the anchors', go in one batch, so
+	// that the 600,000 PBKDF2 rounds (one core for ~0.1 s) run once. The
+	// encryption then runs while the leaves' keys are still being
+	// generated, instead of after them: with RSA the last key often leaves
+	// a core idle.
+	encrypted := make(chan keyPEMsResult, 1) // buffered: an early return leaks nothing
+	if len(secret) > 0 {
+		go func() {
+			pems, err := EncryptKeys(secret, passphrase, o.rand)
+			encrypted <- keyPEMsResult{pems, err}
+		}()
+	}
+	if err := b.issueLeaves(plan, keys, o); err != nil {
+		return nil, err
+	}
+	if len(secret) > 0 {
+		r := <-encrypted
+		if r.err != nil {
+			return nil, r.err
+		}
+		b.setKeyPEMs(r.pems)
+	}
+	return b, nil
+}
 
-	b := &Bundle{CA: ca, NewCA: newCA}
-	// The keys to encrypt: the CA's and the anchors', in one batch, so
-	// that the 600,000 PBKDF2 rounds (one core for ~0.1 s) run once.
+// checkIssue validates plan in place, and the passphrase when Issue will
+// encrypt a key with it.
+func checkIssue(plan *Plan, newCA bool, passphrase []byte) error {
+	if err := plan.Validate(); err != nil {
+		return err
+	}
+	if newCA || plan.Trust == TrustMember {
+		if err := ValidatePassphrase(string(passphrase)); err != nil {
+			return FieldErrors{{Field: FieldPassphrase, Reason: err.Error()}}
+		}
+	}
+	return nil
+}
+
+func takeKey(keys *KeyGen) (crypto.Signer, error) {
+	key, err := keys.Take()
+	if err != nil {
+		return nil, fmt.Errorf("issue: %w", err)
+	}
+	return key, nil
+}
+
+// issueCAs makes the new CA, when there is none, and the member anchors,
+// with per-member trust, and returns their keys, to be encrypted.
+func (b *Bundle) issueCAs(plan Plan, keys *KeyGen, o *options) ([]crypto.Signer, error) {
 	var secret []crypto.Signer
-	if newCA {
+	if b.NewCA {
 		// The CA takes the first key ready.
-		key, err := next()
+		key, err := takeKey(keys)
 		if err != nil {
 			return nil, err
 		}
@@ -203,65 +236,58 @@ func Issue(plan Plan, ca *CA, passphrase []byte, opts ...Option) (*Bundle, error
 		}
 		secret = append(secret, key)
 	}
-	if member {
+	if plan.Trust == TrustMember {
 		// P-256 or Ed25519 keys (see AnchorKeyType): a few milliseconds.
-		anchors, keys, err := newAnchors(b.CA, 1, len(plan.Clients)+plan.Slots, o)
+		anchors, anchorKeys, err := newAnchors(b.CA, 1, len(plan.Clients)+plan.Slots, o)
 		if err != nil {
 			return nil, err
 		}
 		b.Anchors = anchors
-		secret = append(secret, keys...)
+		secret = append(secret, anchorKeys...)
 	}
-	// The encryption then runs while the leaves' keys are still being
-	// generated, instead of after them: with RSA the last key often leaves
-	// a core idle.
-	encrypted := make(chan keyPEMsResult, 1)
-	if len(secret) > 0 {
-		go func() {
-			pems, err := EncryptKeys(secret, passphrase, o.rand)
-			encrypted <- keyPEMsResult{pems, err}
-		}()
-	}
+	return secret, nil
+}
+
+// issueLeaves issues the server certificate, then each client's, under
+// their anchor with per-member trust.
+func (b *Bundle) issueLeaves(plan Plan, keys *KeyGen, o *options) error {
 	now := o.now()
-	key, err := next()
+	key, err := takeKey(keys)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if b.Server, err = signLeaf(b.CA, serverTemplate(plan, key.Public(), now), KindServer, key, o); err != nil {
-		return nil, err
+		return err
 	}
 	for i, name := range plan.Clients {
-		key, err := next()
+		key, err := takeKey(keys)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		issuer := b.CA
-		if member {
+		if b.Anchors != nil {
 			issuer = &CA{Cert: b.Anchors[i].Cert, CertPEM: b.Anchors[i].CertPEM, Key: b.Anchors[i].key}
 		}
 		leaf, err := signLeaf(issuer, clientTemplate(name, key.Public(), now, plan.Days), KindClient, key, o)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		if member {
+		if b.Anchors != nil {
 			leaf.Anchor = b.Anchors[i]
 		}
 		b.Clients = append(b.Clients, leaf)
 	}
-	if len(secret) > 0 {
-		r := <-encrypted
-		if r.err != nil {
-			return nil, r.err
-		}
-		pems := r.pems
-		if newCA {
-			b.CAKeyPEM, pems = pems[0], pems[1:]
-		}
-		for i, a := range b.Anchors {
-			a.KeyPEM = pems[i]
-		}
+	return nil
+}
+
+// setKeyPEMs hands out the encrypted keys, in issueCAs' order.
+func (b *Bundle) setKeyPEMs(pems [][]byte) {
+	if b.NewCA {
+		b.CAKeyPEM, pems = pems[0], pems[1:]
 	}
-	return b, nil
+	for i, a := range b.Anchors {
+		a.KeyPEM = pems[i]
+	}
 }
 
 type keyPEMsResult struct {

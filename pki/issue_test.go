@@ -453,6 +453,17 @@ func TestWithKeys(t *testing.T) {
 			t.Error("server not signed by CA")
 		}
 	})
+	t.Run("okTooFewStarted", func(t *testing.T) {
+		// The pool is told how many Issue needs, and makes them all at
+		// once, not one per Take.
+		g := StartKeys(Ed25519, 1)
+		if _, err := Issue(testPlan(Ed25519), nil, []byte(testPass), WithKeys(g)); err != nil {
+			t.Fatal(err)
+		}
+		if p := g.Progress(); p.Want != 4 || len(p.Done) < 4 {
+			t.Errorf("Progress: want %d keys, %d done; want 4 and at least 4", p.Want, len(p.Done))
+		}
+	})
 	t.Run("okIgnoredForOtherType", func(t *testing.T) {
 		g := StartKeys(Ed25519, 1)
 		b, err := Issue(testPlan(ECDSAP256), nil, []byte(testPass), WithKeys(g))

@@ -4,20 +4,18 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
-	"encoding/pem"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 
 	"go.step.sm/crypto/pemutil"
 )
 
-// PKCS#8 PBES2 (RFC 8018). The cryptography is go.step.sm/crypto/pemutil's;
-// what this file adds is a strict parse that runs first: pemutil's decrypter
-// runs any iteration count a file asks for, feeds the file's IV and
-// ciphertext to cipher.NewCBCDecrypter/CryptBlocks unchecked (wrong sizes
-// panic), and silently treats an unknown PRF as SHA-1. parsePBES2 refuses all
+// PKCS#8 PBES2 (RFC 8018), reading. Decryption is go.step.sm/crypto/pemutil's
+// (encryption is keybatch.go's); what this file adds is a strict parse that
+// runs first: pemutil's decrypter runs any iteration count a file asks for,
+// feeds the file's IV and ciphertext to cipher.NewCBCDecrypter/CryptBlocks
+// unchecked (wrong sizes panic), and silently treats an unknown PRF as SHA-1. parsePBES2 refuses all
 // of these before any key derivation runs, and ReadKDF reports the parameters.
 
 const (
@@ -197,12 +195,4 @@ func (p *pbes2) decrypt(der, passphrase []byte) ([]byte, error) {
 		return nil, ErrBadPassphrase
 	}
 	return out, err
-}
-
-// encryptPKCS8 wraps PKCS#8 DER in PBES2 with pemutil: PBKDF2-HMAC-SHA256 at
-// pemutil.PBKDF2Iterations (600,000, the OWASP figure) and a 16-byte salt,
-// then AES-256-CBC. The cipher is passed explicitly: without it (or without
-// PKCS#8) pemutil would fall back to legacy RFC 1423 PEM encryption.
-func encryptPKCS8(rand io.Reader, der, passphrase []byte) (*pem.Block, error) {
-	return pemutil.EncryptPKCS8PrivateKey(rand, der, passphrase, x509.PEMCipherAES256)
 }

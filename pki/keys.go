@@ -57,12 +57,6 @@ type KeyGen struct {
 	want    int         // keys asked for
 }
 
-// keyResult is one key, or why it could not be made.
-type keyResult struct {
-	key crypto.Signer
-	err error
-}
-
 type madeKey struct {
 	key  crypto.Signer
 	err  error
@@ -138,6 +132,17 @@ func (g *KeyGen) Rewind(n int) {
 	g.made = slices.DeleteFunc(g.made, func(k madeKey) bool { return k.err != nil })
 	g.next = 0
 	g.want = max(n, 0)
+	for len(g.made)+len(g.running) < g.want {
+		g.startLocked()
+	}
+}
+
+// expect makes sure that the next n Takes find their keys made or being
+// made, all at once rather than one Take at a time.
+func (g *KeyGen) expect(n int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.want = max(g.want, g.next+n)
 	for len(g.made)+len(g.running) < g.want {
 		g.startLocked()
 	}

@@ -54,6 +54,7 @@ func TestParseLedger(t *testing.T) {
 		{"okNoEntries", `{"issued": []}`, false},
 		{"okNull", `{"issued": null}`, false},
 		{"okEntry", `{"issued": [{"serial": "ab", "cn": "alice", "kind": "client", "not_after": "2027-01-01T00:00:00Z", "issued_at": "2026-01-01T00:00:00Z"}]}`, false},
+		{"okHostIssuer", `{"issued": [{"serial": "cd", "cn": "docker-tls host issuer docker.test", "kind": "host-issuer", "not_after": "2036-01-01T00:00:00Z", "issued_at": "2026-01-01T00:00:00Z"}]}`, false},
 		{"failUnknownField", `{"issued": [], "extra": 1}`, true},
 		{"failUnknownEntryField", `{"issued": [{"serial": "ab", "cn": "a", "kind": "client", "owner": "x"}]}`, true},
 		{"failUnknownKind", `{"issued": [{"serial": "ab", "cn": "a", "kind": "admin"}]}`, true},

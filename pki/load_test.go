@@ -2,20 +2,13 @@ package pki
 
 import (
 	"bytes"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/pbkdf2"
-	"crypto/rand"
-	"crypto/sha256"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/pem"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 )
@@ -233,37 +226,15 @@ func smallEncrypted(t testing.TB, iter int) []byte {
 	return encryptWithIterations(t, der, []byte(testPass), iter)
 }
 
-// encryptWithIterations is PBES2 (PBKDF2-HMAC-SHA256, AES-256-CBC) like
-// encryptPKCS8 but with a chosen iteration count: pemutil fixes it at 600,000,
-// too slow for fuzz seeds.
+// encryptWithIterations is what EncryptKey writes, but with a chosen
+// iteration count: 600,000 is too slow for fuzz seeds.
 func encryptWithIterations(t testing.TB, der, pass []byte, iter int) []byte {
 	t.Helper()
-	salt, iv := make([]byte, 16), make([]byte, aes.BlockSize)
-	rand.Read(salt)
-	rand.Read(iv)
-	key, err := pbkdf2.Key(sha256.New, string(pass), salt, iter, 32)
+	out, err := encryptPKCS8([][]byte{der}, pass, nil, iter)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := aes.NewCipher(key)
-	n := aes.BlockSize - len(der)%aes.BlockSize
-	data := append(slices.Clone(der), bytes.Repeat([]byte{byte(n)}, n)...)
-	cipher.NewCBCEncrypter(b, iv).CryptBlocks(data, data)
-	ivDER, _ := asn1.Marshal(iv)
-	out, err := asn1.Marshal(encryptedPrivateKeyInfo{
-		Algo: pbes2Algorithm{Algorithm: oidPBES2, Parameters: pbes2Params{
-			KDF: pbkdf2Algorithm{Algorithm: oidPBKDF2, Parameters: pbkdf2Params{
-				Salt: salt, Iterations: iter,
-				PRF: pkix.AlgorithmIdentifier{Algorithm: oidHMACSHA256, Parameters: asn1.NullRawValue},
-			}},
-			Cipher: pkix.AlgorithmIdentifier{Algorithm: oidAES256CBC, Parameters: asn1.RawValue{FullBytes: ivDER}},
-		}},
-		EncryptedData: data,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return out[0]
 }
 
 func withIterations(t testing.TB, iter int) []byte {

@@ -1,6 +1,7 @@
 // Package pki holds the Plan (what to issue) and everything x509 for
-// docker-tls: the CA, server and client certificates, the encrypted CA key,
-// loading an existing CA and inspecting certificates.
+// docker-tls: the CA, the member anchors, the host issuer, server and client
+// certificates, the encrypted CA key, loading an existing CA and inspecting
+// certificates.
 //
 // It does no file or terminal I/O: bytes in, bytes out.
 //
@@ -97,104 +98,123 @@ func DefaultPlan() Plan {
 // nil.
 func (p *Plan) Validate() error {
 	var errs FieldErrors
-	add := func(field Field, value string, err error) {
-		if err != nil {
-			errs = append(errs, fieldErr(field, value, err))
-		}
-	}
-
 	p.CACommonName = strings.TrimSpace(p.CACommonName)
 	if p.CACommonName == "" {
 		p.CACommonName = DefaultCACommonName
 	}
 	p.CAOrganization = strings.TrimSpace(p.CAOrganization)
+	p.validateNames(&errs)
+	p.validateLifetimes(&errs)
+	p.validateTrust(&errs)
+	p.validateClients(&errs)
+	if len(errs) == 0 {
+		return nil
+	}
+	return errs
+}
 
+// add records err, when there is one, as the FieldError of field.
+func (es *FieldErrors) add(field Field, value string, err error) {
+	if err != nil {
+		*es = append(*es, fieldErr(field, value, err))
+	}
+}
+
+// validateNames normalizes the FQDN, the extra DNS names and the IPs,
+// dropping blank entries; a name or IP listed twice is an error.
+func (p *Plan) validateNames(errs *FieldErrors) {
 	fqdn, err := NormalizeHost(p.FQDN)
-	add(FieldFQDN, p.FQDN, err)
+	errs.add(FieldFQDN, p.FQDN, err)
 	if err == nil {
 		p.FQDN = fqdn
 	}
-
 	seen := map[string]bool{p.FQDN: true}
-	dns := p.DNSNames[:0:0]
-	for _, raw := range p.DNSNames {
-		if strings.TrimSpace(raw) == "" {
-			continue
-		}
+	p.DNSNames = normalizeList(p.DNSNames, FieldDNSNames, errs, func(raw string) (string, error) {
 		n, err := NormalizeHost(raw)
 		if err != nil {
-			add(FieldDNSNames, raw, err)
-			continue
+			return "", err
 		}
 		if seen[n] {
-			add(FieldDNSNames, raw, fmt.Errorf("%s is listed twice", n))
-			continue
+			return "", fmt.Errorf("%s is listed twice", n)
 		}
 		seen[n] = true
-		dns = append(dns, n)
-	}
-	p.DNSNames = dns
-
+		return n, nil
+	})
 	seenIP := map[string]bool{}
-	ips := p.IPs[:0:0]
-	for _, raw := range p.IPs {
+	p.IPs = normalizeList(p.IPs, FieldIPs, errs, func(raw string) (string, error) {
+		ip, err := ParseSANIP(raw)
+		if err != nil {
+			return "", err
+		}
+		if seenIP[ip.String()] {
+			return "", fmt.Errorf("%s is listed twice", ip)
+		}
+		seenIP[ip.String()] = true
+		return ip.String(), nil
+	})
+}
+
+// normalizeList returns the entries of list, normalized by norm, skipping
+// blank ones and recording the errors of the others.
+func normalizeList(list []string, field Field, errs *FieldErrors, norm func(string) (string, error)) []string {
+	out := list[:0:0]
+	for _, raw := range list {
 		if strings.TrimSpace(raw) == "" {
 			continue
 		}
-		ip, err := ParseSANIP(raw)
+		n, err := norm(raw)
 		if err != nil {
-			add(FieldIPs, raw, err)
+			errs.add(field, raw, err)
 			continue
 		}
-		if seenIP[ip.String()] {
-			add(FieldIPs, raw, fmt.Errorf("%s is listed twice", ip))
-			continue
-		}
-		seenIP[ip.String()] = true
-		ips = append(ips, ip.String())
+		out = append(out, n)
 	}
-	p.IPs = ips
+	return out
+}
 
+// validateLifetimes checks the key type and both lifetimes.
+func (p *Plan) validateLifetimes(errs *FieldErrors) {
 	if _, err := ParseKeyType(string(p.KeyType)); err != nil {
-		add(FieldKeyType, string(p.KeyType), err)
+		errs.add(FieldKeyType, string(p.KeyType), err)
 	}
-	add(FieldCADays, strconv.Itoa(p.CADays), checkDays(p.CADays))
-	add(FieldDays, strconv.Itoa(p.Days), checkDays(p.Days))
+	errs.add(FieldCADays, strconv.Itoa(p.CADays), checkDays(p.CADays))
+	errs.add(FieldDays, strconv.Itoa(p.Days), checkDays(p.Days))
 	if p.Days > 0 && p.CADays > 0 && p.Days > p.CADays {
-		add(FieldDays, strconv.Itoa(p.Days), fmt.Errorf("a leaf valid %d days would outlive the CA (%d days): lower {days} or raise {ca-days}", p.Days, p.CADays))
+		errs.add(FieldDays, strconv.Itoa(p.Days), fmt.Errorf("a leaf valid %d days would outlive the CA (%d days): lower {days} or raise {ca-days}", p.Days, p.CADays))
 	}
+}
 
+// validateTrust defaults the trust to per-member, and checks the slots.
+func (p *Plan) validateTrust(errs *FieldErrors) {
 	switch p.Trust {
 	case "":
 		p.Trust = TrustMember
 	case TrustMember, TrustCA:
 	default:
 		_, err := ParseTrust(string(p.Trust))
-		add(FieldTrust, string(p.Trust), err)
+		errs.add(FieldTrust, string(p.Trust), err)
 	}
 	if p.Trust == TrustMember {
-		add(FieldSlots, strconv.Itoa(p.Slots), CheckSlots(p.Slots, len(p.Clients)))
+		errs.add(FieldSlots, strconv.Itoa(p.Slots), CheckSlots(p.Slots, len(p.Clients)))
 	}
+}
 
+// validateClients checks that there is a client, each named once.
+func (p *Plan) validateClients(errs *FieldErrors) {
 	if len(p.Clients) == 0 {
-		add(FieldClients, "", fmt.Errorf("at least one client is needed, or nobody can connect"))
+		errs.add(FieldClients, "", fmt.Errorf("at least one client is needed, or nobody can connect"))
 	}
-	seenClient := map[string]bool{}
+	seen := map[string]bool{}
 	for _, c := range p.Clients {
 		if err := ValidateClientName(c); err != nil {
-			add(FieldClients, c, err)
+			errs.add(FieldClients, c, err)
 			continue
 		}
-		if seenClient[c] {
-			add(FieldClients, c, fmt.Errorf("%s is listed twice", c))
+		if seen[c] {
+			errs.add(FieldClients, c, fmt.Errorf("%s is listed twice", c))
 		}
-		seenClient[c] = true
+		seen[c] = true
 	}
-
-	if len(errs) == 0 {
-		return nil
-	}
-	return errs
 }
 
 // SANs returns the server certificate's DNS names: the FQDN first, then the
