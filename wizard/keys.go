@@ -42,12 +42,7 @@ func (f *setupFlow) newKeysPage() page {
 		return m.st.Text.Render(wrap("Keys are made in the background as soon as you continue.", w))
 	}
 	p := f.newFormPage(head, foot, fields...)
-	for _, k := range []pki.Field{pki.FieldKeyType, pki.FieldCADays, pki.FieldDays} {
-		if len(f.fieldErr(k)) > 0 {
-			p.focusField(k)
-			break
-		}
-	}
+	f.focusFirstErr(p, pki.FieldKeyType, pki.FieldCADays, pki.FieldDays)
 	return p
 }
 

@@ -227,11 +227,8 @@ func (f *memberFlow) newMemberPage() *formPage {
 		return strings.Join(lines, "\n")
 	}
 	p := f.newFormPage(head, foot, fields...)
-	for _, k := range []pki.Field{pki.FieldClients, fieldRequestFile, pki.FieldDays, pki.FieldPassphrase} {
-		if len(f.fieldErr(k)) > 0 {
-			p.focusField(k)
-			return p
-		}
+	if f.focusFirstErr(p, pki.FieldClients, fieldRequestFile, pki.FieldDays, pki.FieldPassphrase) {
+		return p
 	}
 	// The cursor starts on the name (or the file): typing a name straight
 	// away is the most frequent visit; shift+tab goes up to "Their key".

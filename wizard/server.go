@@ -49,11 +49,6 @@ func (f *setupFlow) newServerPage() page {
 		input(pki.FieldListen, "Listen on (HOST:PORT)", &a.Listen, validateListen),
 	)
 	p := f.newFormPage(head, nil, fields...)
-	for _, k := range []pki.Field{pki.FieldFQDN, pki.FieldDNSNames, pki.FieldIPs, pki.FieldListen} {
-		if len(f.fieldErr(k)) > 0 {
-			p.focusField(k)
-			break
-		}
-	}
+	f.focusFirstErr(p, pki.FieldFQDN, pki.FieldDNSNames, pki.FieldIPs, pki.FieldListen)
 	return p
 }

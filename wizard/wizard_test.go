@@ -94,12 +94,10 @@ func pressUntil(t *testing.T, tm *teatest.TestModel, p probe, k string) probeSta
 	return before
 }
 
-// TestEnterAllTheWay is the keyboard contract: from the first screen, with
-// valid defaults and the passphrase from a file, only Enter walks the whole
-// way and writes the files, once, with the answers shown.
-func TestEnterAllTheWay(t *testing.T) {
-	f := newFakes()
-	tm, p := startProbe(t, f, testOptions())
+// enterToDone presses Enter until the done step, and returns the steps
+// passed through.
+func enterToDone(t *testing.T, tm *teatest.TestModel, p probe) []stepID {
+	t.Helper()
 	var steps []stepID
 	for range 30 {
 		s := pressUntil(t, tm, p, "enter")
@@ -110,6 +108,16 @@ func TestEnterAllTheWay(t *testing.T) {
 			break
 		}
 	}
+	return steps
+}
+
+// TestEnterAllTheWay is the keyboard contract: from the first screen, with
+// valid defaults and the passphrase from a file, only Enter walks the whole
+// way and writes the files, once, with the answers shown.
+func TestEnterAllTheWay(t *testing.T) {
+	f := newFakes()
+	tm, p := startProbe(t, f, testOptions())
+	steps := enterToDone(t, tm, p)
 	want := []stepID{stepCA, stepServer, stepClients, stepKeys, stepReview, stepDone}
 	if !slices.Equal(steps, want) {
 		t.Fatalf("steps = %v, want %v", steps, want)
