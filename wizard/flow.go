@@ -116,8 +116,16 @@ func (s *steps) show(id stepID, build func() page) tea.Cmd {
 	return tea.Batch(s.cur.init(), s.cur.resize(s.c.bodySize()))
 }
 
-// forward gives msg to the page; ok reports that the page was accepted.
-func (s *steps) forward(msg tea.Msg) (tea.Cmd, bool) { return s.cur.update(msg) }
+// accept gives msg to the page and, when the page is accepted, goes on
+// with next: where the flow leads from that step.
+func (s *steps) accept(msg tea.Msg, next func() (tea.Cmd, dest)) (tea.Cmd, dest) {
+	cmd, done := s.cur.update(msg)
+	if !done {
+		return cmd, stay
+	}
+	more, d := next()
+	return tea.Batch(cmd, more), d
+}
 
 func (s *steps) fieldErr(k pki.Field) []string { return s.c.errs.get(k, s.value) }
 

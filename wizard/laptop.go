@@ -150,15 +150,15 @@ func (f *connectFlow) update(msg tea.Msg) (tea.Cmd, dest) {
 	if msg, ok := msg.(connectedMsg); ok {
 		return f.onConnected(msg)
 	}
-	cmd, done := f.forward(msg)
-	switch {
-	case !done:
-		return cmd, stay
-	case f.step == stepConnectDone:
-		return cmd, toQuit
+	return f.accept(msg, f.finish)
+}
+
+func (f *connectFlow) finish() (tea.Cmd, dest) {
+	if f.step == stepConnectDone {
+		return nil, toQuit
 	}
 	f.c.errs.page = ""
-	return tea.Batch(cmd, f.connect()), stay
+	return f.connect(), stay
 }
 
 func (f *connectFlow) canBack() bool         { return f.step == stepConnect }
@@ -321,16 +321,16 @@ func (f *requestFlow) update(msg tea.Msg) (tea.Cmd, dest) {
 	if msg, ok := msg.(requestedMsg); ok {
 		return f.onRequested(msg)
 	}
-	cmd, done := f.forward(msg)
-	switch {
-	case !done:
-		return cmd, stay
-	case f.step == stepRequestDone:
-		return cmd, toQuit
+	return f.accept(msg, f.finish)
+}
+
+func (f *requestFlow) finish() (tea.Cmd, dest) {
+	if f.step == stepRequestDone {
+		return nil, toQuit
 	}
 	f.c.errs.clear(pki.FieldClients, fieldReqHost, fieldReqOut)
 	f.c.errs.page = ""
-	return tea.Batch(cmd, f.request()), stay
+	return f.request(), stay
 }
 
 func (f *requestFlow) canBack() bool         { return f.step == stepRequest }

@@ -117,31 +117,29 @@ func (f *memberFlow) update(msg tea.Msg) (tea.Cmd, dest) {
 		return f.onApply(msg), stay
 	}
 	how := f.mem.How
-	cmd, done := f.forward(msg)
-	switch {
-	case done && f.step == stepMemberDone:
-		return cmd, toQuit
-	case done:
-		return tea.Batch(cmd, f.finish()), stay
-	case f.step == stepMember && f.mem.How != how:
+	cmd, d := f.accept(msg, f.finish)
+	if f.step == stepMember && f.mem.How != how {
 		// The fields under "Their key" follow the choice.
 		p := f.newMemberPage()
 		p.focus = 0 // still on the choice
 		f.cur = p
-		return tea.Batch(cmd, f.cur.init(), f.cur.resize(f.c.bodySize())), stay
+		return tea.Batch(cmd, f.cur.init(), f.cur.resize(f.c.bodySize())), d
 	}
-	return cmd, stay
+	return cmd, d
 }
 
-// finish is Enter on the member page: read the request, or check the
-// passphrase; then issue.
-func (f *memberFlow) finish() tea.Cmd {
+// finish is Enter on a page: on the member page, read the request or
+// check the passphrase, then issue; on the last, quit.
+func (f *memberFlow) finish() (tea.Cmd, dest) {
+	if f.step == stepMemberDone {
+		return nil, toQuit
+	}
 	f.c.errs.clear(pki.FieldClients, fieldRequestFile, pki.FieldDays, pki.FieldPassphrase)
 	f.c.errs.page = ""
 	if f.mem.How == memberSignRequest {
-		return f.readRequest()
+		return f.readRequest(), stay
 	}
-	return f.c.checkPass(f.mem.Passphrase, f.issueClient)
+	return f.c.checkPass(f.mem.Passphrase, f.issueClient), stay
 }
 
 func (f *memberFlow) canBack() bool         { return f.step == stepMember }

@@ -95,12 +95,7 @@ func (f *removeFlow) update(msg tea.Msg) (tea.Cmd, dest) {
 	if cmd, ok := f.r.update(msg); ok {
 		return cmd, stay
 	}
-	cmd, done := f.forward(msg)
-	if !done {
-		return cmd, stay
-	}
-	next, d := f.finish()
-	return tea.Batch(cmd, next), d
+	return f.accept(msg, f.finish)
 }
 
 func (f *removeFlow) finish() (tea.Cmd, dest) {

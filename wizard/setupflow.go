@@ -68,12 +68,7 @@ func (f *setupFlow) update(msg tea.Msg) (tea.Cmd, dest) {
 	if cmd, ok := f.t.update(msg); ok {
 		return cmd, stay
 	}
-	cmd, done := f.forward(msg)
-	if !done {
-		return cmd, stay
-	}
-	next, d := f.finish()
-	return tea.Batch(cmd, next), d
+	return f.accept(msg, f.finish)
 }
 
 func (f *setupFlow) forgetPass()    { f.a.Passphrase, f.a.Passphrase2 = "", "" }

@@ -45,11 +45,7 @@ func (f *statusFlow) update(msg tea.Msg) (tea.Cmd, dest) {
 		f.report, f.prev = msg.report, nil
 		return f.show(stepStatus, f.newStatusPage), stay
 	}
-	cmd, done := f.forward(msg)
-	if done {
-		return cmd, toMenu
-	}
-	return cmd, stay
+	return f.accept(msg, func() (tea.Cmd, dest) { return nil, toMenu })
 }
 
 func (f *statusFlow) page() page {

@@ -60,12 +60,7 @@ func (f *passFlow) update(msg tea.Msg) (tea.Cmd, dest) {
 	if cmd, ok := f.t.update(msg); ok {
 		return cmd, stay
 	}
-	cmd, done := f.forward(msg)
-	if !done {
-		return cmd, stay
-	}
-	next, d := f.finish()
-	return tea.Batch(cmd, next), d
+	return f.accept(msg, f.finish)
 }
 
 func (f *passFlow) toReview() tea.Cmd { return f.goTo(stepReview) }

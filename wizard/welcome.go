@@ -52,15 +52,14 @@ func (f *menuFlow) newPage() page {
 	return f.newWelcomePage()
 }
 
-func (f *menuFlow) update(msg tea.Msg) (tea.Cmd, dest) {
-	cmd, done := f.forward(msg)
-	if !done {
-		return cmd, stay
-	}
+func (f *menuFlow) update(msg tea.Msg) (tea.Cmd, dest) { return f.accept(msg, f.next) }
+
+// next is the errand chosen: the setup when there is none yet.
+func (f *menuFlow) next() (tea.Cmd, dest) {
 	if !f.laptop && !f.c.opts.Detected.ExistingCA {
-		return cmd, toSetup
+		return nil, toSetup
 	}
-	return cmd, dest(f.choice)
+	return nil, dest(f.choice)
 }
 
 func (f *menuFlow) canBack() bool         { return false }
