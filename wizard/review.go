@@ -34,7 +34,7 @@ func (p *reviewPage) update(msg tea.Msg) (tea.Cmd, bool) {
 	if k, ok := msg.(tea.KeyPressMsg); ok {
 		switch k.String() {
 		case "enter":
-			return nil, true // the root decides: write, retry or wait
+			return nil, true // the flow decides: write, retry or wait
 		case "home", "g":
 			p.vp.GotoTop()
 			return nil, false
