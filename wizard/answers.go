@@ -194,11 +194,3 @@ func validateLeafDays(days, caDays string) error {
 	}
 	return nil
 }
-
-// passSource says where a given passphrase came from, for the CA screens.
-func (m *Model) passSource() string {
-	if m.a.PassphraseSource != "" {
-		return m.a.PassphraseSource
-	}
-	return "from file"
-}

@@ -50,7 +50,7 @@ func (m *Model) focusedField() huh.Field {
 }
 
 func (m *Model) focus() (huh.Field, bool) {
-	if f, ok := m.cur.(focuser); ok {
+	if f, ok := m.cur.page().(focuser); ok {
 		return f.focused()
 	}
 	return nil, false

@@ -17,8 +17,9 @@ import (
 // ("redo the setup") the CA is kept, so only its passphrase is asked (and
 // checked right away). A passphrase from --ca-passphrase-file is not asked:
 // the page says so.
-func (m *Model) newCAPage() page {
-	a := m.a
+func (f *setupFlow) newCAPage() page {
+	m := f.c
+	a := f.a
 	existing := m.opts.Detected.ExistingCA
 	head := func(w int) string {
 		if existing {
@@ -35,7 +36,7 @@ func (m *Model) newCAPage() page {
 			input(pki.FieldCAName, "CA name", &a.CACommonName, notEmpty("the CA needs a name")),
 			placeholder(input(pki.FieldCAOrg, "Organisation (optional)", &a.CAOrganization, nil), "e.g. Example Ltd"))
 	}
-	if !m.passFromFile {
+	if !m.pass.fromFile {
 		if existing {
 			fields = append(fields, password(pki.FieldPassphrase, "CA passphrase", &a.Passphrase, notEmpty("enter the CA's passphrase")))
 		} else {
@@ -52,7 +53,7 @@ func (m *Model) newCAPage() page {
 	foot := func(w int) string {
 		var lines []string
 		switch {
-		case m.passFromFile:
+		case m.pass.fromFile:
 			lines = append(lines, m.st.Dim.Render("CA passphrase: ")+m.passSource())
 		case !existing:
 			lines = append(lines, m.meter(a.Passphrase, w))
@@ -62,8 +63,8 @@ func (m *Model) newCAPage() page {
 		}
 		return strings.Join(lines, "\n")
 	}
-	p := m.newFormPage(head, foot, fields...)
-	if len(m.fieldErr(pki.FieldPassphrase)) > 0 {
+	p := f.newFormPage(head, foot, fields...)
+	if len(f.fieldErr(pki.FieldPassphrase)) > 0 {
 		p.focusField(pki.FieldPassphrase)
 	}
 	return p
@@ -119,7 +120,7 @@ func strength(p string) (label string, n, classes int) {
 // meter draws "Strength ██████░░░░ ok · 18 characters, 3 kinds", the
 // details under the bar when the line would not fit w. The word carries
 // the meaning too, for NO_COLOR.
-func (m *Model) meter(p string, w int) string {
+func (m *common) meter(p string, w int) string {
 	const cells = 10
 	label, n, classes := strength(p)
 	filled := min(cells, n*cells/24)

@@ -9,8 +9,9 @@ import (
 
 // newClientsPage asks for the client names: one certificate each, so that
 // one can be replaced without touching the others.
-func (m *Model) newClientsPage() page {
-	a := m.a
+func (f *setupFlow) newClientsPage() page {
+	m := f.c
+	a := f.a
 	head := func(w int) string {
 		return m.st.Text.Render(wrap("Each client (a person, a CI runner) gets its own certificate, "+
 			"so one can be replaced without touching the others. More can be added later.", w))
@@ -36,5 +37,5 @@ func (m *Model) newClientsPage() page {
 		}
 		return b.String()
 	}
-	return m.newFormPage(head, foot, names)
+	return f.newFormPage(head, foot, names)
 }

@@ -59,7 +59,7 @@ func keyLines(diff string, limit int) (lines []string, more int) {
 
 // colorDiff colours a unified diff without its ---/+++ header (the section
 // title names the file), each line wrapped to w.
-func (m *Model) colorDiff(d string, w int) string {
+func (m *common) colorDiff(d string, w int) string {
 	var out []string
 	for _, l := range strings.Split(strings.TrimRight(d, "\n"), "\n") {
 		if strings.HasPrefix(l, "+++") || strings.HasPrefix(l, "---") {
@@ -72,7 +72,7 @@ func (m *Model) colorDiff(d string, w int) string {
 
 // diffLine colours one diff line and wraps it to w: each continuation
 // starts with the line's own marker and "…".
-func (m *Model) diffLine(l string, w int) string {
+func (m *common) diffLine(l string, w int) string {
 	style := m.st.Text
 	switch {
 	case strings.HasPrefix(l, "+"):

@@ -183,8 +183,8 @@ func (d *driver) screen() string { return screen(d.m) }
 
 func (d *driver) wantStep(s stepID) {
 	d.t.Helper()
-	if d.m.step != s {
-		d.t.Fatalf("step = %d (%s), want %d (%s)\n%s", d.m.step, stepNames[d.m.step], s, stepNames[s], d.screen())
+	if d.m.step() != s {
+		d.t.Fatalf("step = %d (%s), want %d (%s)\n%s", d.m.step(), stepNames[d.m.step()], s, stepNames[s], d.screen())
 	}
 }
 

@@ -128,15 +128,15 @@ func TestRealEngineRedoChangesNothing(t *testing.T) {
 	d.key("down", "down", "down", "down", "enter") // add, remove, renew, status, redo
 	d.wantStep(stepCA)
 	for range 12 {
-		if d.m.step == stepReview {
+		if d.m.step() == stepReview {
 			break
 		}
 		d.key("enter")
 	}
 	d.wantStep(stepReview)
 	d.wantText("Nothing to write")
-	if d.m.a.KeyType != "rsa-2048" || d.m.a.Days != "90" {
-		t.Errorf("answers not from the current certificate: %+v", *d.m.a)
+	if d.m.answers().KeyType != "rsa-2048" || d.m.answers().Days != "90" {
+		t.Errorf("answers not from the current certificate: %+v", *d.m.answers())
 	}
 }
 

@@ -20,64 +20,57 @@ type extErr struct {
 	at      string
 }
 
-func (m *Model) clearErrs(fields ...pki.Field) {
+// errs are the errors found outside the pages: by field, and one for the
+// page (shown under the fields of whichever page is on screen).
+type errs struct {
+	byField map[pki.Field]extErr
+	page    string
+}
+
+// valueFunc is a flow's current answer for a field, so an error found
+// elsewhere stops showing once the user changed that answer.
+type valueFunc func(pki.Field) string
+
+func (e *errs) clear(fields ...pki.Field) {
 	for _, f := range fields {
-		delete(m.extErrs, f)
+		delete(e.byField, f)
 	}
 }
 
-// valueOf is the current answer for a field, so an error found elsewhere
-// stops showing once the user changed that answer.
-func (m *Model) valueOf(field pki.Field) string {
-	if m.flow == flowRequest {
-		switch field {
-		case pki.FieldClients:
-			return m.req.Name
-		case fieldReqHost:
-			return m.req.Host
-		case fieldReqOut:
-			return m.req.Out
-		}
-	}
-	if m.flow == flowMember {
-		switch field {
-		case fieldRequestFile:
-			return m.mem.File
-		case pki.FieldClients:
-			return m.mem.Name
-		case pki.FieldDays:
-			return m.mem.Days
-		case pki.FieldPassphrase:
-			return m.mem.Passphrase
-		}
-	}
-	if f, ok := setupFields[field]; ok {
-		return f.value(m.a)
-	}
-	return ""
-}
+// reset drops every error: they were about a flow the user left.
+func (e *errs) reset() { e.byField = map[pki.Field]extErr{} }
 
-// setFieldErrors keeps FieldErrors to show next to their fields.
-func (m *Model) setFieldErrors(fe pki.FieldErrors) {
-	for _, e := range fe {
-		x := m.extErrs[e.Field]
-		reason := pki.Words(e.Reason, fieldTitle)
-		if e.Value != "" && !strings.Contains(reason, e.Value) {
-			reason = "\"" + e.Value + "\": " + reason
+// set keeps FieldErrors to show next to their fields.
+func (e *errs) set(fe pki.FieldErrors, value valueFunc) {
+	for _, fe := range fe {
+		x := e.byField[fe.Field]
+		reason := pki.Words(fe.Reason, fieldTitle)
+		if fe.Value != "" && !strings.Contains(reason, fe.Value) {
+			reason = "\"" + fe.Value + "\": " + reason
 		}
 		x.reasons = append(x.reasons, reason)
-		x.at = m.valueOf(e.Field)
-		m.extErrs[e.Field] = x
+		x.at = value(fe.Field)
+		e.byField[fe.Field] = x
 	}
 }
 
-// fieldErr returns the outside errors to show for a field, or nil.
-func (m *Model) fieldErr(field pki.Field) []string {
-	x, ok := m.extErrs[field]
-	if !ok || x.at != m.valueOf(field) {
+// get returns the outside errors to show for a field, or nil.
+func (e *errs) get(field pki.Field, value valueFunc) []string {
+	x, ok := e.byField[field]
+	if !ok || x.at != value(field) {
 		return nil
 	}
 	return x.reasons
+}
+
+// answersValue is the setup's answer for a field.
+func answersValue(a *Answers) valueFunc {
+	return func(field pki.Field) string {
+		if f, ok := setupFields[field]; ok {
+			return f.value(a)
+		}
+		return ""
+	}
 }
 
 // ownerStep is the setup step that asks for a field.

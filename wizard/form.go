@@ -25,7 +25,8 @@ type fieldRef struct {
 // (View returns a string, Update a huh.Model), so the page wraps it.
 // Without a form, Enter accepts the page.
 type formPage struct {
-	m      *Model
+	c      *common
+	value  valueFunc // the flow's answers, for errors kept by field
 	form   *huh.Form
 	fields []fieldRef
 	head   func(w int) string
@@ -36,8 +37,8 @@ type formPage struct {
 	formH  int // the height the form was last given
 }
 
-func (m *Model) newFormPage(head, foot func(w int) string, fields ...fieldRef) *formPage {
-	p := &formPage{m: m, head: head, foot: foot, fields: fields}
+func newFormPage(c *common, value valueFunc, head, foot func(w int) string, fields ...fieldRef) *formPage {
+	p := &formPage{c: c, value: value, head: head, foot: foot, fields: fields}
 	if len(fields) == 0 {
 		return p
 	}
@@ -68,7 +69,7 @@ func (p *formPage) init() tea.Cmd {
 	}
 	// A new form has not seen the background reply: tell it.
 	cmds := []tea.Cmd{p.form.Init()}
-	_, c := p.form.Update(bgMsg(p.m.isDark))
+	_, c := p.form.Update(bgMsg(p.c.isDark))
 	cmds = append(cmds, c)
 	for range p.focus {
 		_, c := p.form.Update(huh.NextField())
@@ -114,7 +115,7 @@ func (p *formPage) typing() bool {
 }
 
 func (p *formPage) keys() []key.Binding {
-	km := p.m.km
+	km := p.c.km
 	if p.form == nil {
 		return []key.Binding{km.Continue}
 	}
@@ -141,20 +142,20 @@ func (p *formPage) errLines(w int) string {
 	var out []string
 	for _, f := range p.fields {
 		if err := f.f.Error(); err != nil {
-			out = append(out, p.m.errLine(f.title+": "+err.Error(), w))
+			out = append(out, p.c.errLine(f.title+": "+err.Error(), w))
 		}
-		for _, r := range p.m.fieldErr(f.key) {
-			out = append(out, p.m.errLine(f.title+": "+r, w))
+		for _, r := range p.c.errs.get(f.key, p.value) {
+			out = append(out, p.c.errLine(f.title+": "+r, w))
 		}
 	}
-	if p.m.pageErr != "" {
-		out = append(out, p.m.errLine(p.m.pageErr, w))
+	if p.c.errs.page != "" {
+		out = append(out, p.c.errLine(p.c.errs.page, w))
 	}
 	// Outside errors about fields this page has no input for (a passphrase
 	// from file) still belong here.
 	if !p.hasField(pki.FieldPassphrase) {
-		for _, r := range p.m.fieldErr(pki.FieldPassphrase) {
-			out = append(out, p.m.errLine("CA passphrase: "+r, w))
+		for _, r := range p.c.errs.get(pki.FieldPassphrase, p.value) {
+			out = append(out, p.c.errLine("CA passphrase: "+r, w))
 		}
 	}
 	return strings.Join(out, "\n")
@@ -169,8 +170,8 @@ func (p *formPage) hasField(k pki.Field) bool {
 	return false
 }
 
-func (m *Model) errLine(s string, w int) string {
-	return m.st.Error.Render(hang("✗ ", s, w))
+func (c *common) errLine(s string, w int) string {
+	return c.st.Error.Render(hang("✗ ", s, w))
 }
 
 func (p *formPage) view() string {
@@ -248,7 +249,6 @@ const (
 	fieldPassphrase2 pki.Field = "passphrase-again"
 	fieldIPChoice    pki.Field = "ip-choice"
 	fieldMenu        pki.Field = "menu"
-	fieldDone        pki.Field = "done"
 )
 
 // input builds a text field bound to *v; validate's words are turned into

@@ -115,12 +115,12 @@ func TestTypedAheadLandsInTheNextField(t *testing.T) {
 		d.send(tea.KeyPressMsg{Code: r, Text: string(r)})
 	}
 	d.send(tea.PasteMsg{Content: ".example.com"})
-	if d.m.a.FQDN != "docker1.example.com" {
-		t.Fatalf("typed-ahead keys landed in the host name: %q", d.m.a.FQDN)
+	if d.m.answers().FQDN != "docker1.example.com" {
+		t.Fatalf("typed-ahead keys landed in the host name: %q", d.m.answers().FQDN)
 	}
 	d.run(move)
-	if d.m.a.FQDN != "docker1.example.com" || d.m.a.DNSNames != "build.example.com" {
-		t.Errorf("host name %q, other names %q: want the typed keys in the other names", d.m.a.FQDN, d.m.a.DNSNames)
+	if d.m.answers().FQDN != "docker1.example.com" || d.m.answers().DNSNames != "build.example.com" {
+		t.Errorf("host name %q, other names %q: want the typed keys in the other names", d.m.answers().FQDN, d.m.answers().DNSNames)
 	}
 }
 

@@ -19,8 +19,9 @@ var keyTypeNotes = map[pki.KeyType]string{
 
 // newKeysPage asks for the key type and the validity periods, and shows
 // the dates they mean. When it is accepted, key generation starts.
-func (m *Model) newKeysPage() page {
-	a := m.a
+func (f *setupFlow) newKeysPage() page {
+	m := f.c
+	a := f.a
 	opts := make([]huh.Option[string], len(pki.KeyTypes))
 	for i, k := range pki.KeyTypes {
 		opts[i] = huh.NewOption(fmt.Sprintf("%-11s %s", k, keyTypeNotes[k]), string(k))
@@ -40,18 +41,13 @@ func (m *Model) newKeysPage() page {
 	head := func(w int) string {
 		return m.st.Text.Render(wrap("Keys are made in the background as soon as you continue.", w))
 	}
-	p := m.newFormPage(head, foot, fields...)
-	for _, k := range []pki.Field{pki.FieldKeyType, pki.FieldCADays, pki.FieldDays} {
-		if len(m.fieldErr(k)) > 0 {
-			p.focusField(k)
-			break
-		}
-	}
+	p := f.newFormPage(head, foot, fields...)
+	f.focusFirstErr(p, pki.FieldKeyType, pki.FieldCADays, pki.FieldDays)
 	return p
 }
 
 // until is the date a validity of days (as typed) ends, from Options.Now.
-func (m *Model) until(days string) string {
+func (m *common) until(days string) string {
 	if pki.ValidateDays(days) != nil {
 		return m.st.Dim.Render("—")
 	}

@@ -37,6 +37,21 @@ const (
 	fieldReqReplace  pki.Field = "request-replace"
 )
 
+// connectAnswers are the member's "I received a file" answers; Host only
+// when the file does not say where to connect.
+type connectAnswers struct {
+	File, Host string
+	needHost   bool
+}
+
+// requestAnswers are the member's "I need a certificate" answers. Replace
+// is asked once a request would replace a waiting key or a file.
+type requestAnswers struct {
+	Host, Name, Out string
+	Replace         bool
+	askReplace      bool
+}
+
 type (
 	connectedMsg struct {
 		gen int
@@ -52,7 +67,8 @@ type (
 
 // newLaptopWelcomePage says why this machine connects rather than being
 // set up, and offers the two ways in.
-func (m *Model) newLaptopWelcomePage() page {
+func (f *menuFlow) newLaptopWelcomePage() page {
+	m := f.c
 	d := m.opts.Detected
 	head := func(w int) string {
 		st := m.st
@@ -86,8 +102,8 @@ func (m *Model) newLaptopWelcomePage() page {
 		}
 		return strings.Join(lines, "\n")
 	}
-	if m.choice == "" {
-		m.choice = choiceConnect
+	if f.choice == "" {
+		f.choice = choiceConnect
 	}
 	sel := huh.NewSelect[string]().
 		Title("What would you like to do?").
@@ -95,14 +111,67 @@ func (m *Model) newLaptopWelcomePage() page {
 			huh.NewOption("I received a file from my admin", choiceConnect),
 			huh.NewOption("I need a certificate (my key stays here)", choiceRequest),
 		).
-		Value(&m.choice)
-	return m.newFormPage(head, foot, fieldRef{key: fieldMenu, title: "Choice", f: sel})
+		Value(&f.choice)
+	return f.newFormPage(head, foot, fieldRef{key: fieldMenu, title: "Choice", f: sel})
+}
+
+// memberWork is the member's machine's work: Connect or Request runs, and
+// ctrl+c waits for it (the install is never cut in half).
+type memberWork struct{ running bool }
+
+func (w *memberWork) stopNote() string {
+	return "Stopping once this is done: stopping in the middle could leave files half made."
+}
+
+// connectFlow is "I received a file": the file (and the host, when the
+// file does not say), then what was installed and whether the daemon lets
+// the member in.
+type connectFlow struct {
+	steps
+	memberWork
+	conn      *connectAnswers
+	connected *member.Connected
+}
+
+func newConnectFlow(c *common, value valueFunc) *connectFlow {
+	return &connectFlow{steps: steps{c: c, value: value}, conn: &connectAnswers{}}
+}
+
+func (f *connectFlow) start(flow) tea.Cmd { return f.goTo(stepConnect) }
+
+func (f *connectFlow) goTo(id stepID) tea.Cmd {
+	if id == stepConnectDone {
+		return f.show(id, f.newConnectDonePage)
+	}
+	return f.show(id, f.newConnectPage)
+}
+
+func (f *connectFlow) update(msg tea.Msg) (tea.Cmd, dest) {
+	if msg, ok := msg.(connectedMsg); ok {
+		return f.onConnected(msg)
+	}
+	return f.accept(msg, f.finish)
+}
+
+func (f *connectFlow) finish() (tea.Cmd, dest) {
+	if f.step == stepConnectDone {
+		return nil, toQuit
+	}
+	f.c.errs.page = ""
+	return f.connect(), stay
+}
+
+func (f *connectFlow) canBack() bool         { return f.step == stepConnect }
+func (f *connectFlow) back() (tea.Cmd, dest) { return nil, backMenu }
+func (f *connectFlow) working() bool         { return f.running }
+func (f *connectFlow) title() string {
+	return flowTitle("I received a file", f.step, stepConnect, stepConnectDone)
 }
 
 // newConnectPage asks for the file from the admin, and the daemon's
 // address when the file does not say it.
-func (m *Model) newConnectPage() page {
-	c := m.conn
+func (f *connectFlow) newConnectPage() page {
+	m, c := f.c, f.conn
 	head := func(w int) string {
 		return m.st.Text.Render(wrap("Your admin sent you a file made by docker-tls (NAME.tar.gz). It is checked before "+
 			"anything is installed; then it becomes a docker context, and the daemon is asked whether it lets you in.", w))
@@ -115,7 +184,7 @@ func (m *Model) newConnectPage() page {
 		fields = append(fields, placeholder(input(fieldConnectHost, "Docker host (HOST:PORT)", &c.Host,
 			notEmpty("enter the Docker host's address: ask your admin")), "e.g. docker.example.com:2376"))
 	}
-	p := m.newFormPage(head, nil, fields...)
+	p := f.newFormPage(head, nil, fields...)
 	if c.needHost && strings.TrimSpace(c.Host) == "" && strings.TrimSpace(c.File) != "" {
 		p.focusField(fieldConnectHost)
 	}
@@ -125,14 +194,14 @@ func (m *Model) newConnectPage() page {
 // connect runs Connect: check, install, make the context, probe. It waits
 // on a daemon that does not answer (up to the engine's timeout), so
 // ctrl+c meanwhile waits too: the install is never cut in half.
-func (m *Model) connect() tea.Cmd {
-	mem, gen := m.opts.Member, m.gen
-	in := member.ConnectInput{File: strings.TrimSpace(m.conn.File)}
-	if m.conn.needHost {
-		in.Host = strings.TrimSpace(m.conn.Host)
+func (f *connectFlow) connect() tea.Cmd {
+	mem, gen := f.c.opts.Member, f.c.gen
+	in := member.ConnectInput{File: strings.TrimSpace(f.conn.File)}
+	if f.conn.needHost {
+		in.Host = strings.TrimSpace(f.conn.Host)
 	}
-	m.memberWork = true
-	return tea.Batch(m.setBusy("Checking the file, installing it, asking the daemon…"), func() tea.Msg {
+	f.running = true
+	return tea.Batch(f.c.setBusy("Checking the file, installing it, asking the daemon…"), func() tea.Msg {
 		c, err := mem.Connect(in)
 		if err == nil && c == nil {
 			err = errors.New("nothing was connected")
@@ -141,36 +210,38 @@ func (m *Model) connect() tea.Cmd {
 	})
 }
 
-func (m *Model) onConnected(msg connectedMsg) tea.Cmd {
-	m.memberWork, m.busy = false, ""
+func (f *connectFlow) onConnected(msg connectedMsg) (tea.Cmd, dest) {
+	m := f.c
+	f.running = false
+	m.idle()
 	if msg.err == nil {
-		m.connected = msg.c
+		f.connected = msg.c
 		m.res.Task, m.res.Connected = TaskConnect, msg.c
 	}
-	if m.quitAfterApply {
-		return m.quit()
+	if m.stopping {
+		return nil, toQuit
 	}
 	if msg.gen != m.gen {
-		return nil
+		return nil, stay
 	}
 	if msg.err != nil {
-		if errors.Is(msg.err, member.ErrNoMeta) && !m.conn.needHost {
+		if errors.Is(msg.err, member.ErrNoMeta) && !f.conn.needHost {
 			// A bundle directory, or an archive without its metadata.
-			m.conn.needHost = true
-			m.pageErr = strings.TrimSpace(m.conn.File) + " does not say which Docker host it is for: enter its address below (your admin knows it)."
+			f.conn.needHost = true
+			m.errs.page = strings.TrimSpace(f.conn.File) + " does not say which Docker host it is for: enter its address below (your admin knows it)."
 		} else {
-			m.pageErr = withHint(msg.err)
+			m.errs.page = withHint(msg.err)
 		}
-		return m.goTo(stepConnect)
+		return f.goTo(stepConnect), stay
 	}
-	return m.goTo(stepConnectDone)
+	return f.goTo(stepConnectDone), stay
 }
 
 // newConnectDonePage says what was checked and installed, the context
 // made, whether the daemon let the member in (and if not, why and what to
 // do), and what to type next.
-func (m *Model) newConnectDonePage() page {
-	c := m.connected
+func (f *connectFlow) newConnectDonePage() page {
+	m, c := f.c, f.connected
 	head := func(w int) string {
 		if c.ProbeError != nil {
 			return m.st.Warn.Render(hang("! ", fmt.Sprintf("Installed, but the daemon at %s did not answer over TLS.", c.Host), w))
@@ -210,14 +281,70 @@ func (m *Model) newConnectDonePage() page {
 		b.WriteString("\n" + st.Heading.Render("Next steps") + "\n" + m.stepsText(say.ConnectSteps(c), w))
 		return b.String()
 	}
-	return m.newTextPage(head, body, m.printedAgain, m.km.Quit)
+	return newTextPage(m, head, body, m.printedAgain, m.km.Quit)
+}
+
+// requestFlow is "I need a certificate": the host, the member's name and
+// where to save the request, then where the key is kept and what to send.
+type requestFlow struct {
+	steps
+	memberWork
+	req       *requestAnswers
+	requested *member.Requested
+}
+
+func newRequestFlow(c *common, fallback valueFunc) *requestFlow {
+	r := &requestAnswers{}
+	return &requestFlow{req: r, steps: steps{c: c, value: func(field pki.Field) string {
+		switch field {
+		case pki.FieldClients:
+			return r.Name
+		case fieldReqHost:
+			return r.Host
+		case fieldReqOut:
+			return r.Out
+		}
+		return fallback(field)
+	}}}
+}
+
+func (f *requestFlow) start(flow) tea.Cmd { return f.goTo(stepRequest) }
+
+func (f *requestFlow) goTo(id stepID) tea.Cmd {
+	if id == stepRequestDone {
+		return f.show(id, f.newRequestDonePage)
+	}
+	return f.show(id, f.newRequestPage)
+}
+
+func (f *requestFlow) update(msg tea.Msg) (tea.Cmd, dest) {
+	if msg, ok := msg.(requestedMsg); ok {
+		return f.onRequested(msg)
+	}
+	return f.accept(msg, f.finish)
+}
+
+func (f *requestFlow) finish() (tea.Cmd, dest) {
+	if f.step == stepRequestDone {
+		return nil, toQuit
+	}
+	f.c.errs.clear(pki.FieldClients, fieldReqHost, fieldReqOut)
+	f.c.errs.page = ""
+	return f.request(), stay
+}
+
+func (f *requestFlow) canBack() bool         { return f.step == stepRequest }
+func (f *requestFlow) back() (tea.Cmd, dest) { return nil, backMenu }
+func (f *requestFlow) working() bool         { return f.running }
+func (f *requestFlow) title() string {
+	return flowTitle("I need a certificate", f.step, stepRequest, stepRequestDone)
 }
 
 // newRequestPage asks for the Docker host, the member's name and where to
 // save the request; once a request would replace a waiting key or a file,
 // it asks whether to.
-func (m *Model) newRequestPage() page {
-	r := m.req
+func (f *requestFlow) newRequestPage() page {
+	m, r := f.c, f.req
 	head := func(w int) string {
 		return m.st.Text.Render(wrap("Your key is made on this machine and never leaves it. Your admin signs the request "+
 			"(it holds no secret) and sends back a file for \"I received a file from my admin\".", w))
@@ -240,9 +367,9 @@ func (m *Model) newRequestPage() page {
 			Description("A key waiting for an earlier request is lost: what the admin signs for that request will not match.").
 			Affirmative("Replace").Negative("Keep it").Value(&r.Replace)})
 	}
-	p := m.newFormPage(head, nil, fields...)
+	p := f.newFormPage(head, nil, fields...)
 	switch {
-	case len(m.fieldErr(pki.FieldClients)) > 0:
+	case len(f.fieldErr(pki.FieldClients)) > 0:
 		p.focusField(pki.FieldClients)
 	case r.askReplace:
 		p.focusField(fieldReqReplace)
@@ -251,14 +378,14 @@ func (m *Model) newRequestPage() page {
 }
 
 // request runs Request: the key, kept here, and the request file.
-func (m *Model) request() tea.Cmd {
-	mem, gen, r := m.opts.Member, m.gen, m.req
+func (f *requestFlow) request() tea.Cmd {
+	mem, gen, r := f.c.opts.Member, f.c.gen, f.req
 	name := strings.TrimSpace(r.Name)
 	in := member.RequestInput{Host: strings.TrimSpace(r.Host), Name: name,
 		Out:   strings.TrimSpace(r.Out), // "": the engine's default, NAME.csr
 		Force: r.askReplace && r.Replace}
-	m.memberWork = true
-	return tea.Batch(m.setBusy("Making your key and the request…"), func() tea.Msg {
+	f.running = true
+	return tea.Batch(f.c.setBusy("Making your key and the request…"), func() tea.Msg {
 		res, err := mem.Request(in)
 		if err == nil && res == nil {
 			err = errors.New("no request was made")
@@ -267,37 +394,39 @@ func (m *Model) request() tea.Cmd {
 	})
 }
 
-func (m *Model) onRequested(msg requestedMsg) tea.Cmd {
-	m.memberWork, m.busy = false, ""
+func (f *requestFlow) onRequested(msg requestedMsg) (tea.Cmd, dest) {
+	m := f.c
+	f.running = false
+	m.idle()
 	if msg.err == nil {
-		m.requested = msg.r
+		f.requested = msg.r
 		m.res.Task, m.res.Requested = TaskRequest, msg.r
 	}
-	if m.quitAfterApply {
-		return m.quit()
+	if m.stopping {
+		return nil, toQuit
 	}
 	if msg.gen != m.gen {
-		return nil
+		return nil, stay
 	}
 	if msg.err != nil {
 		switch fe := pki.AsFieldErrors(msg.err); {
 		case fe != nil:
-			m.setFieldErrors(fe)
+			f.setFieldErrors(fe)
 		case errors.Is(msg.err, member.ErrWouldReplace):
 			// The engine's hint names --force; here it is a question.
-			m.pageErr = msg.err.Error() + "."
-			m.req.askReplace, m.req.Replace = true, false
+			m.errs.page = msg.err.Error() + "."
+			f.req.askReplace, f.req.Replace = true, false
 		default:
-			m.pageErr = withHint(msg.err)
+			m.errs.page = withHint(msg.err)
 		}
-		return m.goTo(stepRequest)
+		return f.goTo(stepRequest), stay
 	}
-	return m.goTo(stepRequestDone)
+	return f.goTo(stepRequestDone), stay
 }
 
 // newRequestDonePage says where the key is kept and the one line to send.
-func (m *Model) newRequestDonePage() page {
-	r := m.requested
+func (f *requestFlow) newRequestDonePage() page {
+	m, r := f.c, f.requested
 	head := func(w int) string {
 		return m.okLine(fmt.Sprintf("Made your key and a request for %s.", r.Name), w)
 	}
@@ -310,14 +439,5 @@ func (m *Model) newRequestDonePage() page {
 		b.WriteString("\n" + st.Heading.Render("Next steps") + "\n" + m.stepsText(say.RequestSteps(r), w))
 		return b.String()
 	}
-	return m.newTextPage(head, body, m.printedAgain, m.km.Quit)
-}
-
-// withHint is an engine error and its advice, as one line.
-func withHint(err error) string {
-	s := err.Error()
-	if h := hint.Of(err); h != "" {
-		s += ". " + h
-	}
-	return s
+	return newTextPage(m, head, body, m.printedAgain, m.km.Quit)
 }

@@ -16,16 +16,14 @@ import (
 // writePage shows Apply's progress, one line per file written. Apply starts
 // when the page opens (after Enter on the review), at most once.
 type writePage struct {
-	m    *Model
+	t    *tail
 	w, h int
 }
 
-func (m *Model) newWritePage() page { return &writePage{m: m} }
-
-func (p *writePage) init() tea.Cmd { return p.m.startApply(p.m.prepared) }
+func (p *writePage) init() tea.Cmd { return p.t.w.start(p.t.s.c, p.t.prepared) }
 
 func (p *writePage) update(msg tea.Msg) (tea.Cmd, bool) {
-	if k, ok := msg.(tea.KeyPressMsg); ok && k.String() == "enter" && p.m.applyErr != nil {
+	if k, ok := msg.(tea.KeyPressMsg); ok && k.String() == "enter" && p.t.w.err != nil {
 		return nil, true
 	}
 	return nil, false
@@ -34,8 +32,8 @@ func (p *writePage) update(msg tea.Msg) (tea.Cmd, bool) {
 func (p *writePage) typing() bool { return false }
 
 func (p *writePage) keys() []key.Binding {
-	if p.m.applyErr != nil {
-		return []key.Binding{p.m.km.Quit}
+	if p.t.w.err != nil {
+		return []key.Binding{p.t.s.c.km.Quit}
 	}
 	return nil
 }
@@ -51,14 +49,14 @@ func toWrite(pr *setup.Prepared) int {
 }
 
 func (p *writePage) view() string {
-	m := p.m
-	total := max(toWrite(m.prepared), len(m.written))
+	m, wr := p.t.s.c, &p.t.w
+	total := max(toWrite(p.t.prepared), len(wr.written))
 	var b strings.Builder
-	b.WriteString(m.bar(len(m.written), total, min(40, p.w-12)))
-	b.WriteString(fmt.Sprintf(" %d/%d files\n", len(m.written), total))
+	b.WriteString(m.bar(len(wr.written), total, min(40, p.w-12)))
+	b.WriteString(fmt.Sprintf(" %d/%d files\n", len(wr.written), total))
 	// The last files written, as many as fit.
 	room := max(p.h-5, 1)
-	shown := m.written
+	shown := wr.written
 	if len(shown) > room {
 		shown = shown[len(shown)-room:]
 	}
@@ -66,14 +64,14 @@ func (p *writePage) view() string {
 		b.WriteString("\n" + m.st.OK.Render("✓ ") + path)
 	}
 	switch {
-	case m.applying:
+	case wr.applying:
 		b.WriteString("\n" + m.spinLine("writing…", time.Time{}))
-		if m.quitAfterApply {
+		if m.stopping {
 			b.WriteString("\n\n" + m.st.Warn.Render(wrap("Stopping once this write has finished: it is one transaction, "+
 				"rolled back if it fails.", p.w)))
 		}
-	case m.applyErr != nil:
-		b.WriteString("\n\n" + m.errLine("Writing failed: "+m.applyErr.Error(), p.w))
+	case wr.err != nil:
+		b.WriteString("\n\n" + m.errLine("Writing failed: "+wr.err.Error(), p.w))
 		b.WriteString("\n\n" + m.st.Text.Render(wrap("Press Enter to quit, or Esc to go back to the review and try again.", p.w)))
 	}
 	return b.String()
@@ -81,7 +79,7 @@ func (p *writePage) view() string {
 
 // bar draws a progress bar of width cells; filled cells carry the meaning
 // without colour.
-func (m *Model) bar(done, total, width int) string {
+func (m *common) bar(done, total, width int) string {
 	width = max(width, 10)
 	filled := width
 	if total > 0 {
@@ -93,19 +91,17 @@ func (m *Model) bar(done, total, width int) string {
 // prepareView is the review while it is prepared: the wait, and the keys
 // being made one by one, with how long each took or has taken so far (an
 // rsa-4096 key takes seconds).
-func (m *Model) prepareView(w, h int) string {
-	lines := []string{m.spinLine("Generating keys and certificates…", m.busySince)}
-	p := m.keyProg
+func (t *tail) prepareView(w, h int) string {
+	m := t.s.c
+	lines := []string{m.spinLine("Generating keys and certificates…", m.wait.since)}
+	p := t.keyProg
 	if p == nil || p.Want == 0 {
 		return strings.Join(lines, "\n")
 	}
 	done := min(len(p.Done), p.Want)
 	lines = append(lines, "", m.st.Text.Render(fmt.Sprintf("%s keys: %d of %d made", p.Type, done, p.Want)))
 	room := max(h-len(lines), 1)
-	icon := m.st.Heading.Render("…")
-	if !m.noAnim {
-		icon = strings.TrimRight(m.spin.View(), " ")
-	}
+	icon := m.spinIcon()
 	// The marks in one column as wide as the spinner: ✓, spinner, ·.
 	mark := func(s string) string { return strings.Repeat(" ", max(lipgloss.Width(icon)-lipgloss.Width(s), 0)) + s }
 	for i := range p.Want {

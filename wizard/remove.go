@@ -38,35 +38,132 @@ const (
 	fieldRemoveSure pki.Field = "remove-sure"
 )
 
-// loadMembers reads the members before the remove page opens.
-func (m *Model) loadMembers() tea.Cmd {
-	eng, gen := m.eng, m.gen
-	m.busy = "Reading the members…"
-	return tea.Batch(m.startSpin(), func() tea.Msg {
+// removeFlow is removing a team member: the members are read first (the
+// menu stays on screen meanwhile), then who and a confirmation, then the
+// done page with "apply now".
+type removeFlow struct {
+	steps
+	prev    flow // on screen while the members are read
+	members []setup.ClientRow
+	err     error // the members could not be read
+	name    string
+	sure    bool
+	p       *setup.Prepared
+	w       writer
+	r       restarter
+}
+
+func newRemoveFlow(c *common, value valueFunc) *removeFlow {
+	f := &removeFlow{steps: steps{c: c, value: value}}
+	f.r = restarter{s: &f.steps, done: stepRemoveDone, donePage: f.newRemoveDonePage}
+	return f
+}
+
+// start reads the members before the remove page opens.
+func (f *removeFlow) start(prev flow) tea.Cmd {
+	f.prev = prev
+	c := f.c
+	eng, gen := c.eng, c.gen
+	c.wait.label = "Reading the members…"
+	return tea.Batch(c.startSpin(), func() tea.Msg {
 		rows, err := eng.Clients()
 		return membersMsg{gen: gen, rows: rows, err: err}
 	})
 }
 
-func (m *Model) onMembers(msg membersMsg) tea.Cmd {
-	if msg.gen != m.gen {
-		return nil
-	}
-	m.busy = ""
-	m.members, m.membersErr = nil, msg.err
-	for _, r := range msg.rows {
-		if r.RemovedAt == nil {
-			m.members = append(m.members, r)
+func (f *removeFlow) goTo(id stepID) tea.Cmd {
+	return f.show(id, func() page {
+		switch id {
+		case stepRemove:
+			return f.newRemovePage()
+		case stepRestart:
+			return f.r.restartPage()
 		}
-	}
-	m.removeName, m.removeSure = "", false
-	if len(m.members) > 0 {
-		m.removeName = m.members[0].Name
-	}
-	return m.goTo(stepRemove)
+		return f.newRemoveDonePage()
+	})
 }
 
-func (m *Model) newRemovePage() page {
+func (f *removeFlow) update(msg tea.Msg) (tea.Cmd, dest) {
+	switch msg := msg.(type) {
+	case membersMsg:
+		return f.onMembers(msg), stay
+	case removePreparedMsg:
+		return f.onPrepared(msg), stay
+	case applyMsg:
+		return f.onApply(msg), stay
+	}
+	if cmd, ok := f.r.update(msg); ok {
+		return cmd, stay
+	}
+	return f.accept(msg, f.finish)
+}
+
+func (f *removeFlow) finish() (tea.Cmd, dest) {
+	switch f.step {
+	case stepRemove:
+		if f.name == "" || !f.sure {
+			return nil, toMenu // nobody to remove, or "Cancel"
+		}
+		f.c.errs.page = ""
+		return f.remove(), stay
+	case stepRestart:
+		return f.r.onChoice(), stay
+	}
+	return f.r.finishDone()
+}
+
+func (f *removeFlow) page() page {
+	if f.prev != nil {
+		return f.prev.page()
+	}
+	return f.cur
+}
+
+func (f *removeFlow) title() string {
+	switch {
+	case f.prev != nil:
+		return f.prev.title()
+	case f.step == stepRestart:
+		return "Restart Docker"
+	}
+	return flowTitle("Remove a team member", f.step, stepRemove, stepRemoveDone)
+}
+
+func (f *removeFlow) canBack() bool {
+	return f.prev == nil && (f.step == stepRemove || f.step == stepRestart)
+}
+
+func (f *removeFlow) back() (tea.Cmd, dest) {
+	if f.step == stepRestart {
+		return f.r.showDone(), stay
+	}
+	return nil, backMenu
+}
+
+func (f *removeFlow) working() bool { return f.w.applying || f.r.running }
+func (f *removeFlow) waiting() bool { return f.w.applying }
+
+func (f *removeFlow) onMembers(msg membersMsg) tea.Cmd {
+	if msg.gen != f.c.gen {
+		return nil
+	}
+	f.c.idle()
+	f.prev = nil
+	f.members, f.err = nil, msg.err
+	for _, r := range msg.rows {
+		if r.RemovedAt == nil {
+			f.members = append(f.members, r)
+		}
+	}
+	f.name, f.sure = "", false
+	if len(f.members) > 0 {
+		f.name = f.members[0].Name
+	}
+	return f.goTo(stepRemove)
+}
+
+func (f *removeFlow) newRemovePage() page {
+	m := f.c
 	head := func(w int) string {
 		var b strings.Builder
 		b.WriteString(m.st.Text.Render(wrap("A member who leaves is shut out at the next restart of Docker: their anchor "+
@@ -76,86 +173,106 @@ func (m *Model) newRemovePage() page {
 		}
 		return b.String()
 	}
-	if m.membersErr != nil || len(m.members) == 0 {
+	if f.err != nil || len(f.members) == 0 {
 		msg := "There is no member to remove."
-		if m.membersErr != nil {
-			msg = "Cannot read the members: " + m.membersErr.Error()
+		if f.err != nil {
+			msg = "Cannot read the members: " + f.err.Error()
 		}
 		foot := func(w int) string {
 			return m.st.Text.Render(wrap(msg, w)) + "\n\nPress " + m.st.Key.Render("Enter") + " to go back to the menu."
 		}
-		return m.newFormPage(head, foot)
+		return f.newFormPage(head, foot)
 	}
 	var opts []huh.Option[string]
-	for _, r := range m.members {
+	for _, r := range f.members {
 		label := fmt.Sprintf("%-16s until %s", r.Name, r.NotAfter.Format("2006-01-02"))
 		if r.Problem != "" {
 			label += " (" + r.Problem + ")"
 		}
 		opts = append(opts, huh.NewOption(label, r.Name))
 	}
-	who := huh.NewSelect[string]().Title("Who is leaving?").Options(opts...).Value(&m.removeName)
+	who := huh.NewSelect[string]().Title("Who is leaving?").Options(opts...).Value(&f.name)
 	sure := huh.NewConfirm().Title("Remove them?").
 		Description("They lose access when Docker restarts.").
-		Affirmative("Remove").Negative("Cancel").Value(&m.removeSure)
-	p := m.newFormPage(head, nil,
+		Affirmative("Remove").Negative("Cancel").Value(&f.sure)
+	p := f.newFormPage(head, nil,
 		fieldRef{key: fieldRemoveWho, title: "Member", f: who},
 		fieldRef{key: fieldRemoveSure, title: "Confirm", f: sure})
 	return p
 }
 
-// removeMember is the removal's work: PrepareRemove, then Write (which
-// also moves the bundle away).
-func (m *Model) removeMember() tea.Cmd {
-	eng, gen, name := m.eng, m.gen, m.removeName
-	m.applied = false
-	m.busy = fmt.Sprintf("Removing %s…", name)
-	return tea.Batch(m.startSpin(), func() tea.Msg {
+// remove is the removal's work: PrepareRemove, then Write (which also
+// moves the bundle away).
+func (f *removeFlow) remove() tea.Cmd {
+	c := f.c
+	eng, gen, name := c.eng, c.gen, f.name
+	f.w.applied = false
+	c.wait.label = fmt.Sprintf("Removing %s…", name)
+	return tea.Batch(c.startSpin(), func() tea.Msg {
 		p, err := eng.PrepareRemove(setup.RemoveInput{Name: name})
 		return removePreparedMsg{gen: gen, p: p, err: err}
 	})
 }
 
-func (m *Model) onRemovePrepared(msg removePreparedMsg) tea.Cmd {
-	if msg.gen != m.gen {
+func (f *removeFlow) onPrepared(msg removePreparedMsg) tea.Cmd {
+	c := f.c
+	if msg.gen != c.gen {
 		return nil
 	}
 	if msg.err != nil {
-		m.busy = ""
-		m.pageErr = msg.err.Error()
+		c.idle()
+		c.errs.page = msg.err.Error()
 		if h := hint.Of(msg.err); h != "" {
-			m.pageErr += ". " + h
+			c.errs.page += ". " + h
 		}
-		m.removeSure = false
-		return m.goTo(stepRemove)
+		f.sure = false
+		return f.goTo(stepRemove)
 	}
-	m.prepared = msg.p
-	m.busy = "Writing…"
-	return m.startApply(msg.p)
+	f.p = msg.p
+	c.wait.label = "Writing…"
+	return f.w.start(c, msg.p)
+}
+
+func (f *removeFlow) onApply(msg applyMsg) tea.Cmd {
+	c := f.c
+	cmd, end := f.w.onApply(c, msg, TaskSetup, f.p)
+	if !end || f.step != stepRemove {
+		return cmd
+	}
+	c.idle()
+	if msg.err != nil {
+		c.errs.page = "writing the removal failed: " + msg.err.Error()
+		return f.goTo(stepRemove)
+	}
+	if msg.w.ArchiveErr != nil {
+		f.w.note = strings.TrimSpace(f.w.note + " The removal is written, but the bundle could not be moved away: " + msg.w.ArchiveErr.Error() + "; move it by hand.")
+	}
+	return f.goTo(stepRemoveDone)
 }
 
 // newRemoveDonePage says who was removed, what changed, and when it takes
 // effect; "apply now" restarts Docker from here.
-func (m *Model) newRemoveDonePage() page {
+func (f *removeFlow) newRemoveDonePage() page {
+	m := f.c
 	head := func(w int) string {
-		s := m.st.OK.Render("✓ ") + m.st.Text.Render(wrap(fmt.Sprintf("Removed %s. Nobody else's files changed.", m.removeName), w-2))
-		return s + m.applyLine(w)
+		s := m.st.OK.Render("✓ ") + m.st.Text.Render(wrap(fmt.Sprintf("Removed %s. Nobody else's files changed.", f.name), w-2))
+		return s + f.r.applyLine(w)
 	}
 	body := func(w int) string {
 		var parts []string
-		if m.prepared != nil {
+		if f.p != nil {
 			var b strings.Builder
-			for _, l := range say.Summary(m.prepared) {
+			for _, l := range say.Summary(f.p) {
 				label, text := "", l
 				if len(l) > 10 { // "Remove    bob: ...": the label column
 					label, text = l[:10], l[10:]
 				}
 				b.WriteString(m.st.Dim.Render(hang(label, text, w)) + "\n")
 			}
-			b.WriteString(m.fileLines(m.prepared.Files(), w))
+			b.WriteString(m.fileLines(f.p.Files(), w))
 			parts = append(parts, strings.TrimRight(b.String(), "\n"))
 		}
-		return strings.Join(append(parts, m.doneBody(w)), "\n\n")
+		return strings.Join(append(parts, f.r.doneBody(f.w.note, w)), "\n\n")
 	}
-	return m.doneTextPage(head, body)
+	return f.r.donePageOf(head, body)
 }

@@ -63,8 +63,8 @@ func TestRemoveFlow(t *testing.T) {
 		d.wantStep(stepRemoveDone)
 		d.wantText("Applied: Docker restarted")
 		// At 60x20 the apply's words are below the fold of the page.
-		if !strings.Contains(d.m.applyNowOut, "Live-restore is on: the containers kept running") {
-			t.Errorf("apply output %q", d.m.applyNowOut)
+		if !strings.Contains(d.m.removeApplyOut(), "Live-restore is on: the containers kept running") {
+			t.Errorf("apply output %q", d.m.removeApplyOut())
 		}
 		if !slices.Equal(f.calls, []string{"CheckRestart", "EnableLiveRestore", "Apply"}) {
 			t.Errorf("engine calls %v", f.calls)

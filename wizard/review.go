@@ -19,25 +19,22 @@ import (
 // daemon.json and override.conf, with the warnings), then the certificates
 // planned and their files, then the full diffs. Prepare starts when the
 // page opens; Enter writes, through the keyboard gate (gate.go).
+// The content is wrapped before it goes in the viewport, so that line
+// counts, and so the scroll position shown, are exact.
 type reviewPage struct {
-	m    *Model
+	t    *tail
+	c    *common
 	vp   viewport.Model
 	w, h int
 }
 
-func (m *Model) newReviewPage() page {
-	// The content is wrapped before it goes in, so that line counts, and
-	// so the scroll position shown, are exact.
-	return &reviewPage{m: m, vp: viewport.New()}
-}
-
-func (p *reviewPage) init() tea.Cmd { return p.m.startPrepare() }
+func (p *reviewPage) init() tea.Cmd { return p.t.startPrepare() }
 
 func (p *reviewPage) update(msg tea.Msg) (tea.Cmd, bool) {
 	if k, ok := msg.(tea.KeyPressMsg); ok {
 		switch k.String() {
 		case "enter":
-			return nil, true // the root decides: write, retry or wait
+			return nil, true // the flow decides: write, retry or wait
 		case "home", "g":
 			p.vp.GotoTop()
 			return nil, false
@@ -54,13 +51,13 @@ func (p *reviewPage) update(msg tea.Msg) (tea.Cmd, bool) {
 func (p *reviewPage) typing() bool { return false }
 
 func (p *reviewPage) keys() []key.Binding {
-	km := p.m.km
+	km := p.c.km
 	switch {
-	case p.m.preparing:
+	case p.t.preparing:
 		return nil
-	case p.m.prepErr != nil:
+	case p.t.prepErr != nil:
 		return []key.Binding{km.Retry}
-	case p.m.prepared != nil && p.m.prepared.Empty():
+	case p.t.prepared != nil && p.t.prepared.Empty():
 		return []key.Binding{km.Continue}
 	}
 	ks := []key.Binding{km.Write}
@@ -79,10 +76,10 @@ func (p *reviewPage) resize(w, h int) tea.Cmd {
 
 // refresh fills the viewport from the prepared result.
 func (p *reviewPage) refresh() {
-	if p.m.prepared == nil {
+	if p.t.prepared == nil {
 		return
 	}
-	p.vp.SetContent(p.m.reviewText(p.m.prepared, p.w))
+	p.vp.SetContent(p.c.reviewText(p.t.prepared, p.w))
 	p.vp.SetHeight(p.room(p.prompt()))
 }
 
@@ -95,7 +92,7 @@ func (p *reviewPage) room(prompt string) int {
 // prompt is the line under the review: what Enter does, where the view is,
 // or why the last Enter did not write.
 func (p *reviewPage) prompt() string {
-	m := p.m
+	m := p.c
 	if r := m.gate.refusal(); r != "" {
 		return m.st.Warn.Render(hang("! ", r, p.w))
 	}
@@ -111,16 +108,16 @@ func (p *reviewPage) prompt() string {
 }
 
 func (p *reviewPage) view() string {
-	m := p.m
+	m, t := p.c, p.t
 	switch {
-	case m.preparing:
-		return m.prepareView(p.w, p.h)
-	case m.prepErr != nil:
-		return m.errLine("Could not prepare the files: "+m.prepErr.Error(), p.w) + "\n\n" +
+	case t.preparing:
+		return t.prepareView(p.w, p.h)
+	case t.prepErr != nil:
+		return m.errLine("Could not prepare the files: "+t.prepErr.Error(), p.w) + "\n\n" +
 			m.st.Text.Render(wrap("Your answers are kept. Press Enter to try again, or Esc to go back and change them.", p.w))
-	case m.prepared == nil:
+	case t.prepared == nil:
 		return ""
-	case m.prepared.Empty():
+	case t.prepared.Empty():
 		return m.okLine("Nothing to write: the files already match these answers.", p.w) +
 			"\n\nPress " + m.st.Key.Render("Enter") + " to finish."
 	}
@@ -136,7 +133,7 @@ func (p *reviewPage) view() string {
 // on the host (key lines of the configuration diffs, warnings), the
 // certificates planned, notes, the certificate files with their modes, and
 // last the full diffs.
-func (m *Model) reviewText(pr *setup.Prepared, w int) string {
+func (m *common) reviewText(pr *setup.Prepared, w int) string {
 	st := m.st
 	var b strings.Builder
 	section := func(title string) {
@@ -218,7 +215,7 @@ func hangValue(l string, w int) string {
 
 // fileLines lists files as "  0600 /etc/docker/tls/server-key.pem  create",
 // paths aligned: the modes show at a glance what is secret.
-func (m *Model) fileLines(files []setup.File, w int) string {
+func (m *common) fileLines(files []setup.File, w int) string {
 	width := 0
 	for _, f := range files {
 		width = max(width, lipgloss.Width(f.Path))
@@ -231,7 +228,7 @@ func (m *Model) fileLines(files []setup.File, w int) string {
 	return strings.Join(lines, "\n")
 }
 
-func (m *Model) action(a string) string {
+func (m *common) action(a string) string {
 	switch a {
 	case "create":
 		return m.st.OK.Render(a)

@@ -26,7 +26,7 @@ func TestReviewShowsHostChangesFirst(t *testing.T) {
 		t.Errorf("the first screen shows files or comments before the host's changes:\n%s", s)
 	}
 	// Home/End and g/G go to the ends of the review.
-	rp := d.m.cur.(*reviewPage)
+	rp := d.m.cur.page().(*reviewPage)
 	for _, k := range []tea.KeyPressMsg{keyMsg("end"), {Code: 'G', Text: "G"}} {
 		d.send(k)
 		if !rp.vp.AtBottom() {

@@ -209,7 +209,7 @@ func walkToReview(d *driver) {
 	d.t.Helper()
 	for range 12 {
 		d.key("enter")
-		if d.m.step == stepReview {
+		if d.m.step() == stepReview {
 			return
 		}
 	}
@@ -220,7 +220,7 @@ func walkToReview(d *driver) {
 func walkToKeys(d *driver) {
 	d.t.Helper()
 	for range 12 {
-		if d.m.step == stepKeys {
+		if d.m.step() == stepKeys {
 			return
 		}
 		d.key("enter")

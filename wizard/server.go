@@ -10,8 +10,9 @@ import (
 // dockerd listens. Names and IPs are checked by pki's validators as they
 // are accepted, so an IP typed as a DNS name is caught here, not by a
 // client a year later.
-func (m *Model) newServerPage() page {
-	a := m.a
+func (f *setupFlow) newServerPage() page {
+	m := f.c
+	a := f.a
 	head := func(w int) string {
 		return m.st.Text.Render(wrap("Clients check that the server certificate names the host "+
 			"they connect to: list every name and IP address they will use.", w))
@@ -47,12 +48,7 @@ func (m *Model) newServerPage() page {
 		}), "e.g. 203.0.113.7"),
 		input(pki.FieldListen, "Listen on (HOST:PORT)", &a.Listen, validateListen),
 	)
-	p := m.newFormPage(head, nil, fields...)
-	for _, k := range []pki.Field{pki.FieldFQDN, pki.FieldDNSNames, pki.FieldIPs, pki.FieldListen} {
-		if len(m.fieldErr(k)) > 0 {
-			p.focusField(k)
-			break
-		}
-	}
+	p := f.newFormPage(head, nil, fields...)
+	f.focusFirstErr(p, pki.FieldFQDN, pki.FieldDNSNames, pki.FieldIPs, pki.FieldListen)
 	return p
 }

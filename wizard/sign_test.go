@@ -109,8 +109,8 @@ func TestSignRefusedByEngine(t *testing.T) {
 	d.key("enter")
 	d.wantStep(stepMember)
 	d.wantText("✗ Request file: the request is for dave, who already has a certificate", "docker-tls client sign dave.csr")
-	if d.m.mem.How != memberSignRequest {
-		t.Errorf("the choice went back to %q", d.m.mem.How)
+	if d.m.memberAnswers().How != memberSignRequest {
+		t.Errorf("the choice went back to %q", d.m.memberAnswers().How)
 	}
 }
 
@@ -127,7 +127,7 @@ func TestSignChoiceKeepsAnswers(t *testing.T) {
 	d.wantText("> alice")
 	d.key("right")
 	d.wantText("> carol.csr")
-	if d.m.mem.Name != "alice" || d.m.mem.File != "carol.csr" {
-		t.Errorf("answers %+v", *d.m.mem)
+	if d.m.memberAnswers().Name != "alice" || d.m.memberAnswers().File != "carol.csr" {
+		t.Errorf("answers %+v", *d.m.memberAnswers())
 	}
 }

@@ -1,23 +1,141 @@
 package wizard
 
 import (
-	"context"
-	"fmt"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
-	"charm.land/huh/v2"
 
 	"github.com/docker-tls/docker-tls/pki"
 	"github.com/docker-tls/docker-tls/setup"
 )
 
-// The switch of a CA-wide setup to per-member trust, its end, and the check
-// before a restart: pages that only show what the engine found and ask.
+// passFlow is an errand that needs only the CA passphrase before its
+// review: renew the server certificate, switch a CA-wide setup to
+// per-member trust, or finish that switch. The passphrase is the setup's
+// Answers' (typed once for the host's errands); the review, write and done
+// steps are the tail the setup has too.
+type passFlow struct {
+	steps
+	first stepID // stepRenew, stepSwitch or stepFinalize
+	a     *Answers
+	t     *tail
+}
+
+func newPassFlow(c *common, a *Answers, first stepID) *passFlow {
+	f := &passFlow{first: first, a: a}
+	f.steps = steps{c: c, value: answersValue(a)}
+	task := TaskSetup
+	if first == stepRenew {
+		task = TaskRenew
+	}
+	f.t = newTail(&f.steps, task, first)
+	f.t.goTo = f.goTo
+	f.t.prepare = f.prepare
+	return f
+}
+
+func (f *passFlow) start(flow) tea.Cmd { return f.goTo(f.first) }
+
+func (f *passFlow) goTo(id stepID) tea.Cmd {
+	f.t.keyProg = nil
+	return f.show(id, func() page {
+		if id != f.first {
+			return f.t.newPage(id)
+		}
+		switch f.first {
+		case stepSwitch:
+			return f.newSwitchPage()
+		case stepFinalize:
+			return f.newFinalizePage()
+		}
+		return f.newRenewPage()
+	})
+}
+
+func (f *passFlow) update(msg tea.Msg) (tea.Cmd, dest) {
+	if m, ok := msg.(checkedMsg); ok {
+		forget := func() { f.a.Passphrase, f.a.Passphrase2 = "", "" }
+		return f.c.onChecked(m, forget, func() tea.Cmd { return f.goTo(f.step) }, f.toReview), stay
+	}
+	if cmd, ok := f.t.update(msg); ok {
+		return cmd, stay
+	}
+	return f.accept(msg, f.finish)
+}
+
+func (f *passFlow) toReview() tea.Cmd { return f.goTo(stepReview) }
+
+func (f *passFlow) finish() (tea.Cmd, dest) {
+	if f.step != f.first {
+		return f.t.finish()
+	}
+	f.c.errs.clear(pki.FieldPassphrase)
+	f.c.errs.page = ""
+	if f.first == stepFinalize && !f.finalizeNeedsPass() {
+		return f.toReview(), stay
+	}
+	return f.c.checkPass(f.a.Passphrase, f.toReview), stay
+}
+
+func (f *passFlow) canBack() bool {
+	if f.step == f.first {
+		return true
+	}
+	_, ok := f.t.backStep()
+	return ok
+}
+
+func (f *passFlow) back() (tea.Cmd, dest) {
+	if f.step == f.first {
+		return nil, backMenu
+	}
+	return f.t.back(), stay
+}
+
+func (f *passFlow) title() string {
+	if f.step == stepRestart {
+		return "Restart Docker"
+	}
+	title := map[stepID]string{stepRenew: "Renew the server certificate", stepSwitch: "Switch to per-member trust",
+		stepFinalize: "Finish the switch"}[f.first]
+	return flowTitle(title, f.step, f.first, stepReview, stepWrite, stepDone)
+}
+
+func (f *passFlow) working() bool { return f.t.working() }
+func (f *passFlow) waiting() bool { return f.t.waiting() }
+
+// prepare is the flow's Prepare. The zero RenewInput keeps the names, key
+// type and lifetime of the current certificate: the same rule as
+// "docker-tls renew".
+func (f *passFlow) prepare() func() (*setup.Prepared, error) {
+	eng, pass := f.c.eng, []byte(f.a.Passphrase)
+	switch f.first {
+	case stepSwitch:
+		return func() (*setup.Prepared, error) { return eng.PrepareSwitch(pass) }
+	case stepFinalize:
+		if !f.finalizeNeedsPass() {
+			pass = nil
+		}
+		return func() (*setup.Prepared, error) { return eng.PrepareFinalize(pass) }
+	}
+	return func() (*setup.Prepared, error) { return eng.PrepareRenew(setup.RenewInput{}, pass) }
+}
+
+// newRenewPage asks for the CA passphrase to re-issue the server
+// certificate (same names, new dates); the review then shows the files.
+func (f *passFlow) newRenewPage() page {
+	m := f.c
+	head := func(w int) string {
+		return m.st.Text.Render(wrap("Renewing issues a new server certificate with the same names and new dates, "+
+			"signed by the existing CA. Clients need nothing new. The files are shown before anything is written.", w))
+	}
+	return f.passphrasePage(head)
+}
 
 // newSwitchPage explains the switch and asks for the CA passphrase; the
 // review then shows every file (each member's new bundle).
-func (m *Model) newSwitchPage() page {
+func (f *passFlow) newSwitchPage() page {
+	m := f.c
 	head := func(w int) string {
 		t := m.opts.Detected.Trust
 		var b strings.Builder
@@ -32,121 +150,46 @@ func (m *Model) newSwitchPage() page {
 		}
 		return b.String()
 	}
-	return m.passphrasePage(head)
+	return f.passphrasePage(head)
 }
 
 // finalizeNeedsPass: finishing a switch that made a new root renews the
 // server certificate from it.
-func (m *Model) finalizeNeedsPass() bool {
-	t := m.opts.Detected.Trust
+func (f *passFlow) finalizeNeedsPass() bool {
+	t := f.c.opts.Detected.Trust
 	return t != nil && t.Switch != nil && t.Switch.NewRoot
 }
 
 // newFinalizePage explains what finishing the switch does.
-func (m *Model) newFinalizePage() page {
+func (f *passFlow) newFinalizePage() page {
+	m := f.c
 	head := func(w int) string {
 		s := "Finishing the switch stops trusting the old root as a whole, from the next restart of Docker: " +
 			"members still on a bundle from before the switch are refused then. Do it once everyone has their new bundle."
-		if m.finalizeNeedsPass() {
+		if f.finalizeNeedsPass() {
 			s += " The server certificate is renewed from the new root, which needs the CA passphrase."
 		}
 		return m.st.Text.Render(wrap(s, w))
 	}
-	if !m.finalizeNeedsPass() {
+	if !f.finalizeNeedsPass() {
 		foot := func(int) string { return "Press " + m.st.Key.Render("Enter") + " to see what changes." }
-		return m.newFormPage(head, foot)
+		return f.newFormPage(head, foot)
 	}
-	return m.passphrasePage(head)
+	return f.passphrasePage(head)
 }
 
 // passphrasePage is head, then the CA passphrase (or where it came from).
-func (m *Model) passphrasePage(head func(w int) string) page {
+func (f *passFlow) passphrasePage(head func(w int) string) page {
+	m := f.c
 	var fields []fieldRef
-	if !m.passFromFile {
-		fields = append(fields, password(pki.FieldPassphrase, "CA passphrase", &m.a.Passphrase, notEmpty("enter the CA's passphrase")))
+	if !m.pass.fromFile {
+		fields = append(fields, password(pki.FieldPassphrase, "CA passphrase", &f.a.Passphrase, notEmpty("enter the CA's passphrase")))
 	}
 	foot := func(int) string {
-		if m.passFromFile {
+		if m.pass.fromFile {
 			return m.st.Dim.Render("CA passphrase: ") + m.passSource() + "\n\nPress " + m.st.Key.Render("Enter") + " to continue."
 		}
 		return ""
 	}
-	return m.newFormPage(head, foot, fields...)
-}
-
-type restartCheckedMsg struct {
-	gen    int
-	impact *setup.RestartImpact
-}
-
-// Choices of the restart page.
-const (
-	restartKeep   = "keep"
-	restartAnyway = "anyway"
-	restartNot    = "not"
-)
-
-// checkRestart asks the engine what restarting Docker would do to running
-// containers before "apply now" restarts it.
-func (m *Model) checkRestart() tea.Cmd {
-	eng, gen := m.eng, m.gen
-	m.busy = "Checking the running containers…"
-	return tea.Batch(m.startSpin(), func() tea.Msg {
-		return restartCheckedMsg{gen: gen, impact: eng.CheckRestart(context.Background())}
-	})
-}
-
-func (m *Model) onRestartChecked(msg restartCheckedMsg) tea.Cmd {
-	if msg.gen != m.gen {
-		return nil
-	}
-	m.busy = ""
-	if msg.impact == nil || !msg.impact.StopsContainers() {
-		return m.applyNow(false)
-	}
-	m.impact = msg.impact
-	m.restartWhat = restartKeep
-	if !m.impact.CanKeepContainers() {
-		m.restartWhat = restartNot
-	}
-	return m.goTo(stepRestart)
-}
-
-// newRestartPage: containers would stop. Turn live-restore on first (the
-// default when it can work), restart anyway, or not now.
-func (m *Model) newRestartPage() page {
-	r := m.impact
-	n := fmt.Sprintf("%d containers are running", r.Running)
-	if r.Running == 1 {
-		n = "1 container is running"
-	}
-	head := func(w int) string {
-		if !r.CanKeepContainers() {
-			return m.st.Warn.Render(hang("! ", n+" and this node is in swarm mode, where live-restore does not work: restarting Docker stops them.", w))
-		}
-		return m.st.Warn.Render(hang("! ", n+" and live-restore is off: restarting Docker stops them.", w)) + "\n\n" +
-			m.st.Text.Render(wrap("Live-restore keeps containers running while dockerd restarts. It is a daemon.json setting "+
-				"that dockerd reloads without a restart.", w))
-	}
-	var opts []huh.Option[string]
-	if r.CanKeepContainers() {
-		opts = append(opts, huh.NewOption("Turn live-restore on, then restart (they keep running)", restartKeep))
-	}
-	opts = append(opts,
-		huh.NewOption("Restart anyway (they stop)", restartAnyway),
-		huh.NewOption("Not now", restartNot))
-	sel := huh.NewSelect[string]().Title("Restart Docker?").Options(opts...).Value(&m.restartWhat)
-	return m.newFormPage(head, nil, fieldRef{key: fieldRestart, title: "Restart", f: sel})
-}
-
-const fieldRestart pki.Field = "restart"
-
-func (m *Model) onRestartChoice() tea.Cmd {
-	switch m.restartWhat {
-	case restartKeep:
-		return m.applyNow(true)
-	case restartAnyway:
-		return m.applyNow(false)
-	}
-	return m.goTo(m.doneStep())
+	return f.newFormPage(head, foot, fields...)
 }

@@ -26,18 +26,17 @@ func (m *Model) View() tea.View {
 	switch {
 	case m.helpOpen:
 		body = m.helpView(bw)
-	case m.busy != "":
-		body = m.spinLine(m.busy, m.busySince)
-		switch {
-		case m.quitAfterApply && m.memberWork:
-			body += "\n\n" + m.st.Warn.Render(wrap("Stopping once this is done: stopping in the middle "+
-				"could leave files half made.", bw))
-		case m.quitAfterApply:
-			body += "\n\n" + m.st.Warn.Render(wrap("Stopping once Docker is back (or rolled back): "+
-				"stopping in the middle could leave it down.", bw))
+	case m.busy():
+		body = m.spinLine(m.wait.label, m.wait.since)
+		if m.stopping {
+			note := "Stopping once Docker is back (or rolled back): stopping in the middle could leave it down."
+			if n, ok := m.cur.(stopNoter); ok {
+				note = n.stopNote()
+			}
+			body += "\n\n" + m.st.Warn.Render(wrap(note, bw))
 		}
 	default:
-		body = m.cur.view()
+		body = m.cur.page().view()
 	}
 	var b strings.Builder
 	b.WriteString(m.titleBar())
@@ -50,32 +49,32 @@ func (m *Model) View() tea.View {
 	return v
 }
 
+// stopNoter is a flow whose work, when ctrl+c waits for it, is not a
+// restart of Docker: it says what is waited for.
+type stopNoter interface{ stopNote() string }
+
 // spinLine is a wait: the spinner, the label, and from one second on how
 // long it has been (since zero: no time).
-func (m *Model) spinLine(label string, since time.Time) string {
-	icon := m.st.Heading.Render("…")
-	if !m.noAnim {
-		icon = strings.TrimRight(m.spin.View(), " ")
-	}
-	s := icon + " " + label
-	if d := m.since(since); d >= time.Second {
-		s += " " + m.st.Dim.Render(seconds(d))
+func (c *common) spinLine(label string, since time.Time) string {
+	s := c.spinIcon() + " " + label
+	if d := c.since(since); d >= time.Second {
+		s += " " + c.st.Dim.Render(seconds(d))
 	}
 	return s
 }
 
-// since is the time from t to now, zero when t is.
-func (m *Model) since(t time.Time) time.Duration {
-	if t.IsZero() {
-		return 0
+// spinIcon is the spinner, or a still "…" in tests.
+func (c *common) spinIcon() string {
+	if c.noAnim {
+		return c.st.Heading.Render("…")
 	}
-	return m.clock().Sub(t)
+	return strings.TrimRight(c.spin.View(), " ")
 }
 
 func seconds(d time.Duration) string { return fmt.Sprintf("%.1f s", d.Seconds()) }
 
 func (m *Model) titleBar() string {
-	left := m.st.App.Render("docker-tls") + " " + m.st.Step.Render(m.stepTitle())
+	left := m.st.App.Render("docker-tls") + " " + m.st.Step.Render(m.cur.title())
 	if r := m.opts.Detected.Root; r != "" && r != "/" {
 		right := m.st.Root.Render("root: " + r)
 		gap := m.w - lipgloss.Width(left) - lipgloss.Width(right)
@@ -86,48 +85,14 @@ func (m *Model) titleBar() string {
 	return left
 }
 
-func (m *Model) stepTitle() string {
-	if m.step == stepRestart {
-		return "Restart Docker"
+// flowTitle is "Title · n/total", n the place of step among the flow's steps.
+func flowTitle(title string, step stepID, order ...stepID) string {
+	for i, s := range order {
+		if s == step {
+			return title + " · " + strconv.Itoa(i+1) + "/" + strconv.Itoa(len(order))
+		}
 	}
-	if m.laptop && m.step == stepWelcome {
-		return "Connect to a Docker host"
-	}
-	switch m.flow {
-	case flowConnect:
-		if m.step == stepConnectDone {
-			return "I received a file · 2/2"
-		}
-		return "I received a file · 1/2"
-	case flowRequest:
-		if m.step == stepRequestDone {
-			return "I need a certificate · 2/2"
-		}
-		return "I need a certificate · 1/2"
-	case flowMember:
-		if m.step == stepMemberDone {
-			return "Add a team member · 2/2"
-		}
-		return "Add a team member · 1/2"
-	case flowRenew:
-		n := map[stepID]string{stepRenew: "1/4", stepReview: "2/4", stepWrite: "3/4", stepDone: "4/4"}[m.step]
-		return "Renew the server certificate · " + n
-	case flowStatus:
-		return "Status"
-	case flowRemove:
-		if m.step == stepRemoveDone {
-			return "Remove a team member · 2/2"
-		}
-		return "Remove a team member · 1/2"
-	case flowSwitch, flowFinalize:
-		title := "Switch to per-member trust · "
-		first := stepSwitch
-		if m.flow == flowFinalize {
-			title, first = "Finish the switch · ", stepFinalize
-		}
-		return title + map[stepID]string{first: "1/4", stepReview: "2/4", stepWrite: "3/4", stepDone: "4/4"}[m.step]
-	}
-	return "Step " + strconv.Itoa(int(m.step)+1) + "/8 · " + stepNames[m.step]
+	return title + " · "
 }
 
 // footer shows the keys that work now, as many as fit the width: the
@@ -136,17 +101,17 @@ func (m *Model) footer() string {
 	if m.helpOpen {
 		return m.hints([]key.Binding{bind("?/esc", "close help")}, nil)
 	}
-	if m.busy != "" || m.quitAfterApply {
+	if m.busy() || m.stopping {
 		return m.hints(nil, nil)
 	}
 	var more []key.Binding
-	if _, ok := m.backStep(); ok {
+	if m.cur.canBack() {
 		more = append(more, m.km.Back)
 	}
-	if !m.cur.typing() {
+	if !m.cur.page().typing() {
 		more = append(more, m.km.Help)
 	}
-	return m.hints(m.cur.keys(), more)
+	return m.hints(m.cur.page().keys(), more)
 }
 
 // hints renders page keys, then more, then ctrl+c, dropping what does not
@@ -195,12 +160,12 @@ func (m *Model) helpView(w int) string {
 }
 
 // okLine is "✓ text", the text wrapped under itself.
-func (m *Model) okLine(s string, w int) string {
+func (c *common) okLine(s string, w int) string {
 	lines := strings.Split(wrap(s, w-2), "\n")
 	for i := range lines {
-		lines[i] = m.st.Text.Render(lines[i])
+		lines[i] = c.st.Text.Render(lines[i])
 	}
-	return m.st.OK.Render("✓ ") + strings.Join(lines, "\n  ")
+	return c.st.OK.Render("✓ ") + strings.Join(lines, "\n  ")
 }
 
 // bind makes a help-only binding.
@@ -242,7 +207,7 @@ func hang(prefix, s string, w int) string {
 // stepsText shows next steps: the sentence wrapped, each command whole. A
 // command wider than the screen is split with shell line continuations
 // (shellWrap), so that copying it still gives a working command.
-func (m *Model) stepsText(steps []say.Step, w int) string {
+func (c *common) stepsText(steps []say.Step, w int) string {
 	var b strings.Builder
 	for i, s := range steps {
 		prefix := ""
@@ -250,8 +215,8 @@ func (m *Model) stepsText(steps []say.Step, w int) string {
 			prefix = strconv.Itoa(i+1) + ". "
 		}
 		b.WriteString(hang(prefix, s.Text, w) + "\n")
-		for _, c := range s.Commands {
-			b.WriteString(m.st.Code.Render(shellWrap(c, w, strings.Repeat(" ", len(prefix)+2))) + "\n")
+		for _, cmd := range s.Commands {
+			b.WriteString(c.st.Code.Render(shellWrap(cmd, w, strings.Repeat(" ", len(prefix)+2))) + "\n")
 		}
 	}
 	return strings.TrimRight(b.String(), "\n")

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
 	"github.com/charmbracelet/x/ansi"
 
@@ -23,18 +24,67 @@ const (
 	choiceRedo     = "redo"
 )
 
+// menuFlow is the welcome screen: what detection found, and the errands
+// to choose from when a setup exists (or, on a member's laptop, the two
+// ways to connect). Its choice is where route goes next.
+type menuFlow struct {
+	steps
+	laptop bool
+	choice string
+}
+
+func newMenuFlow(c *common, value valueFunc, laptop bool) *menuFlow {
+	return &menuFlow{steps: steps{c: c, value: value}, laptop: laptop}
+}
+
+// build puts up the first page of the run; Init starts it.
+func (f *menuFlow) build() {
+	f.step = stepWelcome
+	f.cur = f.newPage()
+}
+
+func (f *menuFlow) start(flow) tea.Cmd { return f.show(stepWelcome, f.newPage) }
+
+func (f *menuFlow) newPage() page {
+	if f.laptop {
+		return f.newLaptopWelcomePage()
+	}
+	return f.newWelcomePage()
+}
+
+func (f *menuFlow) update(msg tea.Msg) (tea.Cmd, dest) { return f.accept(msg, f.next) }
+
+// next is the errand chosen: the setup when there is none yet.
+func (f *menuFlow) next() (tea.Cmd, dest) {
+	if !f.laptop && !f.c.opts.Detected.ExistingCA {
+		return nil, toSetup
+	}
+	return nil, dest(f.choice)
+}
+
+func (f *menuFlow) canBack() bool         { return false }
+func (f *menuFlow) back() (tea.Cmd, dest) { return nil, stay }
+
+func (f *menuFlow) title() string {
+	if f.laptop {
+		return "Connect to a Docker host"
+	}
+	return "Step 1/8 · " + stepNames[stepWelcome]
+}
+
 // newWelcomePage shows what detection found, and either starts the setup
 // on Enter or, when a CA exists, offers the menu.
-func (m *Model) newWelcomePage() page {
+func (f *menuFlow) newWelcomePage() page {
+	m := f.c
 	head := func(w int) string { return m.welcomeText(w) }
 	if !m.opts.Detected.ExistingCA {
 		foot := func(int) string {
 			return "Press " + m.st.Key.Render("Enter") + " to start the setup."
 		}
-		return m.newFormPage(head, foot)
+		return f.newFormPage(head, foot)
 	}
-	if m.choice == "" {
-		m.choice = choiceMember
+	if f.choice == "" {
+		f.choice = choiceMember
 	}
 	opts := []huh.Option[string]{
 		huh.NewOption("Add a team member", choiceMember),
@@ -56,11 +106,11 @@ func (m *Model) newWelcomePage() page {
 	sel := huh.NewSelect[string]().
 		Title("What would you like to do?").
 		Options(opts...).
-		Value(&m.choice)
-	return m.newFormPage(head, nil, fieldRef{key: fieldMenu, title: "Choice", f: sel})
+		Value(&f.choice)
+	return f.newFormPage(head, nil, fieldRef{key: fieldMenu, title: "Choice", f: sel})
 }
 
-func (m *Model) welcomeText(w int) string {
+func (m *common) welcomeText(w int) string {
 	d := m.opts.Detected
 	st := m.st
 	var b strings.Builder

@@ -1,7 +1,11 @@
 // Package wizard is the interactive front end of docker-tls: a Bubble Tea
-// state machine that walks an admin through securing dockerd with mutual
-// TLS, one step a screen (welcome, CA, server, clients, keys, review,
-// write, done), with huh forms inside the steps. On a team member's
+// program that walks an admin through securing dockerd with mutual TLS,
+// one step a screen (welcome, CA, server, clients, keys, review, write,
+// done), with huh forms inside the steps. Its root model (model.go) only
+// routes: each errand is a flow (flow.go) that owns its answers and steps
+// (the setup, the passphrase flows renew/switch/finalize, add or remove a
+// member, status, and on a member's laptop connect or request), and
+// route() is the one place that moves between them. On a team member's
 // machine (no docker.service, no CA) it connects to a Docker host instead:
 // with the file their admin sent, or by making their key and a request.
 //

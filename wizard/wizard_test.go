@@ -43,10 +43,10 @@ func (s probeState) moved(from probeState) bool { return s.step != from.step || 
 
 func (p probe) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	_, cmd := p.Model.Update(msg)
-	s := probeState{step: p.Model.step, busy: p.Model.waiting(), keys: p.Model.gate.keys,
+	s := probeState{step: p.Model.step(), busy: p.Model.waiting(), keys: p.Model.gate.keys,
 		seen:    p.Model.gate.keys + len(p.Model.burst.held),
 		holding: p.Model.burst.holding(), shown: !p.Model.gate.shown.IsZero()}
-	if fp, ok := p.Model.cur.(*formPage); ok && fp.form != nil && !fp.done {
+	if fp, ok := p.Model.cur.page().(*formPage); ok && fp.form != nil && !fp.done {
 		s.focus = fp.form.GetFocusedField()
 	}
 	p.mu.Lock()
@@ -94,12 +94,10 @@ func pressUntil(t *testing.T, tm *teatest.TestModel, p probe, k string) probeSta
 	return before
 }
 
-// TestEnterAllTheWay is the keyboard contract: from the first screen, with
-// valid defaults and the passphrase from a file, only Enter walks the whole
-// way and writes the files, once, with the answers shown.
-func TestEnterAllTheWay(t *testing.T) {
-	f := newFakes()
-	tm, p := startProbe(t, f, testOptions())
+// enterToDone presses Enter until the done step, and returns the steps
+// passed through.
+func enterToDone(t *testing.T, tm *teatest.TestModel, p probe) []stepID {
+	t.Helper()
 	var steps []stepID
 	for range 30 {
 		s := pressUntil(t, tm, p, "enter")
@@ -110,6 +108,16 @@ func TestEnterAllTheWay(t *testing.T) {
 			break
 		}
 	}
+	return steps
+}
+
+// TestEnterAllTheWay is the keyboard contract: from the first screen, with
+// valid defaults and the passphrase from a file, only Enter walks the whole
+// way and writes the files, once, with the answers shown.
+func TestEnterAllTheWay(t *testing.T) {
+	f := newFakes()
+	tm, p := startProbe(t, f, testOptions())
+	steps := enterToDone(t, tm, p)
 	want := []stepID{stepCA, stepServer, stepClients, stepKeys, stepReview, stepDone}
 	if !slices.Equal(steps, want) {
 		t.Fatalf("steps = %v, want %v", steps, want)
@@ -240,8 +248,8 @@ func TestEscKeepsAnswers(t *testing.T) {
 	d.key("enter", "enter", "enter", "enter")
 	d.wantStep(stepServer)
 	d.wantText("build.example.com")
-	if d.m.a.FQDN != "build.example.com" || d.m.a.CAOrganization != "Acme Ltd" {
-		t.Errorf("answers = %+v", *d.m.a)
+	if d.m.answers().FQDN != "build.example.com" || d.m.answers().CAOrganization != "Acme Ltd" {
+		t.Errorf("answers = %+v", *d.m.answers())
 	}
 }
 
@@ -284,10 +292,10 @@ func TestMemberFlow(t *testing.T) {
 	d.key("enter")
 	d.wantStep(stepMember)
 	d.wantText("✗ CA passphrase:", "wrong CA passphrase")
-	if d.m.mem.Passphrase != "" {
+	if d.m.memberAnswers().Passphrase != "" {
 		t.Error("a refused passphrase should be cleared")
 	}
-	if !d.m.cur.typing() {
+	if !d.m.cur.page().typing() {
 		t.Error("the passphrase field should have the focus after a refusal")
 	}
 	d.typ(f.rightPass)
@@ -363,8 +371,8 @@ func TestHelpKey(t *testing.T) {
 	d.wantStep(stepCA)
 	d.key("enter") // to the organisation field
 	d.typ("?")
-	if d.m.helpOpen || !strings.HasSuffix(d.m.a.CAOrganization, "?") {
-		t.Errorf("? in a text field: helpOpen=%v org=%q", d.m.helpOpen, d.m.a.CAOrganization)
+	if d.m.helpOpen || !strings.HasSuffix(d.m.answers().CAOrganization, "?") {
+		t.Errorf("? in a text field: helpOpen=%v org=%q", d.m.helpOpen, d.m.answers().CAOrganization)
 	}
 }
 
@@ -405,7 +413,7 @@ func TestNoApplyNowForSandboxRoot(t *testing.T) {
 func TestStartKeysEveryTime(t *testing.T) {
 	f := newFakes()
 	d := newDriver(t, f, testOptions())
-	for d.m.step != stepKeys {
+	for d.m.step() != stepKeys {
 		d.key("enter")
 	}
 	d.key("enter", "enter", "enter", "esc") // review, back to keys
@@ -426,7 +434,7 @@ func TestPassphraseFileTooShort(t *testing.T) {
 	d := newDriver(t, newFakes(), opts)
 	d.key("enter")
 	d.wantText("✗ CA passphrase: the passphrase from the file: the CA passphrase needs", "(it has 5)")
-	if !d.m.cur.typing() || d.m.a.Passphrase != "" {
+	if !d.m.cur.page().typing() || d.m.answers().Passphrase != "" {
 		t.Error("the passphrase field should be focused and empty")
 	}
 }
