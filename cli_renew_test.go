@@ -19,7 +19,7 @@ func TestInitDryRunShowsTheTimer(t *testing.T) {
 	r := mustRun(t, 0, "init", "--root", root, "--fqdn", testFQDN, "--dry-run")
 	wantContains(t, "init --dry-run", r.stdout,
 		"/etc/systemd/system/docker-tls-renew.service", "/etc/systemd/system/docker-tls-renew.timer",
-		"Renewal   docker-tls-renew.timer, daily", "runs /usr/local/sbin/docker-tls (a copy of ")
+		"Renewal   docker-tls-renew.timer, daily", "runs /usr/local/sbin/docker-tls: this docker-tls, copied there now")
 	if _, err := os.Stat(filepath.Join(root, "etc/systemd/system/docker-tls-renew.timer")); err == nil {
 		t.Error("the dry run wrote the timer")
 	}

@@ -166,7 +166,7 @@ func runInit(e *env, h *setup.Host, f *initFlags, in setup.InitInput) error {
 	// existing CA most runs re-issue nothing, and background keys would only
 	// compete with the PBKDF2 that opens the CA key.
 	if newCA {
-		h.StartKeys(in.Plan.KeyType, 2+len(in.Plan.Clients))
+		h.StartKeys(in.Plan.KeyType, setup.KeysFor(len(in.Plan.Clients), true))
 	}
 	p, err := h.PrepareInit(in, pass)
 	if err != nil {

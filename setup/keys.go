@@ -43,3 +43,14 @@ func (h *Host) forgetKeys() {
 	defer h.mu.Unlock()
 	h.keys = nil
 }
+
+// KeysFor is how many keys an init of clients makes: the server's and its
+// host issuer's, each client's, and the CA's when it is new. Both front ends
+// start that many (StartKeys) as soon as the key type is known.
+func KeysFor(clients int, newCA bool) int {
+	n := 2 + clients
+	if newCA {
+		n++
+	}
+	return n
+}

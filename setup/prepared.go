@@ -42,7 +42,7 @@ var ErrDryRun = errors.New("this plan was prepared as a dry run, without the CA 
 type File struct {
 	Path   string // real path
 	Mode   uint32 // permission bits
-	Action string // create, update, unchanged
+	Action string // create, update, unchanged; install for the renewal timer's copy of docker-tls
 	Diff   string // unified diff, for the host's configuration files only
 }
 
@@ -61,6 +61,9 @@ func (p *Prepared) Files() []File {
 			f.Diff = c.Diff
 		}
 		out = append(out, f)
+	}
+	if p.installsBinary() {
+		out = append(out, File{Path: p.Outline.Timer.Binary, Mode: 0o755, Action: "install"})
 	}
 	return out
 }
@@ -81,15 +84,26 @@ func (p *Prepared) Notes() []string {
 }
 
 // Empty reports that nothing would be written: the host already matches.
-func (p *Prepared) Empty() bool { return p.Changes == nil || p.Changes.Empty() }
+func (p *Prepared) Empty() bool {
+	return (p.Changes == nil || p.Changes.Empty()) && !p.installsBinary()
+}
 
 // Pending is the number of files Write writes.
 func (p *Prepared) Pending() int {
-	if p.Changes == nil {
-		return 0
+	n := 0
+	if p.installsBinary() {
+		n++
 	}
-	return len(p.Changes.Pending())
+	if p.Changes == nil {
+		return n
+	}
+	return n + len(p.Changes.Pending())
 }
+
+// installsBinary: Write copies the running docker-tls where the renewal
+// timer runs it (outside the journal: a binary is no configuration; it is
+// written atomically, and a re-run copies it again).
+func (p *Prepared) installsBinary() bool { return p.Outline.Timer != nil && p.Outline.Timer.From != "" }
 
 // Written is what Write did.
 type Written struct {

@@ -37,8 +37,8 @@ func (h *Host) renewTimer() ([]render.File, *TimerOutline) {
 	}
 	service, timer := render.RenewUnits(args, []string{h.fs.OnDisk(TLSDir)})
 	o := &TimerOutline{Units: renewUnitPaths, Binary: render.InstalledBinary}
-	if self, err := os.Executable(); err != nil || self != h.fs.OnDisk(render.InstalledBinary) {
-		o.From = self
+	if !h.binaryInstalled() {
+		o.From, _ = os.Executable()
 		if o.From == "" {
 			o.From = selfExe
 		}
@@ -56,12 +56,28 @@ func (h *Host) installTimer(o *TimerOutline) error {
 	if o == nil {
 		return nil
 	}
-	if o.From != "" {
+	if o.From != "" && !h.binaryInstalled() {
 		if err := h.installBinary(); err != nil {
 			return err
 		}
 	}
 	return h.enableTimer()
+}
+
+// binaryInstalled reports whether render.InstalledBinary is already the
+// running binary, byte for byte, with mode 0755.
+func (h *Host) binaryInstalled() bool {
+	self, err := os.ReadFile(selfExe)
+	if err != nil {
+		return false
+	}
+	dir, err := h.fs.OpenDir(path.Dir(render.InstalledBinary))
+	if err != nil {
+		return false
+	}
+	defer dir.Close()
+	old, fi, err := dir.ReadFile(path.Base(render.InstalledBinary), int64(len(self))+1)
+	return err == nil && fi.Mode().Perm() == 0o755 && bytes.Equal(old, self)
 }
 
 // installBinary copies the running binary to render.InstalledBinary (0755,
@@ -76,11 +92,7 @@ func (h *Host) installBinary() error {
 		return fmt.Errorf("install %s: %w", h.Path(render.InstalledBinary), err)
 	}
 	defer dir.Close()
-	name := path.Base(render.InstalledBinary)
-	if old, fi, err := dir.ReadFile(name, int64(len(data))+1); err == nil && bytes.Equal(old, data) && fi.Mode().Perm() == 0o755 {
-		return nil
-	}
-	if err := dir.WriteAtomic(name, data, 0o755); err != nil {
+	if err := dir.WriteAtomic(path.Base(render.InstalledBinary), data, 0o755); err != nil {
 		return fmt.Errorf("install %s: %w", h.Path(render.InstalledBinary), err)
 	}
 	return nil

@@ -45,7 +45,9 @@ type Answers struct {
 // pki.FieldErrors back. Days that are not numbers become 0, which it
 // refuses.
 func (a Answers) Input(force bool) setup.InitInput {
-	return setup.InitInput{Plan: a.plan(), Listen: strings.TrimSpace(a.Listen), Force: force, Trust: a.Trust, Slots: a.Slots}
+	// The renewal timer is part of every setup the wizard makes: the review
+	// lists its units with the other files.
+	return setup.InitInput{Plan: a.plan(), Listen: strings.TrimSpace(a.Listen), Force: force, Trust: a.Trust, Slots: a.Slots, AutoRenew: true}
 }
 
 func (a Answers) plan() pki.Plan {

@@ -41,7 +41,8 @@ func initHost(t *testing.T, plan pki.Plan, listen string) (*setup.Host, Options)
 		t.Fatal(err)
 	}
 	h := setup.New(root)
-	p, err := h.PrepareInit(setup.InitInput{Plan: plan, Listen: listen}, []byte(newFakes().rightPass))
+	// As the wizard and init make one: with the renewal timer.
+	p, err := h.PrepareInit(setup.InitInput{Plan: plan, Listen: listen, AutoRenew: true}, []byte(newFakes().rightPass))
 	if err != nil {
 		t.Fatal(err)
 	}

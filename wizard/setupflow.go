@@ -150,10 +150,7 @@ func (f *setupFlow) waiting() bool { return f.t.waiting() }
 // is accepted: the engine keeps the keys it made when the type is the same.
 func (f *setupFlow) startKeys() tea.Cmd {
 	kt := pki.KeyType(f.a.KeyType)
-	n := 1 + len(f.a.plan().Clients) // the server and each client
-	if !f.c.opts.Detected.ExistingCA || f.c.opts.Force {
-		n++ // and a new CA
-	}
+	n := setup.KeysFor(len(f.a.plan().Clients), !f.c.opts.Detected.ExistingCA || f.c.opts.Force)
 	eng := f.c.eng
 	return func() tea.Msg { eng.StartKeys(kt, n); return nil }
 }

@@ -49,7 +49,7 @@ func Summary(p *setup.Prepared) []string {
 func timerLines(t *setup.TimerOutline) []string {
 	out := []string{"Renewal   docker-tls-renew.timer, daily: renews the server certificate when a third of its life is left, no passphrase needed"}
 	if t.From != "" {
-		out = append(out, fmt.Sprintf("          runs %s (a copy of %s, installed now)", t.Binary, t.From))
+		out = append(out, fmt.Sprintf("          runs %s: this docker-tls, copied there now (a timer never runs a binary in a user's directory)", t.Binary))
 	}
 	return out
 }
