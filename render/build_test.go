@@ -160,6 +160,7 @@ func TestBuildErrors(t *testing.T) {
 		{"failExclusive", map[string]string{tlsDir + "/ca/ca-key.pem": "old key"}, testFiles(), nil, nil, "ca-key.pem already exists; refusing to overwrite"},
 		{"failTwice", nil, append(testFiles(), testFiles()[0]), nil, nil, "given twice"},
 		{"failRelative", nil, []File{{Path: "etc/x"}}, nil, nil, "must be absolute"},
+		{"failNoExecStart", map[string]string{usrLibUnit: "[Service]\nType=notify\n"}, nil, &testHost, nil, "has no ExecStart="},
 		{"failTwoExecStart", map[string]string{usrLibUnit: ceUnit, "/etc/systemd/system/docker.service.d/x.conf": "[Service]\nExecStart=/usr/bin/dockerd\n"}, nil, &testHost, nil, "2 ExecStart= commands"},
 	}
 	for _, tt := range tests {

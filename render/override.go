@@ -1,9 +1,6 @@
 package render
 
-import (
-	"fmt"
-	"strings"
-)
+import "strings"
 
 // managedComment explains the override to whoever opens it. Its lines are
 // fixed so that a re-run can recognise and replace them.
@@ -29,37 +26,6 @@ var legacyComment = []string{
 var managedEnvComment = []string{
 	`# Environment= below: variables ExecStart expands, without their -H/--host`,
 	`# and --tls* flags (daemon.json sets those now).`,
-}
-
-// StripDaemonJSONFlags returns cmdline without the options that daemon.json
-// now sets: -H/--host (as SplitHostFlags) and --tls, --tlsverify,
-// --tlscacert, --tlscert, --tlskey (as SplitTLSFlags). removed lists them as
-// written, e.g. ["-H fd://", "--tlsverify"].
-func StripDaemonJSONFlags(cmdline string) (rest string, removed []string) {
-	rest, _, removed = cutLiteral(cmdline, setFlag.daemonJSONOwned)
-	return rest, removed
-}
-
-// RenderOverride returns the new override.conf for docker.service given the
-// existing override (nil if none) and the effective ExecStart: the same
-// command line without the -H/--host and --tls* options. When execStart
-// passes none of them, nothing needs overriding: out is existing, changed is
-// false and reason says why. Variables are not expanded here; Build also
-// takes the flags out of the variables ExecStart expands.
-func RenderOverride(existing []byte, execStart string) (out []byte, changed bool, reason string, err error) {
-	execStart = strings.TrimSpace(execStart)
-	if execStart == "" {
-		return existing, false, "docker.service has no ExecStart; no override written", nil
-	}
-	rest, removed := StripDaemonJSONFlags(execStart)
-	if len(removed) == 0 {
-		return existing, false, noOverrideReason(existing), nil
-	}
-	if strings.Contains(rest, "\n") {
-		return nil, false, "", fmt.Errorf("ExecStart %q spans several lines; refusing to guess how to rewrite it", execStart)
-	}
-	out = renderOverride(existing, overrideEdit{execStart: rest})
-	return out, string(out) != string(existing), "", nil
 }
 
 // noOverrideReason says why no override is needed.
