@@ -89,6 +89,7 @@ func (c *Changes) Empty() bool { return len(c.Pending()) == 0 }
 // memory: files as given, plus daemon.json and override.conf when host is
 // not nil. It validates everything and writes nothing.
 func Build(root string, files []File, host *Host) (*Changes, error) {
+	fsys := hostfs.New(root)
 	c := &Changes{Root: root}
 	seen := map[string]bool{}
 	add := func(f File) error {
@@ -99,7 +100,7 @@ func Build(root string, files []File, host *Host) (*Changes, error) {
 			return fmt.Errorf("file %s given twice", f.Path)
 		}
 		seen[f.Path] = true
-		ch, err := compare(root, f)
+		ch, err := compare(fsys, f)
 		if err != nil {
 			return err
 		}
@@ -125,7 +126,7 @@ func Build(root string, files []File, host *Host) (*Changes, error) {
 	if err := host.check(); err != nil {
 		return nil, err
 	}
-	d, err := Detect(root)
+	d, err := detect(fsys, root)
 	if err != nil {
 		return nil, err
 	}
@@ -201,20 +202,20 @@ func Build(root string, files []File, host *Host) (*Changes, error) {
 	c.Warnings = append(c.Warnings, sockWarnings...)
 
 	if writeConfig {
-		if err := add(File{Path: cfgPath, Data: merged, Mode: keepStricterMode(root, cfgPath, 0o644)}); err != nil {
+		if err := add(File{Path: cfgPath, Data: merged, Mode: keepStricterMode(fsys, cfgPath, 0o644)}); err != nil {
 			return nil, err
 		}
 		c.Changes[len(c.Changes)-1].Config = true
 	}
 	if changed {
-		if err := add(File{Path: OverridePath, Data: override, Mode: keepStricterMode(root, OverridePath, 0o644)}); err != nil {
+		if err := add(File{Path: OverridePath, Data: override, Mode: keepStricterMode(fsys, OverridePath, 0o644)}); err != nil {
 			return nil, err
 		}
 		c.Changes[len(c.Changes)-1].Config = true
 	}
 	for _, p := range d.EnvFiles {
 		if data, ok := fx.files[p]; ok {
-			if err := add(File{Path: p, Data: data, Mode: keepStricterMode(root, p, 0o644)}); err != nil {
+			if err := add(File{Path: p, Data: data, Mode: keepStricterMode(fsys, p, 0o644)}); err != nil {
 				return nil, err
 			}
 			c.Changes[len(c.Changes)-1].Config = true
@@ -226,8 +227,8 @@ func Build(root string, files []File, host *Host) (*Changes, error) {
 // keepStricterMode returns the mode of the existing config file at p when
 // it grants nothing mode does not (e.g. 0600 for 0644): an admin who locked
 // daemon.json down keeps it that way. Otherwise mode.
-func keepStricterMode(root, p string, mode os.FileMode) os.FileMode {
-	fi, err := os.Lstat(Join(root, p))
+func keepStricterMode(fsys *hostfs.FS, p string, mode os.FileMode) os.FileMode {
+	fi, err := fsys.Lstat(p)
 	if err != nil || !fi.Mode().IsRegular() {
 		return mode
 	}
@@ -244,10 +245,10 @@ func rootName(root string) string {
 	return root
 }
 
-// compare reads f's current state under root, through hostfs: no link is
+// compare reads f's current state through fsys: no link is
 // followed on the way, and (as root) every directory on the way and the
 // file must be root's and not writable by others, or it is refused.
-func compare(root string, f File) (Change, error) {
+func compare(fsys *hostfs.FS, f File) (Change, error) {
 	ch := Change{File: f}
 	if ch.Mode == 0 {
 		ch.Mode = 0o644
@@ -260,7 +261,7 @@ func compare(root string, f File) (Change, error) {
 		ch.Diff = textDiff(f.Path, nil, f.Data)
 		return ch, nil
 	}
-	dir, err := hostfs.New(root).OpenDir(path.Dir(f.Path))
+	dir, err := fsys.OpenDir(path.Dir(f.Path))
 	if errors.Is(err, fs.ErrNotExist) {
 		return create() // the directories are made when writing
 	}

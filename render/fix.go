@@ -133,7 +133,7 @@ func (d *Detection) planFix(listen string) *hostFix {
 		byFile[def.path] = append(byFile[def.path], &e)
 	}
 	for _, p := range paths {
-		data, err := readFile(d.Root, p)
+		data, err := readFile(d.fs, p)
 		if err != nil || data == nil {
 			continue
 		}
@@ -223,7 +223,7 @@ func envValues(defs []envDef) map[string]string {
 // left on the command line is a *ConflictError naming the file, the line
 // and the edit to make, and dockerd must still read cfgPath.
 func (d *Detection) verify(override []byte, files map[string][]byte, cfgPath string) []error {
-	l, err := evaluate(d.filesWith(override), fileReader{root: d.Root, overlay: files})
+	l, err := evaluate(d.filesWith(override), fileReader{fs: d.fs, overlay: files})
 	if err != nil {
 		return []error{fmt.Errorf("%s: %w", d.UnitPath, err)}
 	}

@@ -3,9 +3,9 @@ package render
 import (
 	"fmt"
 	"path"
-	"path/filepath"
-	"sort"
 	"strings"
+
+	"github.com/docker-tls/docker-tls/hostfs"
 )
 
 // execLine is docker.service's effective ExecStart= and where it is set.
@@ -49,10 +49,10 @@ type launch struct {
 	warnings []string // what docker-tls cannot check
 }
 
-// fileReader reads a real path under the root (nil, nil when absent), and
+// fileReader reads a real path of the tree (nil, nil when absent), and
 // lists the real paths a glob pattern matches.
 type fileReader struct {
-	root    string
+	fs      *hostfs.FS
 	overlay map[string][]byte // files as they will be once written
 }
 
@@ -60,25 +60,10 @@ func (r fileReader) read(p string) ([]byte, error) {
 	if b, ok := r.overlay[p]; ok {
 		return b, nil
 	}
-	return readFile(r.root, p)
+	return readFile(r.fs, p)
 }
 
-func (r fileReader) glob(pattern string) []string {
-	if !strings.ContainsAny(pattern, "*?[") {
-		return []string{pattern}
-	}
-	matches, _ := filepath.Glob(Join(r.root, pattern))
-	var out []string
-	for _, m := range matches {
-		rel := m
-		if r.root != "" && r.root != "/" {
-			rel = "/" + strings.TrimPrefix(strings.TrimPrefix(m, filepath.Clean(r.root)), "/")
-		}
-		out = append(out, rel)
-	}
-	sort.Strings(out)
-	return out
-}
+func (r fileReader) glob(pattern string) []string { return glob(r.fs, pattern) }
 
 // execStart is docker.service's effective ExecStart= across its unit
 // files, in order (an empty one resets the list); nil when none is set.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io/fs"
 	"net"
-	"os"
 	"path"
 	"sort"
 	"strings"
@@ -53,7 +52,7 @@ func (d *Detection) dockerSockets() ([]socketUnit, error) {
 	seen := map[string]bool{}
 	var out []socketUnit
 	for _, dir := range unitDirs {
-		ents, err := os.ReadDir(Join(d.Root, dir))
+		ents, err := d.fs.ReadDir(dir)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
@@ -63,7 +62,7 @@ func (d *Detection) dockerSockets() ([]socketUnit, error) {
 		for _, e := range ents {
 			name := e.Name()
 			if e.IsDir() && (strings.HasSuffix(name, ".wants") || strings.HasSuffix(name, ".requires")) {
-				links, _ := os.ReadDir(Join(d.Root, path.Join(dir, name)))
+				links, _ := d.fs.ReadDir(path.Join(dir, name))
 				for _, l := range links {
 					wanted[l.Name()] = true
 				}
@@ -75,12 +74,9 @@ func (d *Detection) dockerSockets() ([]socketUnit, error) {
 			seen[name] = true // a higher-priority directory hides the same name lower down
 			p := path.Join(dir, name)
 			if e.Type()&fs.ModeSymlink != 0 {
-				if t, err := os.Readlink(Join(d.Root, p)); err != nil || t == "/dev/null" {
-					continue // masked, or nothing to read
-				}
-				continue // a linked socket unit: not one docker-tls can read safely, and rare
+				continue // masked (a link to /dev/null), or linked: not one docker-tls can read safely, and rare
 			}
-			data, err := readFile(d.Root, p)
+			data, err := readFile(d.fs, p)
 			if err != nil || data == nil {
 				continue
 			}
