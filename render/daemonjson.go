@@ -365,11 +365,34 @@ func merge(old []byte, h Host, unitSockets []string) (out []byte, warnings []str
 	for i := range obj.members {
 		byKey[obj.members[i].key] = &obj.members[i]
 	}
+	want, keys, warnings, err := wantedKeys(src, byKey, h, unitSockets)
+	if err != nil {
+		return nil, nil, err
+	}
+	replace, add, changed := changedKeys(src, byKey, keys, want)
+	warnings = append(warnings, changed...)
+	if len(replace) == 0 && len(add) == 0 {
+		return append(bytes.Clone(src), '\n'), warnings, nil
+	}
+	if !bytes.Contains(src[obj.open:obj.close], []byte("\n")) && len(obj.members) > 0 {
+		// A one-line file has no indentation style to keep: expand it with
+		// the default so that added keys don't make one endless line.
+		var buf bytes.Buffer
+		if err := json.Indent(&buf, src, "", "  "); err != nil {
+			return nil, nil, err
+		}
+		return merge(buf.Bytes(), h, unitSockets)
+	}
+	return writeMerged(src, obj, want, replace, add), warnings, nil
+}
 
+// wantedKeys returns the value each key docker-tls sets should have, and
+// those keys in order; the warnings are mergeHosts'.
+func wantedKeys(src []byte, byKey map[string]*member, h Host, unitSockets []string) (map[string]any, []string, []string, error) {
 	var oldHosts []string
 	if m := byKey["hosts"]; m != nil {
 		if err := json.Unmarshal(src[m.valStart:m.valEnd], &oldHosts); err != nil {
-			return nil, nil, &MergeError{Path: DaemonJSONPath, Key: "hosts", Err: errors.New("must be an array of strings")}
+			return nil, nil, nil, &MergeError{Path: DaemonJSONPath, Key: "hosts", Err: errors.New("must be an array of strings")}
 		}
 	}
 	hosts, warnings := mergeHosts(oldHosts, unitSockets, "tcp://"+h.Listen)
@@ -383,10 +406,14 @@ func merge(old []byte, h Host, unitSockets []string) (out []byte, warnings []str
 		want["live-restore"] = true
 		keys = append(slices.Clone(owned), "live-restore")
 	}
+	return want, keys, warnings, nil
+}
 
-	// Decide which owned keys change; equal values keep their raw bytes,
-	// except a list spread over lines that fits on one (see encodeValue).
-	var replace, add []string
+// changedKeys decides which of keys change: those set to another value
+// (replace, with a warning when a path changes) and those missing (add).
+// Equal values keep their raw bytes, except a list spread over lines that
+// fits on one (see encodeValue).
+func changedKeys(src []byte, byKey map[string]*member, keys []string, want map[string]any) (replace, add, warnings []string) {
 	for _, k := range keys {
 		m := byKey[k]
 		if m == nil {
@@ -404,19 +431,12 @@ func merge(old []byte, h Host, unitSockets []string) (out []byte, warnings []str
 			replace = append(replace, k)
 		}
 	}
-	if len(replace) == 0 && len(add) == 0 {
-		return append(bytes.Clone(src), '\n'), warnings, nil
-	}
-	if !bytes.Contains(src[obj.open:obj.close], []byte("\n")) && len(obj.members) > 0 {
-		// A one-line file has no indentation style to keep: expand it with
-		// the default so that added keys don't make one endless line.
-		var buf bytes.Buffer
-		if err := json.Indent(&buf, src, "", "  "); err != nil {
-			return nil, nil, err
-		}
-		return merge(buf.Bytes(), h, unitSockets)
-	}
+	return replace, add, warnings
+}
 
+// writeMerged returns src with the values of replace rewritten in place and
+// the keys of add appended, in the file's indentation.
+func writeMerged(src []byte, obj *jsonObject, want map[string]any, replace, add []string) []byte {
 	unit := indentUnit(src, obj)
 	var b bytes.Buffer
 	pos := 0
@@ -446,7 +466,7 @@ func merge(old []byte, h Host, unitSockets []string) (out []byte, warnings []str
 		b.Write(src[tail : obj.close+1])
 	}
 	b.WriteByte('\n')
-	return b.Bytes(), warnings, nil
+	return b.Bytes()
 }
 
 // mergeHosts keeps the unix sockets of daemon.json, then those the unit
