@@ -89,43 +89,109 @@ func (c *Changes) Empty() bool { return len(c.Pending()) == 0 }
 // memory: files as given, plus daemon.json and override.conf when host is
 // not nil. It validates everything and writes nothing.
 func Build(root string, files []File, host *Host) (*Changes, error) {
-	c := &Changes{Root: root}
-	seen := map[string]bool{}
-	add := func(f File) error {
-		if !path.IsAbs(f.Path) || path.Clean(f.Path) != f.Path {
-			return fmt.Errorf("file path %q must be absolute and clean", f.Path)
-		}
-		if seen[f.Path] {
-			return fmt.Errorf("file %s given twice", f.Path)
-		}
-		seen[f.Path] = true
-		ch, err := compare(root, f)
-		if err != nil {
-			return err
-		}
-		c.Changes = append(c.Changes, ch)
-		if ch.Exists && ch.oldMode != ch.Mode {
-			note := fmt.Sprintf("%s: mode changes from %04o to %04o", f.Path, ch.oldMode, ch.Mode)
-			if bytes.Equal(ch.Old, f.Data) {
-				note += " (contents unchanged)"
-			}
-			c.Notes = append(c.Notes, note)
-		}
-		return nil
-	}
+	b := &build{fs: hostfs.New(root), c: &Changes{Root: root}, seen: map[string]bool{}}
 	for _, f := range files {
-		if err := add(f); err != nil {
+		if err := b.add(f); err != nil {
 			return nil, err
 		}
 	}
-	if host == nil {
-		return c, nil
+	if host != nil {
+		if err := b.configure(host); err != nil {
+			return nil, err
+		}
+	}
+	return b.c, nil
+}
+
+// build is one run of Build: the tree it reads and what it has computed.
+type build struct {
+	fs   *hostfs.FS
+	c    *Changes
+	seen map[string]bool // paths added
+}
+
+// add compares f with the file on disk and adds the change.
+func (b *build) add(f File) error {
+	if !path.IsAbs(f.Path) || path.Clean(f.Path) != f.Path {
+		return fmt.Errorf("file path %q must be absolute and clean", f.Path)
+	}
+	if b.seen[f.Path] {
+		return fmt.Errorf("file %s given twice", f.Path)
+	}
+	b.seen[f.Path] = true
+	ch, err := compare(b.fs, f)
+	if err != nil {
+		return err
+	}
+	b.c.Changes = append(b.c.Changes, ch)
+	if ch.Exists && ch.oldMode != ch.Mode {
+		note := fmt.Sprintf("%s: mode changes from %04o to %04o", f.Path, ch.oldMode, ch.Mode)
+		if bytes.Equal(ch.Old, f.Data) {
+			note += " (contents unchanged)"
+		}
+		b.c.Notes = append(b.c.Notes, note)
+	}
+	return nil
+}
+
+// addConfig adds one of the host's configuration files, keeping a mode
+// stricter than 0644.
+func (b *build) addConfig(p string, data []byte) error {
+	if err := b.add(File{Path: p, Data: data, Mode: keepStricterMode(b.fs, p, 0o644)}); err != nil {
+		return err
+	}
+	b.c.Changes[len(b.c.Changes)-1].Config = true
+	return nil
+}
+
+// configure adds what host needs: every -H/--host and --tls* flag taken
+// off the command line where it is written, daemon.json (the file dockerd
+// reads) merged, and the result checked to start.
+func (b *build) configure(host *Host) error {
+	if err := host.check(); err != nil {
+		return err
+	}
+	d, err := b.detect()
+	if err != nil {
+		return err
+	}
+	fx := d.planFix(host.Listen)
+	b.c.Warnings = append(b.c.Warnings, fx.warnings...)
+	b.c.Notes = append(b.c.Notes, fx.notes...)
+	merged, writeConfig, err := b.mergeConfig(d, host, fx)
+	if err != nil {
+		return err
+	}
+	override, changed := b.override(d, fx)
+	if err := b.check(d, override, fx, host.Listen); err != nil {
+		return err
 	}
 
-	if err := host.check(); err != nil {
-		return nil, err
+	if writeConfig {
+		if err := b.addConfig(d.ConfigFile, merged); err != nil {
+			return err
+		}
 	}
-	d, err := Detect(root)
+	if changed {
+		if err := b.addConfig(OverridePath, override); err != nil {
+			return err
+		}
+	}
+	for _, p := range d.EnvFiles {
+		if data, ok := fx.files[p]; ok {
+			if err := b.addConfig(p, data); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// detect reads the host and refuses what is not docker-tls's to change:
+// no unit, a rootless daemon, no ExecStart=, a command line that stops
+// dockerd already. Flag/file conflicts are checked on the result.
+func (b *build) detect() (*Detection, error) {
+	d, err := detect(b.fs, b.c.Root)
 	if err != nil {
 		return nil, err
 	}
@@ -134,23 +200,18 @@ func Build(root string, files []File, host *Host) (*Changes, error) {
 		return nil, d.NoUnit()
 	case strings.Contains(d.ExecStart, "dockerd-rootless"):
 		return nil, fmt.Errorf("%w: %s runs %s, a rootless daemon that reads ~/.config/docker/daemon.json; writing /etc/docker would configure the wrong daemon", ErrRootless, d.UnitPath, d.Command[0])
-	}
-	if d.launch.exec == nil {
+	case d.launch.exec == nil:
 		return nil, fmt.Errorf("%s: docker.service has no ExecStart=, so docker-tls cannot tell how dockerd starts: fix the unit first", d.UnitPath)
+	case len(d.launch.problems) > 0:
+		return nil, errors.Join(d.launch.problems...)
 	}
-	// What already stops dockerd and is not docker-tls's to change: the
-	// command line itself. Flag/file conflicts are checked below, on the
-	// result.
-	if errs := d.launch.problems; len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
-	c.Warnings = append(c.Warnings, d.Warnings...)
+	b.c.Warnings = append(b.c.Warnings, d.Warnings...)
+	return d, nil
+}
 
-	// Take every -H/--host and --tls* flag off the command line where it is
-	// written, then merge daemon.json (the file dockerd reads).
-	fx := d.planFix(host.Listen)
-	c.Warnings = append(c.Warnings, fx.warnings...)
-	c.Notes = append(c.Notes, fx.notes...)
+// mergeConfig merges host into the configuration file dockerd reads, and
+// says whether to write it.
+func (b *build) mergeConfig(d *Detection, host *Host, fx *hostFix) ([]byte, bool, error) {
 	cfgPath := d.ConfigFile
 	merged, warnings, err := mergeDaemonJSON(d.DaemonJSON, *host, fx.sockets)
 	if err != nil {
@@ -158,76 +219,64 @@ func Build(root string, files []File, host *Host) (*Changes, error) {
 		if errors.As(err, &me) {
 			me.Path = cfgPath
 		}
-		return nil, err
+		return nil, false, err
 	}
-	c.Warnings = append(c.Warnings, warnings...)
+	b.c.Warnings = append(b.c.Warnings, warnings...)
 	// A file that has the settings already is left alone, trailing white
 	// space and all (NixOS's generated one, after the settings are pasted).
-	writeConfig := cfgPath == "" || d.DaemonJSON == nil || !bytes.Equal(bytes.TrimSpace(merged), bytes.TrimSpace(d.DaemonJSON))
-	if writeConfig {
-		if err := d.configFileError(merged); err != nil {
-			// Where the file cannot be written (NixOS generates it
-			// pretty-printed), a change of layout alone is not worth a
-			// refusal: dockerd reads the same settings.
-			if d.DaemonJSON == nil || !sameRaw(d.DaemonJSON, merged) {
-				return nil, err
-			}
-			writeConfig = false
-		}
+	if cfgPath != "" && d.DaemonJSON != nil && bytes.Equal(bytes.TrimSpace(merged), bytes.TrimSpace(d.DaemonJSON)) {
+		return merged, false, nil
 	}
+	if err := d.configFileError(merged); err != nil {
+		// Where the file cannot be written (NixOS generates it
+		// pretty-printed), a change of layout alone is not worth a
+		// refusal: dockerd reads the same settings.
+		if d.DaemonJSON == nil || !sameRaw(d.DaemonJSON, merged) {
+			return nil, false, err
+		}
+		return merged, false, nil
+	}
+	return merged, true, nil
+}
 
-	override, changed := d.Override, false
+// override returns override.conf as fx leaves it, and whether it changes;
+// when no override is needed, a note says why.
+func (b *build) override(d *Detection, fx *hostFix) ([]byte, bool) {
 	edit := overrideEdit{env: fx.env}
 	if len(fx.drop) > 0 {
 		e := d.launch.exec
 		edit.execStart = joinSpans(e.value, e.toks, func(i int) bool { return fx.drop[i] })
 	}
-	if edit.execStart != "" || len(edit.env) > 0 {
-		override = renderOverride(d.Override, edit)
-		changed = !bytes.Equal(override, d.Override)
-	} else if len(fx.files) > 0 {
-		c.Notes = append(c.Notes, "docker.service's ExecStart= passes no -H or --tls* flags itself (those of its variables are taken out where they are set); no override written")
-	} else {
-		c.Notes = append(c.Notes, noOverrideReason(d.Override))
+	switch {
+	case edit.execStart != "" || len(edit.env) > 0:
+		override := renderOverride(d.Override, edit)
+		return override, !bytes.Equal(override, d.Override)
+	case len(fx.files) > 0:
+		b.c.Notes = append(b.c.Notes, "docker.service's ExecStart= passes no -H or --tls* flags itself (those of its variables are taken out where they are set); no override written")
+	default:
+		b.c.Notes = append(b.c.Notes, noOverrideReason(d.Override))
 	}
+	return d.Override, false
+}
 
-	// The result, read back as systemd and dockerd will read it, must start.
-	errs := append(d.preexisting(), d.verify(override, fx.files, cfgPath)...)
-	sockErrs, sockWarnings := d.socketConflicts(host.Listen)
+// check reads the result back as systemd and dockerd will read it: it must
+// start, and no socket unit may hold the port dockerd listens on.
+func (b *build) check(d *Detection, override []byte, fx *hostFix, listen string) error {
+	errs := append(d.preexisting(), d.verify(override, fx.files, d.ConfigFile)...)
+	sockErrs, sockWarnings := d.socketConflicts(listen)
 	errs = append(errs, sockErrs...)
 	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+		return errors.Join(errs...)
 	}
-	c.Warnings = append(c.Warnings, sockWarnings...)
-
-	if writeConfig {
-		if err := add(File{Path: cfgPath, Data: merged, Mode: keepStricterMode(root, cfgPath, 0o644)}); err != nil {
-			return nil, err
-		}
-		c.Changes[len(c.Changes)-1].Config = true
-	}
-	if changed {
-		if err := add(File{Path: OverridePath, Data: override, Mode: keepStricterMode(root, OverridePath, 0o644)}); err != nil {
-			return nil, err
-		}
-		c.Changes[len(c.Changes)-1].Config = true
-	}
-	for _, p := range d.EnvFiles {
-		if data, ok := fx.files[p]; ok {
-			if err := add(File{Path: p, Data: data, Mode: keepStricterMode(root, p, 0o644)}); err != nil {
-				return nil, err
-			}
-			c.Changes[len(c.Changes)-1].Config = true
-		}
-	}
-	return c, nil
+	b.c.Warnings = append(b.c.Warnings, sockWarnings...)
+	return nil
 }
 
 // keepStricterMode returns the mode of the existing config file at p when
 // it grants nothing mode does not (e.g. 0600 for 0644): an admin who locked
 // daemon.json down keeps it that way. Otherwise mode.
-func keepStricterMode(root, p string, mode os.FileMode) os.FileMode {
-	fi, err := os.Lstat(Join(root, p))
+func keepStricterMode(fsys *hostfs.FS, p string, mode os.FileMode) os.FileMode {
+	fi, err := fsys.Lstat(p)
 	if err != nil || !fi.Mode().IsRegular() {
 		return mode
 	}
@@ -244,10 +293,10 @@ func rootName(root string) string {
 	return root
 }
 
-// compare reads f's current state under root, through hostfs: no link is
+// compare reads f's current state through fsys: no link is
 // followed on the way, and (as root) every directory on the way and the
 // file must be root's and not writable by others, or it is refused.
-func compare(root string, f File) (Change, error) {
+func compare(fsys *hostfs.FS, f File) (Change, error) {
 	ch := Change{File: f}
 	if ch.Mode == 0 {
 		ch.Mode = 0o644
@@ -260,7 +309,7 @@ func compare(root string, f File) (Change, error) {
 		ch.Diff = textDiff(f.Path, nil, f.Data)
 		return ch, nil
 	}
-	dir, err := hostfs.New(root).OpenDir(path.Dir(f.Path))
+	dir, err := fsys.OpenDir(path.Dir(f.Path))
 	if errors.Is(err, fs.ErrNotExist) {
 		return create() // the directories are made when writing
 	}

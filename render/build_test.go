@@ -160,6 +160,7 @@ func TestBuildErrors(t *testing.T) {
 		{"failExclusive", map[string]string{tlsDir + "/ca/ca-key.pem": "old key"}, testFiles(), nil, nil, "ca-key.pem already exists; refusing to overwrite"},
 		{"failTwice", nil, append(testFiles(), testFiles()[0]), nil, nil, "given twice"},
 		{"failRelative", nil, []File{{Path: "etc/x"}}, nil, nil, "must be absolute"},
+		{"failNoExecStart", map[string]string{usrLibUnit: "[Service]\nType=notify\n"}, nil, &testHost, nil, "has no ExecStart="},
 		{"failTwoExecStart", map[string]string{usrLibUnit: ceUnit, "/etc/systemd/system/docker.service.d/x.conf": "[Service]\nExecStart=/usr/bin/dockerd\n"}, nil, &testHost, nil, "2 ExecStart= commands"},
 	}
 	for _, tt := range tests {
@@ -415,5 +416,26 @@ func TestBuildKeepsStricterMode(t *testing.T) {
 				t.Fatalf("second Build not empty (err %v):\n%s", err, report(again))
 			}
 		})
+	}
+}
+
+// TestBuildReadOnlyConfig: a --config-file on a file system mounted
+// read-only is refused with what to do, before anything is written. The
+// mount needs root (CAP_SYS_ADMIN).
+func TestBuildReadOnlyConfig(t *testing.T) {
+	root := t.TempDir()
+	unit := strings.Replace(ceUnit, "-H fd://", "-H fd:// --config-file=/srv/docker/daemon.json", 1)
+	writeTree(t, root, map[string]string{usrLibUnit: unit, "/srv/docker/README": "generated\n"})
+	dir := Join(root, "/srv/docker")
+	if err := syscall.Mount(dir, dir, "", syscall.MS_BIND, ""); err != nil {
+		t.Skipf("cannot bind-mount (needs root): %v", err)
+	}
+	t.Cleanup(func() { _ = syscall.Unmount(dir, 0) })
+	if err := syscall.Mount(dir, dir, "", syscall.MS_BIND|syscall.MS_REMOUNT|syscall.MS_RDONLY, ""); err != nil {
+		t.Skipf("cannot remount read-only: %v", err)
+	}
+	_, err := Build(root, nil, &testHost)
+	if !errors.Is(err, ErrReadOnlyConfig) || !strings.Contains(err.Error(), "on a read-only file system") {
+		t.Fatalf("err = %v; want ErrReadOnlyConfig", err)
 	}
 }

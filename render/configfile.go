@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"path"
 	"strings"
-	"syscall"
 )
 
 // configFileError says why dockerd's configuration file cannot take the
@@ -20,19 +19,10 @@ func (d *Detection) configFileError(merged []byte) error {
 			Fix:    "remove --config-file= (dockerd then reads " + DaemonJSONPath + ") or point it at a file, then run docker-tls again"}
 	case strings.HasPrefix(p, "/nix/store/"):
 		return fmt.Errorf("%w: docker.service runs dockerd --config-file=%s, a file NixOS generates from virtualisation.docker.daemon.settings (the store is read-only, and units under /etc/systemd/system are replaced on the next switch). Put the settings in /etc/nixos/configuration.nix:\n\n%s\nthen run \"nixos-rebuild switch\" and docker-tls again right away: dockerd starts once the certificates exist, and the second run finds these settings in place and writes the rest", ErrReadOnlyConfig, p, nixSettings(merged))
-	case readOnly(Join(d.Root, path.Dir(p))):
+	case readOnly(d.fs, path.Dir(p)):
 		return fmt.Errorf("%w: docker.service runs dockerd with --config-file=%s, on a read-only file system: change it where that file is made (or point --config-file at a writable file), then run docker-tls again", ErrReadOnlyConfig, p)
 	}
 	return nil
-}
-
-// readOnly reports a directory on a file system mounted read-only.
-func readOnly(dir string) bool {
-	var st syscall.Statfs_t
-	if err := syscall.Statfs(dir, &st); err != nil {
-		return false // not there yet: Apply makes it
-	}
-	return st.Flags&1 != 0 // ST_RDONLY
 }
 
 // nixSettings renders docker-tls's settings of merged (hosts and the TLS

@@ -77,106 +77,152 @@ func parseObject(data []byte) (*jsonObject, error) {
 	if err := checkBounds(data); err != nil {
 		return nil, err
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	posErr := func(off int64, err error) error {
-		line, col := lineCol(data, int(off))
-		return &MergeError{Path: DaemonJSONPath, Line: line, Col: col, Err: err}
+	p := &objParser{data: data, dec: json.NewDecoder(bytes.NewReader(data))}
+	p.dec.UseNumber()
+	if err := p.open(); err != nil {
+		return nil, err
 	}
-	syntaxErr := func(err error) error {
-		var se *json.SyntaxError
-		// The streaming decoder's offsets are approximate; Unmarshal scans
-		// the whole input first and reports the exact byte.
-		if uerr := json.Unmarshal(data, new(any)); errors.As(uerr, &se) {
-			err = uerr
+	for len(p.stack) > 0 {
+		if err := p.step(); err != nil {
+			return nil, err
 		}
-		switch {
-		case errors.As(err, &se):
-			off := se.Offset - 1 // Offset counts the offending byte
-			if strings.HasPrefix(se.Error(), "unexpected end") {
-				off = se.Offset
-			}
-			return posErr(off, fmt.Errorf("invalid JSON: %v", se))
-		case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-			return posErr(int64(len(data)), errors.New("invalid JSON: unexpected end of file"))
-		}
-		return posErr(dec.InputOffset(), fmt.Errorf("invalid JSON: %v", err))
 	}
-	tok, err := dec.Token()
+	if rest := bytes.TrimLeft(data[p.obj.close+1:], " \t\r\n"); len(rest) > 0 {
+		return nil, p.posErr(int64(len(data)-len(rest)), errors.New("unexpected data after the top-level object"))
+	}
+	return p.obj, nil
+}
+
+// objParser is parseObject's state: the decoder over data, the object
+// found so far, and the objects and arrays open at this point.
+type objParser struct {
+	data  []byte
+	dec   *json.Decoder
+	obj   *jsonObject
+	stack []jsonFrame // stack[0] is the top-level object
+}
+
+// jsonFrame is an open object (keys seen so far) or array (keys nil).
+type jsonFrame struct {
+	keys    map[string]bool
+	wantKey bool
+}
+
+func (p *objParser) posErr(off int64, err error) error {
+	line, col := lineCol(p.data, int(off))
+	return &MergeError{Path: DaemonJSONPath, Line: line, Col: col, Err: err}
+}
+
+// syntaxErr places a decoding error at its exact byte.
+func (p *objParser) syntaxErr(err error) error {
+	var se *json.SyntaxError
+	// The streaming decoder's offsets are approximate; Unmarshal scans
+	// the whole input first and reports the exact byte.
+	if uerr := json.Unmarshal(p.data, new(any)); errors.As(uerr, &se) {
+		err = uerr
+	}
+	switch {
+	case errors.As(err, &se):
+		off := se.Offset - 1 // Offset counts the offending byte
+		if strings.HasPrefix(se.Error(), "unexpected end") {
+			off = se.Offset
+		}
+		return p.posErr(off, fmt.Errorf("invalid JSON: %v", se))
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return p.posErr(int64(len(p.data)), errors.New("invalid JSON: unexpected end of file"))
+	}
+	return p.posErr(p.dec.InputOffset(), fmt.Errorf("invalid JSON: %v", err))
+}
+
+// open reads the '{' the file must start with.
+func (p *objParser) open() error {
+	tok, err := p.dec.Token()
 	if err != nil {
-		return nil, syntaxErr(err)
+		return p.syntaxErr(err)
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		first := len(data) - len(bytes.TrimLeft(data, " \t\r\n"))
-		return nil, posErr(int64(first), fmt.Errorf("top level must be a JSON object, found %s", describe(tok)))
+		first := len(p.data) - len(bytes.TrimLeft(p.data, " \t\r\n"))
+		return p.posErr(int64(first), fmt.Errorf("top level must be a JSON object, found %s", describe(tok)))
 	}
-	obj := &jsonObject{open: int(dec.InputOffset()) - 1}
+	p.obj = &jsonObject{open: int(p.dec.InputOffset()) - 1}
+	p.stack = []jsonFrame{{keys: map[string]bool{}, wantKey: true}}
+	return nil
+}
 
-	type frame struct {
-		keys    map[string]bool // nil for arrays
-		wantKey bool
+// step reads one token: the end of an object or array, a key, or a value.
+func (p *objParser) step() error {
+	before := p.dec.InputOffset()
+	tok, err := p.dec.Token()
+	if err != nil {
+		return p.syntaxErr(err)
 	}
-	stack := []frame{{keys: map[string]bool{}, wantKey: true}}
-	for len(stack) > 0 {
-		before := dec.InputOffset()
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, syntaxErr(err)
-		}
-		top := &stack[len(stack)-1]
-		if d, ok := tok.(json.Delim); ok && (d == '}' || d == ']') {
-			stack = stack[:len(stack)-1]
-			if len(stack) == 0 {
-				obj.close = int(dec.InputOffset()) - 1
-				break
-			}
-			if len(stack) == 1 {
-				obj.members[len(obj.members)-1].valEnd = int(dec.InputOffset())
-			}
-			if p := &stack[len(stack)-1]; p.keys != nil {
-				p.wantKey = true
-			}
-			continue
-		}
-		if top.keys != nil && top.wantKey {
-			key := tok.(string) // the decoder guarantees object keys are strings
-			start := int(before) + bytes.IndexByte(data[before:], '"')
-			if top.keys[key] {
-				line, col := lineCol(data, start)
-				return nil, &MergeError{Path: DaemonJSONPath, Key: key, Line: line, Col: col,
-					Err: errors.New("duplicate key: dockerd would silently use the last one; remove one of them")}
-			}
-			top.keys[key] = true
-			top.wantKey = false
-			if len(stack) == 1 {
-				obj.members = append(obj.members, member{key: key, keyStart: start})
-			}
-			continue
-		}
-		// A value: find where it starts (after ':' or ',' and white space).
-		if len(stack) == 1 {
-			m := &obj.members[len(obj.members)-1]
-			m.valStart = int(before) + bytes.IndexFunc(data[before:], func(r rune) bool {
-				return !strings.ContainsRune(" \t\r\n:,", r)
-			})
-			m.valEnd = int(dec.InputOffset())
-		}
-		if d, ok := tok.(json.Delim); ok {
-			if d == '{' {
-				stack = append(stack, frame{keys: map[string]bool{}, wantKey: true})
-			} else {
-				stack = append(stack, frame{})
-			}
-			continue
-		}
-		if top.keys != nil {
+	top := &p.stack[len(p.stack)-1]
+	switch d, _ := tok.(json.Delim); {
+	case d == '}' || d == ']':
+		p.end()
+	case top.keys != nil && top.wantKey:
+		return p.key(tok.(string), before) // the decoder guarantees object keys are strings
+	default:
+		p.value(tok, before)
+	}
+	return nil
+}
+
+// end closes the innermost object or array.
+func (p *objParser) end() {
+	p.stack = p.stack[:len(p.stack)-1]
+	off := int(p.dec.InputOffset())
+	switch len(p.stack) {
+	case 0:
+		p.obj.close = off - 1
+		return
+	case 1:
+		p.obj.members[len(p.obj.members)-1].valEnd = off
+	}
+	if parent := &p.stack[len(p.stack)-1]; parent.keys != nil {
+		parent.wantKey = true
+	}
+}
+
+// key takes an object's key, read from the offset before on; a key given
+// twice is refused at any depth.
+func (p *objParser) key(key string, before int64) error {
+	top := &p.stack[len(p.stack)-1]
+	start := int(before) + bytes.IndexByte(p.data[before:], '"')
+	if top.keys[key] {
+		line, col := lineCol(p.data, start)
+		return &MergeError{Path: DaemonJSONPath, Key: key, Line: line, Col: col,
+			Err: errors.New("duplicate key: dockerd would silently use the last one; remove one of them")}
+	}
+	top.keys[key] = true
+	top.wantKey = false
+	if len(p.stack) == 1 {
+		p.obj.members = append(p.obj.members, member{key: key, keyStart: start})
+	}
+	return nil
+}
+
+// value takes a value (or the start of one), read from the offset before
+// on, and records where a top-level one starts and ends.
+func (p *objParser) value(tok json.Token, before int64) {
+	if len(p.stack) == 1 {
+		m := &p.obj.members[len(p.obj.members)-1]
+		// After ':' or ',' and white space.
+		m.valStart = int(before) + bytes.IndexFunc(p.data[before:], func(r rune) bool {
+			return !strings.ContainsRune(" \t\r\n:,", r)
+		})
+		m.valEnd = int(p.dec.InputOffset())
+	}
+	switch tok {
+	case json.Delim('{'):
+		p.stack = append(p.stack, jsonFrame{keys: map[string]bool{}, wantKey: true})
+	case json.Delim('['):
+		p.stack = append(p.stack, jsonFrame{})
+	default:
+		if top := &p.stack[len(p.stack)-1]; top.keys != nil {
 			top.wantKey = true
 		}
 	}
-	if rest := bytes.TrimLeft(data[obj.close+1:], " \t\r\n"); len(rest) > 0 {
-		return nil, posErr(int64(len(data)-len(rest)), errors.New("unexpected data after the top-level object"))
-	}
-	return obj, nil
 }
 
 func describe(tok json.Token) string {
@@ -319,11 +365,34 @@ func merge(old []byte, h Host, unitSockets []string) (out []byte, warnings []str
 	for i := range obj.members {
 		byKey[obj.members[i].key] = &obj.members[i]
 	}
+	want, keys, warnings, err := wantedKeys(src, byKey, h, unitSockets)
+	if err != nil {
+		return nil, nil, err
+	}
+	replace, add, changed := changedKeys(src, byKey, keys, want)
+	warnings = append(warnings, changed...)
+	if len(replace) == 0 && len(add) == 0 {
+		return append(bytes.Clone(src), '\n'), warnings, nil
+	}
+	if !bytes.Contains(src[obj.open:obj.close], []byte("\n")) && len(obj.members) > 0 {
+		// A one-line file has no indentation style to keep: expand it with
+		// the default so that added keys don't make one endless line.
+		var buf bytes.Buffer
+		if err := json.Indent(&buf, src, "", "  "); err != nil {
+			return nil, nil, err
+		}
+		return merge(buf.Bytes(), h, unitSockets)
+	}
+	return writeMerged(src, obj, want, replace, add), warnings, nil
+}
 
+// wantedKeys returns the value each key docker-tls sets should have, and
+// those keys in order; the warnings are mergeHosts'.
+func wantedKeys(src []byte, byKey map[string]*member, h Host, unitSockets []string) (map[string]any, []string, []string, error) {
 	var oldHosts []string
 	if m := byKey["hosts"]; m != nil {
 		if err := json.Unmarshal(src[m.valStart:m.valEnd], &oldHosts); err != nil {
-			return nil, nil, &MergeError{Path: DaemonJSONPath, Key: "hosts", Err: errors.New("must be an array of strings")}
+			return nil, nil, nil, &MergeError{Path: DaemonJSONPath, Key: "hosts", Err: errors.New("must be an array of strings")}
 		}
 	}
 	hosts, warnings := mergeHosts(oldHosts, unitSockets, "tcp://"+h.Listen)
@@ -337,10 +406,14 @@ func merge(old []byte, h Host, unitSockets []string) (out []byte, warnings []str
 		want["live-restore"] = true
 		keys = append(slices.Clone(owned), "live-restore")
 	}
+	return want, keys, warnings, nil
+}
 
-	// Decide which owned keys change; equal values keep their raw bytes,
-	// except a list spread over lines that fits on one (see encodeValue).
-	var replace, add []string
+// changedKeys decides which of keys change: those set to another value
+// (replace, with a warning when a path changes) and those missing (add).
+// Equal values keep their raw bytes, except a list spread over lines that
+// fits on one (see encodeValue).
+func changedKeys(src []byte, byKey map[string]*member, keys []string, want map[string]any) (replace, add, warnings []string) {
 	for _, k := range keys {
 		m := byKey[k]
 		if m == nil {
@@ -358,19 +431,12 @@ func merge(old []byte, h Host, unitSockets []string) (out []byte, warnings []str
 			replace = append(replace, k)
 		}
 	}
-	if len(replace) == 0 && len(add) == 0 {
-		return append(bytes.Clone(src), '\n'), warnings, nil
-	}
-	if !bytes.Contains(src[obj.open:obj.close], []byte("\n")) && len(obj.members) > 0 {
-		// A one-line file has no indentation style to keep: expand it with
-		// the default so that added keys don't make one endless line.
-		var buf bytes.Buffer
-		if err := json.Indent(&buf, src, "", "  "); err != nil {
-			return nil, nil, err
-		}
-		return merge(buf.Bytes(), h, unitSockets)
-	}
+	return replace, add, warnings
+}
 
+// writeMerged returns src with the values of replace rewritten in place and
+// the keys of add appended, in the file's indentation.
+func writeMerged(src []byte, obj *jsonObject, want map[string]any, replace, add []string) []byte {
 	unit := indentUnit(src, obj)
 	var b bytes.Buffer
 	pos := 0
@@ -400,7 +466,7 @@ func merge(old []byte, h Host, unitSockets []string) (out []byte, warnings []str
 		b.Write(src[tail : obj.close+1])
 	}
 	b.WriteByte('\n')
-	return b.Bytes(), warnings, nil
+	return b.Bytes()
 }
 
 // mergeHosts keeps the unix sockets of daemon.json, then those the unit

@@ -4,13 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
-	"syscall"
 
 	"github.com/docker-tls/docker-tls/hostfs"
 )
@@ -51,6 +49,7 @@ type Detection struct {
 	InitScript string
 	Warnings   []string
 
+	fs     *hostfs.FS // the tree under Root, every read goes through it
 	files  []unitFile // the unit, then its drop-ins in order
 	launch *launch    // nil without a unit
 }
@@ -64,81 +63,132 @@ type unitFile struct {
 // Detect reads docker's configuration under root. Missing files are not
 // errors; unreadable ones and directories in place of files are.
 func Detect(root string) (*Detection, error) {
-	d := &Detection{Root: root, ConfigFile: DaemonJSONPath}
-	var err error
+	return detect(hostfs.New(root), root)
+}
 
-	if d.UnitPath, err = findUnit(root); err != nil {
+// detect is Detect through fsys, the tree under root.
+func detect(fsys *hostfs.FS, root string) (*Detection, error) {
+	d := &Detection{Root: root, ConfigFile: DaemonJSONPath, fs: fsys}
+	var err error
+	if d.UnitPath, err = findUnit(fsys); err != nil {
 		return nil, err
 	}
 	if d.UnitPath != "" {
-		unit, err := readFile(root, d.UnitPath)
-		if err != nil {
-			return nil, err
-		}
-		if d.DropIns, err = findDropIns(root); err != nil {
-			return nil, err
-		}
-		d.files = []unitFile{{d.UnitPath, unit}}
-		var dropIns [][]byte
-		for _, p := range d.DropIns {
-			b, err := readFile(root, p)
-			if err != nil {
-				return nil, err
-			}
-			dropIns = append(dropIns, b)
-			d.files = append(d.files, unitFile{p, b})
-		}
-		if d.launch, err = evaluate(d.files, fileReader{root: root}); err != nil {
-			return nil, fmt.Errorf("%s: %w", d.UnitPath, err)
-		}
-		l := d.launch
-		if l.exec != nil {
-			d.ExecStart = l.exec.value
-		}
-		d.Command, d.EnvFiles, d.ConfigFile = l.command(), l.envFiles, l.configFile
-		for _, f := range l.ownedFlags() {
-			if f.flag.long == "host" {
-				d.HostFlags = append(d.HostFlags, f.value)
-			} else {
-				d.TLSFlags = append(d.TLSFlags, l.written(f))
-			}
-		}
-		d.Warnings = append(d.Warnings, lateDropInWarning(d.DropIns, dropIns)...)
-		d.Warnings = append(d.Warnings, l.warnings...)
-		unused, err := unusedOptions(root, l)
-		if err != nil {
-			return nil, err
-		}
-		d.Warnings = append(d.Warnings, unused...)
-	} else if d.InitScript, err = initScript(root); err != nil {
+		err = d.readUnit()
+	} else {
+		d.InitScript, err = initScript(fsys)
+	}
+	if err != nil {
 		return nil, err
 	}
+	if err := d.readConfig(); err != nil {
+		return nil, err
+	}
+	d.findOtherDaemons()
+	return d, nil
+}
 
+// readUnit reads the unit and its drop-ins, and evaluates the command
+// line systemd builds from them.
+func (d *Detection) readUnit() error {
+	unit, err := readFile(d.fs, d.UnitPath)
+	if err != nil {
+		return err
+	}
+	if d.DropIns, err = findDropIns(d.fs); err != nil {
+		return err
+	}
+	d.files = []unitFile{{d.UnitPath, unit}}
+	for _, p := range d.DropIns {
+		b, err := readFile(d.fs, p)
+		if err != nil {
+			return err
+		}
+		d.files = append(d.files, unitFile{p, b})
+	}
+	if d.launch, err = evaluate(d.files, fileReader{fs: d.fs}); err != nil {
+		return fmt.Errorf("%s: %w", d.UnitPath, err)
+	}
+	d.describeLaunch()
+	unused, err := unusedOptions(d.fs, d.launch)
+	if err != nil {
+		return err
+	}
+	d.Warnings = append(d.Warnings, unused...)
+	return nil
+}
+
+// describeLaunch fills in the exported fields that say how dockerd starts.
+func (d *Detection) describeLaunch() {
+	l := d.launch
+	if l.exec != nil {
+		d.ExecStart = l.exec.value
+	}
+	d.Command, d.EnvFiles, d.ConfigFile = l.command(), l.envFiles, l.configFile
+	for _, f := range l.ownedFlags() {
+		if f.flag.long == "host" {
+			d.HostFlags = append(d.HostFlags, f.value)
+		} else {
+			d.TLSFlags = append(d.TLSFlags, l.written(f))
+		}
+	}
+	d.Warnings = append(d.Warnings, lateDropInWarning(d.files[1:])...)
+	d.Warnings = append(d.Warnings, l.warnings...)
+}
+
+// readConfig reads the daemon.json dockerd reads and the override.
+func (d *Detection) readConfig() error {
+	var err error
 	if d.ConfigFile != "" {
-		if d.DaemonJSON, err = readFile(root, d.ConfigFile); err != nil {
-			return nil, err
+		if d.DaemonJSON, err = readFile(d.fs, d.ConfigFile); err != nil {
+			return err
 		}
 	}
 	d.DaemonJSONExists = d.DaemonJSON != nil
-	if d.Override, err = readFile(root, OverridePath); err != nil {
-		return nil, err
-	}
+	d.Override, err = readFile(d.fs, OverridePath)
+	return err
+}
 
-	d.Snap = exists(root, "/var/snap/docker/current/config/daemon.json") || exists(root, "/snap/bin/dockerd")
-	d.Rootless = strings.Contains(d.ExecStart, "dockerd-rootless")
-	userUnits, _ := filepath.Glob(Join(root, "/home/*/.config/systemd/user/docker.service"))
-	if exists(root, "/root/.config/systemd/user/docker.service") || len(userUnits) > 0 {
-		d.Rootless = true
+// findOtherDaemons looks for the Docker daemons docker-tls does not
+// configure: the snap, and rootless ones.
+func (d *Detection) findOtherDaemons() {
+	rootlessExec := strings.Contains(d.ExecStart, "dockerd-rootless")
+	d.Snap = snapInstalled(d.fs)
+	d.Rootless = rootlessExec || exists(d.fs, "/root/.config/systemd/user/docker.service") || userUnits(d.Root)
+	if d.UnitPath == "" || rootlessExec {
+		return
 	}
-	if d.UnitPath != "" && !strings.Contains(d.ExecStart, "dockerd-rootless") {
-		if d.Rootless {
-			d.Warnings = append(d.Warnings, "a rootless (user) docker.service exists too; only the system daemon is configured")
-		}
-		if d.Snap {
-			d.Warnings = append(d.Warnings, "the docker snap is installed too; only the system docker.service is configured")
-		}
+	if d.Rootless {
+		d.Warnings = append(d.Warnings, "a rootless (user) docker.service exists too; only the system daemon is configured")
 	}
-	return d, nil
+	if d.Snap {
+		d.Warnings = append(d.Warnings, "the docker snap is installed too; only the system docker.service is configured")
+	}
+}
+
+// snapInstalled reports the docker snap: its dockerd command, or its
+// daemon.json under the revision /var/snap/docker/current links to.
+func snapInstalled(fsys *hostfs.FS) bool {
+	if exists(fsys, "/snap/bin/dockerd") {
+		return true
+	}
+	current := "/var/snap/docker/current"
+	if t, err := readlink(fsys, current); err == nil {
+		if !path.IsAbs(t) {
+			t = path.Join(path.Dir(current), t)
+		}
+		current = path.Clean(t)
+	}
+	return exists(fsys, current+"/config/daemon.json")
+}
+
+// userUnits reports a rootless docker.service in some user's home. Users
+// own their homes, and hostfs (as root) enters no directory another user
+// owns: this one probe looks with lstat instead. It reads nothing, and a
+// planted link can do no more than add a warning.
+func userUnits(root string) bool {
+	units, _ := filepath.Glob(Join(root, "/home/*/.config/systemd/user/docker.service"))
+	return len(units) > 0
 }
 
 // Problems lists what stops dockerd from starting on the host as it is
@@ -187,8 +237,8 @@ func (d *Detection) NoUnit() error {
 
 // initScript tells the init system of /etc/init.d/docker: OpenRC scripts
 // start with #!/sbin/openrc-run; anything else there is a SysV script.
-func initScript(root string) (string, error) {
-	b, err := readFile(root, "/etc/init.d/docker")
+func initScript(fsys *hostfs.FS) (string, error) {
+	b, err := readFile(fsys, "/etc/init.d/docker")
 	if err != nil || b == nil {
 		return "", err
 	}
@@ -207,7 +257,7 @@ var optionFiles = []string{DefaultDockerPath, SysconfigDockerPath}
 // docker.service does not read, or in a variable its ExecStart does not
 // expand: harmless to dockerd, but an admin reading the file would expect
 // them to apply.
-func unusedOptions(root string, l *launch) ([]string, error) {
+func unusedOptions(fsys *hostfs.FS, l *launch) ([]string, error) {
 	used := map[string]bool{}
 	if l.exec != nil && !l.exec.noEnv {
 		for _, t := range l.exec.toks {
@@ -218,7 +268,7 @@ func unusedOptions(root string, l *launch) ([]string, error) {
 	}
 	var out []string
 	for _, p := range optionFiles {
-		data, err := readFile(root, p)
+		data, err := readFile(fsys, p)
 		if err != nil {
 			return nil, err
 		}
@@ -267,53 +317,58 @@ func unusedOptions(root string, l *launch) ([]string, error) {
 var envRef = regexp.MustCompile(`\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*)$)`)
 
 // findUnit returns the real path of docker.service in the highest-priority
-// unit directory, "" if none. A link is followed as systemd follows it
-// (NixOS links the unit into /nix/store, through two links); an absolute
-// target is read under root, not on the host.
-func findUnit(root string) (string, error) {
+// unit directory, "" if none.
+func findUnit(fsys *hostfs.FS) (string, error) {
 	for _, dir := range unitDirs {
-		p := path.Join(dir, "docker.service")
-		for hops := 0; ; hops++ {
-			fi, err := os.Lstat(Join(root, p))
-			if errors.Is(err, fs.ErrNotExist) {
-				if hops == 0 {
-					break
-				}
-				return "", fmt.Errorf("%s is a link to %s, which does not exist: fix or remove the link", path.Join(dir, "docker.service"), p)
-			}
-			if err != nil {
-				return "", fmt.Errorf("look for docker.service: %w", err)
-			}
-			if fi.Mode()&fs.ModeSymlink == 0 {
-				return p, nil
-			}
-			if hops == 40 {
-				return "", fmt.Errorf("%s: too many levels of links", path.Join(dir, "docker.service"))
-			}
-			target, err := os.Readlink(Join(root, p))
-			if err != nil {
-				return "", fmt.Errorf("look for docker.service: %w", err)
-			}
-			if target == "/dev/null" {
-				return "", fmt.Errorf("%s is masked (a link to /dev/null): unmask it with systemctl unmask docker.service", p)
-			}
-			if !path.IsAbs(target) {
-				target = path.Join(path.Dir(p), target)
-			}
-			p = path.Clean(target)
+		if p, err := followUnit(fsys, path.Join(dir, "docker.service")); err != nil || p != "" {
+			return p, err
 		}
 	}
 	return "", nil
 }
 
+// followUnit returns the unit file that start is or links to, "" when
+// start does not exist. A link is followed as systemd follows it (NixOS
+// links the unit into /nix/store, through two links); an absolute target
+// is read under the root, not on the host.
+func followUnit(fsys *hostfs.FS, start string) (string, error) {
+	p := start
+	for hops := 0; ; hops++ {
+		fi, err := fsys.Lstat(p)
+		switch {
+		case errors.Is(err, fs.ErrNotExist) && hops == 0:
+			return "", nil
+		case errors.Is(err, fs.ErrNotExist):
+			return "", fmt.Errorf("%s is a link to %s, which does not exist: fix or remove the link", start, p)
+		case err != nil:
+			return "", fmt.Errorf("look for docker.service: %w", err)
+		case fi.Mode()&fs.ModeSymlink == 0:
+			return p, nil
+		case hops == 40:
+			return "", fmt.Errorf("%s: too many levels of links", start)
+		}
+		target, err := readlink(fsys, p)
+		if err != nil {
+			return "", fmt.Errorf("look for docker.service: %w", err)
+		}
+		if target == "/dev/null" {
+			return "", fmt.Errorf("%s is masked (a link to /dev/null): unmask it with systemctl unmask docker.service", p)
+		}
+		if !path.IsAbs(target) {
+			target = path.Join(path.Dir(p), target)
+		}
+		p = path.Clean(target)
+	}
+}
+
 // findDropIns returns docker.service.d/*.conf across the unit directories,
 // sorted by file name; a name in a higher-priority directory hides the same
 // name lower down (systemd.unit(5), "drop-in").
-func findDropIns(root string) ([]string, error) {
+func findDropIns(fsys *hostfs.FS) ([]string, error) {
 	byName := map[string]string{}
 	for _, dir := range unitDirs {
 		dd := path.Join(dir, "docker.service.d")
-		ents, err := os.ReadDir(Join(root, dd))
+		ents, err := fsys.ReadDir(dd)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
@@ -343,11 +398,11 @@ func findDropIns(root string) ([]string, error) {
 
 // lateDropInWarning warns about drop-ins that sort after override.conf and set
 // ExecStart: they would win over ours.
-func lateDropInWarning(paths []string, data [][]byte) []string {
+func lateDropInWarning(dropIns []unitFile) []string {
 	var w []string
-	for i, p := range paths {
-		if path.Base(p) > path.Base(OverridePath) && hasExecStart(data[i]) {
-			w = append(w, fmt.Sprintf("%s sets ExecStart and sorts after override.conf, so it wins over it: move its ExecStart into %s or remove it", p, OverridePath))
+	for _, f := range dropIns {
+		if path.Base(f.path) > path.Base(OverridePath) && hasExecStart(f.data) {
+			w = append(w, fmt.Sprintf("%s sets ExecStart and sorts after override.conf, so it wins over it: move its ExecStart into %s or remove it", f.path, OverridePath))
 		}
 	}
 	return w
@@ -406,31 +461,4 @@ func serviceList(files []unitFile, key string) []assignment {
 		}
 	}
 	return list
-}
-
-// readFile reads the real path p under root: nil, nil when absent; an error
-// naming the path when it is a directory or unreadable. It goes through
-// hostfs (no link followed on the way; as root, no directory or file another
-// user owns or may write) and reads at most MaxConfigSize bytes.
-func readFile(root, p string) ([]byte, error) {
-	b, err := hostfs.New(root).ReadFile(p, MaxConfigSize)
-	var ue *hostfs.UnsafeError
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return nil, nil
-	case errors.Is(err, syscall.EISDIR):
-		return nil, fmt.Errorf("%s is a directory, expected a file: move it away", p)
-	case errors.Is(err, hostfs.ErrTooLarge):
-		return nil, fmt.Errorf("%s is larger than %d KiB, far more than any Docker configuration file: docker-tls does not read it; check what it holds", p, MaxConfigSize>>10)
-	case errors.As(err, &ue):
-		return nil, err // names the path and the fix
-	case err != nil:
-		return nil, fmt.Errorf("read %s: %w", p, err)
-	}
-	return b, nil
-}
-
-func exists(root, p string) bool {
-	_, err := os.Lstat(Join(root, p))
-	return err == nil
 }

@@ -16,7 +16,11 @@
 //
 // render knows nothing of x509: certificates and keys arrive as opaque bytes.
 // Every file under the root is reached through hostfs (no link followed,
-// owners and modes checked), the one package of the project it imports.
+// owners and modes checked), the one package of the project it imports: one
+// *hostfs.FS per Detect or Build, held by the Detection (read.go has the
+// helpers). The one exception is the probe for a rootless docker.service in
+// users' homes, which hostfs as root does not enter: it only asks whether
+// the file is there.
 package render
 
 import "path/filepath"

@@ -50,37 +50,58 @@ func parseDockerdArgs(args []string) dockerdArgs {
 		case len(a) < 2 || a[0] != '-':
 			p.positional = append(p.positional, i)
 		case strings.HasPrefix(a, "--"):
-			name, value, hasValue := strings.Cut(a[2:], "=")
-			f := flagByLong[name]
-			sf := setFlag{flag: f, name: name, value: value, first: i, last: i}
-			if !hasValue && (f == nil || !f.isBool) && i+1 < len(args) && (f != nil || !strings.HasPrefix(args[i+1], "-")) {
-				i++
-				sf.value, sf.last = args[i], i
-			}
+			var sf setFlag
+			sf, i = longFlag(args, i)
 			p.flags = append(p.flags, sf)
 		default:
-			// Shorthands: each letter is a flag until one takes a value,
-			// which is the rest of the word, after an optional "=", or
-			// the next word.
-			rest := a[1:]
-			for rest != "" {
-				c := rest[0]
-				rest = rest[1:]
-				f := flagByShort[c]
-				sf := setFlag{flag: f, name: string(c), first: i, last: i}
-				switch {
-				case strings.HasPrefix(rest, "="):
-					sf.value, rest = rest[1:], ""
-				case f != nil && f.isBool:
-				case rest != "":
-					sf.value, rest = rest, ""
-				case i+1 < len(args) && (f != nil || !strings.HasPrefix(args[i+1], "-")):
-					i++
-					sf.value, sf.last = args[i], i
-				}
-				p.flags = append(p.flags, sf)
-			}
+			var sfs []setFlag
+			sfs, i = shortFlags(args, i)
+			p.flags = append(p.flags, sfs...)
 		}
 	}
 	return p
+}
+
+// longFlag reads the --name[=value] at args[i], and its value from the
+// next word when it takes one; next is the index of its last word.
+func longFlag(args []string, i int) (sf setFlag, next int) {
+	name, value, hasValue := strings.Cut(args[i][2:], "=")
+	f := flagByLong[name]
+	sf = setFlag{flag: f, name: name, value: value, first: i, last: i}
+	if !hasValue && (f == nil || !f.isBool) && valueFollows(f, args, i) {
+		i++
+		sf.value, sf.last = args[i], i
+	}
+	return sf, i
+}
+
+// shortFlags reads the shorthands at args[i]: each letter is a flag until
+// one takes a value, which is the rest of the word, after an optional
+// "=", or the next word; next is the index of their last word.
+func shortFlags(args []string, i int) (sfs []setFlag, next int) {
+	rest := args[i][1:]
+	for rest != "" {
+		c := rest[0]
+		rest = rest[1:]
+		f := flagByShort[c]
+		sf := setFlag{flag: f, name: string(c), first: i, last: i}
+		switch {
+		case strings.HasPrefix(rest, "="):
+			sf.value, rest = rest[1:], ""
+		case f != nil && f.isBool:
+		case rest != "":
+			sf.value, rest = rest, ""
+		case valueFollows(f, args, i):
+			i++
+			sf.value, sf.last = args[i], i
+		}
+		sfs = append(sfs, sf)
+	}
+	return sfs, i
+}
+
+// valueFollows reports whether flag f at args[i] takes the next word as
+// its value: there is one, and f is known or the word is no flag.
+func valueFollows(f *dockerdFlag, args []string, i int) bool {
+	return i+1 < len(args) && (f != nil || !strings.HasPrefix(args[i+1], "-"))
 }

@@ -97,164 +97,211 @@ func resolveSpecifiers(s string) string {
 // (its name is invalid, and systemd drops it). Later assignments win.
 // Assignments with invalid names are returned too (check validEnvName).
 func parseEnvFile(path string, data []byte) []envDef {
-	const (
-		preKey = iota
-		key
-		preValue
-		value
-		valueEscape
-		singleQuote
-		doubleQuote
-		doubleQuoteEscape
-		comment
-		commentEscape
-	)
-	var (
-		defs      []envDef
-		state     = preKey
-		line      = 1
-		k, v      strings.Builder
-		keyLine   int
-		valStart  int
-		style     byte
-		pieces    int // quoted or plain pieces the value is made of
-		lastSpace = -1
-		keySpace  = -1
-	)
-	isSpace := func(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
-	isNewline := func(c byte) bool { return c == '\n' || c == '\r' }
-	push := func(end int, trim bool) {
-		name := k.String()
-		if keySpace >= 0 {
-			name = name[:keySpace]
-		}
-		val := v.String()
-		if trim && lastSpace >= 0 {
-			val = val[:lastSpace]
-		}
-		st := style
-		if pieces > 1 {
-			st = 'x'
-		}
-		defs = append(defs, envDef{name: name, value: val, path: path, line: keyLine, fromFile: true, valStart: valStart, valEnd: end, style: st})
-		k.Reset()
-		v.Reset()
-	}
-	for i := 0; i < len(data); i++ {
-		c := data[i]
-		switch state {
-		case preKey:
-			switch {
-			case c == '#' || c == ';':
-				state = comment
-			case !isSpace(c):
-				state, keyLine, keySpace = key, line, -1
-				k.Reset()
-				k.WriteByte(c)
-			}
-		case key:
-			switch {
-			case isNewline(c):
-				state = preKey
-			case c == '=':
-				state, valStart, style, pieces, lastSpace = preValue, i+1, 0, 0, -1
-				v.Reset()
-			default:
-				if !isSpace(c) {
-					keySpace = -1
-				} else if keySpace < 0 {
-					keySpace = k.Len()
-				}
-				k.WriteByte(c)
-			}
-		case preValue:
-			switch {
-			case isNewline(c):
-				state = preKey
-				push(i, false)
-			case c == '\'':
-				state, style = singleQuote, '\''
-				pieces++
-			case c == '"':
-				state, style = doubleQuote, '"'
-				pieces++
-			case c == '\\':
-				state, style = valueEscape, 0
-				pieces++
-			case !isSpace(c):
-				state, style = value, 0
-				pieces++
-				v.WriteByte(c)
-			}
-		case value:
-			switch {
-			case isNewline(c):
-				state = preKey
-				push(i, true)
-			case c == '\\':
-				state, lastSpace = valueEscape, -1
-			default:
-				if !isSpace(c) {
-					lastSpace = -1
-				} else if lastSpace < 0 {
-					lastSpace = v.Len()
-				}
-				v.WriteByte(c)
-			}
-		case valueEscape:
-			state = value
-			if !isNewline(c) {
-				v.WriteByte(c)
-			}
-		case singleQuote:
-			if c == '\'' {
-				state = preValue
-			} else {
-				v.WriteByte(c)
-			}
-		case doubleQuote:
-			switch c {
-			case '"':
-				state = preValue
-			case '\\':
-				state = doubleQuoteEscape
-			default:
-				v.WriteByte(c)
-			}
-		case doubleQuoteEscape:
-			state = doubleQuote
-			switch {
-			case strings.IndexByte("\"\\`$", c) >= 0:
-				v.WriteByte(c)
-			case c != '\n':
-				v.WriteByte('\\')
-				v.WriteByte(c)
-			}
-		case comment:
-			switch {
-			case c == '\\':
-				state = commentEscape
-			case isNewline(c):
-				state = preKey
-			}
-		case commentEscape:
-			if isNewline(c) {
-				state = preKey
-			} else {
-				state = comment
-			}
-		}
+	p := &envParser{path: path, line: 1, lastSpace: -1, keySpace: -1}
+	for i, c := range data {
+		envSteps[p.state](p, i, c)
 		if c == '\n' {
-			line++
+			p.line++
 		}
 	}
-	switch state {
-	case preValue, valueEscape, singleQuote, doubleQuote, doubleQuoteEscape:
-		push(len(data), false)
-	case value:
-		push(len(data), true)
+	switch p.state {
+	case envPreValue, envValueEscape, envSingleQuote, envDoubleQuote, envDoubleQuoteEscape:
+		p.push(len(data), false)
+	case envValue:
+		p.push(len(data), true)
 	}
-	return defs
+	return p.defs
+}
+
+// envState is where parseEnvFile is in a line (parse_env_file_internal's
+// states).
+type envState int
+
+const (
+	envPreKey envState = iota
+	envKey
+	envPreValue
+	envValue
+	envValueEscape
+	envSingleQuote
+	envDoubleQuote
+	envDoubleQuoteEscape
+	envComment
+	envCommentEscape
+)
+
+// envSteps takes byte c at offset i in each state.
+var envSteps = [...]func(p *envParser, i int, c byte){
+	envPreKey:            (*envParser).preKey,
+	envKey:               (*envParser).key,
+	envPreValue:          (*envParser).preValue,
+	envValue:             (*envParser).value,
+	envValueEscape:       (*envParser).valueEscape,
+	envSingleQuote:       (*envParser).singleQuote,
+	envDoubleQuote:       (*envParser).doubleQuote,
+	envDoubleQuoteEscape: (*envParser).doubleQuoteEscape,
+	envComment:           (*envParser).comment,
+	envCommentEscape:     (*envParser).commentEscape,
+}
+
+// envParser is parseEnvFile's state between bytes.
+type envParser struct {
+	path      string
+	defs      []envDef
+	state     envState
+	line      int
+	k, v      strings.Builder
+	keyLine   int
+	valStart  int
+	style     byte
+	pieces    int // quoted or plain pieces the value is made of
+	lastSpace int // where trailing white space of a plain value starts, -1 for none
+	keySpace  int // where trailing white space of the name starts, -1 for none
+}
+
+func envSpace(c byte) bool   { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+func envNewline(c byte) bool { return c == '\n' || c == '\r' }
+
+// push ends the assignment at offset end; trim drops the trailing white
+// space of a plain value.
+func (p *envParser) push(end int, trim bool) {
+	name := p.k.String()
+	if p.keySpace >= 0 {
+		name = name[:p.keySpace]
+	}
+	val := p.v.String()
+	if trim && p.lastSpace >= 0 {
+		val = val[:p.lastSpace]
+	}
+	st := p.style
+	if p.pieces > 1 {
+		st = 'x'
+	}
+	p.defs = append(p.defs, envDef{name: name, value: val, path: p.path, line: p.keyLine, fromFile: true, valStart: p.valStart, valEnd: end, style: st})
+	p.k.Reset()
+	p.v.Reset()
+}
+
+func (p *envParser) preKey(_ int, c byte) {
+	switch {
+	case c == '#' || c == ';':
+		p.state = envComment
+	case !envSpace(c):
+		p.state, p.keyLine, p.keySpace = envKey, p.line, -1
+		p.k.Reset()
+		p.k.WriteByte(c)
+	}
+}
+
+func (p *envParser) key(i int, c byte) {
+	switch {
+	case envNewline(c):
+		p.state = envPreKey
+	case c == '=':
+		p.state, p.valStart, p.style, p.pieces, p.lastSpace = envPreValue, i+1, 0, 0, -1
+		p.v.Reset()
+	default:
+		if !envSpace(c) {
+			p.keySpace = -1
+		} else if p.keySpace < 0 {
+			p.keySpace = p.k.Len()
+		}
+		p.k.WriteByte(c)
+	}
+}
+
+func (p *envParser) preValue(i int, c byte) {
+	switch {
+	case envNewline(c):
+		p.state = envPreKey
+		p.push(i, false)
+	case c == '\'':
+		p.state, p.style = envSingleQuote, '\''
+		p.pieces++
+	case c == '"':
+		p.state, p.style = envDoubleQuote, '"'
+		p.pieces++
+	case c == '\\':
+		p.state, p.style = envValueEscape, 0
+		p.pieces++
+	case !envSpace(c):
+		p.state, p.style = envValue, 0
+		p.pieces++
+		p.v.WriteByte(c)
+	}
+}
+
+func (p *envParser) value(i int, c byte) {
+	switch {
+	case envNewline(c):
+		p.state = envPreKey
+		p.push(i, true)
+	case c == '\\':
+		p.state, p.lastSpace = envValueEscape, -1
+	default:
+		if !envSpace(c) {
+			p.lastSpace = -1
+		} else if p.lastSpace < 0 {
+			p.lastSpace = p.v.Len()
+		}
+		p.v.WriteByte(c)
+	}
+}
+
+func (p *envParser) valueEscape(_ int, c byte) {
+	p.state = envValue
+	if !envNewline(c) {
+		p.v.WriteByte(c)
+	}
+}
+
+func (p *envParser) singleQuote(_ int, c byte) {
+	if c == '\'' {
+		p.state = envPreValue
+	} else {
+		p.v.WriteByte(c)
+	}
+}
+
+func (p *envParser) doubleQuote(_ int, c byte) {
+	switch c {
+	case '"':
+		p.state = envPreValue
+	case '\\':
+		p.state = envDoubleQuoteEscape
+	default:
+		p.v.WriteByte(c)
+	}
+}
+
+// doubleQuoteEscape: a backslash escapes " \ ` $ and a newline, and is
+// kept before anything else.
+func (p *envParser) doubleQuoteEscape(_ int, c byte) {
+	p.state = envDoubleQuote
+	switch {
+	case strings.IndexByte("\"\\`$", c) >= 0:
+		p.v.WriteByte(c)
+	case c != '\n':
+		p.v.WriteByte('\\')
+		p.v.WriteByte(c)
+	}
+}
+
+func (p *envParser) comment(_ int, c byte) {
+	switch {
+	case c == '\\':
+		p.state = envCommentEscape
+	case envNewline(c):
+		p.state = envPreKey
+	}
+}
+
+func (p *envParser) commentEscape(_ int, c byte) {
+	if envNewline(c) {
+		p.state = envPreKey
+	} else {
+		p.state = envComment
+	}
 }
 
 // encodeEnvFileValue writes value for an environment file so that systemd

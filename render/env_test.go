@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/docker-tls/docker-tls/hostfs"
 )
 
 func TestExtractWords(t *testing.T) {
@@ -185,7 +187,7 @@ func TestExpand(t *testing.T) {
 		{`-/usr/bin/dockerd %n`, []string{"/usr/bin/dockerd", "docker.service"}},
 	}
 	for _, tt := range tests {
-		l, err := evaluate([]unitFile{{usrLibUnit, []byte(fmt.Sprintf(unit, tt.exec))}}, fileReader{root: t.TempDir()})
+		l, err := evaluate([]unitFile{{usrLibUnit, []byte(fmt.Sprintf(unit, tt.exec))}}, fileReader{fs: hostfs.New(t.TempDir())})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -212,7 +214,7 @@ func TestEnvironmentFileOrder(t *testing.T) {
 		"EnvironmentFile=/etc/b.env\nEnvironmentFile=/etc/g/*.env\nEnvironment=X=from-unit Y=from-unit Z=from-unit W=w U=u V=v\n" +
 		"UnsetEnvironment=U V=other\n" +
 		"ExecStart=/usr/bin/dockerd --label x=$X --label y=${Y} --label z=${Z} --label w=${W} --label g=${G} --label u=${U} --label v=${V}\n"
-	l, err := evaluate([]unitFile{{usrLibUnit, []byte(unit)}}, fileReader{root: root})
+	l, err := evaluate([]unitFile{{usrLibUnit, []byte(unit)}}, fileReader{fs: hostfs.New(root)})
 	if err != nil {
 		t.Fatal(err)
 	}

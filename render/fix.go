@@ -57,70 +57,94 @@ func (l *launch) sources(f setFlag) (toks []int, defs []*envDef, whole bool) {
 // planFix decides where each -H/--host and --tls* flag is removed. Flags it
 // cannot remove safely are left for verify to report.
 func (d *Detection) planFix(listen string) *hostFix {
-	l := d.launch
 	fx := &hostFix{drop: map[int]bool{}, files: map[string][]byte{}}
-	edits := map[*envDef]map[int]bool{}
-	var order []*envDef
-	cfg := d.ConfigFile
-	for _, f := range l.ownedFlags() {
-		toks, defs, whole := l.sources(f)
-		var where, how string
-		switch {
-		case len(defs) == 1 && allFrom(l, f, defs[0]):
-			def := defs[0]
-			if def.fromFile && !editable(d.files, def.path) || !def.fromFile && lateDropIn(def.path) {
-				continue // verify says why and what to do
-			}
-			if edits[def] == nil {
-				edits[def] = map[int]bool{}
-				order = append(order, def)
-			}
-			for _, w := range l.args[f.first : f.last+1] {
-				edits[def][w.vi] = true
-			}
-			where = def.where()
-			if def.fromFile {
-				how = "docker-tls takes it out of " + def.path
-			} else {
-				how = fmt.Sprintf("%s redefines %s without it", OverridePath, def.name)
-			}
-		case whole:
-			for _, t := range toks {
-				fx.drop[t] = true
-			}
-			where, how = "docker.service", "the override drops it"
-		default:
-			continue // words of ExecStart= and of a variable together: verify refuses
-		}
-		written := l.written(f)
-		if !isHost(f) {
-			fx.warnings = append(fx.warnings, fmt.Sprintf("%s passes %s; %s: %s sets %q now, and dockerd refuses a setting given both as a flag and in its configuration file", where, written, how, cfg, f.flag.long))
-			continue
-		}
-		h := f.value
-		switch {
-		case strings.HasPrefix(h, "fd://"):
-			// Socket activation: docker.socket listens on the default
-			// socket, which daemon.json's hosts takes over.
-			fx.sockets = append(fx.sockets, h)
-		case strings.HasPrefix(h, "unix://"):
-			fx.sockets = append(fx.sockets, h)
-			fx.notes = append(fx.notes, fmt.Sprintf("%s passes -H %s; it moves to hosts in %s", where, h, cfg))
-		case plainTCP(h):
-			fx.warnings = append(fx.warnings, fmt.Sprintf("%s passes -H %s, the unencrypted API; %s", where, h, how))
-		case !sameListener(h, listen):
-			fx.warnings = append(fx.warnings, fmt.Sprintf("%s passes -H %s; %s, add it to hosts in %s by hand if you still need it", where, h, how, cfg))
-		default:
-			fx.notes = append(fx.notes, fmt.Sprintf("%s passes -H %s, the TLS listener; it moves to hosts in %s", where, h, cfg))
+	vars := &varEdits{words: map[*envDef]map[int]bool{}}
+	for _, f := range d.launch.ownedFlags() {
+		if where, how, ok := d.removeFlag(fx, vars, f); ok {
+			fx.explain(d.launch.written(f), f, where, how, listen, d.ConfigFile)
 		}
 	}
+	d.rewriteVariables(fx, vars)
+	return fx
+}
 
-	// Rewrite the variables, each once, every flag of it removed.
+// varEdits are the words to take out of each variable (by index among its
+// words), the variables in the order first met.
+type varEdits struct {
+	order []*envDef
+	words map[*envDef]map[int]bool
+}
+
+func (v *varEdits) drop(def *envDef, words []argWord) {
+	if v.words[def] == nil {
+		v.words[def] = map[int]bool{}
+		v.order = append(v.order, def)
+	}
+	for _, w := range words {
+		v.words[def][w.vi] = true
+	}
+}
+
+// removeFlag plans where flag f is taken out, and says where it is
+// written and how it goes; ok is false when it cannot be taken out safely
+// (verify says why and what to do).
+func (d *Detection) removeFlag(fx *hostFix, vars *varEdits, f setFlag) (where, how string, ok bool) {
+	l := d.launch
+	toks, defs, whole := l.sources(f)
+	switch {
+	case len(defs) == 1 && allFrom(l, f, defs[0]):
+		def := defs[0]
+		if def.fromFile && !editable(d.files, def.path) || !def.fromFile && lateDropIn(def.path) {
+			return "", "", false
+		}
+		vars.drop(def, l.args[f.first:f.last+1])
+		if def.fromFile {
+			return def.where(), "docker-tls takes it out of " + def.path, true
+		}
+		return def.where(), fmt.Sprintf("%s redefines %s without it", OverridePath, def.name), true
+	case whole:
+		for _, t := range toks {
+			fx.drop[t] = true
+		}
+		return "docker.service", "the override drops it", true
+	}
+	return "", "", false // words of ExecStart= and of a variable together: verify refuses
+}
+
+// explain says what becomes of flag f (written as written, at where,
+// removed as how) once cfg sets it.
+func (fx *hostFix) explain(written string, f setFlag, where, how, listen, cfg string) {
+	if !isHost(f) {
+		fx.warnings = append(fx.warnings, fmt.Sprintf("%s passes %s; %s: %s sets %q now, and dockerd refuses a setting given both as a flag and in its configuration file", where, written, how, cfg, f.flag.long))
+		return
+	}
+	h := f.value
+	switch {
+	case strings.HasPrefix(h, "fd://"):
+		// Socket activation: docker.socket listens on the default
+		// socket, which daemon.json's hosts takes over.
+		fx.sockets = append(fx.sockets, h)
+	case strings.HasPrefix(h, "unix://"):
+		fx.sockets = append(fx.sockets, h)
+		fx.notes = append(fx.notes, fmt.Sprintf("%s passes -H %s; it moves to hosts in %s", where, h, cfg))
+	case plainTCP(h):
+		fx.warnings = append(fx.warnings, fmt.Sprintf("%s passes -H %s, the unencrypted API; %s", where, h, how))
+	case !sameListener(h, listen):
+		fx.warnings = append(fx.warnings, fmt.Sprintf("%s passes -H %s; %s, add it to hosts in %s by hand if you still need it", where, h, how, cfg))
+	default:
+		fx.notes = append(fx.notes, fmt.Sprintf("%s passes -H %s, the TLS listener; it moves to hosts in %s", where, h, cfg))
+	}
+}
+
+// rewriteVariables rewrites each variable of vars once, every flag of it
+// removed: in override.conf for Environment=, in place for environment
+// files.
+func (d *Detection) rewriteVariables(fx *hostFix, vars *varEdits) {
 	byFile := map[string][]*envDef{}
 	var paths []string
-	for _, def := range order {
-		drop := edits[def]
-		value := joinSpans(def.value, l.words(def), func(i int) bool { return drop[i] })
+	for _, def := range vars.order {
+		drop := vars.words[def]
+		value := joinSpans(def.value, d.launch.words(def), func(i int) bool { return drop[i] })
 		if !def.fromFile {
 			fx.env = append(fx.env, envAssign{def.name, value})
 			continue
@@ -133,7 +157,7 @@ func (d *Detection) planFix(listen string) *hostFix {
 		byFile[def.path] = append(byFile[def.path], &e)
 	}
 	for _, p := range paths {
-		data, err := readFile(d.Root, p)
+		data, err := readFile(d.fs, p)
 		if err != nil || data == nil {
 			continue
 		}
@@ -141,7 +165,6 @@ func (d *Detection) planFix(listen string) *hostFix {
 			fx.files[p] = out
 		}
 	}
-	return fx
 }
 
 // editable reports an environment file docker-tls may rewrite: one under
@@ -223,7 +246,7 @@ func envValues(defs []envDef) map[string]string {
 // left on the command line is a *ConflictError naming the file, the line
 // and the edit to make, and dockerd must still read cfgPath.
 func (d *Detection) verify(override []byte, files map[string][]byte, cfgPath string) []error {
-	l, err := evaluate(d.filesWith(override), fileReader{root: d.Root, overlay: files})
+	l, err := evaluate(d.filesWith(override), fileReader{fs: d.fs, overlay: files})
 	if err != nil {
 		return []error{fmt.Errorf("%s: %w", d.UnitPath, err)}
 	}
@@ -231,15 +254,26 @@ func (d *Detection) verify(override []byte, files map[string][]byte, cfgPath str
 	if l.configFile != cfgPath {
 		errs = append(errs, fmt.Errorf("dockerd would read %q, not %s: docker-tls cannot tell which configuration file it uses", l.configFile, cfgPath))
 	}
-
-	// Flags left, grouped by the place they are written.
-	type group struct {
-		p     place
-		flags []setFlag
-		mixed bool
+	for _, g := range leftFlags(l) {
+		errs = append(errs, d.leftConflict(l, g, cfgPath))
 	}
-	var groups []*group
-	byPlace := map[string]*group{}
+	// Other flags that cfg sets too were there before (docker-tls only adds
+	// the keys of the flags it removes): Build reports them where they are
+	// now, with preexisting.
+	return errs
+}
+
+// flagGroup is flags left on the command line, written in one place.
+type flagGroup struct {
+	p     place
+	flags []setFlag
+	mixed bool // words partly from ExecStart= and partly from a variable
+}
+
+// leftFlags groups l's -H/--tls* flags by the place they are written.
+func leftFlags(l *launch) []*flagGroup {
+	var groups []*flagGroup
+	byPlace := map[string]*flagGroup{}
 	for _, f := range l.ownedFlags() {
 		_, defs, whole := l.sources(f)
 		p := l.wordOrigin(l.args[f.first])
@@ -247,54 +281,68 @@ func (d *Detection) verify(override []byte, files map[string][]byte, cfgPath str
 		k := fmt.Sprintf("%s:%d:%s:%v", p.path, p.line, p.what, mixed)
 		g := byPlace[k]
 		if g == nil {
-			g = &group{p: p, mixed: mixed}
+			g = &flagGroup{p: p, mixed: mixed}
 			byPlace[k] = g
 			groups = append(groups, g)
 		}
 		g.flags = append(g.flags, f)
 	}
-	for _, g := range groups {
-		var raw []string
-		for _, f := range g.flags {
-			raw = append(raw, l.written(f))
-		}
-		opts := strings.Join(raw, " ")
-		refuse := fmt.Sprintf("dockerd would refuse to start (%s set both as a flag and in %s)", setKeys(g.flags), path.Base(cfgPath))
-		ce := &ConflictError{Path: g.p.path, Line: g.p.line, Flags: raw}
-		def := g.p.def
-		switch {
-		case g.mixed:
-			ce.Reason = fmt.Sprintf("ExecStart= passes %s, whose words come partly from ExecStart= and partly from a variable, so docker-tls cannot take it out without changing what else the variable passes: %s", opts, refuse)
-			ce.Fix = fmt.Sprintf("write %s in one place, then run docker-tls again; or remove it by hand (%s)%s", opts, nowSets(g.flags, cfgPath), keepSockets(g.flags, cfgPath))
-		case def != nil && def.fromFile && strings.HasPrefix(def.path, "/run/"):
-			ce.Reason = fmt.Sprintf("%s passes %s, and the file is made at run time, so docker-tls does not edit it: %s", def.where(), opts, refuse)
-			ce.Fix = fmt.Sprintf("change what writes %s so that %s leaves out %s (%s)%s", def.path, def.name, opts, nowSets(g.flags, cfgPath), keepSockets(g.flags, cfgPath))
-		case def != nil && def.fromFile && !strings.HasPrefix(def.path, "/etc/"):
-			ce.Reason = fmt.Sprintf("%s passes %s; docker-tls edits environment files under /etc only: %s", def.where(), opts, refuse)
-			ce.Fix = fmt.Sprintf("remove %s from %s there (%s)%s", opts, def.name, nowSets(g.flags, cfgPath), keepSockets(g.flags, cfgPath))
-		case def != nil && def.fromFile && !editable(d.files, def.path):
-			ce.Reason = fmt.Sprintf("%s passes %s, and an EnvironmentFile= pattern would also read the backup docker-tls keeps beside the file, flags and all: %s", def.where(), opts, refuse)
-			ce.Fix = fmt.Sprintf("remove %s from %s there (%s)%s, or name the file without a wildcard", opts, def.name, nowSets(g.flags, cfgPath), keepSockets(g.flags, cfgPath))
-		case def != nil && def.fromFile:
-			ce.Reason = fmt.Sprintf("%s passes %s, written in a way docker-tls cannot rewrite safely: %s", def.where(), opts, refuse)
-			ce.Fix = fmt.Sprintf("remove %s from %s there (%s)%s", opts, def.name, nowSets(g.flags, cfgPath), keepSockets(g.flags, cfgPath))
-		case def != nil && lateDropIn(def.path):
-			ce.Reason = fmt.Sprintf("its Environment= sets %s with %s and this drop-in sorts after override.conf, so it wins over the override's: %s", def.name, opts, refuse)
-			ce.Fix = fmt.Sprintf("remove %s from %s there (%s)%s", opts, def.name, nowSets(g.flags, cfgPath), keepSockets(g.flags, cfgPath))
-		case def == nil && lateDropIn(g.p.path):
-			ce.Reason = fmt.Sprintf("its ExecStart= passes %s and wins over override.conf's (this drop-in sorts after override.conf): %s", opts, refuse)
-			ce.Fix = fmt.Sprintf("remove %s from its ExecStart (%s)%s, or delete its ExecStart= lines so that %s applies", opts, nowSets(g.flags, cfgPath), keepSockets(g.flags, cfgPath), OverridePath)
-		default:
-			ce.Reason = fmt.Sprintf("%s passes %s, which docker-tls could not take out: %s", g.p.what, opts, refuse)
-			ce.Fix = fmt.Sprintf("remove %s there (%s)%s", opts, nowSets(g.flags, cfgPath), keepSockets(g.flags, cfgPath))
-		}
-		errs = append(errs, ce)
-	}
+	return groups
+}
 
-	// Other flags that cfg sets too were there before (docker-tls only adds
-	// the keys of the flags it removes): Build reports them where they are
-	// now, with preexisting.
-	return errs
+// leftText is what a conflict of flags left says in every case: the flags
+// as written, why dockerd refuses them, and what the configuration file
+// sets now instead ("(daemon.json now sets ...)", with how to keep a
+// socket).
+type leftText struct{ opts, refuse, settled string }
+
+// leftConflict explains why the flags of g are left and what to change.
+func (d *Detection) leftConflict(l *launch, g *flagGroup, cfgPath string) *ConflictError {
+	var raw []string
+	for _, f := range g.flags {
+		raw = append(raw, l.written(f))
+	}
+	t := leftText{
+		opts:    strings.Join(raw, " "),
+		refuse:  fmt.Sprintf("dockerd would refuse to start (%s set both as a flag and in %s)", setKeys(g.flags), path.Base(cfgPath)),
+		settled: fmt.Sprintf("(%s)%s", nowSets(g.flags, cfgPath), keepSockets(g.flags, cfgPath)),
+	}
+	ce := &ConflictError{Path: g.p.path, Line: g.p.line, Flags: raw}
+	def := g.p.def
+	switch {
+	case g.mixed:
+		ce.Reason = fmt.Sprintf("ExecStart= passes %s, whose words come partly from ExecStart= and partly from a variable, so docker-tls cannot take it out without changing what else the variable passes: %s", t.opts, t.refuse)
+		ce.Fix = fmt.Sprintf("write %s in one place, then run docker-tls again; or remove it by hand %s", t.opts, t.settled)
+	case def != nil && def.fromFile:
+		ce.Reason, ce.Fix = d.leftInFile(def, t)
+	case def != nil && lateDropIn(def.path):
+		ce.Reason = fmt.Sprintf("its Environment= sets %s with %s and this drop-in sorts after override.conf, so it wins over the override's: %s", def.name, t.opts, t.refuse)
+		ce.Fix = fmt.Sprintf("remove %s from %s there %s", t.opts, def.name, t.settled)
+	case def == nil && lateDropIn(g.p.path):
+		ce.Reason = fmt.Sprintf("its ExecStart= passes %s and wins over override.conf's (this drop-in sorts after override.conf): %s", t.opts, t.refuse)
+		ce.Fix = fmt.Sprintf("remove %s from its ExecStart %s, or delete its ExecStart= lines so that %s applies", t.opts, t.settled, OverridePath)
+	default:
+		ce.Reason = fmt.Sprintf("%s passes %s, which docker-tls could not take out: %s", g.p.what, t.opts, t.refuse)
+		ce.Fix = fmt.Sprintf("remove %s there %s", t.opts, t.settled)
+	}
+	return ce
+}
+
+// leftInFile explains flags left in def, a variable of an environment file.
+func (d *Detection) leftInFile(def *envDef, t leftText) (reason, fix string) {
+	switch {
+	case strings.HasPrefix(def.path, "/run/"):
+		return fmt.Sprintf("%s passes %s, and the file is made at run time, so docker-tls does not edit it: %s", def.where(), t.opts, t.refuse),
+			fmt.Sprintf("change what writes %s so that %s leaves out %s %s", def.path, def.name, t.opts, t.settled)
+	case !strings.HasPrefix(def.path, "/etc/"):
+		return fmt.Sprintf("%s passes %s; docker-tls edits environment files under /etc only: %s", def.where(), t.opts, t.refuse),
+			fmt.Sprintf("remove %s from %s there %s", t.opts, def.name, t.settled)
+	case !editable(d.files, def.path):
+		return fmt.Sprintf("%s passes %s, and an EnvironmentFile= pattern would also read the backup docker-tls keeps beside the file, flags and all: %s", def.where(), t.opts, t.refuse),
+			fmt.Sprintf("remove %s from %s there %s, or name the file without a wildcard", t.opts, def.name, t.settled)
+	}
+	return fmt.Sprintf("%s passes %s, written in a way docker-tls cannot rewrite safely: %s", def.where(), t.opts, t.refuse),
+		fmt.Sprintf("remove %s from %s there %s", t.opts, def.name, t.settled)
 }
 
 // preexisting lists the flag/file conflicts of the host as it is that are

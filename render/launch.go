@@ -3,9 +3,9 @@ package render
 import (
 	"fmt"
 	"path"
-	"path/filepath"
-	"sort"
 	"strings"
+
+	"github.com/docker-tls/docker-tls/hostfs"
 )
 
 // execLine is docker.service's effective ExecStart= and where it is set.
@@ -49,10 +49,10 @@ type launch struct {
 	warnings []string // what docker-tls cannot check
 }
 
-// fileReader reads a real path under the root (nil, nil when absent), and
+// fileReader reads a real path of the tree (nil, nil when absent), and
 // lists the real paths a glob pattern matches.
 type fileReader struct {
-	root    string
+	fs      *hostfs.FS
 	overlay map[string][]byte // files as they will be once written
 }
 
@@ -60,25 +60,10 @@ func (r fileReader) read(p string) ([]byte, error) {
 	if b, ok := r.overlay[p]; ok {
 		return b, nil
 	}
-	return readFile(r.root, p)
+	return readFile(r.fs, p)
 }
 
-func (r fileReader) glob(pattern string) []string {
-	if !strings.ContainsAny(pattern, "*?[") {
-		return []string{pattern}
-	}
-	matches, _ := filepath.Glob(Join(r.root, pattern))
-	var out []string
-	for _, m := range matches {
-		rel := m
-		if r.root != "" && r.root != "/" {
-			rel = "/" + strings.TrimPrefix(strings.TrimPrefix(m, filepath.Clean(r.root)), "/")
-		}
-		out = append(out, rel)
-	}
-	sort.Strings(out)
-	return out
-}
+func (r fileReader) glob(pattern string) []string { return glob(r.fs, pattern) }
 
 // execStart is docker.service's effective ExecStart= across its unit
 // files, in order (an empty one resets the list); nil when none is set.
@@ -98,13 +83,32 @@ func execStart(files []unitFile) (*assignment, error) {
 // evaluate builds the launch of docker.service from its unit files (the
 // unit, then its drop-ins in order), reading environment files through r.
 func evaluate(files []unitFile, r fileReader) (*launch, error) {
-	l := &launch{env: map[string]*envDef{}, envWords: map[*envDef][]word{}}
+	l := &launch{env: map[string]*envDef{}, envWords: map[*envDef][]word{}, configFile: DaemonJSONPath}
 	a, err := execStart(files)
 	if err != nil {
 		return nil, err
 	}
+	l.setEnvironment(files)
+	for _, a := range serviceList(files, "EnvironmentFile") {
+		if err := l.readEnvironmentFile(a, r); err != nil {
+			return nil, err
+		}
+	}
+	l.unsetEnvironment(files)
+	if a == nil {
+		return l, nil
+	}
+	if err := l.parseExecStart(a); err != nil {
+		return nil, err
+	}
+	l.checkFlags()
+	l.checkPositional()
+	return l, nil
+}
 
-	// Environment=: later assignments win; an empty one clears the list.
+// setEnvironment applies Environment=: later assignments win; an empty one
+// clears the list.
+func (l *launch) setEnvironment(files []unitFile) {
 	for _, a := range serviceList(files, "Environment") {
 		defs, ok := parseEnvironment(a.value)
 		if !ok {
@@ -116,47 +120,56 @@ func evaluate(files []unitFile, r fileReader) (*launch, error) {
 			l.env[d.name] = &d
 		}
 	}
-	// EnvironmentFile=: read in order, each overriding Environment= and
-	// the files before it.
-	for _, a := range serviceList(files, "EnvironmentFile") {
-		pattern := resolveSpecifiers(a.value)
-		optional := strings.HasPrefix(pattern, "-")
-		pattern = strings.TrimPrefix(pattern, "-")
-		if !path.IsAbs(pattern) {
-			l.warnings = append(l.warnings, fmt.Sprintf("%s:%d: EnvironmentFile=%s is not an absolute path, and systemd ignores it: make it absolute", a.path, a.line, pattern))
-			continue
+}
+
+// readEnvironmentFile applies one EnvironmentFile= (called in order): each
+// file it names overrides Environment= and the files before it.
+func (l *launch) readEnvironmentFile(a assignment, r fileReader) error {
+	pattern := resolveSpecifiers(a.value)
+	optional := strings.HasPrefix(pattern, "-")
+	pattern = strings.TrimPrefix(pattern, "-")
+	if !path.IsAbs(pattern) {
+		l.warnings = append(l.warnings, fmt.Sprintf("%s:%d: EnvironmentFile=%s is not an absolute path, and systemd ignores it: make it absolute", a.path, a.line, pattern))
+		return nil
+	}
+	found := false
+	for _, p := range r.glob(pattern) {
+		data, err := r.read(p)
+		if err != nil {
+			return err
 		}
-		found := false
-		for _, p := range r.glob(pattern) {
-			data, err := r.read(p)
-			if err != nil {
-				return nil, err
-			}
-			if data == nil {
-				continue
-			}
+		if data != nil {
 			found = true
-			l.envFiles = append(l.envFiles, p)
-			for _, d := range parseEnvFile(p, data) {
-				if !validEnvName(d.name) {
-					if n, ok := strings.CutPrefix(d.name, "export "); ok && validEnvName(strings.TrimSpace(n)) {
-						l.warnings = append(l.warnings, fmt.Sprintf("%s:%d: systemd ignores \"export %s=...\" (an environment file is no shell script): write %s=... to set it", p, d.line, strings.TrimSpace(n), strings.TrimSpace(n)))
-					}
-					continue
-				}
-				l.env[d.name] = &d
-			}
-		}
-		switch {
-		case found || optional:
-		case strings.HasPrefix(pattern, "/run/"):
-			l.warnings = append(l.warnings, fmt.Sprintf("%s:%d: EnvironmentFile=%s is made at run time and is not here to check", a.path, a.line, pattern))
-		default:
-			l.warnings = append(l.warnings, fmt.Sprintf("%s:%d: EnvironmentFile=%s does not exist, and without a \"-\" in front systemd will not start docker.service until it does: create it, or write EnvironmentFile=-%s", a.path, a.line, pattern, pattern))
+			l.loadEnvFile(p, data)
 		}
 	}
+	switch {
+	case found || optional:
+	case strings.HasPrefix(pattern, "/run/"):
+		l.warnings = append(l.warnings, fmt.Sprintf("%s:%d: EnvironmentFile=%s is made at run time and is not here to check", a.path, a.line, pattern))
+	default:
+		l.warnings = append(l.warnings, fmt.Sprintf("%s:%d: EnvironmentFile=%s does not exist, and without a \"-\" in front systemd will not start docker.service until it does: create it, or write EnvironmentFile=-%s", a.path, a.line, pattern, pattern))
+	}
+	return nil
+}
 
-	// UnsetEnvironment=: NAME drops the variable, NAME=VALUE only that value.
+// loadEnvFile sets the variables of the environment file p.
+func (l *launch) loadEnvFile(p string, data []byte) {
+	l.envFiles = append(l.envFiles, p)
+	for _, d := range parseEnvFile(p, data) {
+		if validEnvName(d.name) {
+			l.env[d.name] = &d
+			continue
+		}
+		if n, ok := strings.CutPrefix(d.name, "export "); ok && validEnvName(strings.TrimSpace(n)) {
+			l.warnings = append(l.warnings, fmt.Sprintf("%s:%d: systemd ignores \"export %s=...\" (an environment file is no shell script): write %s=... to set it", p, d.line, strings.TrimSpace(n), strings.TrimSpace(n)))
+		}
+	}
+}
+
+// unsetEnvironment applies UnsetEnvironment=: NAME drops the variable,
+// NAME=VALUE only that value.
+func (l *launch) unsetEnvironment(files []unitFile) {
 	for _, a := range serviceList(files, "UnsetEnvironment") {
 		words, _ := extractWords(a.value, cunescape|relax)
 		for _, w := range words {
@@ -166,15 +179,15 @@ func evaluate(files []unitFile, r fileReader) (*launch, error) {
 			}
 		}
 	}
+}
 
-	l.configFile = DaemonJSONPath
-	if a == nil {
-		return l, nil
-	}
+// parseExecStart splits ExecStart= a into words, takes its prefixes off
+// the binary, expands the arguments and parses them as dockerd does.
+func (l *launch) parseExecStart(a *assignment) error {
 	l.exec = &execLine{value: a.value, path: a.path, line: a.line}
 	toks, err := extractWords(a.value, cunescape)
 	if err != nil || len(toks) == 0 {
-		return nil, fmt.Errorf("%s:%d: ExecStart=%s does not parse (%v): systemd would refuse it too; fix its quoting", a.path, a.line, a.value, err)
+		return fmt.Errorf("%s:%d: ExecStart=%s does not parse (%v): systemd would refuse it too; fix its quoting", a.path, a.line, a.value, err)
 	}
 	l.exec.toks = toks
 	bin := toks[0].text
@@ -196,7 +209,12 @@ func evaluate(files []unitFile, r fileReader) (*launch, error) {
 		words[i] = w.text
 	}
 	l.parsed = parseDockerdArgs(words)
+	return nil
+}
 
+// checkFlags warns about flags dockerd does not know and takes
+// --config-file, which must be absolute.
+func (l *launch) checkFlags() {
 	var configFlag setFlag
 	for _, f := range l.parsed.flags {
 		switch {
@@ -209,28 +227,33 @@ func evaluate(files []unitFile, r fileReader) (*launch, error) {
 	if l.configFlag && l.configFile != "" && !path.IsAbs(l.configFile) {
 		l.problems = append(l.problems, fmt.Errorf("%s passes %s, a relative path dockerd resolves from its working directory: make it absolute", l.origin(configFlag), l.written(configFlag)))
 	}
-	if len(l.parsed.positional) > 0 {
-		var pos []string
-		for _, i := range l.parsed.positional {
-			pos = append(pos, l.args[i].text)
-		}
-		first := l.args[l.parsed.positional[0]]
-		where := l.wordOrigin(first)
-		if pos[0] == "daemon" {
-			l.problems = append(l.problems, &ConflictError{Path: where.path, Line: where.line, Flags: pos[:1],
-				Reason: fmt.Sprintf("%s runs %s daemon ..., the \"docker daemon\" form of Docker 1.8 to 1.12, which reads no daemon.json before 1.10; dockerd since 1.13 refuses the argument", where.what, l.binary),
-				Fix:    "upgrade Docker (its unit then runs dockerd without \"daemon\"), then run docker-tls again"})
-		} else {
-			fix := "remove it, or put back the flag it belonged to"
-			if pos[0] == "" && len(first.refs) > 0 {
-				fix = fmt.Sprintf("write $%s instead of ${%s}: systemd splits $%s into words and passes nothing when it is unset or empty", first.refs[0], first.refs[0], first.refs[0])
-			}
-			l.problems = append(l.problems, &ConflictError{Path: where.path, Line: where.line, Flags: pos,
-				Reason: fmt.Sprintf("%s passes %s, which is no flag nor a flag's value: dockerd accepts no arguments and refuses to start", where.what, strings.Join(quoteAll(pos), " ")),
-				Fix:    fix})
-		}
+}
+
+// checkPositional refuses arguments that are no flag: dockerd accepts
+// none. "daemon" is the "docker daemon" form of Docker before 1.13.
+func (l *launch) checkPositional() {
+	if len(l.parsed.positional) == 0 {
+		return
 	}
-	return l, nil
+	var pos []string
+	for _, i := range l.parsed.positional {
+		pos = append(pos, l.args[i].text)
+	}
+	first := l.args[l.parsed.positional[0]]
+	where := l.wordOrigin(first)
+	if pos[0] == "daemon" {
+		l.problems = append(l.problems, &ConflictError{Path: where.path, Line: where.line, Flags: pos[:1],
+			Reason: fmt.Sprintf("%s runs %s daemon ..., the \"docker daemon\" form of Docker 1.8 to 1.12, which reads no daemon.json before 1.10; dockerd since 1.13 refuses the argument", where.what, l.binary),
+			Fix:    "upgrade Docker (its unit then runs dockerd without \"daemon\"), then run docker-tls again"})
+		return
+	}
+	fix := "remove it, or put back the flag it belonged to"
+	if pos[0] == "" && len(first.refs) > 0 {
+		fix = fmt.Sprintf("write $%s instead of ${%s}: systemd splits $%s into words and passes nothing when it is unset or empty", first.refs[0], first.refs[0], first.refs[0])
+	}
+	l.problems = append(l.problems, &ConflictError{Path: where.path, Line: where.line, Flags: pos,
+		Reason: fmt.Sprintf("%s passes %s, which is no flag nor a flag's value: dockerd accepts no arguments and refuses to start", where.what, strings.Join(quoteAll(pos), " ")),
+		Fix:    fix})
 }
 
 func quoteAll(s []string) []string {

@@ -1,9 +1,6 @@
 package render
 
-import (
-	"fmt"
-	"strings"
-)
+import "strings"
 
 // managedComment explains the override to whoever opens it. Its lines are
 // fixed so that a re-run can recognise and replace them.
@@ -31,37 +28,6 @@ var managedEnvComment = []string{
 	`# and --tls* flags (daemon.json sets those now).`,
 }
 
-// StripDaemonJSONFlags returns cmdline without the options that daemon.json
-// now sets: -H/--host (as SplitHostFlags) and --tls, --tlsverify,
-// --tlscacert, --tlscert, --tlskey (as SplitTLSFlags). removed lists them as
-// written, e.g. ["-H fd://", "--tlsverify"].
-func StripDaemonJSONFlags(cmdline string) (rest string, removed []string) {
-	rest, _, removed = cutLiteral(cmdline, setFlag.daemonJSONOwned)
-	return rest, removed
-}
-
-// RenderOverride returns the new override.conf for docker.service given the
-// existing override (nil if none) and the effective ExecStart: the same
-// command line without the -H/--host and --tls* options. When execStart
-// passes none of them, nothing needs overriding: out is existing, changed is
-// false and reason says why. Variables are not expanded here; Build also
-// takes the flags out of the variables ExecStart expands.
-func RenderOverride(existing []byte, execStart string) (out []byte, changed bool, reason string, err error) {
-	execStart = strings.TrimSpace(execStart)
-	if execStart == "" {
-		return existing, false, "docker.service has no ExecStart; no override written", nil
-	}
-	rest, removed := StripDaemonJSONFlags(execStart)
-	if len(removed) == 0 {
-		return existing, false, noOverrideReason(existing), nil
-	}
-	if strings.Contains(rest, "\n") {
-		return nil, false, "", fmt.Errorf("ExecStart %q spans several lines; refusing to guess how to rewrite it", execStart)
-	}
-	out = renderOverride(existing, overrideEdit{execStart: rest})
-	return out, string(out) != string(existing), "", nil
-}
-
 // noOverrideReason says why no override is needed.
 func noOverrideReason(existing []byte) string {
 	if hasExecStart(existing) {
@@ -85,42 +51,17 @@ type overrideEdit struct {
 // comment. Earlier assignments of the same settings in the file go; every
 // other line is kept as written.
 func renderOverride(existing []byte, e overrideEdit) []byte {
-	var block []string
-	if e.execStart != "" {
-		block = append(block, managedComment...)
-		block = append(block, "ExecStart=", "ExecStart="+e.execStart)
-	}
-	redefined := map[string]bool{}
-	if len(e.env) > 0 {
-		block = append(block, managedEnvComment...)
-		for _, a := range e.env {
-			block = append(block, "Environment="+encodeEnvironment(a.name, a.value))
-			redefined[a.name] = true
-		}
-	}
-
+	block, redefined := e.block()
 	var lines []string
 	inserted := false
 	for _, l := range parseUnit(existing) {
-		switch {
-		case l.header && l.section == "Service" && !inserted:
+		if l.header && l.section == "Service" && !inserted {
 			lines = append(lines, l.raw...)
 			lines = append(lines, block...)
 			inserted = true
 			continue
-		case l.section == "Service" && l.key == "ExecStart" && e.execStart != "":
-			continue // replaced by ours
-		case l.section == "Service" && l.key == "Environment" && len(redefined) > 0:
-			if kept, ok := withoutAssignments(l.value, redefined); ok {
-				if kept != "" {
-					lines = append(lines, "Environment="+kept)
-				}
-				continue
-			}
-		case l.key == "" && !l.header && len(l.raw) == 1 && isManagedComment(strings.TrimSpace(l.raw[0])):
-			continue // our comment from an earlier run
 		}
-		lines = append(lines, l.raw...)
+		lines = append(lines, e.kept(l, redefined)...)
 	}
 	if !inserted {
 		if len(lines) > 0 && strings.TrimSpace(lines[len(lines)-1]) != "" {
@@ -130,6 +71,45 @@ func renderOverride(existing []byte, e overrideEdit) []byte {
 		lines = append(lines, block...)
 	}
 	return []byte(strings.Join(lines, "\n") + "\n")
+}
+
+// block returns the lines e writes at the top of [Service], each group
+// after its fixed comment, and the variables it redefines.
+func (e overrideEdit) block() (lines []string, redefined map[string]bool) {
+	if e.execStart != "" {
+		lines = append(lines, managedComment...)
+		lines = append(lines, "ExecStart=", "ExecStart="+e.execStart)
+	}
+	redefined = map[string]bool{}
+	if len(e.env) > 0 {
+		lines = append(lines, managedEnvComment...)
+		for _, a := range e.env {
+			lines = append(lines, "Environment="+encodeEnvironment(a.name, a.value))
+			redefined[a.name] = true
+		}
+	}
+	return lines, redefined
+}
+
+// kept returns what stays of the existing line l: nothing of an
+// assignment the block replaces or of a comment an earlier run wrote, an
+// Environment= line without the variables redefined, any other line as
+// written.
+func (e overrideEdit) kept(l unitLine, redefined map[string]bool) []string {
+	switch {
+	case l.section == "Service" && l.key == "ExecStart" && e.execStart != "":
+		return nil // replaced by ours
+	case l.section == "Service" && l.key == "Environment" && len(redefined) > 0:
+		if rest, ok := withoutAssignments(l.value, redefined); ok {
+			if rest == "" {
+				return nil
+			}
+			return []string{"Environment=" + rest}
+		}
+	case l.key == "" && !l.header && len(l.raw) == 1 && isManagedComment(strings.TrimSpace(l.raw[0])):
+		return nil // our comment from an earlier run
+	}
+	return l.raw
 }
 
 // withoutAssignments rewrites an Environment= value without the variables

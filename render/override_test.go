@@ -27,22 +27,21 @@ var overrideCases = []struct {
 	{"legacy-comment", debianUnit, "[Service]\n" + strings.Join(legacyComment, "\n") + "\nExecStart=\nExecStart=/usr/sbin/dockerd -H fd:// --tlsverify $DOCKER_OPTS\n"},
 }
 
+// TestRenderOverride renders override.conf the way the product does (Build
+// on a host with the unit and the existing override) and checks that a
+// re-run on the result leaves it as it is.
 func TestRenderOverride(t *testing.T) {
 	for _, tt := range overrideCases {
 		t.Run(tt.name, func(t *testing.T) {
-			out, changed, reason := renderFor(t, tt.unit, tt.existing)
-			if !changed || reason != "" {
-				t.Fatalf("changed=%v reason=%q", changed, reason)
-			}
-			again, changed, _, err := RenderOverride(out, mustExecStart(t, tt.unit, tt.existing))
-			if err != nil || changed || string(again) != string(out) {
-				t.Fatalf("second render differs (err %v):\n%s", err, Diff(OverridePath, out, again))
+			out := buildOverride(t, tt.unit, tt.existing)
+			if out == nil {
+				t.Fatal("no override written")
 			}
 			// After the override is in place, the effective ExecStart has
 			// no -H any more: nothing left to do.
-			_, changed, reason, err = RenderOverride(out, mustExecStart(t, tt.unit, string(out)))
-			if err != nil || changed || !strings.Contains(reason, "passes no -H or --tls* flags") {
-				t.Fatalf("re-run on the result: changed=%v reason=%q err=%v", changed, reason, err)
+			again, notes := buildOverrideNotes(t, tt.unit, string(out))
+			if again != nil || !strings.Contains(strings.Join(notes, "\n"), "passes no -H or --tls* flags") {
+				t.Fatalf("re-run on the result: override %q, notes %q", again, notes)
 			}
 			var old []byte
 			if tt.existing != "" {
@@ -53,38 +52,33 @@ func TestRenderOverride(t *testing.T) {
 	}
 }
 
-func TestRenderOverrideNoH(t *testing.T) {
-	out, changed, reason, err := RenderOverride(nil, "/usr/bin/dockerd --containerd=/run/containerd/containerd.sock")
-	if err != nil || changed || out != nil || reason != "docker.service passes no -H or --tls* flags; daemon.json is enough, no override written" {
-		t.Fatalf("got %q %v %q %v", out, changed, reason, err)
-	}
-	existing := []byte(proxyOverride)
-	out, changed, _, err = RenderOverride(existing, "")
-	if err != nil || changed || string(out) != proxyOverride {
-		t.Fatalf("no ExecStart: got %q %v %v", out, changed, err)
-	}
+// buildOverride returns the override.conf Build writes for the unit (at
+// /lib/systemd/system) with existing as its override ("" for none); nil
+// when Build leaves it as it is.
+func buildOverride(t *testing.T, unit, existing string) []byte {
+	t.Helper()
+	out, _ := buildOverrideNotes(t, unit, existing)
+	return out
 }
 
-func mustExecStart(t *testing.T, unit, override string) string {
+func buildOverrideNotes(t *testing.T, unit, existing string) ([]byte, []string) {
 	t.Helper()
-	es, err := EffectiveExecStart([]byte(unit), []byte(override))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return es
-}
-
-func renderFor(t *testing.T, unit, existing string) ([]byte, bool, string) {
-	t.Helper()
-	var old []byte
+	tree := map[string]string{libUnit: unit}
 	if existing != "" {
-		old = []byte(existing)
+		tree[OverridePath] = existing
 	}
-	out, changed, reason, err := RenderOverride(old, mustExecStart(t, unit, existing))
+	root := t.TempDir()
+	writeTree(t, root, tree)
+	c, err := Build(root, nil, &testHost)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return out, changed, reason
+	for _, ch := range c.Changes {
+		if ch.Path == OverridePath {
+			return ch.Data, c.Notes
+		}
+	}
+	return nil, c.Notes
 }
 
 // TestOverrideSystemdVerify runs systemd-analyze verify on the unit with each
@@ -98,7 +92,7 @@ func TestOverrideSystemdVerify(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			dir, fake := verifyDir(t)
 			unit := fakeDockerd(tt.unit, fake)
-			out, _, _ := renderFor(t, unit, fakeDockerd(tt.existing, fake))
+			out := buildOverride(t, unit, fakeDockerd(tt.existing, fake))
 			if msg, err := systemdVerify(dir, unit, string(out)); err != nil {
 				t.Fatalf("systemd-analyze verify rejected the override: %v\n%s\noverride:\n%s", err, msg, out)
 			}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io/fs"
 	"net"
-	"os"
 	"path"
 	"sort"
 	"strings"
@@ -40,74 +39,97 @@ func tcpPort(v string) string {
 // when a *.wants or *.requires directory links it, or docker.service
 // requires or wants it.
 func (d *Detection) dockerSockets() ([]socketUnit, error) {
-	wanted := map[string]bool{}
-	for _, f := range d.files {
-		for _, l := range parseUnit(f.data) {
-			if l.section == "Unit" && (l.key == "Requires" || l.key == "Wants" || l.key == "BindsTo" || l.key == "Requisite") {
-				for _, n := range strings.Fields(l.value) {
-					wanted[n] = true
-				}
-			}
-		}
-	}
-	seen := map[string]bool{}
+	wanted := d.dependencies()
+	seen := map[string]bool{} // a higher-priority directory hides the same name lower down
 	var out []socketUnit
 	for _, dir := range unitDirs {
-		ents, err := os.ReadDir(Join(d.Root, dir))
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
+		socks, err := d.socketsIn(dir, wanted, seen)
 		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", dir, err)
+			return nil, err
 		}
-		for _, e := range ents {
-			name := e.Name()
-			if e.IsDir() && (strings.HasSuffix(name, ".wants") || strings.HasSuffix(name, ".requires")) {
-				links, _ := os.ReadDir(Join(d.Root, path.Join(dir, name)))
-				for _, l := range links {
-					wanted[l.Name()] = true
-				}
-				continue
-			}
-			if !strings.HasSuffix(name, ".socket") || seen[name] {
-				continue
-			}
-			seen[name] = true // a higher-priority directory hides the same name lower down
-			p := path.Join(dir, name)
-			if e.Type()&fs.ModeSymlink != 0 {
-				if t, err := os.Readlink(Join(d.Root, p)); err != nil || t == "/dev/null" {
-					continue // masked, or nothing to read
-				}
-				continue // a linked socket unit: not one docker-tls can read safely, and rare
-			}
-			data, err := readFile(d.Root, p)
-			if err != nil || data == nil {
-				continue
-			}
-			s := socketUnit{name: name, path: p}
-			service := strings.TrimSuffix(name, ".socket") + ".service"
-			for _, l := range parseUnit(data) {
-				switch {
-				case l.section == "Socket" && l.key == "Service":
-					service = l.value
-				case l.section == "Socket" && l.key == "ListenStream":
-					if l.value == "" {
-						s.listens = nil
-					} else {
-						s.listens = append(s.listens, assignment{l.value, p, l.line})
-					}
-				}
-			}
-			if service == "docker.service" {
-				out = append(out, s)
-			}
-		}
+		out = append(out, socks...)
 	}
 	for i := range out {
 		out[i].enabled = wanted[out[i].name]
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
 	return out, nil
+}
+
+// dependencyKeys are the [Unit] settings by which docker.service pulls in
+// another unit.
+var dependencyKeys = []string{"Requires", "Wants", "BindsTo", "Requisite"}
+
+// dependencies are the units docker.service requires or wants.
+func (d *Detection) dependencies() map[string]bool {
+	wanted := map[string]bool{}
+	for _, f := range d.files {
+		for _, l := range parseUnit(f.data) {
+			if l.section == "Unit" && contains(dependencyKeys, l.key) {
+				for _, n := range strings.Fields(l.value) {
+					wanted[n] = true
+				}
+			}
+		}
+	}
+	return wanted
+}
+
+// socketsIn returns the socket units of docker.service in the unit
+// directory dir that seen does not have yet, and adds the units its
+// *.wants and *.requires directories link to wanted.
+func (d *Detection) socketsIn(dir string, wanted, seen map[string]bool) ([]socketUnit, error) {
+	ents, err := d.fs.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", dir, err)
+	}
+	var out []socketUnit
+	for _, e := range ents {
+		name := e.Name()
+		switch {
+		case e.IsDir() && (strings.HasSuffix(name, ".wants") || strings.HasSuffix(name, ".requires")):
+			links, _ := d.fs.ReadDir(path.Join(dir, name))
+			for _, l := range links {
+				wanted[l.Name()] = true
+			}
+		case !strings.HasSuffix(name, ".socket") || seen[name]:
+		case e.Type()&fs.ModeSymlink != 0:
+			seen[name] = true // masked (a link to /dev/null), or linked: not one docker-tls can read safely, and rare
+		default:
+			seen[name] = true
+			if s, ok := d.readSocket(path.Join(dir, name)); ok {
+				out = append(out, s)
+			}
+		}
+	}
+	return out, nil
+}
+
+// readSocket reads the socket unit p; ok when it hands its listeners to
+// docker.service.
+func (d *Detection) readSocket(p string) (socketUnit, bool) {
+	data, err := readFile(d.fs, p)
+	if err != nil || data == nil {
+		return socketUnit{}, false
+	}
+	name := path.Base(p)
+	s := socketUnit{name: name, path: p}
+	service := strings.TrimSuffix(name, ".socket") + ".service"
+	for _, l := range parseUnit(data) {
+		switch {
+		case l.section != "Socket":
+		case l.key == "Service":
+			service = l.value
+		case l.key == "ListenStream" && l.value == "":
+			s.listens = nil
+		case l.key == "ListenStream":
+			s.listens = append(s.listens, assignment{l.value, p, l.line})
+		}
+	}
+	return s, service == "docker.service"
 }
 
 // socketConflicts checks the socket units of docker.service once dockerd

@@ -98,46 +98,45 @@ func unescape(s string, c bool) (int, string, error) {
 		_, n := utf8.DecodeRuneInString(s)
 		return n, s[:n], nil
 	}
+	if text, ok := charEscapes[s[0]]; ok {
+		return 1, text, nil
+	}
 	switch s[0] {
-	case 'a':
-		return 1, "\a", nil
-	case 'b':
-		return 1, "\b", nil
-	case 'f':
-		return 1, "\f", nil
-	case 'n':
-		return 1, "\n", nil
-	case 'r':
-		return 1, "\r", nil
-	case 't':
-		return 1, "\t", nil
-	case 'v':
-		return 1, "\v", nil
-	case 's':
-		return 1, " ", nil
-	case '\\', '"', '\'':
-		return 1, s[:1], nil
 	case 'x':
-		if len(s) >= 3 {
-			if v, err := strconv.ParseUint(s[1:3], 16, 8); err == nil && v != 0 {
-				return 3, string([]byte{byte(v)}), nil
-			}
-		}
-	case 'u', 'U':
-		n := 4
-		if s[0] == 'U' {
-			n = 8
-		}
-		if len(s) > n {
-			if v, err := strconv.ParseUint(s[1:1+n], 16, 32); err == nil && v != 0 && utf8.ValidRune(rune(v)) {
-				return 1 + n, string(rune(v)), nil
-			}
-		}
+		return byteEscape(s, 1, 2, 16) // \xFF
+	case 'u':
+		return runeEscape(s, 4) // \uFFFF
+	case 'U':
+		return runeEscape(s, 8) // \UFFFFFFFF
 	case '0', '1', '2', '3', '4', '5', '6', '7':
-		if len(s) >= 3 {
-			if v, err := strconv.ParseUint(s[:3], 8, 8); err == nil && v != 0 {
-				return 3, string([]byte{byte(v)}), nil
-			}
+		return byteEscape(s, 0, 3, 8) // \377
+	}
+	return 0, "", errBadEscape
+}
+
+// charEscapes are the one-letter escapes and what they stand for.
+var charEscapes = map[byte]string{
+	'a': "\a", 'b': "\b", 'f': "\f", 'n': "\n", 'r': "\r", 't': "\t", 'v': "\v",
+	's': " ", '\\': "\\", '"': "\"", '\'': "'",
+}
+
+// byteEscape reads a byte written as the n digits in base after skip
+// bytes of s; NUL is refused, as systemd refuses it.
+func byteEscape(s string, skip, n, base int) (int, string, error) {
+	if len(s) >= skip+n {
+		if v, err := strconv.ParseUint(s[skip:skip+n], base, 8); err == nil && v != 0 {
+			return skip + n, string([]byte{byte(v)}), nil
+		}
+	}
+	return 0, "", errBadEscape
+}
+
+// runeEscape reads a code point written as n hex digits after the letter
+// of s; NUL and invalid code points are refused.
+func runeEscape(s string, n int) (int, string, error) {
+	if len(s) > n {
+		if v, err := strconv.ParseUint(s[1:1+n], 16, 32); err == nil && v != 0 && utf8.ValidRune(rune(v)) {
+			return 1 + n, string(rune(v)), nil
 		}
 	}
 	return 0, "", errBadEscape
