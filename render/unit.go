@@ -59,45 +59,4 @@ func parseUnit(data []byte) []unitLine {
 	return out
 }
 
-// literalFlags reads cmdline as a command line without expanding anything
-// (a $VAR stays one word) and returns its words and the dockerd flags that
-// which selects. The binary is never a flag.
-func literalFlags(cmdline string, which func(setFlag) bool) ([]word, []setFlag) {
-	toks, _ := extractWords(cmdline, cunescape|relax)
-	if len(toks) < 2 {
-		return toks, nil
-	}
-	texts := make([]string, len(toks)-1)
-	for i, t := range toks[1:] {
-		texts[i] = t.text
-	}
-	var found []setFlag
-	for _, f := range parseDockerdArgs(texts).flags {
-		if which(f) {
-			f.first, f.last = f.first+1, f.last+1 // token indexes
-			found = append(found, f)
-		}
-	}
-	return toks, found
-}
-
-// cutLiteral returns cmdline without the flags which selects, the other
-// words kept as written and separated by single spaces, and the flags
-// removed as written.
-func cutLiteral(cmdline string, which func(setFlag) bool) (string, []setFlag, []string) {
-	toks, found := literalFlags(cmdline, which)
-	if len(found) == 0 {
-		return cmdline, nil, nil
-	}
-	drop := map[int]bool{}
-	var raw []string
-	for _, f := range found {
-		for i := f.first; i <= f.last; i++ {
-			drop[i] = true
-		}
-		raw = append(raw, cmdline[toks[f.first].start:toks[f.last].end])
-	}
-	return joinSpans(cmdline, toks, func(i int) bool { return drop[i] }), found, raw
-}
-
 func isHost(f setFlag) bool { return f.flag != nil && f.flag.long == "host" }
