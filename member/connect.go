@@ -61,81 +61,112 @@ func Connect(in ConnectInput) (*Connected, error) {
 	if err != nil {
 		return nil, hint.With(err, "Nothing was installed. Give the file your admin made with docker-tls (NAME.tar.gz).")
 	}
-	hostURL := in.Host
-	if hostURL == "" && b.Meta != nil {
-		hostURL = b.Meta.Host
-	}
-	if hostURL == "" {
-		return nil, hint.With(ErrNoMeta, "Give the daemon's address with --host HOST:PORT, or ask your admin for an archive from \"docker-tls client archive\".")
-	}
-	host, port, err := hostParts(hostURL)
+	t, err := in.target(b)
 	if err != nil {
 		return nil, err
 	}
-	hostURL = "tcp://" + net.JoinHostPort(host, port)
-	name := in.Context
-	if name == "" {
-		name = host
-	}
-	if err := checkContextName(name); err != nil {
+	cert, err := t.check(in, b)
+	if err != nil {
 		return nil, err
 	}
+	c := &Connected{Name: cert.Subject.CommonName, Context: t.name, Dir: t.dir, Host: t.url, NotAfter: cert.NotAfter, Paired: t.keyFrom != ""}
+	files := map[string][]byte{CAFile: b.CA, CertFile: b.Cert, KeyFile: t.key}
+	if err := t.install(files); err != nil {
+		return nil, err
+	}
+	description := fmt.Sprintf("%s%s on %s", descriptionPrefix, c.Name, t.host)
+	if c.Updated, c.ByCLI, err = makeContext(in, t.name, t.url, description, t.dir, files); err != nil {
+		return nil, err
+	}
+	c.Version, c.ProbeError = probeDaemon(t.host, t.port, files, in.Timeout)
+	return c, nil
+}
 
-	key, keyFrom := b.Key, ""
-	if key == nil {
-		key, keyFrom = waitingKey(in.ConfigDir, b.Cert)
+// target is where a bundle goes: the daemon, the context and its
+// directory, and the key (the bundle's, or one a request left waiting).
+type target struct {
+	url, host, port string // tcp://HOST:PORT and its parts
+	name, dir       string // the docker context, and where its files go
+	key             []byte
+	keyFrom         string // the waiting key's path; "" when the bundle has its key
+	renewing        bool   // keyFrom waits beside the bundle it renews (request --renew)
+}
+
+// target reads where b goes: the daemon from --host or the bundle's
+// metadata, the context named after it (or the one a renewal renews).
+func (in ConnectInput) target(b *Bundle) (*target, error) {
+	url := in.Host
+	if url == "" && b.Meta != nil {
+		url = b.Meta.Host
+	}
+	if url == "" {
+		return nil, hint.With(ErrNoMeta, "Give the daemon's address with --host HOST:PORT, or ask your admin for an archive from \"docker-tls client archive\".")
+	}
+	host, port, err := hostParts(url)
+	if err != nil {
+		return nil, err
+	}
+	t := &target{url: "tcp://" + net.JoinHostPort(host, port), host: host, port: port, name: in.Context, key: b.Key}
+	if t.name == "" {
+		t.name = host
+	}
+	if err := checkContextName(t.name); err != nil {
+		return nil, err
+	}
+	if t.key == nil {
+		t.key, t.keyFrom = waitingKey(in.ConfigDir, b.Cert)
 	}
 	// The key of a "request --renew" waits beside the bundle it renews:
 	// the renewed one goes to the same context.
-	renewing := keyFrom != "" && strings.HasSuffix(filepath.Dir(keyFrom), renewSuffix)
-	if renewing && in.Context == "" {
-		name = strings.TrimSuffix(filepath.Base(filepath.Dir(keyFrom)), renewSuffix)
+	t.renewing = t.keyFrom != "" && strings.HasSuffix(filepath.Dir(t.keyFrom), renewSuffix)
+	if t.renewing && in.Context == "" {
+		t.name = strings.TrimSuffix(filepath.Base(filepath.Dir(t.keyFrom)), renewSuffix)
 	}
+	t.dir = memberDir(in.ConfigDir, t.name)
+	return t, nil
+}
+
+// check is everything that must hold before a file is written: what each
+// PEM is, the chain, the tree is the member's own, what may be replaced.
+func (t *target) check(in ConnectInput, b *Bundle) (*x509.Certificate, error) {
 	if err := b.checkKinds(); err != nil {
 		return nil, hint.With(fmt.Errorf("%s: %w", in.File, err), "Nothing was installed. Ask your admin for a new file if this one is wrong.")
 	}
-	cert, err := b.Check(key, in.Now)
+	cert, err := b.Check(t.key, in.Now)
 	if err != nil {
 		return nil, hint.With(fmt.Errorf("%s: %w", in.File, err), "Nothing was installed. Ask your admin for a new file if this one is wrong.")
 	}
-	dir := memberDir(in.ConfigDir, name)
-	if err := checkOwnTree(in.ConfigDir, filepath.Join(in.ConfigDir, "tls"), dir, filepath.Join(in.ConfigDir, "contexts")); err != nil {
+	if err := checkOwnTree(in.ConfigDir, filepath.Join(in.ConfigDir, "tls"), t.dir, filepath.Join(in.ConfigDir, "contexts")); err != nil {
 		return nil, err
 	}
 	chain, _ := pki.ParseCerts(b.Cert)
-	if err := checkInstallDir(dir, keyFrom, cert, chain[1:], in.Now); err != nil {
+	if err := checkInstallDir(t.dir, t.keyFrom, cert, chain[1:], in.Now); err != nil {
 		return nil, err
 	}
-	if err := checkContext(in, name); err != nil {
+	if err := checkContext(in, t.name); err != nil {
 		return nil, err
 	}
-	if err := backupBundle(dir, in.Now); err != nil {
-		return nil, err
-	}
-	c := &Connected{Name: cert.Subject.CommonName, Context: name, Dir: dir, Host: hostURL, NotAfter: cert.NotAfter, Paired: keyFrom != ""}
-	files := map[string][]byte{CAFile: b.CA, CertFile: b.Cert, KeyFile: key}
+	return cert, backupBundle(t.dir, in.Now)
+}
+
+// install writes the bundle's files, each atomically, and drops the copy of
+// a renewal's key that waited beside the bundle.
+func (t *target) install(files map[string][]byte) error {
 	for _, n := range []string{CAFile, CertFile, KeyFile} {
 		mode := ModeCert
 		if n == KeyFile {
 			mode = ModeKey
 		}
-		if err := writeMemberFile(dir, n, files[n], mode); err != nil {
-			return nil, fmt.Errorf("installing the bundle in %s: %w", dir, err)
+		if err := writeMemberFile(t.dir, n, files[n], mode); err != nil {
+			return fmt.Errorf("installing the bundle in %s: %w", t.dir, err)
 		}
 	}
-	if renewing {
-		// The key is installed with the certificate: the copy that waited
-		// goes, with its directory.
-		if err := os.Remove(keyFrom); err == nil {
-			os.Remove(filepath.Dir(keyFrom))
+	if t.renewing {
+		if err := os.Remove(t.keyFrom); err == nil {
+			os.Remove(filepath.Dir(t.keyFrom))
 		}
 	}
-	description := fmt.Sprintf("%s%s on %s", descriptionPrefix, c.Name, host)
-	if c.Updated, c.ByCLI, err = makeContext(in, name, hostURL, description, dir, files); err != nil {
-		return nil, err
-	}
-	c.Version, c.ProbeError = probeDaemon(host, port, files, in.Timeout)
-	return c, nil
+	return nil
 }
 
 // checkInstallDir refuses to install over another member's or another
