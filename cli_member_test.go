@@ -295,3 +295,18 @@ func TestConnectListAndRequestRenew(t *testing.T) {
 	r = mustRun(t, 2, "request", "--renew", "docker.example.com", "--name", "x")
 	wantContains(t, "request --renew --name", r.stderr, "leave out --name")
 }
+
+// TestNamesThatNeedFixing: a name with a space is refused under the flag
+// that gave it, with a name to use instead (issue 24); one that starts with
+// '-' would read as a flag in the printed next steps (issue 23).
+func TestNamesThatNeedFixing(t *testing.T) {
+	memberConfig(t)
+	r := mustRun(t, 2, "request", "--host", "docker.example.com", "--name", "Olga Petrova", "--out", filepath.Join(t.TempDir(), "o.csr"))
+	wantContains(t, "request --name \"Olga Petrova\"", r.stderr, `--name "Olga Petrova"`, `use "olga.petrova"`)
+	if strings.Contains(r.stderr, "--client") {
+		t.Errorf("the error names --client, not --name:\n%s", r.stderr)
+	}
+	root := initRoot(t)
+	r = runCLI(t, "", "client", "add", "--root", root, "--", "-rf")
+	wantContains(t, "client add -rf", r.stderr, "must not start with '-'")
+}

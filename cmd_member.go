@@ -98,6 +98,9 @@ send back a file for "docker-tls connect". Your key never leaves this machine.`,
 			if host == "" || name == "" {
 				return usagef("request needs --host (the Docker host to connect to) and --name (yours, as your admin will know it), or --renew CONTEXT")
 			}
+			if err := pki.ValidateClientName(name); err != nil {
+				return usagef("--name %q: %v", name, err)
+			}
 			kt, err := pki.ParseKeyType(keyType)
 			if err != nil {
 				return usagef("--key-type: %v", err)

@@ -176,3 +176,28 @@ func TestSplitList(t *testing.T) {
 		t.Errorf("SplitList = %q", got)
 	}
 }
+
+// TestSplitNames: with a comma the list splits on commas only, so that a
+// name with a space is one name, refused with a name to use instead.
+func TestSplitNames(t *testing.T) {
+	for in, want := range map[string][]string{
+		"alice bob":              {"alice", "bob"},
+		"alice, bob, Bob Smith":  {"alice", "bob", "Bob Smith"},
+		" alice ,, Olga Petrova": {"alice", "Olga Petrova"},
+	} {
+		if got := SplitNames(in); !slices.Equal(got, want) {
+			t.Errorf("SplitNames(%q) = %q, want %q", in, got, want)
+		}
+	}
+	err := ValidateClientName("Bob Smith")
+	if err == nil || !strings.Contains(err.Error(), `has a space`) || !strings.Contains(err.Error(), `"bob.smith"`) {
+		t.Errorf("Bob Smith: %v", err)
+	}
+	for in, want := range map[string]string{"Olga Petrova": "olga.petrova", "-rf": "rf", "José  Núñez": "jose.nunez", "   ": "member"} {
+		if got := SuggestClientName(in); got != want {
+			t.Errorf("SuggestClientName(%q) = %q, want %q", in, got, want)
+		} else if ValidateClientName(got) != nil {
+			t.Errorf("the suggestion %q is not valid", got)
+		}
+	}
+}

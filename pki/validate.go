@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // NormalizeHost checks a DNS name for a certificate and returns it
@@ -101,17 +103,51 @@ func ValidateClientName(s string) error {
 		return fmt.Errorf("%q is not a usable directory name", s)
 	case len(s) > 64:
 		return fmt.Errorf("longer than 64 characters")
+	case strings.ContainsAny(s, " \t"):
+		return fmt.Errorf("%q has a space: a name becomes a directory and a file name; use %q, say", s, SuggestClientName(s))
+	case strings.HasPrefix(s, "-"):
+		// The next steps print it in commands, where it would read as a flag.
+		return fmt.Errorf("must not start with '-' (in a command it would read as a flag): use %q, say", SuggestClientName(s))
 	}
 	for _, r := range s {
-		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.' || r == '@'
-		if !ok {
-			return fmt.Errorf("%q is not allowed: use letters, digits, '.', '-', '_' and '@' (it becomes a directory name)", r)
+		if !nameRune(r) {
+			return fmt.Errorf("%q is not allowed: use letters, digits, '.', '-', '_' and '@' (a name becomes a directory name): %q, say", r, SuggestClientName(s))
 		}
 	}
 	if strings.HasPrefix(s, ".") {
 		return fmt.Errorf("must not start with a dot (it becomes a hidden directory)")
 	}
 	return nil
+}
+
+func nameRune(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.' || r == '@'
+}
+
+// SuggestClientName is a valid name close to s, for an error to offer:
+// lower case, a dot for each run of spaces, other characters left out
+// ("Olga Petrova" gives "olga.petrova", "José Núñez" "jose.nunez").
+func SuggestClientName(s string) string {
+	var b strings.Builder
+	// NFD splits "é" into "e" and its accent, which is then left out.
+	for _, f := range strings.Fields(strings.ToLower(norm.NFD.String(s))) {
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		for _, r := range f {
+			if nameRune(r) {
+				b.WriteRune(r)
+			}
+		}
+	}
+	out := strings.TrimLeft(b.String(), ".-")
+	if len(out) > 64 {
+		out = out[:64]
+	}
+	if out == "" {
+		return "member"
+	}
+	return out
 }
 
 // ValidatePassphrase enforces the CA passphrase length (NIST SP 800-63B-4).
@@ -144,4 +180,20 @@ func ValidateDays(s string) error {
 // SplitList splits a comma- or space-separated list as typed in a form field.
 func SplitList(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' || r == '\n' })
+}
+
+// SplitNames splits a list of member names as typed: on commas when there
+// is one, so that "alice, Bob Smith" is two names (the second refused for
+// its space, with a name to use instead), else on spaces.
+func SplitNames(s string) []string {
+	if !strings.Contains(s, ",") {
+		return SplitList(s)
+	}
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
 }

@@ -67,7 +67,7 @@ func (a Answers) plan() pki.Plan {
 // clientNames are the clients to issue: the names typed, or the default
 // the empty field shows as its placeholder.
 func (a Answers) clientNames() []string {
-	if names := pki.SplitList(a.Clients); len(names) > 0 {
+	if names := pki.SplitNames(a.Clients); len(names) > 0 {
 		return names
 	}
 	return []string{pki.DefaultClient}
@@ -165,7 +165,11 @@ func validateListen(s string) error {
 // validateList checks each item of a comma/space separated list and refuses
 // repeats (including of the names in taken, e.g. the FQDN).
 func validateList(s string, required bool, each func(string) error, taken ...string) error {
-	items := pki.SplitList(s)
+	return validateItems(pki.SplitList(s), required, each, taken...)
+}
+
+// validateItems checks each item and refuses repeats, as validateList.
+func validateItems(items []string, required bool, each func(string) error, taken ...string) error {
 	if required && len(items) == 0 {
 		return fmt.Errorf("give at least one name")
 	}

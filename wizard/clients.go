@@ -19,12 +19,12 @@ func (f *setupFlow) newClientsPage() page {
 	// Empty, the field shows a placeholder and the default applies: text
 	// pre-filled in the field would be typed after ("clientalice").
 	names := placeholder(input(pki.FieldClients, "Client names", &a.Clients, func(s string) error {
-		return validateList(s, false, pki.ValidateClientName)
+		return validateItems(pki.SplitNames(s), false, pki.ValidateClientName)
 	}), "e.g. alice, bob, ci")
 	foot := func(w int) string {
 		list := a.clientNames()
 		var b strings.Builder
-		if len(pki.SplitList(a.Clients)) == 0 {
+		if len(pki.SplitNames(a.Clients)) == 0 {
 			b.WriteString(m.st.Dim.Render(wrap("Left empty, one client named \""+pki.DefaultClient+"\" is made.", w)) + "\n")
 		}
 		b.WriteString(m.st.Dim.Render("Bundles (ca.pem, cert.pem, key.pem):"))
