@@ -87,3 +87,13 @@ func TestInitDryRunAsksNoPassphrase(t *testing.T) {
 		t.Errorf("the dry run wrote: %v", err)
 	}
 }
+
+// TestHintsCarryTheRoot: under --root, a command an error's hint quotes
+// acts on the same sandbox (issue 24): copying it must not touch the host.
+func TestHintsCarryTheRoot(t *testing.T) {
+	root := initRoot(t)
+	r := mustRun(t, 1, "client", "remove", "nobody", "--yes", "--root", root)
+	wantContains(t, "client remove nobody", r.stderr, `"docker-tls client list --root `+root+`"`)
+	r = mustRun(t, 1, "renew", "--client", "nobody", "--root", root)
+	wantContains(t, "renew --client nobody", r.stderr, `"docker-tls client list --root `+root+`"`)
+}

@@ -18,6 +18,7 @@ type env struct {
 	now            func() time.Time
 	getenv         func(string) string
 	hosts          []*setup.Host // closed when the command ends, releasing their locks
+	root           string        // the --root of the last host opened: printed commands carry it
 }
 
 func newEnv(stdin io.Reader, stdout, stderr io.Writer) *env {
@@ -59,6 +60,7 @@ func (e *env) width() int {
 // (another run holding the lock) and what it finished for an interrupted
 // run are said on stderr.
 func (e *env) host(root string) *setup.Host {
+	e.root = root
 	return e.keep(setup.New(root, setup.WithNow(e.now), setup.WithNotify(func(msg string) {
 		fmt.Fprintf(e.stderr, "docker-tls: %s\n", msg)
 	})))
@@ -67,6 +69,7 @@ func (e *env) host(root string) *setup.Host {
 // wizardHost is host for the wizard, which draws on stderr: what host says
 // there, the wizard shows in its notes and errors instead.
 func (e *env) wizardHost(root string) *setup.Host {
+	e.root = root
 	return e.keep(setup.New(root, setup.WithNow(e.now)))
 }
 

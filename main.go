@@ -22,6 +22,7 @@ import (
 	"charm.land/fang/v2"
 	"charm.land/huh/v2"
 	"github.com/docker-tls/docker-tls/internal/hint"
+	"github.com/docker-tls/docker-tls/internal/say"
 	"github.com/docker-tls/docker-tls/pki"
 	"github.com/docker-tls/docker-tls/setup"
 	"github.com/spf13/cobra"
@@ -71,7 +72,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	err := fang.Execute(context.Background(), root,
 		fang.WithVersion(version()),
 		fang.WithoutManpage(),
-		fang.WithErrorHandler(func(w io.Writer, _ fang.Styles, err error) { printError(w, err) }),
+		fang.WithErrorHandler(func(w io.Writer, _ fang.Styles, err error) { printError(w, err, env.root) }),
 	)
 	env.close()
 	return exitCode(err)
@@ -237,30 +238,33 @@ func isCobraUsage(err error) bool {
 }
 
 // printError prints mkcert-style: "ERROR: what: why", then a hint line.
-func printError(w io.Writer, err error) {
+// Under --root, every host command the text quotes carries --root too, so
+// that copying it acts on the same files (internal/say.WithRoot).
+func printError(w io.Writer, err error, root string) {
 	if errors.Is(err, errProblems) {
 		return // status already printed each finding
 	}
+	out := func(format, text string) { fmt.Fprintf(w, format, say.WithRoot(text, root)) }
 	if fe := pki.AsFieldErrors(err); fe != nil {
 		for _, e := range fe { // one ERROR line per bad flag
-			fmt.Fprintf(w, "ERROR: %s\n", e.Describe(flagName))
+			out("ERROR: %s\n", e.Describe(flagName))
 		}
 		if h := hint.Of(err); h != "" {
-			fmt.Fprintf(w, "  %s\n", h)
+			out("  %s\n", h)
 		}
 		return
 	}
 	for i, line := range strings.Split(err.Error(), "\n") {
 		if i == 0 {
-			fmt.Fprintf(w, "ERROR: %s\n", line)
+			out("ERROR: %s\n", line)
 		} else { // the rest of one message, e.g. journal lines
-			fmt.Fprintf(w, "  %s\n", line)
+			out("  %s\n", line)
 		}
 	}
 	var ue *usageError
 	switch h := hint.Of(err); {
 	case h != "":
-		fmt.Fprintf(w, "  %s\n", h)
+		out("  %s\n", h)
 	case errors.As(err, &ue), isCobraUsage(err):
 		fmt.Fprintln(w, "  Run \"docker-tls --help\" for usage and examples.")
 	}

@@ -78,7 +78,7 @@ func TestReportWizard(t *testing.T) {
 			e := newEnv(nil, &out, &errb)
 			err := reportWizard(e, "/", tc.res)
 			if err != nil {
-				printError(&errb, err)
+				printError(&errb, err, "/")
 			}
 			all := out.String() + errb.String()
 			if code := exitCode(err); code != tc.code {

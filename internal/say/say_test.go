@@ -91,3 +91,14 @@ func TestSummaryWordsTheOutline(t *testing.T) {
 		t.Error("TrustLine without a trust change must be empty")
 	}
 }
+
+func TestWithRoot(t *testing.T) {
+	in := `Run "docker-tls renew" once; "docker-tls client add NAME --force"; ask them: "docker-tls request --host H --name N"; "docker-tls status --root /x"`
+	want := `Run "docker-tls renew --root /srv/sb" once; "docker-tls client add NAME --force --root /srv/sb"; ask them: "docker-tls request --host H --name N"; "docker-tls status --root /x"`
+	if got := WithRoot(in, "/srv/sb"); got != want {
+		t.Errorf("WithRoot:\n got %s\nwant %s", got, want)
+	}
+	if got := WithRoot(in, "/"); got != in {
+		t.Errorf("WithRoot with / changed the text: %s", got)
+	}
+}

@@ -3,6 +3,8 @@ package say
 import (
 	"fmt"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/docker-tls/docker-tls/setup"
@@ -123,4 +125,29 @@ func Command(root string, args ...string) string {
 		line += " --root " + root
 	}
 	return line
+}
+
+// quotedCommand is a docker-tls command as the engine's hints and findings
+// quote it: "docker-tls renew", "docker-tls client add NAME".
+var quotedCommand = regexp.MustCompile(`"docker-tls ([^"]*)"`)
+
+// memberCommands run on a member's machine, where --root means nothing.
+var memberCommands = []string{"request", "connect"}
+
+// WithRoot adds --root ROOT to every docker-tls command quoted in text
+// that acts on the host's files and does not say a root already, so that
+// a hint copied from a sandbox run acts on the same sandbox, not on the
+// real host. root "" or "/" leaves text as it is.
+func WithRoot(text, root string) string {
+	if root == "" || root == "/" {
+		return text
+	}
+	return quotedCommand.ReplaceAllStringFunc(text, func(q string) string {
+		cmd := strings.Trim(q, `"`)
+		sub, _, _ := strings.Cut(strings.TrimPrefix(cmd, "docker-tls "), " ")
+		if strings.Contains(cmd, "--root") || slices.Contains(memberCommands, sub) {
+			return q
+		}
+		return `"` + cmd + " --root " + root + `"`
+	})
 }
