@@ -78,9 +78,12 @@ func handshake(t *testing.T, srv, cli *tls.Config) (srvErr, cliErr error) {
 	return <-done, err
 }
 
+// tlsPair is the key pair a TLS server or client loads from the files
+// docker-tls writes: the chain (the certificate, then its host issuer or
+// anchor, if any) and the key.
 func tlsPair(t *testing.T, l *Leaf) tls.Certificate {
 	t.Helper()
-	c, err := tls.X509KeyPair(l.CertPEM, l.KeyPEM)
+	c, err := tls.X509KeyPair(l.Chain(), l.KeyPEM)
 	if err != nil {
 		t.Fatal(err)
 	}
