@@ -70,13 +70,13 @@ func TestOpenSSLMemberChain(t *testing.T) {
 // take anchors: an anchor forced under it makes a chain OpenSSL refuses,
 // which is why NewAnchors refuses it and a switch makes a new root.
 func TestOpenSSLPathLenZeroRoot(t *testing.T) {
-	b := testBundle(t, ECDSAP256) // CA-wide: pathlen:0
+	root := pathLenZeroCA(t, testPlan(ECDSAP256)) // an older docker-tls's --trust ca root
 	key, err := GenerateKey(ECDSAP256, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	o := newOptions(nil)
-	cert, der, err := signAnchor(b.CA, 1, key, o.now(), o)
+	cert, der, err := signAnchor(root, 1, key, o.now(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +85,7 @@ func TestOpenSSLPathLenZeroRoot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := writeFiles(t, map[string][]byte{"ca.pem": b.CA.CertPEM, "cert.pem": leaf.Chain()})
+	dir := writeFiles(t, map[string][]byte{"ca.pem": root.CertPEM, "cert.pem": leaf.Chain()})
 	out, err := openssl(t, dir, "verify", "-CAfile", "ca.pem", "-untrusted", "cert.pem", "cert.pem")
 	if err == nil || !strings.Contains(out, "path length constraint exceeded") {
 		t.Errorf("an anchor under a pathlen:0 root: err = %v\n%s", err, out)

@@ -128,9 +128,23 @@ func TestMemberProfiles(t *testing.T) {
 				{"okVerifyToAnchor", func() error { return verifyClient(certPool(a1.Cert)) }, false},
 				{"failVerifyToOtherAnchor", func() error { return verifyClient(certPool(b.Anchors[1].Cert, b.Anchors[2].Cert), a1.Cert) }, true},
 				{"failVerifyRootWithoutAnchor", func() error { return verifyClient(certPool(root)) }, true},
-				{"okServerSignedByRoot", func() error { return b.Server.Cert.CheckSignatureFrom(root) }, false},
-				{"okServerNoAnchor", func() error {
-					return want(b.Server.Anchor == nil && bytes.Equal(b.Server.Chain(), b.Server.CertPEM), "server chain")
+				// The server is issued by the host issuer, which the root
+				// signs; its chain carries the host issuer, not an anchor.
+				{"okServerIssuedByHostIssuer", func() error { return b.Server.Cert.CheckSignatureFrom(b.HostIssuer.Cert) }, false},
+				{"failServerSignedByRoot", func() error { return b.Server.Cert.CheckSignatureFrom(root) }, true},
+				{"okServerChain", func() error {
+					return want(b.Server.Anchor == nil && b.Server.HostIssuer == b.HostIssuer &&
+						bytes.Equal(b.Server.Chain(), append(slices.Clone(b.Server.CertPEM), b.HostIssuer.CertPEM...)), "server chain")
+				}, false},
+				{"okServerVerifiesToRoot", func() error {
+					_, err := b.Server.Cert.Verify(x509.VerifyOptions{Roots: certPool(root), Intermediates: certPool(b.HostIssuer.Cert),
+						DNSName: "docker.test", KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}})
+					return err
+				}, false},
+				{"okHostIssuerProfile", func() error { return checkHostIssuerOf(b) }, false},
+				// dockerd trusts the anchors only: the host issuer is none.
+				{"okHostIssuerNotAnAnchor", func() error {
+					return want(!slices.ContainsFunc(b.Anchors, func(a *Anchor) bool { return a.Cert.Equal(b.HostIssuer.Cert) }), "host issuer among the anchors")
 				}, false},
 			}
 			for _, tt := range tests {
@@ -165,7 +179,8 @@ func TestIssueMember(t *testing.T) {
 				}
 				return n
 			}(), ", "))
-			describe(&s, "server", b.Server.Cert, b.CA.Cert)
+			describe(&s, "host issuer", b.HostIssuer.Cert, b.CA.Cert)
+			describe(&s, "server", b.Server.Cert, b.HostIssuer.Cert)
 			for _, c := range b.Clients {
 				describe(&s, "client "+c.Name, c.Cert, c.Anchor.Cert)
 			}
@@ -197,6 +212,7 @@ func TestCanSignAnchors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	old := pathLenZeroCA(t, testPlan(ECDSAP256)) // --trust ca by an older docker-tls
 	for _, tt := range []struct {
 		name string
 		cert *x509.Certificate
@@ -204,7 +220,9 @@ func TestCanSignAnchors(t *testing.T) {
 	}{
 		{"okMemberRoot", memberBundle(t, ECDSAP256).CA.Cert, true},
 		{"okNoPathLen", docs, true},
-		{"failPathLenZero", testBundle(t, ECDSAP256).CA.Cert, false},
+		{"okCAWideRoot", testBundle(t, ECDSAP256).CA.Cert, true}, // pathlen:1 now: it signs the host issuer
+		{"failPathLenZero", old.Cert, false},
+		{"failHostIssuer", testBundle(t, ECDSAP256).HostIssuer.Cert, false},
 		{"failAnchor", memberBundle(t, ECDSAP256).Anchors[0].Cert, false},
 		{"failLeaf", leaf, false},
 	} {
@@ -213,7 +231,7 @@ func TestCanSignAnchors(t *testing.T) {
 		}
 	}
 	// A CA-wide root made with pathlen:0 is refused, and says why.
-	_, err = NewAnchors(testBundle(t, ECDSAP256).CA, 1, 1, []byte(testPass))
+	_, err = NewAnchors(old, 1, 1, []byte(testPass))
 	if err == nil || !strings.Contains(err.Error(), "pathlen:0") {
 		t.Errorf("NewAnchors under a pathlen:0 root: %v", err)
 	}
@@ -602,7 +620,7 @@ func BenchmarkHandshakeAtCap(b *testing.B) {
 }
 
 func tlsPairB(b *testing.B, l *Leaf) tls.Certificate {
-	c, err := tls.X509KeyPair(l.CertPEM, l.KeyPEM)
+	c, err := tls.X509KeyPair(l.Chain(), l.KeyPEM)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -102,3 +102,32 @@ func pool(cas ...*CA) *x509.CertPool {
 	}
 	return p
 }
+
+// pathLenZeroCA makes a root as docker-tls made it with --trust ca before
+// the host issuer: pathlen:0, so that it signs leaves and never another CA.
+// Every new root is pathlen:1 now; this is the one a reused setup may have.
+func pathLenZeroCA(t testing.TB, plan Plan, opts ...Option) *CA {
+	t.Helper()
+	if err := plan.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	o := newOptions(opts)
+	key, err := o.newKey(plan.KeyType)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, err := newCAWithKey(plan, key, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := ca.Cert // today's root, re-signed with the old constraint
+	tmpl.MaxPathLen, tmpl.MaxPathLenZero = 0, true
+	cert, der, err := sign(tmpl, tmpl, key.Public(), key, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cert.IsCA || cert.MaxPathLen != 0 || !cert.MaxPathLenZero || cert.CheckSignatureFrom(cert) != nil {
+		t.Fatalf("pathLenZeroCA: IsCA %v, pathlen %d (zero %v)", cert.IsCA, cert.MaxPathLen, cert.MaxPathLenZero)
+	}
+	return &CA{Cert: cert, CertPEM: encodeDER(der), Key: key}
+}

@@ -63,7 +63,7 @@ func hostIssuerName(fqdn string) string { return "docker-tls host issuer " + fqd
 // NewHostIssuer makes the host issuer for plan's names under root, with a
 // key of the plan's type. It is valid from now (backdated for clock skew) to
 // the root's end, but at most MaxHostIssuerDays. A root made with pathlen:0
-// (--trust ca) may not sign it: a *HostIssuerError.
+// (--trust ca by an older docker-tls) may not sign it: a *HostIssuerError.
 func NewHostIssuer(root *CA, plan Plan, opts ...Option) (*HostIssuer, error) {
 	if err := fieldErrorsFor(plan.Validate(), FieldFQDN, FieldDNSNames, FieldIPs, FieldKeyType); err != nil {
 		return nil, err
@@ -75,15 +75,19 @@ func NewHostIssuer(root *CA, plan Plan, opts ...Option) (*HostIssuer, error) {
 		return nil, &HostIssuerError{Reason: fmt.Sprintf("CA %q was made with pathlen:0 and may not sign an intermediate", root.Cert.Subject.CommonName)}
 	}
 	o := newOptions(opts)
-	now := o.now()
-	if !now.Before(root.Cert.NotAfter) {
+	if !o.now().Before(root.Cert.NotAfter) {
 		return nil, &HostIssuerError{Reason: fmt.Sprintf("the CA expired on %s", root.Cert.NotAfter.UTC().Format(time.DateOnly))}
 	}
 	key, err := o.newKey(plan.KeyType)
 	if err != nil {
 		return nil, fmt.Errorf("new host issuer: %w", err)
 	}
-	t := hostIssuerTemplate(plan, now)
+	return newHostIssuerWithKey(root, plan, key, o)
+}
+
+// newHostIssuerWithKey signs the host issuer of plan, with key, under root.
+func newHostIssuerWithKey(root *CA, plan Plan, key crypto.Signer, o *options) (*HostIssuer, error) {
+	t := hostIssuerTemplate(plan, o.now())
 	if root.Cert.NotAfter.Before(t.NotAfter) {
 		t.NotAfter = root.Cert.NotAfter
 	}

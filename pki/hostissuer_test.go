@@ -153,15 +153,30 @@ func TestHostIssuerLife(t *testing.T) {
 	}
 }
 
+// TestHostIssuerNeedsPathLen: a root made with pathlen:0 (--trust ca by an
+// older docker-tls) may not sign a host issuer; a --trust ca root made now
+// (pathlen:1) signs one.
 func TestHostIssuerNeedsPathLen(t *testing.T) {
-	plan := testPlan(ECDSAP256) // --trust ca: the root has pathlen:0
+	plan := testPlan(ECDSAP256) // --trust ca
+	old := pathLenZeroCA(t, plan)
+	var he *HostIssuerError
+	if _, err := NewHostIssuer(old, plan); !errors.As(err, &he) || !strings.Contains(err.Error(), "pathlen:0") {
+		t.Errorf("NewHostIssuer under a pathlen:0 root: %v", err)
+	}
 	root, _, err := NewCA(plan, []byte(testPass))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var he *HostIssuerError
-	if _, err := NewHostIssuer(root, plan); !errors.As(err, &he) || !strings.Contains(err.Error(), "pathlen:0") {
-		t.Errorf("NewHostIssuer under a pathlen:0 root: %v", err)
+	hi, err := NewHostIssuer(root, plan)
+	if err != nil {
+		t.Fatalf("NewHostIssuer under a new --trust ca root: %v", err)
+	}
+	server, err := IssueServerFrom(hi, plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := verifyServer(root, hi, server.Cert, "docker.test", x509.ExtKeyUsageServerAuth); err != nil {
+		t.Errorf("server under a --trust ca root's host issuer: %v", err)
 	}
 }
 

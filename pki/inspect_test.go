@@ -12,15 +12,19 @@ func TestInspect(t *testing.T) {
 	for _, kt := range KeyTypes {
 		t.Run(string(kt), func(t *testing.T) {
 			b := testBundle(t, kt)
+			const root = "CN=docker-tls CA,O=Example Ops"
 			tests := []struct {
-				name string
-				pem  []byte
-				kind Kind
-				cn   string
+				name   string
+				pem    []byte
+				kind   Kind
+				cn     string
+				issuer string
 			}{
-				{"okCA", b.CA.CertPEM, KindCA, DefaultCACommonName},
-				{"okServer", b.Server.CertPEM, KindServer, "docker.test"},
-				{"okClient", b.Clients[1].CertPEM, KindClient, "bob"},
+				{"okCA", b.CA.CertPEM, KindCA, DefaultCACommonName, root},
+				{"okHostIssuer", b.HostIssuer.CertPEM, KindHostIssuer, "docker-tls host issuer docker.test", root},
+				{"okServer", b.Server.CertPEM, KindServer, "docker.test", "CN=docker-tls host issuer docker.test"},
+				{"okServerChain", b.Server.Chain(), KindServer, "docker.test", "CN=docker-tls host issuer docker.test"},
+				{"okClient", b.Clients[1].CertPEM, KindClient, "bob", root},
 			}
 			for _, tt := range tests {
 				t.Run(tt.name, func(t *testing.T) {
@@ -38,7 +42,7 @@ func TestInspect(t *testing.T) {
 					if !i.NotAfter.Equal(c.NotAfter) || !i.NotBefore.Equal(c.NotBefore) {
 						t.Errorf("validity %v..%v", i.NotBefore, i.NotAfter)
 					}
-					if i.Issuer != "CN=docker-tls CA,O=Example Ops" {
+					if i.Issuer != tt.issuer {
 						t.Errorf("Issuer %q", i.Issuer)
 					}
 					if tt.kind == KindServer {

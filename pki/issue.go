@@ -133,8 +133,10 @@ type Bundle struct {
 	CA       *CA
 	CAKeyPEM []byte // encrypted PKCS#8; nil when an existing CA was reused
 	NewCA    bool
-	Server   *Leaf
-	Clients  []*Leaf
+	// HostIssuer signed Server (nil when the CA may not sign one).
+	HostIssuer *HostIssuer
+	Server     *Leaf
+	Clients    []*Leaf
 	// Anchors are the member anchors made with per-member trust: one per
 	// client (in order), then the free slots.
 	Anchors []*Anchor
@@ -167,6 +169,9 @@ func Issue(plan Plan, ca *CA, passphrase []byte, opts ...Option) (*Bundle, error
 	n := 1 + len(plan.Clients)
 	if ca == nil {
 		n++
+	}
+	if ca == nil || CanSignAnchors(ca.Cert) {
+		n++ // the host issuer's
 	}
 	keys := o.keyGen(plan.KeyType, n)
 	b := &Bundle{CA: ca, NewCA: ca == nil}
@@ -252,11 +257,7 @@ func (b *Bundle) issueCAs(plan Plan, keys *KeyGen, o *options) ([]crypto.Signer,
 // their anchor with per-member trust.
 func (b *Bundle) issueLeaves(plan Plan, keys *KeyGen, o *options) error {
 	now := o.now()
-	key, err := takeKey(keys)
-	if err != nil {
-		return err
-	}
-	if b.Server, err = signLeaf(b.CA, serverTemplate(plan, key.Public(), now), KindServer, key, o); err != nil {
+	if err := b.issueServer(plan, keys, o); err != nil {
 		return err
 	}
 	for i, name := range plan.Clients {
@@ -280,6 +281,32 @@ func (b *Bundle) issueLeaves(plan Plan, keys *KeyGen, o *options) error {
 	return nil
 }
 
+// issueServer issues the server certificate through a new host issuer,
+// or from the CA itself when it was made with pathlen:0 (by an older
+// docker-tls) and may not sign one.
+func (b *Bundle) issueServer(plan Plan, keys *KeyGen, o *options) error {
+	signer := b.CA
+	if CanSignAnchors(b.CA.Cert) {
+		key, err := takeKey(keys)
+		if err != nil {
+			return err
+		}
+		if b.HostIssuer, err = newHostIssuerWithKey(b.CA, plan, key, o); err != nil {
+			return err
+		}
+		signer = &CA{Cert: b.HostIssuer.Cert, CertPEM: b.HostIssuer.CertPEM, Key: b.HostIssuer.Key}
+	}
+	key, err := takeKey(keys)
+	if err != nil {
+		return err
+	}
+	if b.Server, err = signLeaf(signer, serverTemplate(plan, key.Public(), o.now()), KindServer, key, o); err != nil {
+		return err
+	}
+	b.Server.HostIssuer = b.HostIssuer
+	return nil
+}
+
 // setKeyPEMs hands out the encrypted keys, in issueCAs' order.
 func (b *Bundle) setKeyPEMs(pems [][]byte) {
 	if b.NewCA {
@@ -295,9 +322,10 @@ type keyPEMsResult struct {
 	err  error
 }
 
-// NewCA makes a CA for plan (pathlen:1 with per-member trust, pathlen:0
-// with TrustCA) and its key encrypted with passphrase, e.g. the new root of
-// a switch to per-member trust. It validates the CA's fields only.
+// NewCA makes a CA for plan (pathlen:1 with either trust: it signs the host
+// issuer, and the anchors with per-member trust) and its key encrypted with
+// passphrase, e.g. the new root of a switch to per-member trust. It
+// validates the CA's fields only.
 func NewCA(plan Plan, passphrase []byte, opts ...Option) (*CA, []byte, error) {
 	if err := fieldErrorsFor(plan.Validate(), FieldCAName, FieldCAOrg, FieldCADays, FieldKeyType, FieldTrust); err != nil {
 		return nil, nil, err
@@ -418,12 +446,10 @@ func newCAWithKey(plan Plan, key crypto.Signer, o *options) (*CA, error) {
 	}
 	t.IsCA = true
 	t.BasicConstraintsValid = true // Go marks basicConstraints critical
-	if plan.Trust == TrustMember {
-		t.MaxPathLen = 1 // pathlen:1: the root signs member anchors, which sign leaves
-	} else {
-		t.MaxPathLen = 0
-		t.MaxPathLenZero = true // pathlen:0: this CA signs leaves, never other CAs
-	}
+	// pathlen:1: the root signs intermediates that sign leaves, never
+	// deeper: the host issuer (the server certificate) and, with per-member
+	// trust, the member anchors. A CA-wide root signs members' leaves itself.
+	t.MaxPathLen = 1
 	t.KeyUsage = x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature
 	cert, der, err := sign(t, t, key.Public(), key, o)
 	if err != nil {

@@ -21,14 +21,27 @@ func TestProfiles(t *testing.T) {
 		t.Run(string(kt), func(t *testing.T) {
 			t.Parallel()
 			b := testBundle(t, kt)
-			ca, srv, cli := b.CA.Cert, b.Server.Cert, b.Clients[0].Cert
+			ca, hi, srv, cli := b.CA.Cert, b.HostIssuer.Cert, b.Server.Cert, b.Clients[0].Cert
 			leafKU := x509.KeyUsageDigitalSignature
 			if strings.HasPrefix(string(kt), "rsa") {
 				leafKU |= x509.KeyUsageKeyEncipherment
 			}
-			verify := func(c *x509.Certificate, name string, eku x509.ExtKeyUsage) error {
-				_, err := c.Verify(x509.VerifyOptions{Roots: pool(b.CA), DNSName: name, KeyUsages: []x509.ExtKeyUsage{eku}})
+			// A client trusting the root only, given what the peer sends:
+			// the server's chain carries the host issuer.
+			verifyWith := func(inter *x509.CertPool, c *x509.Certificate, name string, eku x509.ExtKeyUsage) error {
+				_, err := c.Verify(x509.VerifyOptions{Roots: pool(b.CA), Intermediates: inter, DNSName: name, KeyUsages: []x509.ExtKeyUsage{eku}})
 				return err
+			}
+			chain, err := ParseCerts(b.Server.Chain())
+			if err != nil {
+				t.Fatal(err)
+			}
+			sent := x509.NewCertPool()
+			for _, c := range chain[1:] {
+				sent.AddCert(c)
+			}
+			verify := func(c *x509.Certificate, name string, eku x509.ExtKeyUsage) error {
+				return verifyWith(sent, c, name, eku)
 			}
 			tests := []struct {
 				name    string
@@ -36,7 +49,9 @@ func TestProfiles(t *testing.T) {
 				wantErr bool
 			}{
 				{"okCAIsCA", func() error { return want(ca.IsCA && ca.BasicConstraintsValid, "IsCA") }, false},
-				{"okCAPathLenZero", func() error { return want(ca.MaxPathLen == 0 && ca.MaxPathLenZero, "MaxPathLen %d", ca.MaxPathLen) }, false},
+				// pathlen:1 with CA-wide trust too: the root signs the host issuer.
+				{"okCAPathLenOne", func() error { return want(ca.MaxPathLen == 1 && !ca.MaxPathLenZero, "MaxPathLen %d", ca.MaxPathLen) }, false},
+				{"okCACanSignHostIssuer", func() error { return want(CanSignAnchors(ca), "CanSignAnchors") }, false},
 				{"okCABasicConstraintsCritical", func() error { return want(critical(ca, oidBasicConstraints), "critical") }, false},
 				{"okCAKeyUsage", func() error {
 					return want(ca.KeyUsage == x509.KeyUsageCertSign|x509.KeyUsageCRLSign|x509.KeyUsageDigitalSignature, "KeyUsage %b", ca.KeyUsage)
@@ -49,6 +64,10 @@ func TestProfiles(t *testing.T) {
 				{"okCASelfSigned", func() error { return ca.CheckSignatureFrom(ca) }, false},
 				{"okCASKIMethod1", func() error { return want(bytes.Equal(ca.SubjectKeyId, sha1SKI(t, ca)), "SKI %x", ca.SubjectKeyId) }, false},
 				{"okCAValidity", func() error { return wantDays(ca, DefaultCADays) }, false},
+
+				{"okHostIssuerProfile", func() error { return checkHostIssuerOf(b) }, false},
+				{"okHostIssuerCovers", func() error { return want(b.HostIssuer.Covers(testPlan(kt)), "Covers") }, false},
+				{"failHostIssuerSignsCA", func() error { return want(CanSignAnchors(hi), "CanSignAnchors") }, true},
 
 				{"okServerNotCA", func() error { return want(!srv.IsCA, "IsCA") }, false},
 				{"okServerKeyUsage", func() error { return want(srv.KeyUsage == leafKU, "KeyUsage %b", srv.KeyUsage) }, false},
@@ -81,9 +100,14 @@ func TestProfiles(t *testing.T) {
 				}, false},
 				{"okServerSKI", func() error { return want(bytes.Equal(srv.SubjectKeyId, sha1SKI(t, srv)), "SKI %x", srv.SubjectKeyId) }, false},
 				{"okServerAKI", func() error {
-					return want(bytes.Equal(srv.AuthorityKeyId, ca.SubjectKeyId), "AKI %x", srv.AuthorityKeyId)
+					return want(bytes.Equal(srv.AuthorityKeyId, hi.SubjectKeyId), "AKI %x", srv.AuthorityKeyId)
 				}, false},
-				{"okServerSignedByCA", func() error { return srv.CheckSignatureFrom(ca) }, false},
+				{"okServerSignedByHostIssuer", func() error { return srv.CheckSignatureFrom(hi) }, false},
+				{"failServerSignedByCA", func() error { return srv.CheckSignatureFrom(ca) }, true},
+				{"okServerChain", func() error {
+					return want(b.Server.HostIssuer == b.HostIssuer && len(chain) == 2 && chain[0].Equal(srv) && chain[1].Equal(hi), "chain of %d", len(chain))
+				}, false},
+				{"failServerVerifyWithoutHostIssuer", func() error { return verifyWith(nil, srv, "docker.test", x509.ExtKeyUsageServerAuth) }, true},
 				{"okServerValidity", func() error { return wantDays(srv, DefaultDays) }, false},
 				{"okServerVerifyFQDN", func() error { return verify(srv, "docker.test", x509.ExtKeyUsageServerAuth) }, false},
 				{"okServerVerifyExtraName", func() error { return verify(srv, "docker.internal", x509.ExtKeyUsageServerAuth) }, false},
@@ -103,7 +127,9 @@ func TestProfiles(t *testing.T) {
 				{"okClientSKI", func() error { return want(bytes.Equal(cli.SubjectKeyId, sha1SKI(t, cli)), "SKI %x", cli.SubjectKeyId) }, false},
 				{"okClientAKI", func() error { return want(bytes.Equal(cli.AuthorityKeyId, ca.SubjectKeyId), "AKI") }, false},
 				{"okClientSignedByCA", func() error { return cli.CheckSignatureFrom(ca) }, false},
-				{"okClientVerify", func() error { return verify(cli, "", x509.ExtKeyUsageClientAuth) }, false},
+				{"okClientVerify", func() error { return verifyWith(nil, cli, "", x509.ExtKeyUsageClientAuth) }, false},
+				// The root, not the host issuer, issues clients (CA-wide).
+				{"failClientSignedByHostIssuer", func() error { return cli.CheckSignatureFrom(hi) }, true},
 				{"failClientVerifyAsServer", func() error { return verify(cli, "", x509.ExtKeyUsageServerAuth) }, true},
 				{"failClientSignedByServer", func() error { return cli.CheckSignatureFrom(srv) }, true},
 				{"okKeysMatch", func() error {
@@ -123,7 +149,44 @@ func TestProfiles(t *testing.T) {
 	}
 }
 
+// checkHostIssuerOf checks the host issuer Issue made for testPlan's names
+// (either trust): a pathlen:0 CA signed by the root, serverAuth only, its
+// name constraints critical and permitting exactly the server's names and
+// IPs, valid as long as the root, and one LoadHostIssuer accepts.
+func checkHostIssuerOf(b *Bundle) error {
+	if b.HostIssuer == nil {
+		return errors.New("no host issuer")
+	}
+	hi, root := b.HostIssuer.Cert, b.CA.Cert
+	ips := func(ns []*net.IPNet) []string {
+		var out []string
+		for _, n := range ns {
+			out = append(out, n.String())
+		}
+		return out
+	}
+	if _, err := LoadHostIssuer(b.HostIssuer.CertPEM, b.HostIssuer.KeyPEM, root); err != nil {
+		return err
+	}
+	return errors.Join(
+		hi.CheckSignatureFrom(root),
+		want(bytes.Equal(hi.AuthorityKeyId, root.SubjectKeyId), "host issuer AKI %x", hi.AuthorityKeyId),
+		want(hi.IsCA && hi.BasicConstraintsValid && hi.MaxPathLen == 0 && hi.MaxPathLenZero, "host issuer pathlen %d (zero %v)", hi.MaxPathLen, hi.MaxPathLenZero),
+		want(critical(hi, oidBasicConstraints) && critical(hi, oidNameConstraints), "host issuer constraints not critical"),
+		want(hi.KeyUsage == x509.KeyUsageCertSign|x509.KeyUsageCRLSign, "host issuer KeyUsage %b", hi.KeyUsage),
+		want(slices.Equal(hi.ExtKeyUsage, []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}) && len(hi.UnknownExtKeyUsage) == 0, "host issuer EKU %v", hi.ExtKeyUsage),
+		want(slices.Equal(hi.PermittedDNSDomains, []string{"docker.test", "docker", "docker.internal"}), "permitted DNS %v", hi.PermittedDNSDomains),
+		want(slices.Equal(hi.ExcludedDNSDomains, []string{".docker.test", ".docker", ".docker.internal"}), "excluded DNS %v", hi.ExcludedDNSDomains),
+		want(slices.Equal(ips(hi.PermittedIPRanges), []string{"127.0.0.1/32", "2001:db8::1/128", "::1/128"}) && len(hi.ExcludedIPRanges) == 0,
+			"IP ranges: permitted %v, excluded %v", hi.PermittedIPRanges, hi.ExcludedIPRanges),
+		want(hi.Subject.CommonName == "docker-tls host issuer docker.test", "host issuer CN %q", hi.Subject.CommonName),
+		want(hi.NotAfter.Equal(root.NotAfter), "host issuer NotAfter %v, root's %v", hi.NotAfter, root.NotAfter),
+		want(KeyTypeOf(hi.PublicKey) == KeyTypeOf(root.PublicKey), "host issuer key %s", KeyTypeOf(hi.PublicKey)),
+	)
+}
+
 var (
+	oidNameConstraints  = []int{2, 5, 29, 30}
 	oidBasicConstraints = []int{2, 5, 29, 19}
 	oidKeyUsage         = []int{2, 5, 29, 15}
 )
@@ -160,7 +223,7 @@ func TestIssueFixedClock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []*x509.Certificate{b.CA.Cert, b.Server.Cert, b.Clients[0].Cert} {
+	for _, c := range []*x509.Certificate{b.CA.Cert, b.HostIssuer.Cert, b.Server.Cert, b.Clients[0].Cert} {
 		if !c.NotBefore.Equal(fixedNow.Add(-5 * time.Minute)) {
 			t.Errorf("%s NotBefore %v, want 5 minutes before %v", c.Subject.CommonName, c.NotBefore, fixedNow)
 		}
@@ -181,7 +244,7 @@ func TestSerials(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			certs := []*x509.Certificate{b.CA.Cert, b.Server.Cert}
+			certs := []*x509.Certificate{b.CA.Cert, b.HostIssuer.Cert, b.Server.Cert}
 			for _, c := range b.Clients {
 				certs = append(certs, c.Cert)
 			}
@@ -198,8 +261,8 @@ func TestSerials(t *testing.T) {
 			}
 		}
 	}
-	if len(seen) != 2*3*4 {
-		t.Errorf("%d distinct serials, want 24", len(seen))
+	if len(seen) != 2*3*5 {
+		t.Errorf("%d distinct serials, want 30", len(seen))
 	}
 }
 
@@ -225,7 +288,8 @@ func TestIssue(t *testing.T) {
 			}
 			var s strings.Builder
 			describe(&s, "ca", b.CA.Cert, b.CA.Cert)
-			describe(&s, "server", b.Server.Cert, b.CA.Cert)
+			describe(&s, "host issuer", b.HostIssuer.Cert, b.CA.Cert)
+			describe(&s, "server", b.Server.Cert, b.HostIssuer.Cert)
 			for _, c := range b.Clients {
 				describe(&s, "client "+c.Name, c.Cert, b.CA.Cert)
 			}
@@ -260,11 +324,29 @@ func describe(w *strings.Builder, title string, c, ca *x509.Certificate) {
 		ips = append(ips, ip.String())
 	}
 	fmt.Fprintf(w, "ip: %s\n", strings.Join(ips, ", "))
+	describeNameConstraints(w, c)
 	fmt.Fprintf(w, "ski: %d bytes\naki = ca ski: %v\n", len(c.SubjectKeyId), c != ca && bytes.Equal(c.AuthorityKeyId, ca.SubjectKeyId))
 	for _, e := range c.Extensions {
 		fmt.Fprintf(w, "extension %s critical=%v\n", e.Id, e.Critical)
 	}
 	w.WriteString("\n")
+}
+
+// describeNameConstraints writes a CA's name constraints, when it has any
+// (the host issuer).
+func describeNameConstraints(w *strings.Builder, c *x509.Certificate) {
+	nets := func(ns []*net.IPNet) string {
+		var out []string
+		for _, n := range ns {
+			out = append(out, n.String())
+		}
+		return strings.Join(out, ", ")
+	}
+	if len(c.PermittedDNSDomains)+len(c.ExcludedDNSDomains)+len(c.PermittedIPRanges)+len(c.ExcludedIPRanges) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "permitted dns: %s\nexcluded dns: %s\n", strings.Join(c.PermittedDNSDomains, ", "), strings.Join(c.ExcludedDNSDomains, ", "))
+	fmt.Fprintf(w, "permitted ip: %s\nexcluded ip: %s\n", nets(c.PermittedIPRanges), nets(c.ExcludedIPRanges))
 }
 
 func keyUsageNames(ku x509.KeyUsage) []string {
@@ -296,10 +378,14 @@ func TestIssueErrors(t *testing.T) {
 	}{
 		{"okReuseCA", func() error {
 			b, err := Issue(testPlan(ECDSAP256), ca, nil, at(fixedNow))
-			if err == nil && (b.NewCA || b.CAKeyPEM != nil || b.CA != ca || b.Server.Cert.CheckSignatureFrom(ca.Cert) != nil) {
+			if err != nil {
+				return err
+			}
+			if b.NewCA || b.CAKeyPEM != nil || b.CA != ca {
 				return fmt.Errorf("reused CA bundle: NewCA %v, CAKeyPEM %d bytes", b.NewCA, len(b.CAKeyPEM))
 			}
-			return err
+			// A reused pathlen:1 root gets a new host issuer, which issues the server.
+			return errors.Join(checkHostIssuerOf(b), b.Server.Cert.CheckSignatureFrom(b.HostIssuer.Cert))
 		}, nil},
 		{"failShortPassphrase", func() error {
 			_, err := Issue(testPlan(ECDSAP256), nil, []byte("too short"))
@@ -382,6 +468,52 @@ func TestIssueErrors(t *testing.T) {
 	}
 }
 
+// TestIssueUnderPathLenZeroCA: a reused root made with pathlen:0 (--trust ca
+// by an older docker-tls) may not sign a host issuer, so it issues the
+// server itself, as before, and no key is made for a host issuer.
+func TestIssueUnderPathLenZeroCA(t *testing.T) {
+	plan := testPlan(ECDSAP256)
+	ca := pathLenZeroCA(t, plan, at(fixedNow))
+	g := StartKeys(ECDSAP256, 1)
+	b, err := Issue(plan, ca, nil, at(fixedNow), WithKeys(g))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.HostIssuer != nil || b.Server.HostIssuer != nil {
+		t.Fatalf("a host issuer under a pathlen:0 root: %v", b.HostIssuer.Cert.Subject)
+	}
+	if b.NewCA || b.CA != ca {
+		t.Error("the CA was not reused")
+	}
+	srv := b.Server.Cert
+	if err := srv.CheckSignatureFrom(ca.Cert); err != nil || !bytes.Equal(srv.AuthorityKeyId, ca.Cert.SubjectKeyId) {
+		t.Errorf("server not issued by the root: %v, AKI %x", err, srv.AuthorityKeyId)
+	}
+	if !bytes.Equal(b.Server.Chain(), b.Server.CertPEM) {
+		t.Error("the server's chain is more than its certificate")
+	}
+	for _, name := range []string{"docker.test", "127.0.0.1", "::1"} {
+		if _, err := srv.Verify(x509.VerifyOptions{Roots: pool(ca), DNSName: name, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}); err != nil {
+			t.Errorf("verify server for %s against the root alone: %v", name, err)
+		}
+	}
+	for _, c := range b.Clients {
+		if err := c.Cert.CheckSignatureFrom(ca.Cert); err != nil {
+			t.Errorf("client %s: %v", c.Name, err)
+		}
+	}
+	// The server and the two clients: no key for a CA or a host issuer.
+	if p := g.Progress(); p.Want != 3 {
+		t.Errorf("Issue asked the pool for %d keys, want 3", p.Want)
+	}
+	dir := writeFiles(t, map[string][]byte{"ca.pem": ca.CertPEM, "server-cert.pem": b.Server.Chain()})
+	out, err := openssl(t, dir, "verify", "-x509_strict", "-CAfile", "ca.pem", "-untrusted", "server-cert.pem", "-purpose", "sslserver",
+		"-verify_hostname", "docker.test", "server-cert.pem")
+	if err != nil || !strings.Contains(out, "server-cert.pem: OK") {
+		t.Errorf("openssl verify: %v\n%s", err, out)
+	}
+}
+
 func wantOutlives(leaf, leafDate, caDate string) func(*testing.T, error) {
 	return func(t *testing.T, err error) {
 		var oe *OutlivesCAError
@@ -442,15 +574,23 @@ func TestKeyGen(t *testing.T) {
 func TestWithKeys(t *testing.T) {
 	t.Run("okUsed", func(t *testing.T) {
 		g := StartKeys(Ed25519, 2)
-		b, err := Issue(testPlan(Ed25519), nil, []byte(testPass), WithKeys(g)) // needs 4 keys
+		b, err := Issue(testPlan(Ed25519), nil, []byte(testPass), WithKeys(g)) // needs 5 keys
 		if err != nil {
 			t.Fatal(err)
 		}
 		if left := g.want - g.next; left > 0 {
 			t.Errorf("%d started keys left untaken", left)
 		}
-		if b.Server.Cert.CheckSignatureFrom(b.CA.Cert) != nil {
-			t.Error("server not signed by CA")
+		if b.HostIssuer.Cert.CheckSignatureFrom(b.CA.Cert) != nil || b.Server.Cert.CheckSignatureFrom(b.HostIssuer.Cert) != nil {
+			t.Error("server not signed by the host issuer under the CA")
+		}
+		// Each of the five certificates has a key of its own, from the pool.
+		seen := map[string]bool{}
+		for _, c := range []*x509.Certificate{b.CA.Cert, b.HostIssuer.Cert, b.Server.Cert, b.Clients[0].Cert, b.Clients[1].Cert} {
+			seen[string(c.RawSubjectPublicKeyInfo)] = true
+		}
+		if len(seen) != 5 {
+			t.Errorf("%d distinct keys for 5 certificates", len(seen))
 		}
 	})
 	t.Run("okTooFewStarted", func(t *testing.T) {
@@ -460,8 +600,9 @@ func TestWithKeys(t *testing.T) {
 		if _, err := Issue(testPlan(Ed25519), nil, []byte(testPass), WithKeys(g)); err != nil {
 			t.Fatal(err)
 		}
-		if p := g.Progress(); p.Want != 4 || len(p.Done) < 4 {
-			t.Errorf("Progress: want %d keys, %d done; want 4 and at least 4", p.Want, len(p.Done))
+		// CA, host issuer, server, alice and bob.
+		if p := g.Progress(); p.Want != 5 || len(p.Done) < 5 {
+			t.Errorf("Progress: want %d keys, %d done; want 5 and at least 5", p.Want, len(p.Done))
 		}
 	})
 	t.Run("okIgnoredForOtherType", func(t *testing.T) {

@@ -44,10 +44,12 @@ func TestOpenSSL(t *testing.T) {
 			dir := writeFiles(t, map[string][]byte{
 				"ca.pem":     b.CA.CertPEM,
 				"ca-key.pem": b.CAKeyPEM,
-				"server.pem": b.Server.CertPEM,
-				"client.pem": b.Clients[0].CertPEM,
-				"pass":       []byte(testPass + "\n"),
-				"wrong":      []byte("not the passphrase at all\n"),
+				// server-cert.pem as written: the certificate, then the host issuer.
+				"server.pem":      b.Server.Chain(),
+				"server-only.pem": b.Server.CertPEM,
+				"client.pem":      b.Clients[0].CertPEM,
+				"pass":            []byte(testPass + "\n"),
+				"wrong":           []byte("not the passphrase at all\n"),
 			})
 			tests := []struct {
 				name    string
@@ -55,13 +57,15 @@ func TestOpenSSL(t *testing.T) {
 				wantErr bool
 				want    []string // substrings of the output; error 26 is X509_V_ERR_INVALID_PURPOSE, worded differently across OpenSSL versions
 			}{
-				{"okVerifyServer", []string{"verify", "-CAfile", "ca.pem", "-purpose", "sslserver", "server.pem"}, false, []string{"server.pem: OK"}},
-				{"okVerifyServerName", []string{"verify", "-CAfile", "ca.pem", "-purpose", "sslserver", "-verify_hostname", "docker.test", "server.pem"}, false, nil},
-				{"okVerifyServerIPv6", []string{"verify", "-CAfile", "ca.pem", "-purpose", "sslserver", "-verify_ip", "2001:db8::1", "server.pem"}, false, nil},
+				{"okVerifyServer", []string{"verify", "-x509_strict", "-CAfile", "ca.pem", "-untrusted", "server.pem", "-purpose", "sslserver", "server.pem"}, false, []string{"server.pem: OK"}},
+				{"okVerifyServerName", []string{"verify", "-CAfile", "ca.pem", "-untrusted", "server.pem", "-purpose", "sslserver", "-verify_hostname", "docker.test", "server.pem"}, false, nil},
+				{"okVerifyServerIPv6", []string{"verify", "-CAfile", "ca.pem", "-untrusted", "server.pem", "-purpose", "sslserver", "-verify_ip", "2001:db8::1", "server.pem"}, false, nil},
+				// error 20 is X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY: the host issuer is needed.
+				{"failVerifyServerWithoutHostIssuer", []string{"verify", "-CAfile", "ca.pem", "-purpose", "sslserver", "server-only.pem"}, true, []string{"error 20 "}},
 				{"okVerifyClient", []string{"verify", "-CAfile", "ca.pem", "-purpose", "sslclient", "client.pem"}, false, []string{"client.pem: OK"}},
-				{"failServerAsClient", []string{"verify", "-CAfile", "ca.pem", "-purpose", "sslclient", "server.pem"}, true, []string{"error 26 ", "certificate purpose"}},
+				{"failServerAsClient", []string{"verify", "-CAfile", "ca.pem", "-untrusted", "server.pem", "-purpose", "sslclient", "server.pem"}, true, []string{"error 26 ", "certificate purpose"}},
 				{"failClientAsServer", []string{"verify", "-CAfile", "ca.pem", "-purpose", "sslserver", "client.pem"}, true, []string{"error 26 ", "certificate purpose"}},
-				{"failVerifyWrongName", []string{"verify", "-CAfile", "ca.pem", "-verify_hostname", "other.test", "server.pem"}, true, []string{"hostname mismatch"}},
+				{"failVerifyWrongName", []string{"verify", "-CAfile", "ca.pem", "-untrusted", "server.pem", "-verify_hostname", "other.test", "server.pem"}, true, []string{"hostname mismatch"}},
 				{"okOpenKey", []string{"pkey", "-in", "ca-key.pem", "-passin", "file:pass", "-noout"}, false, nil},
 				{"failOpenKeyWrongPass", []string{"pkey", "-in", "ca-key.pem", "-passin", "file:wrong", "-noout"}, true, nil},
 				{"okPBES2Params", []string{"asn1parse", "-in", "ca-key.pem"}, false,

@@ -78,9 +78,12 @@ func handshake(t *testing.T, srv, cli *tls.Config) (srvErr, cliErr error) {
 	return <-done, err
 }
 
+// tlsPair is the key pair a TLS server or client loads from the files
+// docker-tls writes: the chain (the certificate, then its host issuer or
+// anchor, if any) and the key.
 func tlsPair(t *testing.T, l *Leaf) tls.Certificate {
 	t.Helper()
-	c, err := tls.X509KeyPair(l.CertPEM, l.KeyPEM)
+	c, err := tls.X509KeyPair(l.Chain(), l.KeyPEM)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,6 +167,12 @@ func TestTLSHandshake(t *testing.T) {
 		cliFail func(error) bool // nil: the client must succeed
 	}{
 		{"okRightClient", serverConfig(server), clientConfig(alice, "docker.test"), nil, nil},
+		// Issue's server certificate, from the host issuer: the client
+		// trusts the root only and verifies it through the chain sent.
+		{"okHostIssuerChain", serverConfig(ours.Server), clientConfig(alice, "docker.test"), nil, nil},
+		{"okHostIssuerChainIPv6", serverConfig(ours.Server), clientConfig(alice, "::1"), nil, nil},
+		{"failHostIssuerNotSent", serverOnly(t, serverConfig(ours.Server), ours.Server), clientConfig(alice, "docker.test"),
+			alert("bad certificate"), unknownCA},
 		{"okExtraDNSName", serverConfig(server), clientConfig(alice, "docker.internal"), nil, nil},
 		{"okIPv4SAN", serverConfig(server), clientConfig(alice, "127.0.0.1"), nil, nil},
 		{"okIPv6SAN", serverConfig(server), clientConfig(alice, "2001:db8::1"), nil, nil},
@@ -201,6 +210,17 @@ func TestTLSHandshake(t *testing.T) {
 			wantHandshake(t, tt.srv, tt.cli, tt.srvFail, tt.cliFail)
 		})
 	}
+}
+
+// serverOnly makes c send l's certificate without the host issuer.
+func serverOnly(t *testing.T, c *tls.Config, l *Leaf) *tls.Config {
+	t.Helper()
+	pair, err := tls.X509KeyPair(l.CertPEM, l.KeyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Certificates = []tls.Certificate{pair}
+	return c
 }
 
 func forgeLeaf(t *testing.T, ca *CA, name string) *Leaf {
