@@ -7,8 +7,10 @@ package main
 
 import (
 	"bytes"
+	"crypto/rand"
 	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -287,10 +289,11 @@ func TestStatusChecksMembersFile(t *testing.T) {
 	}
 }
 
-// TestSwitchWithNewRoot: a CA-wide setup (pathlen:0) switches with a new
-// root; the old root stays trusted, and signs the server, until finalize.
+// TestSwitchWithNewRoot: a CA-wide setup an older docker-tls made
+// (pathlen:0) switches with a new root; the old root stays trusted, and signs the server, until finalize.
 func TestSwitchWithNewRoot(t *testing.T) {
 	root := initRoot(t, "--trust", "ca", "--client", "alice", "--client", "bob")
+	legacyCAWide(t, root)
 	oldRoot := readRootFile(t, root, "etc/docker/tls/ca/ca.pem")
 	oldBob := readRootFile(t, root, "etc/docker/tls/clients/bob/cert.pem")
 	oldServer := readRootFile(t, root, "etc/docker/tls/server-cert.pem")
@@ -362,9 +365,8 @@ func TestSwitchWithNewRoot(t *testing.T) {
 			t.Errorf("%s is not the new root alone", p)
 		}
 	}
-	srv, _ := pki.ParseCert(readRootFile(t, root, "etc/docker/tls/server-cert.pem"))
-	if srv.CheckSignatureFrom(nr) != nil {
-		t.Error("the server certificate is not the new root's")
+	if err := chainsTo(readRootFile(t, root, "etc/docker/tls/server-cert.pem"), nr); err != nil {
+		t.Errorf("the server certificate is not the new root's: %v", err)
 	}
 	r = mustRun(t, 0, "status", "--root", root)
 	wantContains(t, "status", r.stdout, "No problems found.")
@@ -474,4 +476,46 @@ func TestSignUnderAnAnchor(t *testing.T) {
 	if containsCert(members(t, root), a) {
 		t.Error("carol's anchor is still trusted")
 	}
+}
+
+// legacyCAWide turns root, set up with --trust ca, into a setup as an older
+// docker-tls made it: the root with pathlen:0 (same subject and key, so
+// every certificate it signed still verifies), no host issuer, the server
+// certificate signed by the root itself.
+func legacyCAWide(t *testing.T, root string) {
+	t.Helper()
+	ca, err := pki.LoadCA(readRootFile(t, root, "etc/docker/tls/ca/ca.pem"), readRootFile(t, root, "etc/docker/tls/ca/ca-key.pem"), []byte(testPass))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := *ca.Cert
+	tmpl.MaxPathLen, tmpl.MaxPathLenZero = 0, true
+	der, err := x509.CreateCertificate(rand.Reader, &tmpl, &tmpl, ca.Key.Public(), ca.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rootPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+	copies, _ := filepath.Glob(filepath.Join(root, "etc/docker/tls/clients/*/ca.pem"))
+	for _, p := range append(copies, filepath.Join(root, "etc/docker/tls/ca/ca.pem"), filepath.Join(root, "etc/docker/tls/ca.pem")) {
+		rel, _ := filepath.Rel(root, p)
+		writeRootFile(t, root, rel, rootPEM, 0o444)
+	}
+	for _, p := range []string{"etc/docker/tls/ca/host-issuer.pem", "etc/docker/tls/ca/host-issuer-key.pem"} {
+		if err := os.Remove(filepath.Join(root, p)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustRun(t, 0, "renew", "--root", root, "--yes") // a pathlen:0 root signs the server itself
+	if n := len(mustCerts(t, readRootFile(t, root, "etc/docker/tls/server-cert.pem"))); n != 1 {
+		t.Fatalf("the legacy server-cert.pem holds %d certificates", n)
+	}
+}
+
+func mustCerts(t *testing.T, b []byte) []*x509.Certificate {
+	t.Helper()
+	certs, err := pki.ParseCerts(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return certs
 }

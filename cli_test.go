@@ -505,13 +505,26 @@ func TestInitForceReplacesAndBacksUpTheCA(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := pki.ParseCert(readRootFile(t, root, "etc/docker/tls/server-cert.pem"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.CheckSignatureFrom(caCert); err != nil {
+	if err := chainsTo(readRootFile(t, root, "etc/docker/tls/server-cert.pem"), caCert); err != nil {
 		t.Errorf("the server certificate is not from the new CA: %v", err)
 	}
+}
+
+// chainsTo verifies the server certificate of a server-cert.pem (its chain:
+// the certificate, then the host issuer) against root alone, as a client
+// that trusts only ca.pem does.
+func chainsTo(chainPEM []byte, root *x509.Certificate) error {
+	certs, err := pki.ParseCerts(chainPEM)
+	if err != nil {
+		return err
+	}
+	roots, inter := x509.NewCertPool(), x509.NewCertPool()
+	roots.AddCert(root)
+	for _, c := range certs[1:] {
+		inter.AddCert(c)
+	}
+	_, err = certs[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}})
+	return err
 }
 
 func TestInitRefusesBadInput(t *testing.T) {

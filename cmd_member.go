@@ -75,7 +75,7 @@ for it. Send the request to your admin; they run "docker-tls client sign" and
 send back a file for "docker-tls connect". Your key never leaves this machine.`,
 		Example: `  docker-tls request --host docker.example.com --name alice
   docker-tls request --host docker1:2376 --name alice --out a.csr
-  docker-tls request --renew docker.example.com   # before your certificate ends`,
+  docker-tls request --renew docker.example.com    # before it ends`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if renew != "" {

@@ -166,14 +166,14 @@ func TestWizardInTmuxEnterAllTheWay(t *testing.T) {
 	}
 	time.Sleep(time.Second) // the review has been read
 	s.keys("Enter")
-	done := s.waitText("Wrote 13 files.")
+	done := s.waitText("Wrote 17 files.")
 	if !strings.Contains(done, "Next steps") {
 		t.Errorf("the done screen has no next steps:\n%s", done)
 	}
 	s.keys("Enter") // the default on the done screen is to quit
 	s.waitText("EXIT=0")
 	hist := s.history()
-	if strings.Contains(hist, "Step ") || strings.Count(hist, "Next steps:") != 1 || !strings.Contains(hist, "Wrote 13 files:") {
+	if strings.Contains(hist, "Step ") || strings.Count(hist, "Next steps:") != 1 || !strings.Contains(hist, "Wrote 17 files:") {
 		t.Errorf("want the outcome once and no frame of the wizard left in the terminal:\n%s", hist)
 	}
 	if !strings.Contains(hist, "docker-tls client archive client client.tar.gz") {
@@ -218,7 +218,7 @@ func TestWizardInTmuxHeldEnter(t *testing.T) {
 	sameTree(t, before, snapshot(t, root))
 	time.Sleep(time.Second)
 	s.keys("Enter")
-	s.waitText("Wrote 13 files.")
+	s.waitText("Wrote 17 files.")
 	s.keys("Enter")
 	s.waitText("EXIT=0")
 }
@@ -253,12 +253,12 @@ func TestWizardInTmuxCtrlCAfterWrite(t *testing.T) {
 	s.walkToReview()
 	time.Sleep(time.Second)
 	s.keys("Enter")
-	s.waitText("Wrote 13 files.")
+	s.waitText("Wrote 17 files.")
 	s.keys("C-c")
 	scr := s.waitText("EXIT=")
 	hist := s.history()
 	if !strings.Contains(scr, "EXIT=0") || !strings.Contains(hist, "Stopped with ctrl+c after writing") ||
-		!strings.Contains(hist, "Wrote 13 files:") || strings.Contains(hist, "nothing was written") {
+		!strings.Contains(hist, "Wrote 17 files:") || strings.Contains(hist, "nothing was written") {
 		t.Errorf("ctrl+c after the write:\n%s", hist)
 	}
 	if _, err := os.Stat(filepath.Join(root, "etc/docker/tls/server-key.pem")); err != nil {
@@ -287,7 +287,7 @@ func TestWizardInTmuxSmallTerminal(t *testing.T) {
 	s.waitText("Enter to write")
 	time.Sleep(time.Second)
 	s.keys("Enter")
-	s.waitText("Wrote 13 files.")
+	s.waitText("Wrote 17 files.")
 	s.keys("End")
 	done := s.settle()
 	s.hintsShown(done)

@@ -165,14 +165,12 @@ func (r *initRun) newSetup() error {
 	for _, a := range b.Anchors {
 		r.ledger.AddAnchor(a, h.now())
 	}
-	// The server certificate comes from the host issuer (Issue's own,
-	// signed by the root, is dropped): renew --auto signs with it.
-	server, issuerFiles, err := h.issueServer(b.CA, in.Plan, r.opts...)
-	if err != nil {
-		return err
+	// Issue signed the server certificate through a new host issuer: renew
+	// --auto signs with it.
+	if b.HostIssuer != nil {
+		r.files = append(r.files, hostIssuerFiles(b.HostIssuer)...)
 	}
-	r.files = append(r.files, issuerFiles...)
-	r.issued = append(r.issued, server)
+	r.issued = append(r.issued, b.Server)
 	r.issued = append(r.issued, b.Clients...)
 	if r.mode == pki.TrustMember {
 		r.trust = &TrustOutline{New: true, Anchors: len(b.Anchors), Members: len(b.Clients), Free: len(b.Anchors) - len(b.Clients)}

@@ -17,7 +17,7 @@ func TestStartKeysKeepsKeys(t *testing.T) {
 	in := testInput(func(in *InitInput) { in.Plan.KeyType = pki.Ed25519 })
 	prepare := func() *Prepared {
 		t.Helper()
-		h.StartKeys(pki.Ed25519, 3)
+		h.StartKeys(pki.Ed25519, KeysFor(1, true))
 		p, err := h.PrepareInit(in, []byte(testPass))
 		if err != nil {
 			t.Fatal(err)
@@ -25,12 +25,13 @@ func TestStartKeysKeepsKeys(t *testing.T) {
 		return p
 	}
 	first, again := prepare(), prepare()
-	// Keys are handed out as they are ready, so the CA, the server and the
-	// client may swap keys between the two: compare the sets.
+	// Keys are handed out as they are ready, so the CA, the host issuer,
+	// the server and the client may swap keys between the two: compare the
+	// sets.
 	if a, b := publicKeys(t, first), publicKeys(t, again); !slices.Equal(a, b) {
 		t.Error("the same key type made new keys")
 	}
-	if p, ok := h.KeyProgress(); !ok || p.Type != pki.Ed25519 || p.Want != 3 || len(p.Done) < 3 {
+	if p, ok := h.KeyProgress(); !ok || p.Type != pki.Ed25519 || p.Want != KeysFor(1, true) || len(p.Done) < KeysFor(1, true) {
 		t.Errorf("KeyProgress = %+v, %v", p, ok)
 	}
 	if _, err := h.Write(again, nil); err != nil {
@@ -41,12 +42,12 @@ func TestStartKeysKeepsKeys(t *testing.T) {
 	}
 }
 
-// publicKeys are the public keys of the CA, server and client
+// publicKeys are the public keys of the CA, host issuer, server and client
 // certificates of p, sorted.
 func publicKeys(t *testing.T, p *Prepared) []string {
 	t.Helper()
 	var out []string
-	for _, path := range []string{CACert, ServerCert, ClientDir(pki.DefaultClient) + "/" + member.CertFile} {
+	for _, path := range []string{CACert, HostIssuerCert, ServerCert, ClientDir(pki.DefaultClient) + "/" + member.CertFile} {
 		c, err := pki.ParseCert(fileData(t, p, path))
 		if err != nil {
 			t.Fatal(err)
