@@ -117,38 +117,9 @@ func RequestFileName(name string) string { return name + ".csr" }
 // refused unless Force, before anything is made; when Out cannot be
 // written, the new key is removed again.
 func Request(in RequestInput) (*Requested, error) {
-	if in.KeyType == "" {
-		in.KeyType = pki.ECDSAP256
-	}
-	if in.Out == "" {
-		in.Out = RequestFileName(in.Name)
-	}
-	host, _, err := hostParts(in.Host)
+	keyPath, err := in.check()
 	if err != nil {
 		return nil, err
-	}
-	if in.Context == "" {
-		in.Context = host
-	}
-	if err := checkContextName(in.Context); err != nil {
-		return nil, err
-	}
-	if err := pki.ValidateClientName(in.Name); err != nil {
-		return nil, pki.FieldErrors{{Field: pki.FieldClients, Value: in.Name, Reason: err.Error()}}
-	}
-	dir := memberDir(in.ConfigDir, in.Context)
-	keyPath := filepath.Join(dir, KeyFile)
-	if _, err := os.Lstat(keyPath); err == nil && !in.Force {
-		return nil, hint.With(&replaceError{fmt.Sprintf("%s already holds a key", dir)},
-			"It may be waiting for the certificate of an earlier request; to make a new key anyway, add --force.")
-	}
-	if in.Out != "" {
-		if _, err := os.Lstat(in.Out); err == nil && !in.Force {
-			return nil, hint.With(&replaceError{fmt.Sprintf("%s already exists", in.Out)}, "Choose another --out FILE, or add --force to replace it.")
-		}
-		if st, err := os.Stat(filepath.Dir(in.Out)); err != nil || !st.IsDir() {
-			return nil, fmt.Errorf("cannot write the request %s: directory %s does not exist", in.Out, filepath.Dir(in.Out))
-		}
 	}
 	key, err := pki.GenerateKey(in.KeyType, nil)
 	if err != nil {
@@ -162,7 +133,7 @@ func Request(in RequestInput) (*Requested, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := writeMemberFile(dir, KeyFile, keyPEM, ModeKey); err != nil {
+	if err := writeMemberFile(filepath.Dir(keyPath), KeyFile, keyPEM, ModeKey); err != nil {
 		return nil, fmt.Errorf("saving the key: %w", err)
 	}
 	if in.Out != "" {
@@ -179,6 +150,46 @@ func Request(in RequestInput) (*Requested, error) {
 		r.Context = in.renews
 	}
 	return r, nil
+}
+
+// check fills in the defaults and refuses, before anything is made, what
+// the request would replace without Force; it returns where the key goes.
+func (in *RequestInput) check() (string, error) {
+	if in.KeyType == "" {
+		in.KeyType = pki.ECDSAP256
+	}
+	if in.Out == "" {
+		in.Out = RequestFileName(in.Name)
+	}
+	host, _, err := hostParts(in.Host)
+	if err != nil {
+		return "", err
+	}
+	if in.Context == "" {
+		in.Context = host
+	}
+	if err := checkContextName(in.Context); err != nil {
+		return "", err
+	}
+	if err := pki.ValidateClientName(in.Name); err != nil {
+		return "", pki.FieldErrors{{Field: pki.FieldClients, Value: in.Name, Reason: err.Error()}}
+	}
+	dir := memberDir(in.ConfigDir, in.Context)
+	if err := checkOwnTree(in.ConfigDir, filepath.Dir(dir), dir); err != nil {
+		return "", err // the key would go where another user's links point
+	}
+	keyPath := filepath.Join(dir, KeyFile)
+	if _, err := os.Lstat(keyPath); err == nil && !in.Force {
+		return "", hint.With(&replaceError{fmt.Sprintf("%s already holds a key", filepath.Dir(keyPath))},
+			"It may be waiting for the certificate of an earlier request; to make a new key anyway, add --force.")
+	}
+	if _, err := os.Lstat(in.Out); err == nil && !in.Force {
+		return "", hint.With(&replaceError{fmt.Sprintf("%s already exists", in.Out)}, "Choose another --out FILE, or add --force to replace it.")
+	}
+	if st, err := os.Stat(filepath.Dir(in.Out)); err != nil || !st.IsDir() {
+		return "", fmt.Errorf("cannot write the request %s: directory %s does not exist", in.Out, filepath.Dir(in.Out))
+	}
+	return keyPath, nil
 }
 
 // replaceError is a refusal to replace a file: ErrWouldReplace, in words
