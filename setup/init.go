@@ -524,47 +524,11 @@ func (h *Host) prepareInit(in InitInput, pass []byte, keepProfiles bool) (*Prepa
 	if keys := h.startedKeys(); keys != nil {
 		r.opts = append(r.opts, pki.WithKeys(keys))
 	}
-	var serverDiff *pki.ServerDiff
-	var err error
-	switch {
-	case ca == nil:
-		err = r.newSetup()
-	case h.memberTrust():
-		if in.Trust == pki.TrustCA {
-			return nil, hint.With(errors.New("this setup trusts members one by one: going back to trusting the whole CA is not supported"),
-				"Leave out --trust to keep per-member trust; to start over, move "+AnchorsPath+" and "+MembersPath+" away and run init --force --trust ca.")
-		}
-		serverDiff, err = r.memberSetup(ca)
-	case in.Trust == pki.TrustMember:
-		serverDiff, err = r.switchSetup(ca)
-	default:
-		serverDiff, err = r.caWideSetup(ca)
-	}
+	serverDiff, err := r.certificates(ca)
 	if err != nil {
 		return nil, err
 	}
-
-	// What dockerd reads. The CA copy is rewritten each time (unchanged when equal).
-	r.files = append(r.files, render.File{Path: ServerCA, Data: r.clientCA, Mode: modeCert, DirMode: modePublic})
-	if r.mode == pki.TrustMember {
-		r.files = append(r.files, trustFiles(r.anchors, r.switchRoot)...)
-	}
-	for _, l := range r.issued {
-		if l.Kind == pki.KindServer {
-			r.files = append(r.files, serverFiles(l)...)
-		} else {
-			r.files = append(r.files, memberFiles(r.clientCA, l)...)
-		}
-	}
-	for _, name := range in.Plan.Clients {
-		r.files = append(r.files, render.File{Path: ClientDir(name) + "/" + member.CAFile, Data: r.clientCA, Mode: member.ModeCert, DirMode: modeSecret})
-	}
-	if len(r.issued) > 0 || r.added > 0 || r.ledger.Switch != nil {
-		for _, l := range r.issued {
-			r.ledger.Add(l, h.now())
-		}
-		r.files = append(r.files, ledgerFile(r.ledger))
-	}
+	r.collectFiles()
 	var timer *TimerOutline
 	if in.AutoRenew {
 		var units []render.File
@@ -583,6 +547,50 @@ func (h *Host) prepareInit(in InitInput, pass []byte, keepProfiles bool) (*Prepa
 }
 
 const day = "2006-01-02"
+
+// certificates issues what the setup needs, by the kind of setup found:
+// none yet, per-member trust, a switch to it, or CA-wide trust.
+func (r *initRun) certificates(ca *pki.CA) (*pki.ServerDiff, error) {
+	switch {
+	case ca == nil:
+		return nil, r.newSetup()
+	case r.h.memberTrust():
+		if r.in.Trust == pki.TrustCA {
+			return nil, hint.With(errors.New("this setup trusts members one by one: going back to trusting the whole CA is not supported"),
+				"Leave out --trust to keep per-member trust; to start over, move "+AnchorsPath+" and "+MembersPath+" away and run init --force --trust ca.")
+		}
+		return r.memberSetup(ca)
+	case r.in.Trust == pki.TrustMember:
+		return r.switchSetup(ca)
+	}
+	return r.caWideSetup(ca)
+}
+
+// collectFiles adds what dockerd reads, the issued certificates, each
+// bundle's CA copy and the ledger to the run's files.
+func (r *initRun) collectFiles() {
+	// The CA copy is rewritten each time (unchanged when equal).
+	r.files = append(r.files, render.File{Path: ServerCA, Data: r.clientCA, Mode: modeCert, DirMode: modePublic})
+	if r.mode == pki.TrustMember {
+		r.files = append(r.files, trustFiles(r.anchors, r.switchRoot)...)
+	}
+	for _, l := range r.issued {
+		if l.Kind == pki.KindServer {
+			r.files = append(r.files, serverFiles(l)...)
+		} else {
+			r.files = append(r.files, memberFiles(r.clientCA, l)...)
+		}
+	}
+	for _, name := range r.in.Plan.Clients {
+		r.files = append(r.files, render.File{Path: ClientDir(name) + "/" + member.CAFile, Data: r.clientCA, Mode: member.ModeCert, DirMode: modeSecret})
+	}
+	if len(r.issued) > 0 || r.added > 0 || r.ledger.Switch != nil {
+		for _, l := range r.issued {
+			r.ledger.Add(l, r.h.now())
+		}
+		r.files = append(r.files, ledgerFile(r.ledger))
+	}
+}
 
 // modeFixes are the files of fixedModes that exist with another mode and
 // that files does not write anyway: each is rewritten as it is, with its
