@@ -136,41 +136,7 @@ func reportWizard(e *env, root string, res wizard.Result) error {
 		printRequested(e, res.Requested)
 		return nil
 	case res.Written:
-		if res.Aborted {
-			fmt.Fprintln(w, "Stopped with ctrl+c after writing: what was written stands.")
-		}
-		if root != "/" && root != "" {
-			fmt.Fprintf(w, "Root: %s (paths below are relative to it)\n", root)
-		}
-		switch res.Task {
-		case wizard.TaskMember:
-			if m := res.Member; m != nil {
-				fmt.Fprintf(w, "Issued %q: serial %s, valid until %s.\n", m.Name, m.Serial, m.NotAfter.Format("2006-01-02"))
-				fmt.Fprintf(w, "Bundle:  %s/%s\n", m.Dir, memberFiles(m))
-			}
-		case wizard.TaskRenew:
-			fmt.Fprintln(w, "Renewed the server certificate.")
-		}
-		if len(res.Files) == 1 {
-			fmt.Fprintln(w, "Wrote 1 file:")
-		} else {
-			fmt.Fprintf(w, "Wrote %d files:\n", len(res.Files))
-		}
-		for _, f := range res.Files {
-			fmt.Fprintf(w, "  %s\n", f)
-		}
-		for _, b := range res.Backups {
-			fmt.Fprintf(w, "  backup: %s\n", b)
-		}
-		if res.RecordErr != nil {
-			fmt.Fprintf(e.stderr, "warning: cannot record this run for \"docker-tls apply\": %v\n", res.RecordErr)
-		}
-		if res.Applied != nil {
-			fmt.Fprintf(w, "\nApplied: Docker restarted and answers over mutual TLS (probed with the bundle %s).\n", res.Applied.Bundle)
-		}
-		if len(res.NextSteps) > 0 {
-			fmt.Fprintf(w, "\nNext steps:\n%s", formatStepsWidth(res.NextSteps, "  ", e.width()))
-		}
+		reportWizardWrite(e, root, res)
 		return res.Err
 	case res.Aborted:
 		return errAborted
@@ -180,6 +146,46 @@ func reportWizard(e *env, root string, res wizard.Result) error {
 		fmt.Fprintln(w, "Nothing was written: the files already match these answers.")
 	}
 	return nil
+}
+
+// reportWizardWrite is what the wizard wrote, printed once it ends.
+func reportWizardWrite(e *env, root string, res wizard.Result) {
+	w := e.stdout
+	if res.Aborted {
+		fmt.Fprintln(w, "Stopped with ctrl+c after writing: what was written stands.")
+	}
+	if root != "/" && root != "" {
+		fmt.Fprintf(w, "Root: %s (paths below are relative to it)\n", root)
+	}
+	switch res.Task {
+	case wizard.TaskMember:
+		if m := res.Member; m != nil {
+			fmt.Fprintf(w, "Issued %q: serial %s, valid until %s.\n", m.Name, m.Serial, m.NotAfter.Format("2006-01-02"))
+			fmt.Fprintf(w, "Bundle:  %s/%s\n", m.Dir, memberFiles(m))
+		}
+	case wizard.TaskRenew:
+		fmt.Fprintln(w, "Renewed the server certificate.")
+	}
+	if len(res.Files) == 1 {
+		fmt.Fprintln(w, "Wrote 1 file:")
+	} else {
+		fmt.Fprintf(w, "Wrote %d files:\n", len(res.Files))
+	}
+	for _, f := range res.Files {
+		fmt.Fprintf(w, "  %s\n", f)
+	}
+	for _, b := range res.Backups {
+		fmt.Fprintf(w, "  backup: %s\n", b)
+	}
+	if res.RecordErr != nil {
+		fmt.Fprintf(e.stderr, "warning: cannot record this run for \"docker-tls apply\": %v\n", res.RecordErr)
+	}
+	if res.Applied != nil {
+		fmt.Fprintf(w, "\nApplied: Docker restarted and answers over mutual TLS (probed with the bundle %s).\n", res.Applied.Bundle)
+	}
+	if len(res.NextSteps) > 0 {
+		fmt.Fprintf(w, "\nNext steps:\n%s", formatStepsWidth(res.NextSteps, "  ", e.width()))
+	}
 }
 
 // printConnected says what connect checked, installed and made, and what
