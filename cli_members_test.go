@@ -156,14 +156,22 @@ func TestClientRemoveCAWide(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(root, "etc/docker/tls/members.pem")); !os.IsNotExist(err) {
 		t.Error("--trust ca wrote members.pem")
 	}
+	// pathlen:1 for the host issuer, which also lets a switch keep the root.
 	root509, _ := pki.ParseCert(readRootFile(t, root, "etc/docker/tls/ca/ca.pem"))
-	if root509.MaxPathLen != 0 || !root509.MaxPathLenZero {
+	if root509.MaxPathLen != 1 {
 		t.Errorf("--trust ca: root pathlen %d", root509.MaxPathLen)
 	}
 	wantContains(t, "daemon.json", string(readRootFile(t, root, "etc/docker/daemon.json")), `"tlscacert": "/etc/docker/tls/ca.pem"`)
 	// A re-run says what per-member trust would give, and how to switch.
 	r = mustRun(t, 0, initArgs(root, "--client", "alice", "--client", "bob", "--yes")...)
-	wantContains(t, "stdout", r.stdout, "This setup trusts the whole CA", "--trust member", "--new-root", "Nothing to change")
+	wantContains(t, "stdout", r.stdout, "This setup trusts the whole CA", "--trust member", "Nothing to change")
+	if strings.Contains(r.stdout, "--new-root") {
+		t.Errorf("a root that can sign anchors is told to make a new one:\n%s", r.stdout)
+	}
+	// One an older docker-tls made (pathlen:0) is told it needs --new-root.
+	legacyCAWide(t, root)
+	r = mustRun(t, 0, initArgs(root, "--client", "alice", "--client", "bob", "--yes")...)
+	wantContains(t, "stdout", r.stdout, "This setup trusts the whole CA", "--new-root")
 	// Going back from per-member trust is refused.
 	member := initRoot(t, "--client", "alice")
 	r = mustRun(t, 1, initArgs(member, "--client", "alice", "--trust", "ca", "--yes")...)
@@ -484,6 +492,7 @@ func TestSignUnderAnAnchor(t *testing.T) {
 // certificate signed by the root itself.
 func legacyCAWide(t *testing.T, root string) {
 	t.Helper()
+	t.Setenv(setup.PassphraseEnv, testPass)
 	ca, err := pki.LoadCA(readRootFile(t, root, "etc/docker/tls/ca/ca.pem"), readRootFile(t, root, "etc/docker/tls/ca/ca-key.pem"), []byte(testPass))
 	if err != nil {
 		t.Fatal(err)

@@ -144,7 +144,7 @@ func TestWrongPassphraseHintFitsTheCommand(t *testing.T) {
 	t.Setenv(setup.PassphraseEnv, "a wrong passphrase, long enough")
 	for _, args := range [][]string{{"client", "add", "bob"}, {"renew", "--yes"}} {
 		r := runCLI(t, "", append(args, "--root", root)...)
-		if r.code != 1 || !strings.Contains(r.stderr, `"docker-tls init --force" makes one`) ||
+		if r.code != 1 || !strings.Contains(r.stderr, `"docker-tls init --force --root `+root+`" makes one`) ||
 			regexp.MustCompile(`(^|[^-\w])--force to make`).MatchString(r.stderr) {
 			t.Errorf("%v:\n%s", args, r)
 		}

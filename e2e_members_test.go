@@ -260,6 +260,10 @@ func TestE2ESwitchFromCAWide(t *testing.T) {
 	if cfg := readRootFile(t, m.root, "etc/docker/daemon.json"); !bytes.Contains(cfg, []byte(`"tlscacert": "/etc/docker/tls/ca.pem"`)) {
 		t.Fatalf("--trust ca: daemon.json\n%s", cfg)
 	}
+	// As an older docker-tls made it: a pathlen:0 root, which cannot sign
+	// anchors (a root made now can: the switch then keeps it).
+	legacyCAWide(t, m.root)
+	m.apply(t)
 	bobOld := copyBundle(t, clientBundle(m.root, "bob"))
 	m.in(t, "bob (CA-wide)", bobOld)
 

@@ -967,7 +967,7 @@ func TestE2EApplyRestartsDockerAndRollsBack(t *testing.T) {
 	wantServerVersion(t, "bob after init --apply", dockerWith(t, cfg, host, clientBundle(root, "bob"), "version"), version)
 	calls, _ := os.ReadFile(filepath.Join(dir, "systemctl.log"))
 	// apply starts the renewal timer init enabled, then restarts Docker.
-	if want := "daemon-reload\nstart docker-tls-renew.timer\nrestart docker\ndaemon-reload\nrestart docker\n"; string(calls) != want {
+	if want := "daemon-reload\nstart docker-tls-renew.timer\nrestart docker\ndaemon-reload\nstart docker-tls-renew.timer\nrestart docker\n"; string(calls) != want {
 		t.Errorf("systemctl calls:\n%s\nwant:\n%s", calls, want)
 	}
 

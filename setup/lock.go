@@ -235,6 +235,7 @@ func (h *Host) recover() error {
 		}
 		temps = append(temps, removed...)
 	}
+	temps = append(temps, h.removeBinaryTemps()...)
 	h.removeStaleTLSDirs()
 	if len(temps) > 0 {
 		h.recovered = append(h.recovered, fmt.Sprintf("removed %d temp files left by an earlier run that was interrupted: %s", len(temps), strings.Join(temps, ", ")))

@@ -7,7 +7,9 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"strings"
 
+	"github.com/docker-tls/docker-tls/hostfs"
 	"github.com/docker-tls/docker-tls/render"
 )
 
@@ -117,4 +119,26 @@ func (h *Host) enableTimer() error {
 		return fmt.Errorf("%s: %w", h.Path(render.RenewTimerWants), err)
 	}
 	return dir.Symlink(render.RenewTimerPath, name)
+}
+
+// removeBinaryTemps removes the temp copies of docker-tls that an install
+// killed part-way left beside render.InstalledBinary (only its own: other
+// programs' files there are not docker-tls's to touch).
+func (h *Host) removeBinaryTemps() []string {
+	dir, err := h.fs.OpenDir(path.Dir(render.InstalledBinary))
+	if err != nil {
+		return nil
+	}
+	defer dir.Close()
+	ents, err := dir.ReadDir()
+	if err != nil {
+		return nil
+	}
+	var removed []string
+	for _, e := range ents {
+		if e.Type().IsRegular() && strings.HasPrefix(e.Name(), hostfs.TempPrefix(path.Base(render.InstalledBinary))) && dir.Remove(e.Name()) == nil {
+			removed = append(removed, path.Join(path.Dir(render.InstalledBinary), e.Name()))
+		}
+	}
+	return removed
 }
