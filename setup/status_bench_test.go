@@ -1,0 +1,55 @@
+package setup
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/docker-tls/docker-tls/pki"
+)
+
+// benchHost is a sandbox with n members that trusts the whole CA
+// (per-member trust stops at pki.MaxAnchors).
+func benchHost(b *testing.B, n int) *Host {
+	b.Helper()
+	root := b.TempDir()
+	unit := filepath.Join(root, "lib/systemd/system/docker.service")
+	if err := os.MkdirAll(filepath.Dir(unit), 0o755); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(unit, []byte(debianUnit), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	h := New(root)
+	in := testInput(func(in *InitInput) {
+		in.Plan.Trust, in.Trust = pki.TrustCA, pki.TrustCA
+		in.Plan.Clients = nil
+		for i := range n {
+			in.Plan.Clients = append(in.Plan.Clients, fmt.Sprintf("member%04d", i))
+		}
+	})
+	p, err := h.PrepareInit(in, []byte(testPass))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := h.Write(p, nil); err != nil {
+		b.Fatal(err)
+	}
+	if err := h.Close(); err != nil {
+		b.Fatal(err)
+	}
+	return New(root)
+}
+
+// BenchmarkStatus1000Members: status at 1,000 members, dockerd down (the
+// sandbox's port has no listener). The design's budget is 100 ms.
+func BenchmarkStatus1000Members(b *testing.B) {
+	h := benchHost(b, 1000)
+	if r := h.Status(StatusInput{WarnDays: 30}); len(r.Certificates) != 1002 {
+		b.Fatalf("status lists %d certificates, want 1002: %q", len(r.Certificates), r.Findings)
+	}
+	for b.Loop() {
+		h.Status(StatusInput{WarnDays: 30})
+	}
+}
