@@ -4,11 +4,13 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io/fs"
 	"path"
 	"slices"
 	"sort"
 	"time"
 
+	"github.com/docker-tls/docker-tls/hostfs"
 	"github.com/docker-tls/docker-tls/pki"
 	"github.com/docker-tls/docker-tls/render"
 )
@@ -111,6 +113,7 @@ type StatusInput struct {
 // each check of statusChecks over them.
 func (h *Host) Status(in StatusInput) *Report {
 	st := h.newStatusRun(in)
+	defer st.close()
 	for _, check := range statusChecks {
 		for _, f := range check(st) {
 			// The same refusal (a writable directory) can come up for
@@ -164,8 +167,8 @@ type statusRun struct {
 	anchorsErr   error
 	perMember    bool              // the anchors file exists
 	serverIssuer *x509.Certificate // what server-cert.pem must chain to
-	clientNames  []string          // the bundle directories, sorted
-	clientsErr   error
+	clients      *hostfs.Dir       // ClientsDir, open during the run; nil when missing
+	clientNames  []string          // the bundle directories in it, sorted
 
 	probe *servedProbe // the one TLS connection, with --probe
 
@@ -220,7 +223,9 @@ func (h *Host) newStatusRun(in StatusInput) *statusRun {
 	st.anchors, st.anchorsErr = h.anchors()
 	st.perMember = h.memberTrust()
 	st.serverIssuer = st.ca
-	if ents, err := h.fs.ReadDir(ClientsDir); err == nil {
+	if d, err := h.fs.OpenDir(ClientsDir); err == nil {
+		st.clients = d
+		ents, _ := d.ReadDir()
 		for _, e := range ents {
 			if e.IsDir() {
 				st.clientNames = append(st.clientNames, e.Name())
@@ -233,6 +238,12 @@ func (h *Host) newStatusRun(in StatusInput) *statusRun {
 		st.probe = st.connect()
 	}
 	return st
+}
+
+func (st *statusRun) close() {
+	if st.clients != nil {
+		st.clients.Close()
+	}
 }
 
 // msg is a finding that is a sentence.
@@ -342,15 +353,19 @@ func (st *statusRun) checkServerCA() []Finding {
 
 // checkOwnDirs: docker-tls's own directories are root's alone.
 func (st *statusRun) checkOwnDirs() []Finding {
-	dirs := []string{CADir, ClientsDir}
-	for _, n := range st.clientNames {
-		dirs = append(dirs, ClientDir(n))
-	}
 	var out []Finding
-	for _, d := range dirs {
-		if fi, err := st.h.fs.Lstat(d); err == nil && fi.IsDir() && fi.Mode().Perm()&0o077 != 0 {
+	check := func(d string, fi fs.FileInfo, err error) {
+		if err == nil && fi.IsDir() && fi.Mode().Perm()&0o077 != 0 {
 			out = append(out, msg("%s has mode %04o: chmod 700 %s", d, fi.Mode().Perm(), d))
 		}
+	}
+	for _, d := range []string{CADir, ClientsDir} {
+		fi, err := st.h.fs.Lstat(d)
+		check(d, fi, err)
+	}
+	for _, n := range st.clientNames {
+		fi, err := st.clients.Lstat(n)
+		check(ClientDir(n), fi, err)
 	}
 	return out
 }
