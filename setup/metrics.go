@@ -78,7 +78,7 @@ func WriteMetrics(file string, r *Report) error {
 	if dir == "" {
 		dir = "."
 	}
-	tmp, err := os.CreateTemp(dir, "."+base+".*.tmp")
+	tmp, err := os.CreateTemp(dir, tempPattern(base))
 	if err != nil {
 		return fmt.Errorf("metrics: %w", err)
 	}
@@ -101,6 +101,10 @@ func WriteMetrics(file string, r *Report) error {
 	}
 	return nil
 }
+
+// tempPattern is the name of WriteMetrics' temporary file, for
+// os.CreateTemp: hidden, and not ending in .prom.
+func tempPattern(base string) string { return "." + base + ".*.tmp" }
 
 // issuers are the certificates status does not list but the metrics
 // show: the host issuer (after the server certificate in server-cert.pem),
