@@ -29,11 +29,6 @@ func newStatusCmd(env *env) *cobra.Command {
 			}
 			r := env.host(root).Status(setup.StatusInput{WarnDays: warnDays, Probe: probe})
 			wordFindings(r.Findings)
-			if metrics != "" {
-				if err := setup.WriteMetrics(metrics, r); err != nil {
-					return err
-				}
-			}
 			if asJSON {
 				enc := json.NewEncoder(env.stdout)
 				enc.SetIndent("", "  ")
@@ -42,6 +37,11 @@ func newStatusCmd(env *env) *cobra.Command {
 				}
 			} else {
 				printStatus(env.stdout, r, statusLook{color: env.color(), width: env.width(), warnDays: warnDays})
+			}
+			if metrics != "" {
+				if err := setup.WriteMetrics(metrics, r); err != nil {
+					return err
+				}
 			}
 			if !r.Healthy {
 				return errProblems
