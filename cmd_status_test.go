@@ -64,3 +64,49 @@ func TestStatusWordsServedFindings(t *testing.T) {
 		}
 	}
 }
+
+// TestE2EStatusProbeSeesWhatDockerdServes: with a real dockerd, the files
+// renewed and a member removed without a restart, status --probe says the
+// restart is pending, names the member who still gets in, and the metric
+// says 1; after apply (a restart) all is clean again.
+func TestE2EStatusProbeSeesWhatDockerdServes(t *testing.T) {
+	m := newMemberHost(t, "--client", "alice", "--client", "bob")
+	metrics := filepath.Join(t.TempDir(), "docker_tls.prom")
+	status := func() cmdResult {
+		t.Helper()
+		return dockerTLS(t, nil, "status", "--probe", "--root", m.root, "--metrics", metrics)
+	}
+	metric := func(name string) string {
+		t.Helper()
+		b, err := os.ReadFile(metrics)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(l, name+" "); ok {
+				return v
+			}
+		}
+		return ""
+	}
+	if r := status(); r.code != 0 || metric("docker_tls_restart_pending") != "0" {
+		t.Fatalf("status --probe after apply:\n%s", r)
+	}
+	pid := m.pid()
+	mustDockerTLS(t, "renew", "--root", m.root, "--yes")
+	mustDockerTLS(t, "client", "remove", "bob", "--root", m.root, "--yes")
+	r := status()
+	if r.code != 1 || metric("docker_tls_restart_pending") != "1" {
+		t.Errorf("status --probe with a restart pending: exit %d, metric %q:\n%s", r.code, metric("docker_tls_restart_pending"), r)
+	}
+	wantContains(t, "status --probe", r.stdout, "dockerd serves the certificate that ends ", ": restart pending",
+		"dockerd still trusts bob's anchor (removed ", "bob still gets in until Docker restarts",
+		"Probe: TLS handshake with the client bundle and GET /_ping succeeded.")
+	if m.pid() != pid {
+		t.Error("status or renew restarted dockerd")
+	}
+	m.apply(t)
+	if r := status(); r.code != 0 || metric("docker_tls_restart_pending") != "0" || strings.Contains(r.stdout, "restart pending") {
+		t.Errorf("status --probe after apply:\n%s", r)
+	}
+}
