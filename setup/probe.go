@@ -42,7 +42,6 @@ type Served struct {
 // one (and GET /info for the advice, on the same connection).
 type servedProbe struct {
 	chain      []*x509.Certificate // leaf first, as served
-	requested  bool                // dockerd sent a CertificateRequest
 	acceptable [][]byte            // its CA names (DER)
 	verifyErr  error               // the served chain against the bundle's ca.pem
 	err        error               // why the probe failed; nil: GET /_ping answered
@@ -129,7 +128,7 @@ func (p *servedProbe) handshakeConn(ctx context.Context, addr string, base *tls.
 		return nil
 	}
 	cfg.GetClientCertificate = func(cri *tls.CertificateRequestInfo) (*tls.Certificate, error) {
-		p.requested, p.acceptable = true, cri.AcceptableCAs
+		p.acceptable = cri.AcceptableCAs
 		if p.verifyErr != nil || len(certs) == 0 {
 			return &tls.Certificate{}, nil // none: the server is not verified, or there is no bundle
 		}

@@ -117,7 +117,7 @@ func (st *statusRun) sanDrift() []Finding {
 }
 
 // hostAddrs are this host's addresses (StatusInput.Addrs, else those of
-// its interfaces that are up, but Docker's own bridges).
+// its interfaces that are up, but Docker's own bridges and veths).
 func (st *statusRun) hostAddrs() []string {
 	list := st.in.Addrs
 	if list == nil {
@@ -137,7 +137,7 @@ func interfaceAddrs() ([]string, error) {
 	}
 	var out []string
 	for _, i := range ifs {
-		if i.Flags&net.FlagUp == 0 || i.Name == "docker0" || strings.HasPrefix(i.Name, "br-") || strings.HasPrefix(i.Name, "veth") {
+		if i.Flags&net.FlagUp == 0 || i.Name == "docker0" || i.Name == "docker_gwbridge" || strings.HasPrefix(i.Name, "br-") || strings.HasPrefix(i.Name, "veth") {
 			continue
 		}
 		as, err := i.Addrs()
