@@ -8,6 +8,7 @@ import (
 	"path"
 	"slices"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/docker-tls/docker-tls/hostfs"
@@ -172,6 +173,11 @@ type statusRun struct {
 
 	probe *servedProbe // the one TLS connection, with --probe
 
+	mu          sync.Mutex      // the bundle checks run at once
+	verified    map[string]bool // signatures checked: child and parent DER -> valid
+	serialsOnce sync.Once
+	serials     map[string]bool // the ledger's serials
+
 	switchRootPEM  []byte // switchRoot's answer, once asked
 	switchRootErr  error
 	switchRootRead bool
@@ -203,7 +209,7 @@ func (st *statusRun) read(p string) ([]byte, bool, error) {
 }
 
 func (h *Host) newStatusRun(in StatusInput) *statusRun {
-	st := &statusRun{h: h, in: in, now: h.now(), files: map[string]readResult{}, cfgPath: render.DaemonJSONPath,
+	st := &statusRun{h: h, in: in, now: h.now(), files: map[string]readResult{}, verified: map[string]bool{}, cfgPath: render.DaemonJSONPath,
 		r: &Report{Root: h.root, Certificates: []CertStatus{}, Findings: []Finding{}, Advice: []Finding{}}}
 	st.det, st.detErr = render.Detect(h.root)
 	if st.detErr == nil && st.det.ConfigFile != "" {

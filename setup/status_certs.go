@@ -1,6 +1,8 @@
 package setup
 
 import (
+	"bytes"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -157,7 +159,7 @@ func (st *statusRun) issuerFindings(c *certCheck) (out []Finding, removed bool) 
 		return []Finding{msg("%s %s (%s) was not issued by the current CA %s: clients will refuse it; %s", kind, name, c.certPath, CACert, renewHint(kind, name))}, false
 	case kind == "client" && e != nil && e.RemovedAt != nil:
 		return []Finding{msg("%s was removed on %s, but their bundle is still at %s: move it away (mv %s %s/%s.manual)", name, e.RemovedAt.Format(day), ClientDir(name), st.h.Path(ClientDir(name)), st.h.Path(RemovedDir), name)}, true
-	case kind == "client" && ca != nil && !chainsToRoot(b, ca):
+	case kind == "client" && ca != nil && !st.chainsToRoot(b):
 		return []Finding{msg("%s %s (%s) was not issued by the current CA %s: dockerd will refuse it; %s", kind, name, c.certPath, CACert, renewHint(kind, name))}, false
 	case kind == "client" && ca != nil && st.perMember && st.ledger.Switch == nil && issuedBy(b, ca):
 		return []Finding{msg("%s %s (%s) was signed by the root itself, not by a member anchor: dockerd trusts only the anchors and will refuse it; %s", kind, name, c.certPath, renewHint(kind, name))}, false
@@ -218,4 +220,49 @@ func (st *statusRun) fromCSR(serial string) bool {
 	}
 	e := st.ledger.Entry(serial)
 	return e != nil && e.FromCSR
+}
+
+// chainsToRoot is chainsToRoot for the current CA, with st.issued.
+func (st *statusRun) chainsToRoot(certPEM []byte) bool {
+	certs, err := pki.ParseCerts(certPEM)
+	return err == nil && chainsVia(certs, st.ca, st.issued)
+}
+
+// issued reports whether parent issued c. Each pair's signature is checked
+// once per run (every member's certificate names its anchor, which the
+// anchors check verified already); and a certificate the ledger records as
+// issued, whose issuer name and authority key ID are parent's, is not
+// checked again: at 1,000 members the signature checks were most of
+// status's time, and the ledger is the CA's own record of what it signed.
+// A certificate another key signed (a CA replaced with --force) names
+// another key ID, and is checked.
+func (st *statusRun) issued(c, parent *x509.Certificate) bool {
+	if string(c.RawIssuer) != string(parent.RawSubject) {
+		return false
+	}
+	if len(parent.SubjectKeyId) > 0 && bytes.Equal(c.AuthorityKeyId, parent.SubjectKeyId) && st.recorded(c) {
+		return true
+	}
+	key := string(c.Raw) + "\x00" + string(parent.Raw)
+	st.mu.Lock()
+	ok, seen := st.verified[key]
+	st.mu.Unlock()
+	if !seen {
+		ok = c.CheckSignatureFrom(parent) == nil
+		st.mu.Lock()
+		st.verified[key] = ok
+		st.mu.Unlock()
+	}
+	return ok
+}
+
+// recorded: the ledger lists c's serial.
+func (st *statusRun) recorded(c *x509.Certificate) bool {
+	st.serialsOnce.Do(func() {
+		st.serials = map[string]bool{}
+		for _, e := range st.ledger.Issued {
+			st.serials[e.Serial] = true
+		}
+	})
+	return st.serials[c.SerialNumber.Text(16)]
 }

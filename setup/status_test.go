@@ -85,3 +85,34 @@ func TestStatusWeakKDF(t *testing.T) {
 		t.Errorf("findings %q lack the weak KDF", fs)
 	}
 }
+
+// TestStatusOtherCAsBundle: a bundle from another CA, or from this CA's
+// predecessor (init --force), is not from the current CA, even with a
+// serial the ledger records; an anchor another root signed neither.
+func TestStatusOtherCAsBundle(t *testing.T) {
+	h := New(newRoot(t))
+	mustInit(t, h, testInput(func(in *InitInput) { in.Plan.Clients = []string{"alice", "bob"} }))
+	other := New(newRoot(t))
+	mustInit(t, other, testInput(func(in *InitInput) { in.Plan.Clients = []string{"alice"} }))
+	b, err := os.ReadFile(other.Path(ClientDir("alice") + "/" + member.CertFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, h.Root(), ClientDir("bob")+"/"+member.CertFile, string(b), 0o644)
+	fs := findings(t, h)
+	if !hasFinding(fs, "client bob ("+ClientDir("bob")+"/"+member.CertFile+") was not issued by the current CA") {
+		t.Errorf("another CA's certificate passes: %q", fs)
+	}
+	if hasFinding(fs, "client alice") {
+		t.Errorf("alice's own bundle: %q", fs)
+	}
+	// The other CA's ledger records the serial: still refused.
+	ledger, err := os.ReadFile(other.Path(LedgerPath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, h.Root(), LedgerPath, string(ledger), 0o644)
+	if fs := findings(t, h); !hasFinding(fs, "client bob ("+ClientDir("bob")+"/"+member.CertFile+") was not issued by the current CA") {
+		t.Errorf("another CA's certificate with its serial in the ledger passes: %q", fs)
+	}
+}

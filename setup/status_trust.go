@@ -47,7 +47,7 @@ func (st *statusRun) anchorFindings() []Finding {
 	for _, a := range st.anchors {
 		e := st.ledger.Anchor(a.Serial())
 		switch {
-		case !issuedByCert(a.Cert, st.ca):
+		case !st.issued(a.Cert, st.ca):
 			out = append(out, msg("%s (%s) was not signed by the current CA %s: members under it cannot verify; run \"docker-tls init\"", pki.AnchorName(a.Slot), AnchorsPath, CACert))
 		case e == nil:
 			out = append(out, msg("%s in %s is not in the ledger %s: docker-tls did not make it", pki.AnchorName(a.Slot), AnchorsPath, LedgerPath))

@@ -197,13 +197,19 @@ func (h *Host) clientCA(ca *pki.CA, sw *pki.Switch) ([]byte, error) {
 // that follows it.
 func chainsToRoot(certPEM []byte, root *x509.Certificate) bool {
 	certs, err := pki.ParseCerts(certPEM)
-	if err != nil || len(certs) == 0 {
+	return err == nil && chainsVia(certs, root, issuedByCert)
+}
+
+// chainsVia is chainsToRoot for parsed certificates, with issued judging
+// each link.
+func chainsVia(certs []*x509.Certificate, root *x509.Certificate, issued func(c, parent *x509.Certificate) bool) bool {
+	if len(certs) == 0 {
 		return false
 	}
-	if issuedByCert(certs[0], root) {
+	if issued(certs[0], root) {
 		return true
 	}
-	return len(certs) > 1 && issuedByCert(certs[0], certs[1]) && issuedByCert(certs[1], root)
+	return len(certs) > 1 && issued(certs[0], certs[1]) && issued(certs[1], root)
 }
 
 // issuerOf is the anchor that issued the first certificate of certPEM,
