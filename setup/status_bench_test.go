@@ -11,9 +11,8 @@ import (
 	"github.com/docker-tls/docker-tls/pki"
 )
 
-// benchHost is a sandbox with n members that trusts the whole CA
-// (per-member trust stops at pki.MaxAnchors).
-func benchHost(b *testing.B, n int) *Host {
+// benchHost is a sandbox with n members.
+func benchHost(b *testing.B, n int, trust pki.Trust) *Host {
 	b.Helper()
 	root := b.TempDir()
 	unit := filepath.Join(root, "lib/systemd/system/docker.service")
@@ -25,7 +24,7 @@ func benchHost(b *testing.B, n int) *Host {
 	}
 	h := New(root)
 	in := testInput(func(in *InitInput) {
-		in.Plan.Trust, in.Trust = pki.TrustCA, pki.TrustCA
+		in.Plan.Trust, in.Trust = trust, trust
 		in.Plan.Clients = nil
 		for i := range n {
 			in.Plan.Clients = append(in.Plan.Clients, fmt.Sprintf("member%04d", i))
@@ -46,10 +45,22 @@ func benchHost(b *testing.B, n int) *Host {
 
 // BenchmarkStatus1000Members: status at 1,000 members, dockerd down (the
 // sandbox's port has no listener). The design's budget is 100 ms.
+// The setup trusts the whole CA: per-member trust stops at pki.MaxAnchors
+// (BenchmarkStatus500AnchoredMembers).
 func BenchmarkStatus1000Members(b *testing.B) {
-	h := benchHost(b, 1000)
-	if r := h.Status(StatusInput{WarnDays: 30}); len(r.Certificates) != 1002 {
-		b.Fatalf("status lists %d certificates, want 1002: %q", len(r.Certificates), r.Findings)
+	benchStatus(b, benchHost(b, 1000, pki.TrustCA), 1000)
+}
+
+// BenchmarkStatus500AnchoredMembers: status at pki.MaxAnchors anchors (484
+// members and 16 free slots), each member under their own anchor.
+func BenchmarkStatus500AnchoredMembers(b *testing.B) {
+	n := pki.MaxAnchors - pki.DefaultSlots
+	benchStatus(b, benchHost(b, n, pki.TrustMember), n)
+}
+
+func benchStatus(b *testing.B, h *Host, members int) {
+	if r := h.Status(StatusInput{WarnDays: 30}); len(r.Certificates) != members+2 || !r.Healthy {
+		b.Fatalf("status lists %d certificates, want %d; findings %q", len(r.Certificates), members+2, r.Findings)
 	}
 	cpu0 := cpuTime(b)
 	for b.Loop() {
