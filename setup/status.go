@@ -166,10 +166,12 @@ type statusRun struct {
 	ledgerErr    error
 	anchors      []*pki.Anchor
 	anchorsErr   error
-	perMember    bool              // the anchors file exists
-	serverIssuer *x509.Certificate // what server-cert.pem must chain to
-	clients      *hostfs.Dir       // ClientsDir, open during the run; nil when missing
-	clientNames  []string          // the bundle directories in it, sorted
+	perMember    bool                   // the anchors file exists
+	serverIssuer *x509.Certificate      // what server-cert.pem must chain to
+	clients      *hostfs.Dir            // ClientsDir, open during the run; nil when missing
+	clientNames  []string               // the bundle directories in it, sorted
+	bundleDirs   map[string]fs.FileInfo // each one's description, once read (nil: could not open)
+	pathsDone    chan []error           // pathProblems, run while the rest is read
 
 	probe *servedProbe // the one TLS connection, with --probe
 
@@ -210,7 +212,9 @@ func (st *statusRun) read(p string) ([]byte, bool, error) {
 
 func (h *Host) newStatusRun(in StatusInput) *statusRun {
 	st := &statusRun{h: h, in: in, now: h.now(), files: map[string]readResult{}, verified: map[string]bool{}, cfgPath: render.DaemonJSONPath,
+		bundleDirs: map[string]fs.FileInfo{}, pathsDone: make(chan []error, 1),
 		r: &Report{Root: h.root, Certificates: []CertStatus{}, Findings: []Finding{}, Advice: []Finding{}}}
+	go func() { st.pathsDone <- h.pathProblems() }() // a walk of every bundle: on another CPU
 	st.det, st.detErr = render.Detect(h.root)
 	if st.detErr == nil && st.det.ConfigFile != "" {
 		st.cfgPath = st.det.ConfigFile
@@ -271,7 +275,7 @@ func errFindings(errs ...error) []Finding {
 // write, a file another user owns; and a run that is under way or was
 // interrupted. Status changes nothing: it only says what the next run does.
 func (st *statusRun) checkPaths() []Finding {
-	out := errFindings(st.h.pathProblems()...)
+	out := errFindings(<-st.pathsDone...)
 	if pending, err := st.h.journal().Pending(st.h.root); err == nil && pending {
 		out = append(out, msg("%s exists: a docker-tls run is writing right now, or was interrupted (killed, or the machine went down); the next init, client add, renew or apply rolls an interrupted run back before it does anything else", st.h.Path(JournalPath)))
 	}
@@ -361,7 +365,7 @@ func (st *statusRun) checkServerCA() []Finding {
 func (st *statusRun) checkOwnDirs() []Finding {
 	var out []Finding
 	check := func(d string, fi fs.FileInfo, err error) {
-		if err == nil && fi.IsDir() && fi.Mode().Perm()&0o077 != 0 {
+		if err == nil && fi != nil && fi.IsDir() && fi.Mode().Perm()&0o077 != 0 {
 			out = append(out, msg("%s has mode %04o: chmod 700 %s", d, fi.Mode().Perm(), d))
 		}
 	}
@@ -370,8 +374,8 @@ func (st *statusRun) checkOwnDirs() []Finding {
 		check(d, fi, err)
 	}
 	for _, n := range st.clientNames {
-		fi, err := st.clients.Lstat(n)
-		check(ClientDir(n), fi, err)
+		fi := st.bundleDirs[n] // described when its files were read
+		check(ClientDir(n), fi, nil)
 	}
 	return out
 }

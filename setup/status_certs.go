@@ -21,6 +21,7 @@ type certCheck struct {
 	certPath, keyPath string
 	cert, key         readResult
 	keyInfo           fs.FileInfo // the key's description, nil when unknown
+	dirInfo           fs.FileInfo // a bundle directory's
 	info              *pki.Info
 }
 
@@ -77,8 +78,9 @@ func (st *statusRun) checkClients() []certResult {
 	}
 	close(next)
 	wg.Wait()
-	for _, c := range checks {
+	for i, c := range checks {
 		st.files[c.certPath], st.files[c.keyPath] = c.cert, c.key
+		st.bundleDirs[st.clientNames[i]] = c.dirInfo
 	}
 	return results
 }
@@ -93,6 +95,7 @@ func (st *statusRun) readBundle(name string) *certCheck {
 		return c
 	}
 	defer d.Close()
+	c.dirInfo, _ = d.Stat()
 	b, _, err := d.ReadFile(member.CertFile, hostfs.MaxFile)
 	c.cert = st.h.readResult(c.certPath, b, err)
 	b, c.keyInfo, err = d.ReadFile(member.KeyFile, hostfs.MaxFile) // the description is Lstat's: ReadFile follows no link
