@@ -46,7 +46,6 @@ type servedProbe struct {
 	verifyErr  error               // the served chain against the bundle's ca.pem
 	err        error               // why the probe failed; nil: GET /_ping answered
 	client     *http.Client        // the connection, when the probe succeeded
-	base       string              // https://ADDR
 }
 
 func (p *servedProbe) servedLeaf() *x509.Certificate {
@@ -61,16 +60,19 @@ func (p *servedProbe) servedLeaf() *x509.Certificate {
 // would), else without a client certificate, only to see what is served.
 func (st *statusRun) connect() *servedProbe {
 	p := &servedProbe{}
-	addr, err := st.tlsAddr()
-	if err != nil {
-		p.err = err
-		return p
-	}
 	fqdn := st.serverName()
-	cfg, err := st.bundleTLS(fqdn)
-	if err != nil {
-		p.err = err // said as before; the handshake still shows what is served
+	cfg, bundleErr := st.bundleTLS(fqdn)
+	addr, err := st.tlsAddr()
+	switch {
+	case bundleErr != nil && err == nil:
+		// Said as before; the handshake still shows what is served.
 		_ = p.handshake(context.Background(), addr, &tls.Config{ServerName: fqdn, MinVersion: tls.VersionTLS12})
+		fallthrough
+	case bundleErr != nil:
+		p.err = bundleErr
+		return p
+	case err != nil:
+		p.err = err
 		return p
 	}
 	p.client = &http.Client{Timeout: probeTimeout, Transport: &http.Transport{
@@ -79,8 +81,7 @@ func (st *statusRun) connect() *servedProbe {
 			return p.dial(ctx, addr, cfg)
 		},
 	}}
-	p.base = "https://" + addr
-	if _, err := member.GetOK(context.Background(), p.client, p.base, "/_ping", 256); err != nil {
+	if _, err := member.GetOK(context.Background(), p.client, "https://"+addr, "/_ping", 256); err != nil {
 		p.err, p.client = err, nil
 	}
 	return p
