@@ -23,6 +23,7 @@ type certCheck struct {
 	keyInfo           fs.FileInfo // the key's description, nil when unknown
 	dirInfo           fs.FileInfo // a bundle directory's
 	info              *pki.Info
+	chain             []*x509.Certificate // cert.pem's certificates
 }
 
 // certResult is what checking one certificate found, and its row.
@@ -131,6 +132,9 @@ func (st *statusRun) checkCert(c *certCheck) certResult {
 		return certResult{findings: []Finding{msg("%s: %v", c.certPath, err)}}
 	}
 	c.info = info
+	if c.chain, err = pki.ParseCerts(c.cert.b); err != nil || len(c.chain) == 0 {
+		return certResult{findings: []Finding{msg("%s: %v", c.certPath, err)}} // Inspect parsed it: not reached
+	}
 	if c.name == "" {
 		c.name = info.CommonName
 	}
@@ -148,23 +152,23 @@ func (st *statusRun) checkCert(c *certCheck) certResult {
 }
 
 // issuerFindings: the certificate is from the current CA (the server's
-// from the root it is meant to chain to, a member's through their anchor
-// with per-member trust), and its member was not removed (removed: the
+// from the root it is meant to chain to, or through the host issuer that
+// follows it; a member's through their anchor with per-member trust), and its member was not removed (removed: the
 // bundle is only reported, not listed).
 func (st *statusRun) issuerFindings(c *certCheck) (out []Finding, removed bool) {
-	kind, name, b, ca := c.kind, c.name, c.cert.b, st.ca
+	kind, name, ca := c.kind, c.name, st.ca
 	var e *pki.LedgerEntry
 	if kind == "client" {
 		e = st.ledger.Member(name)
 	}
 	switch {
-	case kind == "server" && st.serverIssuer != nil && !issuedBy(b, st.serverIssuer):
+	case kind == "server" && st.serverIssuer != nil && !chainsVia(c.chain, st.serverIssuer, st.issued): // directly, or through the host issuer after it
 		return []Finding{msg("%s %s (%s) was not issued by the current CA %s: clients will refuse it; %s", kind, name, c.certPath, CACert, renewHint(kind, name))}, false
 	case kind == "client" && e != nil && e.RemovedAt != nil:
 		return []Finding{msg("%s was removed on %s, but their bundle is still at %s: move it away (mv %s %s/%s.manual)", name, e.RemovedAt.Format(day), ClientDir(name), st.h.Path(ClientDir(name)), st.h.Path(RemovedDir), name)}, true
-	case kind == "client" && ca != nil && !st.chainsToRoot(b):
+	case kind == "client" && ca != nil && !chainsVia(c.chain, ca, st.issued):
 		return []Finding{msg("%s %s (%s) was not issued by the current CA %s: dockerd will refuse it; %s", kind, name, c.certPath, CACert, renewHint(kind, name))}, false
-	case kind == "client" && ca != nil && st.perMember && st.ledger.Switch == nil && issuedBy(b, ca):
+	case kind == "client" && ca != nil && st.perMember && st.ledger.Switch == nil && st.issued(c.chain[0], ca):
 		return []Finding{msg("%s %s (%s) was signed by the root itself, not by a member anchor: dockerd trusts only the anchors and will refuse it; %s", kind, name, c.certPath, renewHint(kind, name))}, false
 	}
 	return nil, false
@@ -223,12 +227,6 @@ func (st *statusRun) fromCSR(serial string) bool {
 	}
 	e := st.ledger.Entry(serial)
 	return e != nil && e.FromCSR
-}
-
-// chainsToRoot is chainsToRoot for the current CA, with st.issued.
-func (st *statusRun) chainsToRoot(certPEM []byte) bool {
-	certs, err := pki.ParseCerts(certPEM)
-	return err == nil && chainsVia(certs, st.ca, st.issued)
 }
 
 // issued reports whether parent issued c. Each pair's signature is checked
