@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/docker-tls/docker-tls/member"
+	"github.com/docker-tls/docker-tls/pki"
 )
 
 // findings runs status and returns its findings, as lines.
@@ -114,5 +115,37 @@ func TestStatusOtherCAsBundle(t *testing.T) {
 	writeFile(t, h.Root(), LedgerPath, string(ledger), 0o644)
 	if fs := findings(t, h); !hasFinding(fs, "client bob ("+ClientDir("bob")+"/"+member.CertFile+") was not issued by the current CA") {
 		t.Errorf("another CA's certificate with its serial in the ledger passes: %q", fs)
+	}
+}
+
+// TestStatusServerThroughIssuer: a server certificate issued by an
+// intermediate of the root, the intermediate after it in server-cert.pem
+// (the host issuer's layout), is from the current CA; the same certificate
+// alone is not.
+func TestStatusServerThroughIssuer(t *testing.T) {
+	h := New(newRoot(t))
+	mustInit(t, h, testInput())
+	anchors, err := h.anchors()
+	if err != nil {
+		t.Fatal(err)
+	}
+	issuer, err := anchors[len(anchors)-1].Signer([]byte(testPass)) // an intermediate the root signed
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := testInput().Plan
+	leaf, err := pki.IssueServer(issuer, plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, h.Root(), ServerKey, string(leaf.KeyPEM), 0o400)
+	const refused = "was not issued by the current CA"
+	writeFile(t, h.Root(), ServerCert, string(leaf.CertPEM)+string(issuer.CertPEM), 0o444)
+	if fs := findings(t, h); hasFinding(fs, refused) {
+		t.Errorf("the chain through an intermediate: %q", fs)
+	}
+	writeFile(t, h.Root(), ServerCert, string(leaf.CertPEM), 0o444)
+	if fs := findings(t, h); !hasFinding(fs, "server docker.example.com ("+ServerCert+") "+refused) {
+		t.Errorf("without the intermediate: %q", fs)
 	}
 }
