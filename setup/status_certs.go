@@ -93,6 +93,7 @@ func (st *statusRun) readBundle(name string) *certCheck {
 	d, err := st.clients.Sub(name)
 	if err != nil {
 		c.cert = st.h.readResult(c.certPath, nil, err)
+		c.dirInfo, _ = st.clients.Lstat(name) // refused, maybe for its mode: checkOwnDirs says which
 		return c
 	}
 	defer d.Close()

@@ -149,3 +149,25 @@ func TestStatusServerThroughIssuer(t *testing.T) {
 		t.Errorf("without the intermediate: %q", fs)
 	}
 }
+
+// TestStatusBundleDirAndMembersFile: a bundle directory others may write
+// is refused and its mode named; a members.pem that holds fewer anchors
+// than the anchors file names each one missing.
+func TestStatusBundleDirAndMembersFile(t *testing.T) {
+	h := New(newRoot(t))
+	mustInit(t, h, testInput(func(in *InitInput) { in.Plan.Clients = []string{"alice", "bob"} }))
+	if err := os.Chmod(h.Path(ClientDir("bob")), 0o770); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, h.Root(), MembersPath, "", 0o444) // no certificate at all
+	fs := findings(t, h)
+	for _, want := range []string{
+		ClientDir("bob") + " has mode 0770: chmod 700 " + ClientDir("bob"),
+		"member anchor 1 (alice's) is not in " + MembersPath,
+		"member anchor 3 (a free slot) is not in " + MembersPath,
+	} {
+		if !hasFinding(fs, want) {
+			t.Errorf("no %q in %q", want, fs)
+		}
+	}
+}

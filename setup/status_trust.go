@@ -66,28 +66,28 @@ func (st *statusRun) anchorFindings() []Finding {
 	return out
 }
 
-// membersFile is members.pem, parsed; nil with the finding that says why.
-func (st *statusRun) membersFile() ([]*x509.Certificate, []Finding) {
+// membersFile is members.pem, parsed; not ok with the finding that says
+// why.
+func (st *statusRun) membersFile() (certs []*x509.Certificate, ok bool, out []Finding) {
 	b, ok, err := st.read(MembersPath)
 	switch {
 	case err != nil:
-		return nil, errFindings(err)
+		return nil, false, errFindings(err)
 	case !ok:
-		return nil, []Finding{msg("%s is missing: dockerd cannot check any member; run \"docker-tls init\"", MembersPath)}
+		return nil, false, []Finding{msg("%s is missing: dockerd cannot check any member; run \"docker-tls init\"", MembersPath)}
 	}
-	certs, err := pki.ParseCerts(b)
-	if err != nil {
-		return nil, []Finding{msg("%s: %v", MembersPath, err)}
+	if certs, err = pki.ParseCerts(b); err != nil {
+		return nil, false, []Finding{msg("%s: %v", MembersPath, err)}
 	}
-	return certs, nil
+	return certs, true, nil
 }
 
 // membersFileFindings compares members.pem, what dockerd trusts, with the
 // anchors and the ledger: nothing more (a removed member's anchor, the
 // root, a certificate added by hand), nothing less (a member's anchor).
 func (st *statusRun) membersFileFindings() []Finding {
-	certs, out := st.membersFile()
-	if certs == nil {
+	certs, ok, out := st.membersFile()
+	if !ok {
 		return out
 	}
 	known := map[string]bool{}
