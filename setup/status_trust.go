@@ -144,8 +144,12 @@ func (st *statusRun) unlistedFindings(listed map[string]bool) []Finding {
 			out = append(out, msg("%s (%s) is not in %s: dockerd will not let its member in; run \"docker-tls init\" to rewrite it", pki.AnchorName(a.Slot), who, MembersPath))
 		}
 	}
+	have := map[string]bool{}
+	for _, a := range st.anchors {
+		have[a.Serial()] = true
+	}
 	for _, m := range members {
-		if s := st.ledger.AnchorOf(m); s != "" && anchorBySerial(st.anchors, s) == nil {
+		if s := st.ledger.AnchorOf(m); s != "" && !have[s] {
 			out = append(out, msg("%s's anchor is missing from %s: they cannot get in; re-issue with \"docker-tls renew --client %s\"", m, AnchorsPath, m))
 		}
 	}
