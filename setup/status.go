@@ -103,10 +103,13 @@ type Report struct {
 
 // StatusInput says what status checks beyond the files.
 type StatusInput struct {
-	WarnDays int  // report certificates that expire within this many days
-	Probe    bool // connect to the TLS endpoint with a client bundle
+	WarnDays int // report certificates that expire within this many days
+	// Probe: connect to the TLS endpoint once, with a client bundle when
+	// there is one, record what dockerd serves and compare it with the
+	// files (Report.Served, and the findings with a Code).
+	Probe bool
 	// Addrs lists this host's addresses for the SAN drift check (probe
-	// only); nil is net.InterfaceAddrs.
+	// only); nil: those of the interfaces that are up, but Docker's own.
 	Addrs func() ([]string, error)
 }
 
