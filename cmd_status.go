@@ -18,6 +18,7 @@ func newStatusCmd(env *env) *cobra.Command {
 	var root string
 	var warnDays int
 	var probe, asJSON bool
+	var metrics string
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show the certificates with their end dates and any problem found (exit 1 if any)",
@@ -27,6 +28,7 @@ func newStatusCmd(env *env) *cobra.Command {
 				return usagef("--warn-days %d: must be 0 or more", warnDays)
 			}
 			r := env.host(root).Status(setup.StatusInput{WarnDays: warnDays, Probe: probe})
+			wordFindings(r.Findings)
 			if asJSON {
 				enc := json.NewEncoder(env.stdout)
 				enc.SetIndent("", "  ")
@@ -35,6 +37,11 @@ func newStatusCmd(env *env) *cobra.Command {
 				}
 			} else {
 				printStatus(env.stdout, r, statusLook{color: env.color(), width: env.width(), warnDays: warnDays})
+			}
+			if metrics != "" {
+				if err := setup.WriteMetrics(metrics, r); err != nil {
+					return err
+				}
 			}
 			if !r.Healthy {
 				return errProblems
@@ -47,7 +54,24 @@ func newStatusCmd(env *env) *cobra.Command {
 	fl.IntVar(&warnDays, "warn-days", 30, "report certificates that expire within N days")
 	fl.BoolVar(&probe, "probe", false, "connect to the TLS endpoint with a client bundle")
 	fl.BoolVar(&asJSON, "json", false, "print JSON")
+	fl.StringVar(&metrics, "metrics", "", "also write Prometheus metrics to FILE (node_exporter's textfile collector)")
 	return cmd
+}
+
+// wordFindings words the findings the engine gives as facts: what
+// dockerd serves against the files (status --probe).
+func wordFindings(fs []setup.Finding) {
+	const date = "2006-01-02"
+	for i, f := range fs {
+		switch f.Code {
+		case setup.RestartPending:
+			fs[i].Message = fmt.Sprintf("dockerd serves the certificate that ends %s, the file ends %s: restart pending (\"docker-tls apply\" restarts Docker and checks)", f.Served.Format(date), f.File.Format(date))
+		case setup.StillTrusted:
+			fs[i].Message = fmt.Sprintf("dockerd still trusts %s's anchor (removed %s): %s still gets in until Docker restarts", f.Member, f.RemovedAt.Format(date), f.Member)
+		case setup.SANDrift:
+			fs[i].Message = fmt.Sprintf("members who connect by %s will be refused: renew --san-ip %s", f.Address, f.Address)
+		}
+	}
 }
 
 // statusLook is how status prints on this output: colours and the width

@@ -90,12 +90,6 @@ func (h *Host) currentCA() *x509.Certificate {
 	return c
 }
 
-// issuedBy reports whether the certificate in certPEM was signed by ca.
-func issuedBy(certPEM []byte, ca *x509.Certificate) bool {
-	c, err := pki.ParseCert(certPEM)
-	return err == nil && issuedByCert(c, ca)
-}
-
 func issuedByCert(c, ca *x509.Certificate) bool {
 	return string(c.RawIssuer) == string(ca.RawSubject) && c.CheckSignatureFrom(ca) == nil
 }

@@ -1,11 +1,9 @@
 package setup
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path"
-	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -83,13 +81,15 @@ func (h *Host) cisFindings(cfg *render.DaemonConfig, cfgPath string, add func(Fi
 }
 
 // advice is what status suggests without calling it a problem: hosts the
-// line-based audit cannot see (CIS 2.7), and live-restore off (CIS 2.15).
-func (h *Host) advice(cfg *render.DaemonConfig, cfgPath string) []Finding {
+// line-based audit cannot see (CIS 2.7) in daemon.json (cfgPath, holding
+// cfgJSON), and live-restore off (CIS 2.15) by what the running daemon said
+// (r).
+func advice(cfg *render.DaemonConfig, cfgPath string, cfgJSON []byte, r *RestartImpact) []Finding {
 	out := []Finding{}
-	if f := h.lineAuditAdvice(cfg, cfgPath); f != nil {
+	if f := lineAuditAdvice(cfg, cfgPath, cfgJSON); f != nil {
 		out = append(out, *f)
 	}
-	if f := h.liveRestoreAdvice(cfgPath); f != nil {
+	if f := liveRestoreAdvice(cfgPath, r); f != nil {
 		out = append(out, *f)
 	}
 	return out
@@ -98,7 +98,7 @@ func (h *Host) advice(cfg *render.DaemonConfig, cfgPath string) []Finding {
 // lineAuditAdvice: daemon.json sets a TCP listener with tlsverify, but not
 // where docker-bench-security looks for them (render.LineAudit), so the
 // audit reports "Docker daemon not listening on TCP" or TLS not verified.
-func (h *Host) lineAuditAdvice(cfg *render.DaemonConfig, cfgPath string) *Finding {
+func lineAuditAdvice(cfg *render.DaemonConfig, cfgPath string, b []byte) *Finding {
 	if cfg == nil || cfg.TLSVerify == nil || !*cfg.TLSVerify {
 		return nil // a problem, not advice: Status says so
 	}
@@ -108,8 +108,7 @@ func (h *Host) lineAuditAdvice(cfg *render.DaemonConfig, cfgPath string) *Findin
 			hasTCP = true
 		}
 	}
-	b, ok, err := h.read(cfgPath)
-	if !hasTCP || err != nil || !ok {
+	if !hasTCP {
 		return nil
 	}
 	tcp, verify := render.LineAudit(b)
@@ -123,14 +122,11 @@ func (h *Host) lineAuditAdvice(cfg *render.DaemonConfig, cfgPath string) *Findin
 }
 
 // liveRestoreAdvice: with live-restore off, every restart of Docker (for a
-// new certificate, or "docker-tls apply") stops the running containers. It
-// asks the running daemon; when dockerd cannot be reached, daemon.json
-// says what it will run with. A node in swarm mode is left alone: dockerd
+// new certificate, or "docker-tls apply") stops the running containers. r
+// is what the running daemon said; when dockerd could not be reached,
+// daemon.json says what it will run with. A node in swarm mode is left alone: dockerd
 // refuses live-restore there (and the benchmark passes the item).
-func (h *Host) liveRestoreAdvice(cfgPath string) *Finding {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	r := h.CheckRestart(ctx)
+func liveRestoreAdvice(cfgPath string, r *RestartImpact) *Finding {
 	const stops = "restarting Docker stops every running container"
 	turnOn := fmt.Sprintf("turn it on without a restart: \"live-restore\": true in %s, then \"systemctl reload docker\" (or \"docker-tls apply --live-restore\")", cfgPath)
 	switch {

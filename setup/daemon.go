@@ -4,7 +4,6 @@ package setup
 // addresses members connect to and the probes.
 
 import (
-	"fmt"
 	"net"
 
 	"github.com/docker-tls/docker-tls/pki"
@@ -42,15 +41,7 @@ func (h *Host) tcpListener() (render.DockerHost, error) {
 	if err != nil {
 		return render.DockerHost{}, err
 	}
-	if cfg == nil {
-		return render.DockerHost{}, fmt.Errorf("no %s to find the TLS address in", render.DaemonJSONPath)
-	}
-	for _, s := range cfg.Hosts {
-		if d, err := render.ParseDockerHost(s); err == nil && d.Proto == "tcp" {
-			return d, nil
-		}
-	}
-	return render.DockerHost{}, fmt.Errorf("%s has no tcp:// entry in hosts", render.DaemonJSONPath)
+	return tcpListenerOf(cfg)
 }
 
 // Listen is the TLS listen address daemon.json has now, "" if none.

@@ -1,14 +1,17 @@
 package setup
 
 import (
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"io/fs"
 	"path"
 	"slices"
 	"sort"
+	"sync"
 	"time"
 
-	"github.com/docker-tls/docker-tls/member"
+	"github.com/docker-tls/docker-tls/hostfs"
 	"github.com/docker-tls/docker-tls/pki"
 	"github.com/docker-tls/docker-tls/render"
 )
@@ -25,10 +28,40 @@ type CertStatus struct {
 // Finding is one thing status found: a sentence that says what is wrong
 // and what to do, and the item of the CIS Docker Benchmark it is about, if
 // any (docker-bench-security numbers its checks the same way).
+//
+// A finding about what dockerd serves (status --probe) carries a Code and
+// its facts instead of a sentence: the front end words it.
 type Finding struct {
-	CIS     string `json:"cis,omitempty"` // e.g. "3.14"
-	Message string `json:"message"`
+	CIS     string      `json:"cis,omitempty"` // e.g. "3.14"
+	Code    FindingCode `json:"code,omitempty"`
+	Message string      `json:"message"`
+	// Served and File are the end dates of the certificate dockerd serves
+	// and of server-cert.pem (RestartPending).
+	Served time.Time `json:"served_not_after,omitzero"`
+	File   time.Time `json:"file_not_after,omitzero"`
+	// Member was removed at RemovedAt, and dockerd still trusts their
+	// anchor (StillTrusted).
+	Member    string    `json:"member,omitempty"`
+	RemovedAt time.Time `json:"removed_at,omitzero"`
+	// Address is an address of this host the served certificate does not
+	// name (SANDrift).
+	Address string `json:"address,omitempty"`
 }
+
+// FindingCode names a finding that carries facts rather than a sentence.
+type FindingCode string
+
+const (
+	// RestartPending: dockerd serves another certificate than
+	// server-cert.pem (a renewal it has not loaded yet).
+	RestartPending FindingCode = "restart-pending"
+	// StillTrusted: dockerd still lists a removed member's anchor in its
+	// CertificateRequest: they get in until Docker restarts.
+	StillTrusted FindingCode = "still-trusted"
+	// SANDrift: an address of this host the served certificate does not
+	// name: members who connect by it are refused.
+	SANDrift FindingCode = "san-drift"
+)
 
 // String is the finding as a line: "CIS 3.14: " before the message when it
 // is about a benchmark item.
@@ -55,200 +88,306 @@ type Report struct {
 	Advice []Finding `json:"advice"`
 	// Trust is how dockerd trusts members: per member (anchors, free
 	// slots) or the whole CA, and a switch in progress.
-	Trust   *TrustState `json:"trust,omitempty"`
-	Probe   string      `json:"probe,omitempty"` // "ok" or "failed" when probed
-	Healthy bool        `json:"healthy"`
+	Trust *TrustState `json:"trust,omitempty"`
+	Probe string      `json:"probe,omitempty"` // "ok" or "failed" when probed
+	// Served is what dockerd served to the probe, when it got that far.
+	Served *Served `json:"served,omitempty"`
+	// RenewedAt is when a renewal last succeeded (LastRenewPath), if
+	// recorded.
+	RenewedAt time.Time `json:"renewed_at,omitzero"`
+	// Issuers are the certificates status checks but does not list: the
+	// host issuer and the member anchors (for Metrics).
+	Issuers []CertStatus `json:"-"`
+	Healthy bool         `json:"healthy"`
 }
 
 // StatusInput says what status checks beyond the files.
 type StatusInput struct {
-	WarnDays int  // report certificates that expire within this many days
-	Probe    bool // connect to the TLS endpoint with a client bundle
+	WarnDays int // report certificates that expire within this many days
+	// Probe: connect to the TLS endpoint once, with a client bundle when
+	// there is one, record what dockerd serves and compare it with the
+	// files (Report.Served, and the findings with a Code).
+	Probe bool
+	// Addrs lists this host's addresses for the SAN drift check (probe
+	// only); nil: those of the interfaces that are up, but Docker's own.
+	Addrs func() ([]string, error)
 }
 
-// Status reads daemon.json, the unit and the certificates, and reports each
-// problem.
+// Status reads daemon.json, the unit and the certificates once, and runs
+// each check of statusChecks over them.
 func (h *Host) Status(in StatusInput) *Report {
-	r := &Report{Root: h.root, Certificates: []CertStatus{}, Findings: []Finding{}, Advice: []Finding{}}
-	add := func(f Finding) {
-		// The same refusal (a writable directory) can come up for every
-		// file under it: say it once.
-		if !slices.Contains(r.Findings, f) {
-			r.Findings = append(r.Findings, f)
+	st := h.newStatusRun(in)
+	defer st.close()
+	for _, check := range statusChecks {
+		for _, f := range check(st) {
+			// The same refusal (a writable directory) can come up for
+			// every file under it: say it once.
+			if !slices.Contains(st.r.Findings, f) {
+				st.r.Findings = append(st.r.Findings, f)
+			}
 		}
 	}
-	find := func(format string, a ...any) { add(Finding{Message: fmt.Sprintf(format, a...)}) }
-	now := h.now()
-	h.pathFindings(find)
+	st.r.Advice = st.advice()
+	st.r.Issuers = st.issuers()
+	st.r.Healthy = len(st.r.Findings) == 0
+	return st.r
+}
 
-	det, err := render.Detect(h.root)
-	cfgPath := render.DaemonJSONPath
-	if err != nil {
-		find("cannot read the Docker setup: %v", err)
-	} else {
-		r.Unit, r.ExecStart = det.UnitPath, det.ExecStart
-		for _, w := range det.Warnings {
-			find("%s", w)
-		}
-		if err := det.NoUnit(); err != nil {
-			find("%v", err)
-		}
-		// What stops dockerd from starting, init refuses too: flags its
-		// configuration file sets as well, arguments it does not take.
-		for _, p := range det.Problems() {
-			find("%v", p)
-		}
-		if det.ConfigFile != "" {
-			cfgPath = det.ConfigFile
-		}
-	}
+// statusChecks are status's checks, in the order their findings are
+// listed; each reads what newStatusRun read and returns its findings.
+var statusChecks = []func(*statusRun) []Finding{
+	(*statusRun).checkPaths,
+	(*statusRun).checkDetection,
+	(*statusRun).checkDaemonConfig,
+	(*statusRun).checkHostFlags,
+	(*statusRun).checkServerCA,
+	(*statusRun).checkTrust,
+	(*statusRun).checkCertificates,
+	(*statusRun).checkOwnDirs,
+	(*statusRun).checkCIS,
+	(*statusRun).checkServed,
+}
 
-	cfg, err := h.daemonConfig()
-	switch {
-	case err != nil:
-		find("%v", err)
-	case cfg == nil:
-		find("%s does not exist: dockerd is not configured for TLS (run \"docker-tls init\")", cfgPath)
-	default:
-		r.Hosts = cfg.Hosts
-		for _, s := range cfg.Hosts {
-			if msg := tcpFinding(s, cfg.TLSOn(), cfgPath+" hosts"); msg != "" {
-				find("%s", msg)
-			}
-		}
-		if cfg.TLSVerify == nil || !*cfg.TLSVerify {
-			find("%s does not set \"tlsverify\": true, so client certificates are not required", cfgPath)
-		}
-		if cfg.TLSCACert == "" {
-			find("%s has no \"tlscacert\": dockerd would trust the system roots instead of your CA", cfgPath)
-		}
-	}
-	if det != nil {
-		for _, s := range det.HostFlags {
-			if msg := tcpFinding(s, false, "docker.service -H"); msg != "" {
-				find("%s", msg)
-			}
-		}
-	}
+// statusRun is one status: the host detected once and every file read
+// once, for all the checks.
+type statusRun struct {
+	h   *Host
+	in  StatusInput
+	now time.Time
+	r   *Report
 
-	ca := h.currentCA()
-	ledger, _ := h.ledger(false)
-	if ledger == nil {
-		ledger = &pki.Ledger{}
-	}
-	// The root clients verify the server with: the CA, and during a switch
-	// that made a new root, the old one, which still signs the server.
-	serverIssuer := ca
-	if a, ok, _ := h.read(ServerCA); ok && ca != nil {
-		root := &pki.CA{Cert: ca, CertPEM: pki.EncodeCert(ca)}
-		if want, err := h.clientCA(root, ledger.Switch); err == nil && !sameCerts(a, want) {
-			find("%s is not the CA in %s: clients (and dockerd with CA-wide trust) would trust another CA than the one that issues client certificates; run \"docker-tls init\"", ServerCA, CACert)
-		}
-		if ledger.Switch != nil && ledger.Switch.NewRoot {
-			if old, err := h.switchRoot(root, ledger.Switch); err == nil {
-				serverIssuer, _ = pki.ParseCert(old)
-			}
-		}
-	}
-	r.Trust = h.trustFindings(cfg, find)
-	check := func(kind, name, certPath, keyPath string) {
-		b, ok, err := h.read(certPath)
-		if err != nil {
-			find("%v", err)
-			return
-		}
-		if !ok {
-			if kind != "client" {
-				find("%s is missing", certPath)
-			}
-			return
-		}
-		info, err := pki.Inspect(b)
-		if err != nil {
-			find("%s: %v", certPath, err)
-			return
-		}
-		if name == "" {
-			name = info.CommonName
-		}
-		switch {
-		case kind == "server" && serverIssuer != nil && !chainsToRoot(b, serverIssuer):
-			find("%s %s (%s) was not issued by the current CA %s: clients will refuse it; %s", kind, name, certPath, CACert, renewHint(kind, name))
-		case kind == "client" && ledger.Member(name) != nil && ledger.Member(name).RemovedAt != nil:
-			find("%s was removed on %s, but their bundle is still at %s: move it away (mv %s %s/%s.manual)", name, ledger.Member(name).RemovedAt.Format(day), ClientDir(name), h.Path(ClientDir(name)), h.Path(RemovedDir), name)
-			return
-		case kind == "client" && ca != nil && !chainsToRoot(b, ca):
-			find("%s %s (%s) was not issued by the current CA %s: dockerd will refuse it; %s", kind, name, certPath, CACert, renewHint(kind, name))
-		case kind == "client" && ca != nil && h.memberTrust() && ledger.Switch == nil && issuedBy(b, ca):
-			find("%s %s (%s) was signed by the root itself, not by a member anchor: dockerd trusts only the anchors and will refuse it; %s", kind, name, certPath, renewHint(kind, name))
-		}
-		left := info.DaysLeft(now)
-		r.Certificates = append(r.Certificates, CertStatus{Kind: kind, Name: name, Path: certPath, NotAfter: info.NotAfter, DaysLeft: left})
-		switch {
-		case now.Before(info.NotBefore):
-			find("%s %s is not valid until %s: it is refused until then; check this host's clock (timedatectl)", kind, name, info.NotBefore.UTC().Format("2006-01-02 15:04 UTC"))
-		case left < 0:
-			find("%s %s expired on %s: %s", kind, name, info.NotAfter.Format(day), renewHint(kind, name))
-		case left <= in.WarnDays:
-			find("%s %s expires in %d days (%s): %s", kind, name, left, info.NotAfter.Format(day), renewHint(kind, name))
-		}
-		kb, ok, err := h.read(keyPath)
-		if err != nil {
-			find("%v", err)
-			return
-		}
-		if !ok && kind == "client" && h.fromCSR(info.Serial) {
-			return // issued for the member's request: their key is theirs
-		}
-		if !ok {
-			find("%s: the key %s is missing", certPath, keyPath)
-			return
-		}
-		if kind == "ca" {
-			if msg := caKeyFinding(kb, keyPath); msg != "" {
-				find("%s", msg)
-			}
-		} else if err := pki.CheckKeyPair(b, kb); err != nil {
-			find("%s does not match %s: %v", keyPath, certPath, err)
-		}
-		// The server key's mode is CIS 3.14's (see cisFindings).
-		if st, err := h.fs.Lstat(keyPath); err == nil && kind != "server" && st.Mode().Perm()&0o077 != 0 {
-			want := member.ModeKey
-			if kind == "ca" {
-				want = modeKey
-			}
-			find("%s has mode %04o: other users can read it; chmod %o %s", keyPath, st.Mode().Perm(), want, h.Path(keyPath))
-		}
-	}
-	check("ca", "", CACert, CAKey)
-	check("server", "", ServerCert, ServerKey)
-	if entries, err := h.fs.ReadDir(ClientsDir); err == nil {
-		sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
-		for _, d := range entries {
-			if d.IsDir() {
-				check("client", d.Name(), ClientDir(d.Name())+"/"+member.CertFile, ClientDir(d.Name())+"/"+member.KeyFile)
-			}
-		}
-	}
-	for _, d := range h.ownDirs() {
-		if st, err := h.fs.Lstat(d); err == nil && st.IsDir() && st.Mode().Perm()&0o077 != 0 {
-			find("%s has mode %04o: chmod 700 %s", d, st.Mode().Perm(), d)
-		}
-	}
+	files map[string]readResult // every file read, by real path
 
-	h.cisFindings(cfg, cfgPath, add)
-	r.Advice = h.advice(cfg, cfgPath)
+	det     *render.Detection // nil when detection failed (detErr)
+	detErr  error
+	cfgPath string               // the daemon.json dockerd reads
+	cfg     *render.DaemonConfig // nil when missing or unreadable (cfgErr)
+	cfgErr  error
 
+	ca           *x509.Certificate // ca/ca.pem, nil when missing
+	ledger       *pki.Ledger       // never nil: an unreadable one is empty (ledgerErr)
+	ledgerErr    error
+	anchors      []*pki.Anchor
+	anchorsErr   error
+	perMember    bool                   // the anchors file exists
+	serverIssuer *x509.Certificate      // what server-cert.pem must chain to
+	clients      *hostfs.Dir            // ClientsDir, open during the run; nil when missing
+	clientNames  []string               // the bundle directories in it, sorted
+	bundleDirs   map[string]fs.FileInfo // each one's description, once read (nil: could not open)
+	pathsDone    chan []error           // pathProblems, run while the rest is read
+
+	probe *servedProbe // the one TLS connection, with --probe
+
+	mu          sync.Mutex      // the bundle checks run at once
+	verified    map[string]bool // signatures checked: child and parent DER -> valid
+	serialsOnce sync.Once
+	serials     map[string]bool // the ledger's serials
+
+	switchRootPEM  []byte // switchRoot's answer, once asked
+	switchRootErr  error
+	switchRootRead bool
+}
+
+// switchRoot is Host.switchRoot for the current CA, read once.
+func (st *statusRun) switchRoot() ([]byte, error) {
+	if !st.switchRootRead && st.ca != nil {
+		st.switchRootRead = true
+		st.switchRootPEM, st.switchRootErr = st.h.switchRoot(&pki.CA{Cert: st.ca, CertPEM: pki.EncodeCert(st.ca)}, st.ledger.Switch)
+	}
+	return st.switchRootPEM, st.switchRootErr
+}
+
+type readResult struct {
+	b   []byte
+	ok  bool
+	err error
+}
+
+// read is Host.read, once per path.
+func (st *statusRun) read(p string) ([]byte, bool, error) {
+	if r, seen := st.files[p]; seen {
+		return r.b, r.ok, r.err
+	}
+	b, ok, err := st.h.read(p)
+	st.files[p] = readResult{b, ok, err}
+	return b, ok, err
+}
+
+func (h *Host) newStatusRun(in StatusInput) *statusRun {
+	st := &statusRun{h: h, in: in, now: h.now(), files: map[string]readResult{}, verified: map[string]bool{}, cfgPath: render.DaemonJSONPath,
+		bundleDirs: map[string]fs.FileInfo{}, pathsDone: make(chan []error, 1),
+		r: &Report{Root: h.root, Certificates: []CertStatus{}, Findings: []Finding{}, Advice: []Finding{}}}
+	go func() { st.pathsDone <- h.pathProblems() }() // a walk of every bundle: on another CPU
+	st.det, st.detErr = render.Detect(h.root)
+	if st.detErr == nil && st.det.ConfigFile != "" {
+		st.cfgPath = st.det.ConfigFile
+	}
+	if b, ok, err := st.read(st.cfgPath); err != nil {
+		st.cfgErr = err
+	} else if ok {
+		st.cfg, st.cfgErr = render.ParseDaemonConfig(b)
+	}
+	if b, ok, _ := st.read(CACert); ok {
+		st.ca, _ = pki.ParseCert(b)
+	}
+	if st.ledger, st.ledgerErr = h.ledger(false); st.ledger == nil {
+		st.ledger = &pki.Ledger{}
+	}
+	st.anchors, st.anchorsErr = h.anchors()
+	st.perMember = h.memberTrust()
+	st.serverIssuer = st.ca
+	if d, err := h.fs.OpenDir(ClientsDir); err == nil {
+		st.clients = d
+		ents, _ := d.ReadDir()
+		for _, e := range ents {
+			if e.IsDir() {
+				st.clientNames = append(st.clientNames, e.Name())
+			}
+		}
+		sort.Strings(st.clientNames)
+	}
+	st.r.RenewedAt = st.lastRenew()
 	if in.Probe {
-		if err := h.Probe(5 * time.Second); err != nil {
-			find("probe failed: %v%s", err, probeHint(err))
-			r.Probe = "failed"
-		} else {
-			r.Probe = "ok"
+		st.probe = st.connect()
+	}
+	return st
+}
+
+func (st *statusRun) close() {
+	if st.clients != nil {
+		st.clients.Close()
+	}
+}
+
+// msg is a finding that is a sentence.
+func msg(format string, a ...any) Finding { return Finding{Message: fmt.Sprintf(format, a...)} }
+
+// errFindings are errors as findings.
+func errFindings(errs ...error) []Finding {
+	var out []Finding
+	for _, err := range errs {
+		if err != nil {
+			out = append(out, msg("%v", err))
 		}
 	}
-	r.Healthy = len(r.Findings) == 0
-	return r
+	return out
+}
+
+// checkPaths reports what a writing run would refuse on the way to the
+// files docker-tls manages: a link, a directory another user owns or may
+// write, a file another user owns; and a run that is under way or was
+// interrupted. Status changes nothing: it only says what the next run does.
+func (st *statusRun) checkPaths() []Finding {
+	out := errFindings(<-st.pathsDone...)
+	if pending, err := st.h.journal().Pending(st.h.root); err == nil && pending {
+		out = append(out, msg("%s exists: a docker-tls run is writing right now, or was interrupted (killed, or the machine went down); the next init, client add, renew or apply rolls an interrupted run back before it does anything else", st.h.Path(JournalPath)))
+	}
+	return out
+}
+
+// checkDetection reports what the unit says: what stops dockerd from
+// starting, init refuses too (flags its configuration file sets as well,
+// arguments it does not take).
+func (st *statusRun) checkDetection() []Finding {
+	if st.detErr != nil {
+		return []Finding{msg("cannot read the Docker setup: %v", st.detErr)}
+	}
+	st.r.Unit, st.r.ExecStart = st.det.UnitPath, st.det.ExecStart
+	var out []Finding
+	for _, w := range st.det.Warnings {
+		out = append(out, msg("%s", w))
+	}
+	out = append(out, errFindings(st.det.NoUnit())...)
+	return append(out, errFindings(st.det.Problems()...)...)
+}
+
+// checkDaemonConfig reports a daemon.json that does not make dockerd
+// require client certificates from the CA.
+func (st *statusRun) checkDaemonConfig() []Finding {
+	cfg := st.cfg
+	switch {
+	case st.cfgErr != nil:
+		return errFindings(st.cfgErr)
+	case cfg == nil:
+		return []Finding{msg("%s does not exist: dockerd is not configured for TLS (run \"docker-tls init\")", st.cfgPath)}
+	}
+	st.r.Hosts = cfg.Hosts
+	var out []Finding
+	for _, s := range cfg.Hosts {
+		if m := tcpFinding(s, cfg.TLSOn(), st.cfgPath+" hosts"); m != "" {
+			out = append(out, msg("%s", m))
+		}
+	}
+	if cfg.TLSVerify == nil || !*cfg.TLSVerify {
+		out = append(out, msg("%s does not set \"tlsverify\": true, so client certificates are not required", st.cfgPath))
+	}
+	if cfg.TLSCACert == "" {
+		out = append(out, msg("%s has no \"tlscacert\": dockerd would trust the system roots instead of your CA", st.cfgPath))
+	}
+	return out
+}
+
+// checkHostFlags judges the -H flags on docker.service's command line.
+func (st *statusRun) checkHostFlags() []Finding {
+	if st.det == nil {
+		return nil
+	}
+	var out []Finding
+	for _, s := range st.det.HostFlags {
+		if m := tcpFinding(s, false, "docker.service -H"); m != "" {
+			out = append(out, msg("%s", m))
+		}
+	}
+	return out
+}
+
+// checkServerCA: the root clients verify the server with is the CA, and
+// during a switch that made a new root, the old one, which still signs the
+// server (it becomes serverIssuer).
+func (st *statusRun) checkServerCA() []Finding {
+	a, ok, _ := st.read(ServerCA)
+	if !ok || st.ca == nil {
+		return nil
+	}
+	var out []Finding
+	old, err := st.switchRoot()
+	want := append(pki.EncodeCert(st.ca), old...) // clientCA
+	if sw := st.ledger.Switch; sw == nil || !sw.NewRoot {
+		want = pki.EncodeCert(st.ca)
+	}
+	if err == nil && !sameCerts(a, want) {
+		out = append(out, msg("%s is not the CA in %s: clients (and dockerd with CA-wide trust) would trust another CA than the one that issues client certificates; run \"docker-tls init\"", ServerCA, CACert))
+	}
+	if sw := st.ledger.Switch; sw != nil && sw.NewRoot && err == nil {
+		st.serverIssuer, _ = pki.ParseCert(old)
+	}
+	return out
+}
+
+// checkOwnDirs: docker-tls's own directories are root's alone.
+func (st *statusRun) checkOwnDirs() []Finding {
+	var out []Finding
+	check := func(d string, fi fs.FileInfo, err error) {
+		if err == nil && fi != nil && fi.IsDir() && fi.Mode().Perm()&0o077 != 0 {
+			out = append(out, msg("%s has mode %04o: chmod 700 %s", d, fi.Mode().Perm(), d))
+		}
+	}
+	for _, d := range []string{CADir, ClientsDir} {
+		fi, err := st.h.fs.Lstat(d)
+		check(d, fi, err)
+	}
+	for _, n := range st.clientNames {
+		fi := st.bundleDirs[n] // described when its files were read
+		check(ClientDir(n), fi, nil)
+	}
+	return out
+}
+
+// checkCIS: the benchmark's items about the daemon's TLS files.
+func (st *statusRun) checkCIS() []Finding {
+	var out []Finding
+	st.h.cisFindings(st.cfg, st.cfgPath, func(f Finding) { out = append(out, f) })
+	return out
 }
 
 // configPath is the daemon.json dockerd reads: the file --config-file
@@ -272,19 +411,6 @@ func (h *Host) ownDirs() []string {
 		}
 	}
 	return dirs
-}
-
-// pathFindings reports what a writing run would refuse on the way to the
-// files docker-tls manages: a link, a directory another user owns or may
-// write, a file another user owns; and a run that is under way or was
-// interrupted. Status changes nothing: it only says what the next run does.
-func (h *Host) pathFindings(find func(string, ...any)) {
-	for _, err := range h.pathProblems() {
-		find("%v", err)
-	}
-	if pending, err := h.journal().Pending(h.root); err == nil && pending {
-		find("%s exists: a docker-tls run is writing right now, or was interrupted (killed, or the machine went down); the next init, client add, renew or apply rolls an interrupted run back before it does anything else", h.Path(JournalPath))
-	}
 }
 
 // tcpFinding judges one listen address (a daemon.json hosts entry or a -H

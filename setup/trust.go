@@ -5,7 +5,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/docker-tls/docker-tls/internal/hint"
 	"github.com/docker-tls/docker-tls/member"
@@ -40,12 +39,10 @@ func (t *TrustState) AnchorCount() string { return plural(t.Anchors, "anchor") }
 
 // Trust reads how the setup trusts its members.
 func (h *Host) Trust() (*TrustState, error) {
-	ts := &TrustState{}
 	root := h.currentCA()
 	if root == nil {
-		return ts, nil
+		return &TrustState{}, nil
 	}
-	ts.CanSignAnchors = pki.CanSignAnchors(root)
 	anchors, err := h.anchors()
 	if err != nil {
 		return nil, err
@@ -54,10 +51,16 @@ func (h *Host) Trust() (*TrustState, error) {
 	if err != nil {
 		return nil, err
 	}
-	ts.Switch = ledger.Switch
-	if !h.memberTrust() {
+	return trustOf(root, anchors, ledger, h.memberTrust()), nil
+}
+
+// trustOf is the TrustState of a setup with this root, its anchors and
+// ledger; perMember: an anchors file exists.
+func trustOf(root *x509.Certificate, anchors []*pki.Anchor, ledger *pki.Ledger, perMember bool) *TrustState {
+	ts := &TrustState{CanSignAnchors: pki.CanSignAnchors(root), Switch: ledger.Switch}
+	if !perMember {
 		ts.Mode = pki.TrustCA
-		return ts, nil
+		return ts
 	}
 	ts.Mode = pki.TrustMember
 	ts.Anchors = len(anchors)
@@ -68,7 +71,7 @@ func (h *Host) Trust() (*TrustState, error) {
 			ts.Free++
 		}
 	}
-	return ts, nil
+	return ts
 }
 
 // memberTrust: the setup trusts members one by one (an anchors file
@@ -194,13 +197,19 @@ func (h *Host) clientCA(ca *pki.CA, sw *pki.Switch) ([]byte, error) {
 // that follows it.
 func chainsToRoot(certPEM []byte, root *x509.Certificate) bool {
 	certs, err := pki.ParseCerts(certPEM)
-	if err != nil || len(certs) == 0 {
+	return err == nil && chainsVia(certs, root, issuedByCert)
+}
+
+// chainsVia is chainsToRoot for parsed certificates, with issued judging
+// each link.
+func chainsVia(certs []*x509.Certificate, root *x509.Certificate, issued func(c, parent *x509.Certificate) bool) bool {
+	if len(certs) == 0 {
 		return false
 	}
-	if issuedByCert(certs[0], root) {
+	if issued(certs[0], root) {
 		return true
 	}
-	return len(certs) > 1 && issuedByCert(certs[0], certs[1]) && issuedByCert(certs[1], root)
+	return len(certs) > 1 && issued(certs[0], certs[1]) && issued(certs[1], root)
 }
 
 // issuerOf is the anchor that issued the first certificate of certPEM,
@@ -317,120 +326,6 @@ func sameCerts(a, b []byte) bool {
 		}
 	}
 	return true
-}
-
-// trustFindings checks per-member trust for status: dockerd's tlscacert is
-// members.pem; every certificate in it is an anchor docker-tls made and the
-// ledger knows (or, during a switch, the root still trusted); removed
-// members' anchors are gone; every member's anchor is there.
-func (h *Host) trustFindings(cfg *render.DaemonConfig, find func(format string, a ...any)) *TrustState {
-	ts, err := h.Trust()
-	if err != nil {
-		find("%v", err)
-		return nil
-	}
-	if ts.Mode == "" {
-		return nil
-	}
-	if ts.Mode == pki.TrustCA {
-		if cfg != nil && cfg.TLSCACert == MembersPath {
-			find("%s's tlscacert is %s, but there are no member anchors (%s is missing): dockerd trusts nothing it can check; run \"docker-tls init\"", render.DaemonJSONPath, MembersPath, AnchorsPath)
-		}
-		return ts
-	}
-	if cfg != nil && cfg.TLSCACert != "" && cfg.TLSCACert != MembersPath {
-		find("%s's tlscacert is %s, not %s: dockerd trusts more than the members' anchors, and a removed member may still get in; run \"docker-tls init\"", render.DaemonJSONPath, cfg.TLSCACert, MembersPath)
-	}
-	root := h.currentCA()
-	ledger, err := h.ledger(false)
-	if err != nil {
-		find("%v", err)
-		return ts
-	}
-	anchors, err := h.anchors()
-	if err != nil {
-		find("%v", err)
-		return ts
-	}
-	if len(anchors) > pki.MaxAnchors {
-		find("%s holds %d anchors, more than %d: each TLS handshake names them all, and too many break it", AnchorsPath, len(anchors), pki.MaxAnchors)
-	}
-	known := map[string]*pki.Anchor{}
-	for _, a := range anchors {
-		known[string(a.Cert.Raw)] = a
-		e := ledger.Anchor(a.Serial())
-		switch {
-		case root != nil && !issuedByCert(a.Cert, root):
-			find("%s (%s) was not signed by the current CA %s: members under it cannot verify; run \"docker-tls init\"", pki.AnchorName(a.Slot), AnchorsPath, CACert)
-		case e == nil:
-			find("%s in %s is not in the ledger %s: docker-tls did not make it", pki.AnchorName(a.Slot), AnchorsPath, LedgerPath)
-		case e.RemovedAt != nil:
-			find("%s in %s belongs to a member removed on %s: run \"docker-tls init\" to drop it", pki.AnchorName(a.Slot), AnchorsPath, e.RemovedAt.Format(day))
-		}
-	}
-	for _, a := range anchors {
-		if msg := caKeyFinding(a.KeyPEM, AnchorsPath); msg != "" {
-			find("%s", strings.Replace(msg, "the CA key "+AnchorsPath, "the key of "+pki.AnchorName(a.Slot)+" in "+AnchorsPath, 1))
-		}
-	}
-	if st, err := h.fs.Lstat(AnchorsPath); err == nil && st.Mode().Perm()&0o077 != 0 {
-		find("%s has mode %04o: other users can read the anchors' keys; chmod %o %s", AnchorsPath, st.Mode().Perm(), modeKey, h.Path(AnchorsPath))
-	}
-
-	b, ok, err := h.read(MembersPath)
-	switch {
-	case err != nil:
-		find("%v", err)
-		return ts
-	case !ok:
-		find("%s is missing: dockerd cannot check any member; run \"docker-tls init\"", MembersPath)
-		return ts
-	}
-	certs, err := pki.ParseCerts(b)
-	if err != nil {
-		find("%s: %v", MembersPath, err)
-		return ts
-	}
-	var switchRoot *x509.Certificate
-	if ledger.Switch != nil && root != nil {
-		if sr, err := h.switchRoot(&pki.CA{Cert: root, CertPEM: pki.EncodeCert(root)}, ledger.Switch); err == nil {
-			switchRoot, _ = pki.ParseCert(sr)
-		}
-	}
-	listed := map[string]bool{}
-	for _, c := range certs {
-		listed[string(c.Raw)] = true
-		if known[string(c.Raw)] != nil || switchRoot != nil && c.Equal(switchRoot) {
-			continue
-		}
-		serial := c.SerialNumber.Text(16)
-		if e := ledger.Anchor(serial); e != nil && e.RemovedAt != nil {
-			find("%s still holds %s, whose member was removed on %s: they get in again at the next restart; run \"docker-tls init\" to rewrite it", MembersPath, c.Subject.CommonName, e.RemovedAt.Format(day))
-			continue
-		}
-		if root != nil && c.Equal(root) {
-			find("%s holds the root CA itself: dockerd trusts every certificate it signed, removed members included; run \"docker-tls init\" to rewrite it (or \"docker-tls trust finalize\")", MembersPath)
-			continue
-		}
-		find("%s holds a certificate docker-tls did not make (%s, serial %s): someone added trust by hand, and everyone it signed gets in; remove it, or rewrite the file with \"docker-tls init\"", MembersPath, c.Subject, serial)
-	}
-	for _, a := range anchors {
-		if !listed[string(a.Cert.Raw)] {
-			who := "a free slot"
-			for _, m := range ledger.Members() {
-				if ledger.AnchorOf(m) == a.Serial() {
-					who = m + "'s"
-				}
-			}
-			find("%s (%s) is not in %s: dockerd will not let its member in; run \"docker-tls init\" to rewrite it", pki.AnchorName(a.Slot), who, MembersPath)
-		}
-	}
-	for _, m := range ledger.Members() {
-		if ledger.AnchorOf(m) != "" && anchorBySerial(anchors, ledger.AnchorOf(m)) == nil {
-			find("%s's anchor is missing from %s: they cannot get in; re-issue with \"docker-tls renew --client %s\"", m, AnchorsPath, m)
-		}
-	}
-	return ts
 }
 
 func plural(n int, what string) string {
