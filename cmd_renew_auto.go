@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -14,6 +16,7 @@ import (
 type autoFlags struct {
 	before  int
 	restart string
+	metrics string
 }
 
 // flagsOnlyWithoutAuto are renew's flags that ask for a person's choice
@@ -24,12 +27,13 @@ func addAutoFlags(cmd *cobra.Command, a *autoFlags) {
 	fl := cmd.Flags()
 	fl.IntVar(&a.before, "before", 0, "with --auto: renew when fewer than DAYS days are left (default: a third of the certificate's life)")
 	fl.StringVar(&a.restart, "restart", "safe", "with --auto: restart Docker to load the new certificate: never, safe (only with live-restore on and no swarm), always")
+	fl.StringVar(&a.metrics, "metrics", "", "with --auto: then write Prometheus metrics to FILE (node_exporter's textfile collector), as status --probe --metrics")
 }
 
 // runAuto is renew --auto: no passphrase, no prompt, no terminal. It exits 0
 // when all is well or a restart is pending, 1 when it failed.
 func runAuto(cmd *cobra.Command, env *env, root string, a *autoFlags) error {
-	for _, name := range []string{"before", "restart"} {
+	for _, name := range []string{"before", "restart", "metrics"} {
 		if cmd.Flags().Changed(name) && !cmd.Flags().Changed("auto") {
 			return usagef("--%s goes with --auto", name)
 		}
@@ -51,7 +55,22 @@ func runAuto(cmd *cobra.Command, env *env, root string, a *autoFlags) error {
 	if res != nil && err == nil {
 		fmt.Fprint(env.stdout, autoReport(res, env.now()))
 	}
+	if a.metrics != "" {
+		// Every run, due or not: the textfile collector shows what the
+		// last one found (restart pending, days left).
+		if merr := autoMetrics(h, a.metrics); merr != nil && err == nil {
+			err = merr
+		}
+	}
 	return err
+}
+
+// autoMetrics writes what status --probe finds, for node_exporter.
+func autoMetrics(h *setup.Host, file string) error {
+	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	return setup.WriteMetrics(file, h.Status(setup.StatusInput{WarnDays: 30, Probe: true}))
 }
 
 // autoReport says what renew --auto did, in one or two lines for the

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/docker-tls/docker-tls/internal/say"
 	"io"
 	"strings"
 	"text/tabwriter"
@@ -29,6 +30,11 @@ func newStatusCmd(env *env) *cobra.Command {
 			}
 			r := env.host(root).Status(setup.StatusInput{WarnDays: warnDays, Probe: probe})
 			wordFindings(r.Findings)
+			for _, fs := range [][]setup.Finding{r.Findings, r.Advice} {
+				for i := range fs {
+					fs[i].Message = say.WithRoot(fs[i].Message, root) // a fix copied acts on the same files
+				}
+			}
 			if asJSON {
 				enc := json.NewEncoder(env.stdout)
 				enc.SetIndent("", "  ")

@@ -104,9 +104,17 @@ func TestE2EAutoRenew(t *testing.T) {
 	}
 	old := servedLeaf(t, m.addr)
 	pid := m.pid()
-	r := autoRenew(t, m.root, "--before", "3")
+	metrics := filepath.Join(t.TempDir(), "node-exporter", "docker_tls.prom")
+	r := autoRenew(t, m.root, "--before", "3", "--metrics", metrics)
 	if r.code != 0 || !strings.Contains(r.stdout, "Restart pending: live-restore is off, so a restart would stop the 1 running container") {
 		t.Fatalf("renew --auto with live-restore off:\n%s", r)
+	}
+	if b, err := os.ReadFile(metrics); err != nil || !strings.Contains(string(b), "\ndocker_tls_restart_pending 1\n") {
+		t.Errorf("the metrics do not say the restart is pending (%v):\n%s", err, b)
+	}
+	r = runTool(t, nil, dockerTLSBinary(t), "status", "--probe", "--warn-days", "1", "--root", m.root)
+	if r.code != 1 || !strings.Contains(r.stdout, "restart pending") {
+		t.Errorf("status --probe with the renewal not loaded:\n%s", r)
 	}
 	if m.pid() != pid {
 		t.Fatal("renew --auto restarted dockerd with live-restore off")
@@ -122,6 +130,9 @@ func TestE2EAutoRenew(t *testing.T) {
 	m.apply(t, "--live-restore")
 	if served := servedLeaf(t, m.addr); !served.Equal(renewed) {
 		t.Fatal("after apply, dockerd does not serve the renewed certificate")
+	}
+	if r := runTool(t, nil, dockerTLSBinary(t), "status", "--probe", "--warn-days", "1", "--root", m.root); r.code != 0 {
+		t.Errorf("status --probe after apply:\n%s", r)
 	}
 
 	pid = m.pid()

@@ -9,6 +9,7 @@ import (
 
 	"github.com/docker-tls/docker-tls/internal/hint"
 	"github.com/docker-tls/docker-tls/pki"
+	"github.com/docker-tls/docker-tls/render"
 )
 
 // RestartPolicy says when renew --auto may restart Docker to load a renewed
@@ -149,7 +150,7 @@ func (h *Host) autoIssue(cur *x509.Certificate, res *AutoResult) error {
 		return err
 	}
 	ledger.Add(leaf, h.now())
-	changes, err := h.build(append(serverFiles(leaf), ledgerFile(ledger)), nil)
+	changes, err := h.build(append(serverFiles(leaf), ledgerFile(ledger), h.lastRenewFile()), nil)
 	if err != nil {
 		return err
 	}
@@ -193,4 +194,10 @@ func (h *Host) autoRestart(ctx context.Context, policy RestartPolicy, res *AutoR
 	}
 	res.Restarted = true
 	return nil
+}
+
+// lastRenewFile records this renewal's time (LastRenewPath), written with
+// the certificate: docker_tls_renew_last_success_timestamp_seconds.
+func (h *Host) lastRenewFile() render.File {
+	return render.File{Path: LastRenewPath, Data: []byte(h.now().UTC().Format(time.RFC3339) + "\n"), Mode: 0o644, DirMode: modePublic}
 }

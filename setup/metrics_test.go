@@ -95,8 +95,9 @@ func TestMetrics(t *testing.T) {
 			t.Errorf("%s%q = %v (there: %v), want %v\n%s", want.name, want.labels, got, ok, want.value, b)
 		}
 	}
-	if _, ok := fams["docker_tls_renew_last_success_timestamp_seconds"]; ok {
-		t.Errorf("a last renewal with no record of one:\n%s", b)
+	// The renew above recorded when it succeeded.
+	if got, ok := gauge(fams, "docker_tls_renew_last_success_timestamp_seconds"); !ok || got != float64(c.t.Unix()) {
+		t.Errorf("last renewal %v (there: %v), want %d:\n%s", got, ok, c.t.Unix(), b)
 	}
 	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
 		t.Errorf("the temporary file was left: %v", ents)

@@ -156,7 +156,7 @@ func (h *Host) PrepareRenew(in RenewInput, pass []byte) (*Prepared, error) {
 		return nil, err
 	}
 	ledger.Add(leaf, h.now())
-	changes, err := h.build(append(append(serverFiles(leaf), issuerFiles...), ledgerFile(ledger)), nil)
+	changes, err := h.build(append(append(serverFiles(leaf), issuerFiles...), ledgerFile(ledger), h.lastRenewFile()), nil)
 	if err != nil {
 		return nil, err
 	}
