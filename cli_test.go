@@ -1009,7 +1009,7 @@ func TestStatusProblems(t *testing.T) {
 		want  string // a finding
 	}{
 		{name: "expiring within --warn-days", args: []string{"--warn-days", "400"},
-			want: `server docker.example.com expires in 36[45] days \(\d{4}-\d{2}-\d{2}\): run "docker-tls renew"`},
+			want: `server docker.example.com expires in 36[45] days \(\d{4}-\d{2}-\d{2}\): run "docker-tls renew --root [^"]+"`},
 		{name: "readable server key",
 			setup: func(t *testing.T, root string) {
 				if err := os.Chmod(filepath.Join(root, "etc/docker/tls/server-key.pem"), 0o644); err != nil {

@@ -512,6 +512,9 @@ func TestKilledAtEveryStep(t *testing.T) {
 		{"first init", true, []string{"init", "--fqdn", testFQDN, "--yes"}, nil, nil},
 		{"init --force", false, []string{"init", "--fqdn", testFQDN, "--yes", "--force"}, nil, nil},
 		{"client add", false, []string{"client", "add", "bob"}, []string{"client", "add", "bob", "--force"}, []string{"client", "add", "bob", "--dry-run"}},
+		// The timer's run: the old certificate keeps serving or the new one
+		// is complete, never a key without its certificate (sameSetup).
+		{"renew --auto", false, []string{"renew", "--auto", "--before", "400"}, nil, nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
