@@ -65,6 +65,9 @@ func New(root string) *FS {
 // Strict reports whether owners and modes are checked.
 func (f *FS) Strict() bool { return f.strict }
 
+// Root is the directory f reaches files under.
+func (f *FS) Root() string { return f.root }
+
 // CheckPrivate refuses (when strict) a file that group or others may write:
 // for the files whose every byte is trusted, such as a run record.
 func (f *FS) CheckPrivate(p string, fi fs.FileInfo) error {

@@ -69,6 +69,8 @@ type Changes struct {
 	Journal *Journal // keeps the run whole if the process is killed; nil for none
 	Private []string // directories narrowed to 0700 when looser (put back on rollback)
 	Created []string // directories the caller made for this run, listed in Result.Dirs
+
+	fs *hostfs.FS // the file access Build read through, which Apply writes through
 }
 
 // Pending returns the changes that write something.
@@ -89,7 +91,14 @@ func (c *Changes) Empty() bool { return len(c.Pending()) == 0 }
 // memory: files as given, plus daemon.json and override.conf when host is
 // not nil. It validates everything and writes nothing.
 func Build(root string, files []File, host *Host) (*Changes, error) {
-	b := &build{fs: hostfs.New(root), c: &Changes{Root: root}, seen: map[string]bool{}}
+	return BuildIn(hostfs.New(root), files, host)
+}
+
+// BuildIn is Build through fsys, the caller's one file access for its run;
+// Apply then writes through it too.
+func BuildIn(fsys *hostfs.FS, files []File, host *Host) (*Changes, error) {
+	root := fsys.Root()
+	b := &build{fs: fsys, c: &Changes{Root: root, fs: fsys}, seen: map[string]bool{}}
 	for _, f := range files {
 		if err := b.add(f); err != nil {
 			return nil, err

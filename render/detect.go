@@ -66,6 +66,9 @@ func Detect(root string) (*Detection, error) {
 	return detect(hostfs.New(root), root)
 }
 
+// DetectIn is Detect through fsys, the caller's one file access for its run.
+func DetectIn(fsys *hostfs.FS) (*Detection, error) { return detect(fsys, fsys.Root()) }
+
 // detect is Detect through fsys, the tree under root.
 func detect(fsys *hostfs.FS, root string) (*Detection, error) {
 	d := &Detection{Root: root, ConfigFile: DaemonJSONPath, fs: fsys}

@@ -33,6 +33,17 @@ type Journal struct {
 	// Allow reports whether a path may appear in the intent or the record
 	// (the files and directories the caller manages); nil allows any.
 	Allow func(p string) bool
+	// FS is the file access of the caller's run; nil: a new one for the
+	// root each method is given.
+	FS *hostfs.FS
+}
+
+// fsys is the file access for root: the run's own when set.
+func (j *Journal) fsys(root string) *hostfs.FS {
+	if j.FS != nil && j.FS.Root() == hostfs.New(root).Root() {
+		return j.FS
+	}
+	return hostfs.New(root)
 }
 
 // intent is the journal file: what a run is about to do.
@@ -163,7 +174,7 @@ func readTrusted(fsys *hostfs.FS, p string) ([]byte, error) {
 
 // LoadRecord reads the record of the last run: nil when there is none.
 func (j *Journal) LoadRecord(root string) (*Result, error) {
-	b, err := readTrusted(hostfs.New(root), j.Record)
+	b, err := readTrusted(j.fsys(root), j.Record)
 	if err != nil || b == nil {
 		return nil, err
 	}
@@ -187,13 +198,13 @@ func (j *Journal) SaveRecord(root string, res *Result) error {
 	if err != nil {
 		return err
 	}
-	return writeAtomic(hostfs.New(root), j.Record, b, 0o600)
+	return writeAtomic(j.fsys(root), j.Record, b, 0o600)
 }
 
 // ForgetRecord removes the record of the last run: once applied or rolled
 // back, it must not be used again. None is fine.
 func (j *Journal) ForgetRecord(root string) error {
-	return removeFile(hostfs.New(root), j.Record)
+	return removeFile(j.fsys(root), j.Record)
 }
 
 // encodeRecord is the record of a run as it is written: indented JSON.
@@ -208,7 +219,7 @@ func encodeRecord(res *Result) ([]byte, error) {
 // Pending reports whether an intent is on disk: a run is under way, or was
 // killed and will be recovered by the next one.
 func (j *Journal) Pending(root string) (bool, error) {
-	_, err := hostfs.New(root).Lstat(j.Path)
+	_, err := j.fsys(root).Lstat(j.Path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, nil
 	}
@@ -304,7 +315,7 @@ func (j *Journal) Rollback(root string, res *Result) error {
 	if err := j.checkResult(j.Record, res); err != nil {
 		return err
 	}
-	fsys := hostfs.New(root)
+	fsys := j.fsys(root)
 	in := intent{Kind: intentRollback, PID: os.Getpid(), Started: now().UTC(), Run: res}
 	data, err := json.MarshalIndent(in, "", "  ")
 	if err != nil {
@@ -341,7 +352,7 @@ func touched(err error) bool { return !errors.Is(err, errRefused) }
 // Without an intent it does nothing and returns nil. Call it only while no
 // other run can write (under the caller's lock).
 func (j *Journal) Recover(root string) (*Recovery, error) {
-	fsys := hostfs.New(root)
+	fsys := j.fsys(root)
 	in, err := j.readIntent(fsys)
 	if err != nil || in == nil {
 		return nil, err

@@ -396,7 +396,7 @@ func TestPruneBackups(t *testing.T) {
 	}
 	writeTree(t, root, tree)
 	protect := []string{all[2]} // an old one the record still needs
-	if err := PruneBackups(root, []string{ledger}, protect); err != nil {
+	if err := PruneBackups(hostfs.New(root), []string{ledger}, protect); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := filepath.Glob(Join(root, ledger) + ".*.bak")

@@ -93,7 +93,11 @@ func (t *tx) do(op, realPath string, f func() error) error {
 // last write, and only then is the intent removed: a run that is killed is
 // undone from the same intent by Journal.Recover in the next run.
 func (c *Changes) Apply(progress func(path string)) (*Result, error) {
-	t := &tx{fs: hostfs.New(c.Root), journal: c.Journal, progress: progress}
+	fsys := c.fs
+	if fsys == nil {
+		fsys = hostfs.New(c.Root)
+	}
+	t := &tx{fs: fsys, journal: c.Journal, progress: progress}
 	res, err := t.apply(c)
 	if err == nil {
 		return res, nil
@@ -535,8 +539,7 @@ const KeepBackups = 3
 // PruneBackups removes the oldest backups of each file in paths (real
 // paths), keeping the newest KeepBackups, and never one listed in protect
 // (those the record of the last run restores from).
-func PruneBackups(root string, paths, protect []string) error {
-	fsys := hostfs.New(root)
+func PruneBackups(fsys *hostfs.FS, paths, protect []string) error {
 	var errs []error
 	for _, p := range paths {
 		dir, err := fsys.OpenDir(path.Dir(p))

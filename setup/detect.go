@@ -34,7 +34,7 @@ func (d *Detection) MemberSide() bool { return d.UnitPath == "" && !d.ExistingCA
 
 // Detect reads the host. force says that init will replace the CA.
 func (h *Host) Detect(force bool) (*Detection, error) {
-	det, err := render.Detect(h.root)
+	det, err := render.DetectIn(h.fs)
 	if err != nil {
 		return nil, err
 	}

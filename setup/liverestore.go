@@ -138,7 +138,7 @@ func (h *Host) writeLiveRestore() error {
 	// The intent covers the write (a run killed part-way is rolled back);
 	// the record is the last run's, joined below.
 	c := *changes
-	c.Journal = &render.Journal{Path: JournalPath, Allow: h.allowed()}
+	c.Journal = &render.Journal{Path: JournalPath, Allow: h.allowed(), FS: h.fs}
 	res, err := c.Apply(nil)
 	if err != nil {
 		return err

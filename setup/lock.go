@@ -46,7 +46,7 @@ type lockState struct {
 // journal is the intent journal and run record of this Host, confined to
 // the files docker-tls manages.
 func (h *Host) journal() *render.Journal {
-	return &render.Journal{Path: JournalPath, Record: LastRunPath, Allow: h.allowed()}
+	return &render.Journal{Path: JournalPath, Record: LastRunPath, Allow: h.allowed(), FS: h.fs}
 }
 
 // lock takes the lock before the host is read for a write (Prepare*,

@@ -175,7 +175,7 @@ func (h *Host) Write(p *Prepared, progress func(path string)) (*Written, error) 
 			backedUp = append(backedUp, r.Path)
 		}
 	}
-	_ = render.PruneBackups(h.root, backedUp, res.Backups)
+	_ = render.PruneBackups(h.fs, backedUp, res.Backups)
 	w := &Written{Files: res.Written, Backups: res.Backups, RecordErr: res.Unrecorded, res: res}
 	w.ArchiveErr = h.archiveBundle(p.Removal)
 	w.TimerErr = h.installTimer(p.Outline.Timer)
@@ -199,7 +199,7 @@ func privateDirs(pending []render.Change) []string {
 // an interrupted run is said once: through WithNotify when set, else here,
 // in the notes.
 func (h *Host) build(files []render.File, host *render.Host) (*render.Changes, error) {
-	c, err := render.Build(h.root, files, host)
+	c, err := render.BuildIn(h.fs, files, host)
 	if err != nil {
 		return nil, err
 	}
