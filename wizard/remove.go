@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
 
@@ -101,8 +102,12 @@ func (f *removeFlow) update(msg tea.Msg) (tea.Cmd, dest) {
 func (f *removeFlow) finish() (tea.Cmd, dest) {
 	switch f.step {
 	case stepRemove:
-		if f.name == "" || !f.sure {
-			return nil, toMenu // nobody to remove, or "Cancel"
+		if f.name == "" {
+			return nil, toMenu // nobody to remove
+		}
+		if !f.sure {
+			f.c.notice = fmt.Sprintf("Nothing was removed: %s keeps their access.", f.name)
+			return nil, toMenu
 		}
 		f.c.errs.page = ""
 		return f.remove(), stay
@@ -192,12 +197,22 @@ func (f *removeFlow) newRemovePage() page {
 		opts = append(opts, huh.NewOption(label, r.Name))
 	}
 	who := huh.NewSelect[string]().Title("Who is leaving?").Options(opts...).Value(&f.name)
-	sure := huh.NewConfirm().Title("Remove them?").
+	// A select, not a huh.Confirm: its cursor shows the choice without
+	// colour (NO_COLOR), and Cancel comes first, so Enter alone cancels.
+	sure := huh.NewSelect[bool]().
+		TitleFunc(func() string { return fmt.Sprintf("Remove %s?", f.name) }, &f.name).
 		Description("They lose access when Docker restarts.").
-		Affirmative("Remove").Negative("Cancel").Value(&f.sure)
+		OptionsFunc(func() []huh.Option[bool] {
+			return []huh.Option[bool]{
+				huh.NewOption("Cancel: nothing is removed", false),
+				huh.NewOption("Remove "+f.name, true),
+			}
+		}, &f.name).
+		Height(4).
+		Value(&f.sure)
 	p := f.newFormPage(head, nil,
 		fieldRef{key: fieldRemoveWho, title: "Member", f: who},
-		fieldRef{key: fieldRemoveSure, title: "Confirm", f: sure})
+		fieldRef{key: fieldRemoveSure, title: "Confirm", f: sure, hints: []key.Binding{m.km.Choose, bind("enter", "confirm")}})
 	return p
 }
 

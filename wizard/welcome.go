@@ -31,6 +31,7 @@ type menuFlow struct {
 	steps
 	laptop bool
 	choice string
+	notice string // common.notice, shown while the menu is
 }
 
 func newMenuFlow(c *common, value valueFunc, laptop bool) *menuFlow {
@@ -43,7 +44,10 @@ func (f *menuFlow) build() {
 	f.cur = f.newPage()
 }
 
-func (f *menuFlow) start(flow) tea.Cmd { return f.show(stepWelcome, f.newPage) }
+func (f *menuFlow) start(flow) tea.Cmd {
+	f.notice, f.c.notice = f.c.notice, ""
+	return f.show(stepWelcome, f.newPage)
+}
 
 func (f *menuFlow) newPage() page {
 	if f.laptop {
@@ -56,6 +60,7 @@ func (f *menuFlow) update(msg tea.Msg) (tea.Cmd, dest) { return f.accept(msg, f.
 
 // next is the errand chosen: the setup when there is none yet.
 func (f *menuFlow) next() (tea.Cmd, dest) {
+	f.notice = ""
 	if !f.laptop && !f.c.opts.Detected.ExistingCA {
 		return nil, toSetup
 	}
@@ -76,7 +81,12 @@ func (f *menuFlow) title() string {
 // on Enter or, when a CA exists, offers the menu.
 func (f *menuFlow) newWelcomePage() page {
 	m := f.c
-	head := func(w int) string { return m.welcomeText(w) }
+	head := func(w int) string {
+		if f.notice != "" {
+			return m.okLine(f.notice, w) + "\n\n" + m.welcomeText(w)
+		}
+		return m.welcomeText(w)
+	}
 	if !m.opts.Detected.ExistingCA {
 		foot := func(int) string {
 			return "Press " + m.st.Key.Render("Enter") + " to start the setup."
