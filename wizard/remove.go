@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
 
@@ -212,7 +211,7 @@ func (f *removeFlow) newRemovePage() page {
 		Value(&f.sure)
 	p := f.newFormPage(head, nil,
 		fieldRef{key: fieldRemoveWho, title: "Member", f: who},
-		fieldRef{key: fieldRemoveSure, title: "Confirm", f: sure, hints: []key.Binding{m.km.Choose, bind("enter", "confirm")}})
+		fieldRef{key: fieldRemoveSure, title: "Confirm", f: sure})
 	return p
 }
 
