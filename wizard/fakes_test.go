@@ -134,6 +134,9 @@ func (f *fakes) PrepareRenew(in setup.RenewInput, pass []byte) (*setup.Prepared,
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.renews = append(f.renews, in)
+	if in.Client != "" {
+		return clientPrepared(in.Client), nil // the engine re-issues them
+	}
 	return samplePrepared(), nil
 }
 
