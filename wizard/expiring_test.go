@@ -106,3 +106,29 @@ func TestWelcomeServer(t *testing.T) {
 	d.wantStep(stepRenew)
 	d.wantWords("The server certificate docker1.example.com ends 2027-11-22 (in 365 days)")
 }
+
+// TestScreensDoneTimer: the done screen of a first setup that installed
+// the renewal timer says when it next checks and what starts it; without
+// the timer (--no-auto-renew) it says nothing of one.
+func TestScreensDoneTimer(t *testing.T) {
+	opts := func() Options { o := testOptions(); o.CanApply = true; return o }
+	forSizes(t, opts, func(t *testing.T, d *driver) {
+		d.m.eng.(*fakes).timer = &setup.TimerOutline{Units: []string{"/etc/systemd/system/docker-tls-renew.service",
+			"/etc/systemd/system/docker-tls-renew.timer"}, Binary: "/usr/local/sbin/docker-tls"}
+		walkToReview(d)
+		d.key("enter")
+		d.wantStep(stepDone)
+		d.wantWords("docker-tls-renew.timer checks the server certificate daily (OnCalendar=daily, up to an hour later), next on 2026-11-23 between 00:00 and 01:00;",
+			`it starts when Docker is restarted with "docker-tls apply", and at every boot.`)
+		goldenScreen(t, d, "8-done")
+		d.key("down", "enter")
+		d.wantWords("applying started it, and it starts at every boot.")
+	})
+	d := newDriver(t, newFakes(), testOptions())
+	walkToReview(d)
+	d.key("enter")
+	d.wantStep(stepDone)
+	if strings.Contains(d.screen(), "docker-tls-renew.timer") {
+		t.Errorf("a setup without the timer speaks of it:\n%s", d.screen())
+	}
+}
