@@ -48,9 +48,12 @@ type removeFlow struct {
 	err     error // the members could not be read
 	name    string
 	sure    bool
-	p       *setup.Prepared
-	w       writer
-	r       restarter
+	// asked is the member sure is about: another member chosen after
+	// "Remove" was picked asks again, from Cancel.
+	asked string
+	p     *setup.Prepared
+	w     writer
+	r     restarter
 }
 
 func newRemoveFlow(c *common, value valueFunc) *removeFlow {
@@ -95,7 +98,16 @@ func (f *removeFlow) update(msg tea.Msg) (tea.Cmd, dest) {
 	if cmd, ok := f.r.update(msg); ok {
 		return cmd, stay
 	}
-	return f.accept(msg, f.finish)
+	cmd, d := f.accept(msg, f.finish)
+	if d == stay && f.step == stepRemove && f.name != f.asked {
+		f.asked = f.name
+		if f.sure {
+			// huh keeps the cursor on "Remove": a new page starts at Cancel.
+			f.sure = false
+			return tea.Batch(cmd, f.goTo(stepRemove)), d
+		}
+	}
+	return cmd, d
 }
 
 func (f *removeFlow) finish() (tea.Cmd, dest) {
@@ -163,6 +175,7 @@ func (f *removeFlow) onMembers(msg membersMsg) tea.Cmd {
 	if len(f.members) > 0 {
 		f.name = f.members[0].Name
 	}
+	f.asked = f.name
 	return f.goTo(stepRemove)
 }
 

@@ -255,9 +255,13 @@ func TestRemoveConfirmNoColor(t *testing.T) {
 	if cancelPlain == removePlain {
 		t.Errorf("without escape codes, Cancel and Remove look the same:\n%s", cancelPlain)
 	}
-	d.key("up", "enter")
+	// Another member chosen after "Remove" was picked: asked again, from Cancel.
+	d.key("shift+tab", "up")
+	d.key("enter")
+	d.wantText("Remove bob?", "> Cancel: nothing is removed")
+	d.key("enter")
 	d.wantStep(stepWelcome)
-	d.wantWords("Nothing was removed: carol keeps their access.")
+	d.wantWords("Nothing was removed: bob keeps their access.")
 	if len(f.removes) != 0 {
 		t.Errorf("Cancel removed %v", f.removes)
 	}
