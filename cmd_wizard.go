@@ -8,7 +8,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/docker-tls/docker-tls/hostfs"
 	"github.com/docker-tls/docker-tls/member"
 	"github.com/docker-tls/docker-tls/pki"
 	"github.com/docker-tls/docker-tls/setup"
@@ -50,6 +52,9 @@ func wizardOptions(e *env, h *setup.Host, f *initFlags, changed func(string) boo
 	}
 	host, _ := os.Hostname()
 	d := wizard.Detected{Detection: *det, Root: h.Root(), Hostname: strings.ToLower(host), IPs: interfaceIPs(), Listen: h.Listen()}
+	if det.ExistingCA {
+		d.Server, d.Expiring = certEnds(h, e.now())
+	}
 	given := func(name, v string) string {
 		if changed(name) {
 			return v
@@ -101,6 +106,34 @@ func wizardOptions(e *env, h *setup.Host, f *initFlags, changed func(string) boo
 		opts.Member, opts.Detected.ConfigDir = mm, mm.ConfigDir
 	}
 	return opts, nil
+}
+
+// certEnds is what the welcome says of the certificates of a host set
+// up: the server certificate's name and end (read through hostfs, no link
+// followed), and what ends within wizard.ExpiringDays or has ended, the
+// server first, then the members soonest first. A member removed, or
+// whose bundle is gone (nothing here to renew from), is left out.
+func certEnds(h *setup.Host, now time.Time) (*wizard.Cert, []wizard.Cert) {
+	var server *wizard.Cert
+	var soon []wizard.Cert
+	if b, err := hostfs.New(h.Root()).ReadFile(setup.ServerCert, hostfs.MaxFile); err == nil {
+		if info, err := pki.Inspect(b); err == nil {
+			server = &wizard.Cert{Kind: "server", Name: info.CommonName, NotAfter: info.NotAfter}
+			if info.DaysLeft(now) < wizard.ExpiringDays {
+				soon = append(soon, *server)
+			}
+		}
+	}
+	rows, _ := h.Clients() // unreadable: status says why
+	var members []wizard.Cert
+	for _, r := range rows {
+		if r.RemovedAt != nil || r.Serial == "" || r.Problem == "bundle missing" || r.DaysLeft >= wizard.ExpiringDays {
+			continue
+		}
+		members = append(members, wizard.Cert{Kind: "client", Name: r.Name, NotAfter: r.NotAfter, FromRequest: r.FromRequest})
+	}
+	slices.SortStableFunc(members, func(a, b wizard.Cert) int { return a.NotAfter.Compare(b.NotAfter) })
+	return server, append(soon, members...)
 }
 
 // interfaceIPs lists the host's global unicast addresses as suggestions.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docker-tls/docker-tls/pki"
 	"github.com/docker-tls/docker-tls/setup"
 )
 
@@ -421,4 +423,61 @@ func TestWizardInTmuxLaptop(t *testing.T) {
 			t.Errorf("%s not installed: %v", f, err)
 		}
 	}
+}
+
+// TestWizardInTmuxRenewExpiring: on a host whose server certificate and a
+// member's end within 30 days, the welcome names both and offers to renew
+// them, the server's first (the default); renewing the member from there
+// re-issues their certificate with the same lifetime, and the outcome
+// names them once the wizard ends.
+func TestWizardInTmuxRenewExpiring(t *testing.T) {
+	bin, _, passFile := wizardFixture(t)
+	root := initRoot(t, "--days", "20")
+	mustRun(t, 0, "client", "add", "dave", "--days", "10", "--root", root)
+	certPath := filepath.Join(root, "etc/docker/tls/clients/dave/cert.pem")
+	before := readRootFile(t, root, "etc/docker/tls/clients/dave/cert.pem")
+
+	s := startTmux(t, fmt.Sprintf("%s --root %s --ca-passphrase-file %s", bin, root, passFile))
+	scr := s.waitText("What would you like to do?")
+	flat := strings.Join(strings.Fields(scr), " ")
+	for _, want := range []string{"ends soon server " + testFQDN + " on ", "ends soon client dave on ",
+		"> Renew the server certificate (ends in ", "Renew dave's certificate (ends in "} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("the welcome lacks %q:\n%s", want, scr)
+		}
+	}
+	s.hintsShown(s.settle())
+	s.keys("Down")
+	s.settle()
+	s.enter()
+	scr = s.waitText("Renew dave's certificate · 1/4")
+	if !strings.Contains(strings.Join(strings.Fields(scr), " "), "dave's certificate ends ") {
+		t.Errorf("the renew screen does not say when dave's certificate ends:\n%s", scr)
+	}
+	s.enter()
+	s.waitText("Enter to write")
+	time.Sleep(time.Second) // the review has been read
+	s.keys("Enter")
+	s.waitText("Wrote ")
+	s.keys("Enter")
+	s.waitText("EXIT=0")
+	if hist := s.history(); !strings.Contains(hist, `Issued "dave"`) {
+		t.Errorf("the outcome does not name dave:\n%s", hist)
+	}
+	after, err := os.ReadFile(certPath)
+	if err != nil || bytes.Equal(before, after) {
+		t.Fatalf("dave's certificate was not renewed (err %v)", err)
+	}
+	if left := certDaysLeft(t, after); left < 9 || left > 10 {
+		t.Errorf("dave's renewed certificate has %d days left, want his 10-day lifetime", left)
+	}
+}
+
+func certDaysLeft(t *testing.T, certPEM []byte) int {
+	t.Helper()
+	info, err := pki.Inspect(certPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info.DaysLeft(time.Now())
 }

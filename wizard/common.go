@@ -39,7 +39,10 @@ type common struct {
 	// stopping is ctrl+c while work that must not be cut short runs: the
 	// program quits once it ends.
 	stopping bool
-	res      Result
+	// notice is said once on the next menu: what an errand left undone
+	// (a removal cancelled).
+	notice string
+	res    Result
 }
 
 // wait is a short wait shown with the spinner instead of the page

@@ -49,6 +49,7 @@ type fakes struct {
 	reads      []string          // paths ReadRequest was given
 	signs      []setup.SignInput
 	signPass   []string
+	timer      *setup.TimerOutline // what PrepareInit's outline says of the renewal timer
 }
 
 var _ Engine = (*fakes)(nil)
@@ -90,7 +91,9 @@ func (f *fakes) PrepareInit(in setup.InitInput, pass []byte) (*setup.Prepared, e
 		f.prepareErr = f.prepareErr[1:]
 		return nil, err
 	}
-	return samplePrepared(), nil
+	p := samplePrepared()
+	p.Outline.Timer = f.timer
+	return p, nil
 }
 
 func (f *fakes) PrepareClient(in setup.ClientInput, pass []byte) (*setup.Prepared, error) {
@@ -134,6 +137,9 @@ func (f *fakes) PrepareRenew(in setup.RenewInput, pass []byte) (*setup.Prepared,
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.renews = append(f.renews, in)
+	if in.Client != "" {
+		return clientPrepared(in.Client), nil // the engine re-issues them
+	}
 	return samplePrepared(), nil
 }
 

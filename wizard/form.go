@@ -130,8 +130,8 @@ func (p *formPage) keys() []key.Binding {
 		return []key.Binding{km.Toggle, km.Choose, km.Next}
 	case *huh.Select[string]:
 		return []key.Binding{km.Choose, km.Next}
-	case *huh.Confirm:
-		return []key.Binding{bind("←/→", "choose"), bind("enter", "confirm")}
+	case *huh.Select[bool]: // a yes or no (huh's Confirm shows no choice without colour)
+		return []key.Binding{km.Choose, bind("enter", "confirm")}
 	}
 	return []key.Binding{km.Next, km.PrevField}
 }

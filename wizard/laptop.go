@@ -362,10 +362,13 @@ func (f *requestFlow) newRequestPage() page {
 		out,
 	}
 	if r.askReplace {
-		fields = append(fields, fieldRef{key: fieldReqReplace, title: "Replace", f: huh.NewConfirm().
+		// A select, not a huh.Confirm: its cursor shows the choice
+		// without colour (NO_COLOR); "Keep it" first, so Enter keeps it.
+		fields = append(fields, fieldRef{key: fieldReqReplace, title: "Replace", f: huh.NewSelect[bool]().
 			Title("Replace it?").
 			Description("A key waiting for an earlier request is lost: what the admin signs for that request will not match.").
-			Affirmative("Replace").Negative("Keep it").Value(&r.Replace)})
+			Options(huh.NewOption("Keep it", false), huh.NewOption("Replace it with a new key", true)).
+			Value(&r.Replace)})
 	}
 	p := f.newFormPage(head, nil, fields...)
 	switch {

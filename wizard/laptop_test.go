@@ -83,7 +83,7 @@ func TestScreensLaptop(t *testing.T) {
 			d.key("enter", "enter")
 			d.wantStep(stepRequest)
 			goldenScreen(t, d, "request-would-replace")
-			d.key("left", "enter")
+			d.key("down", "enter")
 			d.wantStep(stepRequestDone)
 			goldenScreen(t, d, "request-done")
 		})
@@ -188,7 +188,7 @@ func TestRequestFlow(t *testing.T) {
 	}
 	d.key("enter") // "Keep it"
 	d.wantStep(stepRequest)
-	d.key("left", "enter")
+	d.key("down", "enter")
 	d.wantStep(stepRequestDone)
 	d.wantText("Made your key and a request for alice.", "/home/alice/.docker/tls/docker1.example.com/key.pem",
 		"docker-tls client sign alice.csr --archive alice.tar.gz", "docker-tls connect alice.tar.gz")
@@ -222,4 +222,24 @@ func TestLaptopOnlyWithoutUnit(t *testing.T) {
 	o.Detected.ExistingCA = true
 	d = newDriver(t, newFakes(), o)
 	d.wantText("already set up on this host", "Add a team member")
+}
+
+// TestReplaceConfirmNoColor: the question whether to replace a waiting key
+// shows its choice without colours too.
+func TestReplaceConfirmNoColor(t *testing.T) {
+	o := laptopOptions()
+	o.Member.(*memberFakes).waiting = true
+	d := newDriver(t, newFakes(), o)
+	d.key("down", "enter")
+	d.typ("docker1.example.com")
+	d.key("enter")
+	d.typ("alice")
+	d.key("enter", "enter")
+	d.wantText("Replace it?", "> Keep it")
+	keep, keepPlain := asciiView(d), d.screen()
+	d.key("down")
+	d.wantText("> Replace it with a new key")
+	if asciiView(d) == keep || d.screen() == keepPlain {
+		t.Errorf("without colours, Keep and Replace look the same:\n%s", keepPlain)
+	}
 }

@@ -44,6 +44,12 @@ func New(eng Engine, opts Options) *Model {
 		dest(choiceConnect):  newConnectFlow(c, setup.value),
 		dest(choiceRequest):  newRequestFlow(c, setup.value),
 	}}
+	// A member whose certificate ends soon is renewed from the menu.
+	for _, e := range opts.Detected.Expiring {
+		if _, choice, ok := c.renewOption(e); ok && choice != choiceRenew {
+			m.flows[dest(choice)] = newRenewFlow(c, &a, stepRenew, e.Name)
+		}
+	}
 	// A new CA needs a long passphrase; rather than stop, ask for one.
 	if c.pass.fromFile && !opts.Detected.ExistingCA {
 		if err := pki.ValidatePassphrase(a.Passphrase); err != nil {

@@ -48,9 +48,12 @@ type removeFlow struct {
 	err     error // the members could not be read
 	name    string
 	sure    bool
-	p       *setup.Prepared
-	w       writer
-	r       restarter
+	// asked is the member sure is about: another member chosen after
+	// "Remove" was picked asks again, from Cancel.
+	asked string
+	p     *setup.Prepared
+	w     writer
+	r     restarter
 }
 
 func newRemoveFlow(c *common, value valueFunc) *removeFlow {
@@ -95,14 +98,27 @@ func (f *removeFlow) update(msg tea.Msg) (tea.Cmd, dest) {
 	if cmd, ok := f.r.update(msg); ok {
 		return cmd, stay
 	}
-	return f.accept(msg, f.finish)
+	cmd, d := f.accept(msg, f.finish)
+	if d == stay && f.step == stepRemove && f.name != f.asked {
+		f.asked = f.name
+		if f.sure {
+			// huh keeps the cursor on "Remove": a new page starts at Cancel.
+			f.sure = false
+			return tea.Batch(cmd, f.goTo(stepRemove)), d
+		}
+	}
+	return cmd, d
 }
 
 func (f *removeFlow) finish() (tea.Cmd, dest) {
 	switch f.step {
 	case stepRemove:
-		if f.name == "" || !f.sure {
-			return nil, toMenu // nobody to remove, or "Cancel"
+		if f.name == "" {
+			return nil, toMenu // nobody to remove
+		}
+		if !f.sure {
+			f.c.notice = fmt.Sprintf("Nothing was removed: %s keeps their access.", f.name)
+			return nil, toMenu
 		}
 		f.c.errs.page = ""
 		return f.remove(), stay
@@ -159,6 +175,7 @@ func (f *removeFlow) onMembers(msg membersMsg) tea.Cmd {
 	if len(f.members) > 0 {
 		f.name = f.members[0].Name
 	}
+	f.asked = f.name
 	return f.goTo(stepRemove)
 }
 
@@ -192,9 +209,19 @@ func (f *removeFlow) newRemovePage() page {
 		opts = append(opts, huh.NewOption(label, r.Name))
 	}
 	who := huh.NewSelect[string]().Title("Who is leaving?").Options(opts...).Value(&f.name)
-	sure := huh.NewConfirm().Title("Remove them?").
+	// A select, not a huh.Confirm: its cursor shows the choice without
+	// colour (NO_COLOR), and Cancel comes first, so Enter alone cancels.
+	sure := huh.NewSelect[bool]().
+		TitleFunc(func() string { return fmt.Sprintf("Remove %s?", f.name) }, &f.name).
 		Description("They lose access when Docker restarts.").
-		Affirmative("Remove").Negative("Cancel").Value(&f.sure)
+		OptionsFunc(func() []huh.Option[bool] {
+			return []huh.Option[bool]{
+				huh.NewOption("Cancel: nothing is removed", false),
+				huh.NewOption("Remove "+f.name, true),
+			}
+		}, &f.name).
+		Height(4).
+		Value(&f.sure)
 	p := f.newFormPage(head, nil,
 		fieldRef{key: fieldRemoveWho, title: "Member", f: who},
 		fieldRef{key: fieldRemoveSure, title: "Confirm", f: sure})

@@ -1,11 +1,15 @@
 package wizard
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/charmbracelet/colorprofile"
 
 	"github.com/docker-tls/docker-tls/internal/hint"
 	"github.com/docker-tls/docker-tls/pki"
@@ -45,11 +49,18 @@ func TestRemoveFlow(t *testing.T) {
 		if len(f.removes) != 0 {
 			t.Fatalf("Enter alone removed %v", f.removes)
 		}
+		d.wantWords("Nothing was removed: bob keeps their access.")
+		goldenScreen(t, d, "2-cancelled")
 
 		d.key("enter")         // the menu kept its choice
 		d.key("down", "enter") // bob
 		goldenScreen(t, d, "3-confirm")
-		d.key("left", "enter") // "Remove"
+		if strings.Contains(d.screen(), "Nothing was removed") {
+			t.Error("the cancel's notice is still shown after the menu was left")
+		}
+		d.key("down")
+		goldenScreen(t, d, "3-confirm-remove")
+		d.key("enter") // "Remove bob"
 		d.wantStep(stepRemoveDone)
 		if !slices.Equal(f.removes, []string{"bob"}) || f.applies != 1 {
 			t.Fatalf("removes %v, writes %d", f.removes, f.applies)
@@ -88,8 +99,7 @@ func TestRemoveEngineRefusal(t *testing.T) {
 	d := newDriver(t, f, caWideOptions())
 	f.removeErr = hint.With(errCAWide, "Switch to per-member trust first.")
 	d.key("down", "enter")
-	d.key("enter")
-	d.typ("y")
+	d.key("enter", "down", "enter")
 	d.wantStep(stepRemove)
 	d.wantText("trusts the whole CA, so bob cannot be shut out alone. Switch to", "per-member trust first.")
 }
@@ -213,4 +223,46 @@ func TestStatusShowsTrust(t *testing.T) {
 	d.key("down", "down", "down", "enter")
 	d.wantStep(stepStatus)
 	d.wantText("Trust      per member: 19 anchors, 3 members, 16 free slots", "switching from CA-wide trust")
+}
+
+// asciiView is the screen as a terminal with NO_COLOR gets it: colours
+// dropped, attributes (bold, faint, reverse) kept.
+func asciiView(d *driver) string {
+	var b bytes.Buffer
+	w := &colorprofile.Writer{Forward: &b, Profile: colorprofile.ASCII}
+	fmt.Fprint(w, d.m.View().Content)
+	return b.String()
+}
+
+// TestRemoveConfirmNoColor: without colours the confirmation still shows
+// which choice Enter takes, both under NO_COLOR (attributes kept) and with
+// every escape code gone; it names the member; Cancel is the default.
+func TestRemoveConfirmNoColor(t *testing.T) {
+	f := newFakes()
+	f.members = sampleMembers()
+	d := newDriver(t, f, memberOptions())
+	d.key("down", "enter")
+	d.wantStep(stepRemove)
+	d.key("down", "down", "enter") // carol
+	d.wantText("Remove carol?", "> Cancel: nothing is removed")
+	cancel, cancelPlain := asciiView(d), d.screen()
+	d.key("down")
+	d.wantText("> Remove carol")
+	remove, removePlain := asciiView(d), d.screen()
+	if cancel == remove {
+		t.Errorf("with NO_COLOR, Cancel and Remove look the same:\n%s", cancel)
+	}
+	if cancelPlain == removePlain {
+		t.Errorf("without escape codes, Cancel and Remove look the same:\n%s", cancelPlain)
+	}
+	// Another member chosen after "Remove" was picked: asked again, from Cancel.
+	d.key("shift+tab", "up")
+	d.key("enter")
+	d.wantText("Remove bob?", "> Cancel: nothing is removed")
+	d.key("enter")
+	d.wantStep(stepWelcome)
+	d.wantWords("Nothing was removed: bob keeps their access.")
+	if len(f.removes) != 0 {
+		t.Errorf("Cancel removed %v", f.removes)
+	}
 }

@@ -7,6 +7,7 @@ package wizard
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/viewport"
@@ -248,5 +249,30 @@ func (t *tail) donePage() page {
 		}
 		return s + t.r.applyLine(w)
 	}
-	return t.r.donePageOf(head, func(w int) string { return t.r.doneBody(t.w.note, w) })
+	body := func(w int) string {
+		b := t.r.doneBody(t.w.note, w)
+		if s := t.timerText(w); s != "" {
+			b = strings.TrimSuffix(s+"\n\n"+b, "\n\n")
+		}
+		return b
+	}
+	return t.r.donePageOf(head, body)
+}
+
+// timerText says, after a write that installed the renewal timer (a first
+// setup: Outline.Timer), when it checks the server certificate next and
+// what starts it.
+func (t *tail) timerText(w int) string {
+	c := t.s.c
+	if !c.res.Written || t.prepared == nil || t.prepared.Outline.Timer == nil {
+		return ""
+	}
+	now := c.now()
+	next := time.Date(now.Year(), now.Month(), now.Day()+1, 0, 0, 0, 0, now.Location())
+	start := "it starts when Docker is restarted with \"docker-tls apply\", and at every boot."
+	if c.res.Applied != nil {
+		start = "applying started it, and it starts at every boot."
+	}
+	return c.st.Text.Render(wrap(fmt.Sprintf("docker-tls-renew.timer checks the server certificate daily "+
+		"(OnCalendar=daily, up to an hour later), next on %s between 00:00 and 01:00; %s", next.Format(time.DateOnly), start), w))
 }

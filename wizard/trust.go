@@ -17,15 +17,27 @@ import (
 type passFlow struct {
 	steps
 	first stepID // stepRenew, stepSwitch or stepFinalize
-	a     *Answers
-	t     *tail
+	// client is the member whose certificate stepRenew renews; "" renews
+	// the server certificate.
+	client string
+	a      *Answers
+	t      *tail
 }
 
 func newPassFlow(c *common, a *Answers, first stepID) *passFlow {
-	f := &passFlow{first: first, a: a}
+	return newRenewFlow(c, a, first, "")
+}
+
+// newRenewFlow is the passphrase flow that renews client's certificate
+// (the server's when "").
+func newRenewFlow(c *common, a *Answers, first stepID, client string) *passFlow {
+	f := &passFlow{first: first, client: client, a: a}
 	f.steps = steps{c: c, value: answersValue(a)}
 	task := TaskSetup
-	if first == stepRenew {
+	switch {
+	case first == stepRenew && client != "":
+		task = TaskMember // a new bundle to hand over
+	case first == stepRenew:
 		task = TaskRenew
 	}
 	f.t = newTail(&f.steps, task, first)
@@ -98,6 +110,9 @@ func (f *passFlow) title() string {
 	}
 	title := map[stepID]string{stepRenew: "Renew the server certificate", stepSwitch: "Switch to per-member trust",
 		stepFinalize: "Finish the switch"}[f.first]
+	if f.client != "" {
+		title = "Renew " + f.client + "'s certificate"
+	}
 	return flowTitle(title, f.step, f.first, stepReview, stepWrite, stepDone)
 }
 
@@ -118,7 +133,23 @@ func (f *passFlow) prepare() func() (*setup.Prepared, error) {
 		}
 		return func() (*setup.Prepared, error) { return eng.PrepareFinalize(pass) }
 	}
-	return func() (*setup.Prepared, error) { return eng.PrepareRenew(setup.RenewInput{}, pass) }
+	in := setup.RenewInput{Client: f.client}
+	return func() (*setup.Prepared, error) { return eng.PrepareRenew(in, pass) }
+}
+
+// renewed is the certificate the renew screen renews, nil when its end
+// is not known.
+func (f *passFlow) renewed() *Cert {
+	d := f.c.opts.Detected
+	if f.client == "" {
+		return d.Server
+	}
+	for i, e := range d.Expiring {
+		if e.Kind == "client" && e.Name == f.client {
+			return &d.Expiring[i]
+		}
+	}
+	return nil
 }
 
 // newRenewPage asks for the CA passphrase to re-issue the server
@@ -126,8 +157,21 @@ func (f *passFlow) prepare() func() (*setup.Prepared, error) {
 func (f *passFlow) newRenewPage() page {
 	m := f.c
 	head := func(w int) string {
-		return m.st.Text.Render(wrap("Renewing issues a new server certificate with the same names and new dates, "+
-			"signed by the existing CA. Clients need nothing new. The files are shown before anything is written.", w))
+		cur := f.renewed()
+		s := "Renewing issues a new server certificate with the same names and new dates, " +
+			"signed by the existing CA. Clients need nothing new."
+		switch {
+		case f.client != "":
+			s = "Renewing issues " + f.client + " a new key and certificate with the same key type and lifetime: " +
+				"they need the new bundle, and the done screen says how to hand it over."
+			if cur != nil {
+				s = m.certEnd(cur) + ". " + s
+			}
+		case cur != nil:
+			s = m.certEnd(cur) + "; the new one keeps its names, key type and lifetime, signed by the existing CA. " +
+				"Clients need nothing new."
+		}
+		return m.st.Text.Render(wrap(s+" The files are shown before anything is written.", w))
 	}
 	return f.passphrasePage(head)
 }

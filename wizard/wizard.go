@@ -58,6 +58,27 @@ type Detected struct {
 	// ConfigDir is the member's docker configuration directory, where
 	// bundles are installed: shown when the wizard runs on their machine.
 	ConfigDir string
+	// Server is the current server certificate (nil without one): the
+	// welcome and the renew screen say its name and end date.
+	Server *Cert
+	// Expiring is what ends within ExpiringDays (or has ended), the server
+	// first: the welcome names each, and its menu offers first to renew
+	// them.
+	Expiring []Cert
+}
+
+// ExpiringDays is how close to its end a certificate is named on the
+// welcome screen and offered for renewal.
+const ExpiringDays = 30
+
+// Cert is a certificate as the welcome and renew screens name it.
+type Cert struct {
+	Kind     string    // "server" or "client"
+	Name     string    // the server's FQDN (its CN), or the member's name
+	NotAfter time.Time // its end
+	// FromRequest: a member issued from their request, whose key is on
+	// their machine; the host cannot renew it (they send a new request).
+	FromRequest bool
 }
 
 // Engine is the work the wizard asks for: setup.Host satisfies it, and the
