@@ -181,6 +181,12 @@ func (h *Host) prepareRenewClient(in RenewInput, pass []byte) (*Prepared, error)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", ClientDir(in.Client)+"/"+member.CertFile, err)
 	}
+	if h.fromCSR(cur.SerialNumber.Text(16)) {
+		// Re-issuing here would make a key on the host for a member whose
+		// key was never to leave their machine.
+		return nil, hint.Errorf(fmt.Sprintf("On their machine: \"docker-tls request --renew CONTEXT\"; then here: \"docker-tls client sign FILE.csr --force\" (%s's bundle keeps working until then).", in.Client),
+			"%s signed a request: their key is on their machine, so the host cannot renew their certificate", in.Client)
+	}
 	kt, days := keepProfile(cur, in.KeyType, in.Days)
 	return h.PrepareClient(ClientInput{Name: in.Client, Days: days, KeyType: kt, Reissue: true}, pass)
 }

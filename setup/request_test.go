@@ -70,3 +70,37 @@ func TestMemberSide(t *testing.T) {
 		}
 	}
 }
+
+// TestRenewRefusesARequestSignedMember: renewing a member whose request
+// was signed would make a key on the host (issue 24): refused with the way
+// that keeps the key on their machine.
+func TestRenewRefusesARequestSignedMember(t *testing.T) {
+	h := New(newRoot(t))
+	defer h.Close()
+	mustInit(t, h, testInput())
+	signRequest(t, h, "olga")
+	_, err := h.PrepareRenew(RenewInput{Client: "olga"}, []byte(testPass))
+	if err == nil || !strings.Contains(err.Error(), "signed a request") || !strings.Contains(hint.Of(err), "request --renew") {
+		t.Fatalf("err %v (hint %q)", err, hint.Of(err))
+	}
+	if _, err := os.Stat(h.Path(ClientDir("olga") + "/" + member.KeyFile)); !os.IsNotExist(err) {
+		t.Errorf("a key for olga on the host: %v", err)
+	}
+}
+
+// signRequest has name make a request on their machine and the admin sign
+// it on h.
+func signRequest(t *testing.T, h *Host, name string) {
+	t.Helper()
+	r, err := member.Request(member.RequestInput{Host: "docker.example.com", Name: name, ConfigDir: t.TempDir(), Out: filepath.Join(t.TempDir(), name+".csr")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := h.PrepareSign(SignInput{CSR: r.CSR}, []byte(testPass))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Write(p, nil); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -12,7 +12,7 @@ func TestInput(t *testing.T) {
 	a := Answers{
 		CACommonName: " Acme CA ", CAOrganization: "Acme", FQDN: "Docker.Example.com",
 		DNSNames: "a.example.com, b.example.com", IPs: []string{"10.0.0.5"}, ExtraIPs: "203.0.113.7 2001:db8::1",
-		Clients: "alice,bob ci", KeyType: "rsa-3072", CADays: "1000", Days: " 90 ",
+		Clients: "alice, bob,ci", KeyType: "rsa-3072", CADays: "1000", Days: " 90 ",
 	}
 	in := a.Input(false)
 	if in.Listen != "" || in.Force {
@@ -140,5 +140,15 @@ func TestEveryFieldHasATitle(t *testing.T) {
 		if !ok || sf.title == "" || sf.value == nil {
 			t.Errorf("field %q has no entry in setupFields", f)
 		}
+	}
+}
+
+// TestClientsWithASpace: with a comma, names split on commas only, so that
+// "Bob Smith" is refused as one name with a space, not read as a repeat of
+// "bob" (issue 24).
+func TestClientsWithASpace(t *testing.T) {
+	err := validateItems(pki.SplitNames("alice, bob, Bob Smith"), false, pki.ValidateClientName)
+	if err == nil || !strings.Contains(err.Error(), `"Bob Smith" has a space`) || strings.Contains(err.Error(), "twice") {
+		t.Fatalf("err %v", err)
 	}
 }

@@ -37,6 +37,10 @@ func NextSteps(p *setup.Prepared) []Step {
 func initSteps(p *setup.Prepared) []Step {
 	restart := Step{Text: "Restart Docker with the new configuration:",
 		Commands: []string{"systemctl daemon-reload && systemctl restart docker"}, Restart: true}
+	if p.Outline.Timer != nil {
+		// The link init made starts the timer at boot; this starts it now.
+		restart.Commands[0] += " && systemctl start docker-tls-renew.timer"
+	}
 	if p.Root != "" {
 		restart.Text = fmt.Sprintf("Copy the files under %s to /, then restart Docker with the new configuration:", p.Root)
 	}
