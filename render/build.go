@@ -222,6 +222,9 @@ func (b *build) mergeConfig(d *Detection, host *Host, fx *hostFix) ([]byte, bool
 		return nil, false, err
 	}
 	b.c.Warnings = append(b.c.Warnings, warnings...)
+	if cfgPath != "" {
+		b.c.Notes = append(b.c.Notes, configFileNotes(cfgPath, d.DaemonJSON)...)
+	}
 	// A file that has the settings already is left alone, trailing white
 	// space and all (NixOS's generated one, after the settings are pasted).
 	if cfgPath != "" && d.DaemonJSON != nil && bytes.Equal(bytes.TrimSpace(merged), bytes.TrimSpace(d.DaemonJSON)) {

@@ -201,6 +201,9 @@ func (d *Detection) Problems() []error {
 		return nil
 	}
 	errs := append([]error{}, d.launch.problems...)
+	if d.ConfigFile != "" {
+		errs = append(errs, configFileProblems(d.ConfigFile, d.DaemonJSON)...)
+	}
 	if d.launch.configFlag && d.ConfigFile != "" && d.DaemonJSON == nil {
 		errs = append(errs, fmt.Errorf("docker.service runs dockerd --config-file=%s, which does not exist: dockerd refuses to start without it (docker-tls init creates it)", d.ConfigFile))
 	}
