@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"os"
 	"path"
 	"strings"
@@ -64,6 +65,9 @@ type Changes struct {
 	Changes  []Change
 	Warnings []string // from merging and detection: each says what and what to do
 	Notes    []string // e.g. why no override is written
+	// Listen is the TLS address daemon.json gets: Host.Listen, or the
+	// loopback address kept when Host.ListenDefault says it was not chosen.
+	Listen string
 
 	// Set by the caller before Apply (see Changes.Apply):
 	Journal *Journal // keeps the run whole if the process is killed; nil for none
@@ -155,6 +159,7 @@ func (b *build) configure(host *Host) error {
 	if err != nil {
 		return err
 	}
+	host = b.keepLoopback(d, host)
 	fx := d.planFix(host.Listen)
 	b.c.Warnings = append(b.c.Warnings, fx.warnings...)
 	b.c.Notes = append(b.c.Notes, fx.notes...)
@@ -359,4 +364,27 @@ func textDiff(p string, old, new []byte) string {
 		return ""
 	}
 	return Diff(p, old, new)
+}
+
+// keepLoopback returns host with the listen address Build uses: the
+// admin's, or (ListenDefault) the loopback address dockerd listens on now
+// when it listens on loopback only, on host's port.
+func (b *build) keepLoopback(d *Detection, host *Host) *Host {
+	b.c.Listen = host.Listen
+	if !host.ListenDefault {
+		return host
+	}
+	lh, ok := d.loopbackHost()
+	_, port, err := net.SplitHostPort(host.Listen)
+	if !ok || err != nil {
+		return host
+	}
+	if lh == "localhost" {
+		lh = "127.0.0.1" // an address: dockerd would bind whatever localhost resolves to first
+	}
+	h := *host
+	h.Listen = net.JoinHostPort(lh, port)
+	b.c.Listen = h.Listen
+	b.c.Notes = append(b.c.Notes, fmt.Sprintf("dockerd listens on TCP on loopback only now, so the TLS listener stays there: tcp://%s, reachable from this machine only; pass --listen 0.0.0.0:%s to open it to the network", h.Listen, port))
+	return &h
 }
