@@ -271,6 +271,7 @@ func (b *build) override(d *Detection, fx *hostFix) ([]byte, bool) {
 // start, and no socket unit may hold the port dockerd listens on.
 func (b *build) check(d *Detection, override []byte, fx *hostFix, listen string) error {
 	errs := append(d.preexisting(), d.verify(override, fx.files, d.ConfigFile)...)
+	errs = append(errs, d.startupWrites()...)
 	sockErrs, sockWarnings := d.socketConflicts(listen)
 	errs = append(errs, sockErrs...)
 	if len(errs) > 0 {

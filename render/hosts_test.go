@@ -153,6 +153,9 @@ func TestHostsAfterAdvice(t *testing.T) {
 				t.Fatal(err)
 			}
 		}},
+		{"execstartpre-cp-daemonjson", "remove this ExecStartPre= line", func(t *testing.T, root string, _ error) {
+			writeTree(t, root, map[string]string{"/etc/systemd/system/docker.service.d/10-daemon-json.conf": "[Service]\n"})
+		}},
 		{"nixos-docker", "virtualisation.docker.daemon.settings", func(t *testing.T, root string, refusal error) {
 			// What pasting the settings and nixos-rebuild switch do: a new
 			// store file with the module's settings and these, sorted and
