@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path"
+	"sort"
 	"strings"
 
 	"github.com/docker-tls/docker-tls/hostfs"
@@ -168,7 +169,8 @@ func (b *build) configure(host *Host) error {
 		return err
 	}
 	override, changed := b.override(d, fx)
-	if err := b.check(d, override, fx, host.Listen); err != nil {
+	sockets, err := b.check(d, override, fx, host.Listen)
+	if err != nil {
 		return err
 	}
 
@@ -188,6 +190,23 @@ func (b *build) configure(host *Host) error {
 				return err
 			}
 		}
+	}
+	return b.addSockets(sockets)
+}
+
+// addSockets adds the drop-ins that take TCP listeners off socket units,
+// in path order.
+func (b *build) addSockets(files map[string][]byte) error {
+	paths := make([]string, 0, len(files))
+	for p := range files {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		if err := b.addConfig(p, files[p]); err != nil {
+			return err
+		}
+		b.c.Notes = append(b.c.Notes, fmt.Sprintf("%s resets ListenStream= of %s: systemd no longer holds its unencrypted TCP port; run systemctl daemon-reload && systemctl restart %s", p, strings.TrimSuffix(path.Base(path.Dir(p)), ".d"), strings.TrimSuffix(path.Base(path.Dir(p)), ".d")))
 	}
 	return nil
 }
@@ -268,17 +287,18 @@ func (b *build) override(d *Detection, fx *hostFix) ([]byte, bool) {
 }
 
 // check reads the result back as systemd and dockerd will read it: it must
-// start, and no socket unit may hold the port dockerd listens on.
-func (b *build) check(d *Detection, override []byte, fx *hostFix, listen string) error {
+// start, nothing may write over its configuration file at start, and no
+// socket unit may keep a TCP port for it. It returns the socket drop-ins
+// that take those ports off (see socketFixes).
+func (b *build) check(d *Detection, override []byte, fx *hostFix, listen string) (map[string][]byte, error) {
 	errs := append(d.preexisting(), d.verify(override, fx.files, d.ConfigFile)...)
 	errs = append(errs, d.startupWrites()...)
-	sockErrs, sockWarnings := d.socketConflicts(listen)
+	sockets, sockErrs := d.socketFixes(listen)
 	errs = append(errs, sockErrs...)
 	if len(errs) > 0 {
-		return errors.Join(errs...)
+		return nil, errors.Join(errs...)
 	}
-	b.c.Warnings = append(b.c.Warnings, sockWarnings...)
-	return nil
+	return sockets, nil
 }
 
 // keepStricterMode returns the mode of the existing config file at p when

@@ -96,7 +96,7 @@ func (d *Detection) readUnit() error {
 	if err != nil {
 		return err
 	}
-	if d.DropIns, err = findDropIns(d.fs); err != nil {
+	if d.DropIns, err = findDropIns(d.fs, "docker.service"); err != nil {
 		return err
 	}
 	d.files = []unitFile{{d.UnitPath, unit}}
@@ -365,13 +365,13 @@ func followUnit(fsys *hostfs.FS, start string) (string, error) {
 	}
 }
 
-// findDropIns returns docker.service.d/*.conf across the unit directories,
-// sorted by file name; a name in a higher-priority directory hides the same
-// name lower down (systemd.unit(5), "drop-in").
-func findDropIns(fsys *hostfs.FS) ([]string, error) {
+// findDropIns returns unit's drop-ins (UNIT.d/*.conf) across the unit
+// directories, sorted by file name; a name in a higher-priority directory
+// hides the same name lower down (systemd.unit(5), "drop-in").
+func findDropIns(fsys *hostfs.FS, unit string) ([]string, error) {
 	byName := map[string]string{}
 	for _, dir := range unitDirs {
-		dd := path.Join(dir, "docker.service.d")
+		dd := path.Join(dir, unit+".d")
 		ents, err := fsys.ReadDir(dd)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue

@@ -153,6 +153,11 @@ func TestHostsAfterAdvice(t *testing.T) {
 				t.Fatal(err)
 			}
 		}},
+		{"flatcar-docker-tcp2375", "systemctl disable --now docker-tcp.socket", func(t *testing.T, root string, _ error) {
+			if err := os.Remove(filepath.Join(root, "etc/systemd/system/sockets.target.wants/docker-tcp.socket")); err != nil {
+				t.Fatal(err)
+			}
+		}},
 		{"execstartpre-cp-daemonjson", "remove this ExecStartPre= line", func(t *testing.T, root string, _ error) {
 			writeTree(t, root, map[string]string{"/etc/systemd/system/docker.service.d/10-daemon-json.conf": "[Service]\n"})
 		}},
@@ -313,6 +318,17 @@ func checkResult(t *testing.T, d *Detection) {
 	}
 	if !unix || !tcp {
 		t.Errorf("hosts %q: want a unix socket and tcp://%s", cfg.Hosts, testHost.Listen)
+	}
+	socks, err := d.dockerSockets()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range socks {
+		for _, a := range s.listens {
+			if s.enabled && tcpPort(a.value) != "" {
+				t.Errorf("%s still listens on TCP for docker.service: ListenStream=%s (%s:%d)", s.name, a.value, a.path, a.line)
+			}
+		}
 	}
 }
 
