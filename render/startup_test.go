@@ -1,6 +1,9 @@
 package render
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // TestWritesFile: the start-up commands that write daemon.json, and some
 // that only read it or write elsewhere.
@@ -33,4 +36,42 @@ func TestWritesFile(t *testing.T) {
 			t.Errorf("writesFile(%q) = %q, %v; want %q, %v", tt.v, src, ok, tt.src, tt.ok)
 		}
 	}
+}
+
+// TestStartupWrites: every start-up setting is read, across drop-ins, and
+// an empty ExecStartPre= in a later drop-in clears what came before.
+func TestStartupWrites(t *testing.T) {
+	tests := []struct {
+		name string
+		tree map[string]string
+		want string // "" for none; else the file:line refused
+	}{
+		{"post", map[string]string{usrLibUnit: inService(ceUnit, "ExecStartPost=/usr/bin/install -m 0644 /srv/daemon.json /etc/docker/daemon.json")}, usrLibUnit + ":26"},
+		{"wrapper", map[string]string{usrLibUnit: ceUnit, "/etc/systemd/system/docker.service.d/wrap.conf": "[Service]\nExecStart=\nExecStart=/bin/sh -c 'cat /srv/base.json > /etc/docker/daemon.json && exec /usr/bin/dockerd'\n"}, "/etc/systemd/system/docker.service.d/wrap.conf:3"},
+		{"reset", map[string]string{usrLibUnit: ceUnit, "/etc/systemd/system/docker.service.d/a.conf": "[Service]\nExecStartPre=/bin/cp /srv/d.json /etc/docker/daemon.json\n", "/etc/systemd/system/docker.service.d/b.conf": "[Service]\nExecStartPre=\n"}, ""},
+		{"other file", map[string]string{usrLibUnit: inService(ceUnit, "ExecStartPre=/bin/cp /srv/d.json /etc/docker/other.json")}, ""},
+		{"config-file", map[string]string{usrLibUnit: inService(strings.Replace(ceUnit, "-H fd://", "--config-file=/srv/docker.json", 1), "ExecStartPre=/bin/sh -c 'echo {} > /srv/docker.json'")}, usrLibUnit + ":26"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := t.TempDir()
+			writeTree(t, root, tt.tree)
+			d, err := Detect(root)
+			if err != nil {
+				t.Fatal(err)
+			}
+			errs := d.startupWrites()
+			switch {
+			case tt.want == "" && len(errs) > 0:
+				t.Errorf("refused: %v", errs)
+			case tt.want != "" && (len(errs) != 1 || !strings.HasPrefix(errs[0].Error(), tt.want+": ")):
+				t.Errorf("got %v, want one refusal at %s", errs, tt.want)
+			}
+		})
+	}
+}
+
+// inService adds line at the end of unit's [Service] section.
+func inService(unit, line string) string {
+	return strings.Replace(unit, "\n[Install]", line+"\n\n[Install]", 1)
 }
