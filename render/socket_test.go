@@ -111,3 +111,61 @@ func systemdVerifyUnit(dir string, files map[string]string, unit string) (string
 	b, err := cmd.CombinedOutput()
 	return string(b), err
 }
+
+// TestSocketFixes: what becomes of each kind of TCP listener a socket unit
+// of docker.service has.
+func TestSocketFixes(t *testing.T) {
+	const wants = "/etc/systemd/system/sockets.target.wants/docker-tcp.socket"
+	tests := []struct {
+		name  string
+		tree  map[string]string
+		file  string // the drop-in written, "" for none
+		keeps string // a line it must have
+		err   string // in the refusal, "" for none
+	}{
+		{"drop-in adds tcp", map[string]string{usrLibUnit: ceUnit, "/usr/lib/systemd/system/docker.socket": dockerSocket,
+			"/etc/systemd/system/docker.socket.d/tcp.conf": "[Socket]\nListenStream=[::]:2375\n"},
+			"/etc/systemd/system/docker.socket.d/zz-docker-tls.conf", "ListenStream=/run/docker.sock\n", ""},
+		{"unit with both", map[string]string{usrLibUnit: ceUnit, "/usr/lib/systemd/system/docker.socket": strings.Replace(dockerSocket, "ListenStream=/run/docker.sock", "ListenStream=/run/docker.sock\nListenStream=127.0.0.1:2375\nListenStream=@docker-abstract", 1)},
+			"/etc/systemd/system/docker.socket.d/zz-docker-tls.conf", "ListenStream=@docker-abstract\n", ""},
+		{"tcp only, enabled", map[string]string{usrLibUnit: ceUnit, "/etc/systemd/system/docker-tcp.socket": "[Socket]\nListenStream=2375\nService=docker.service\n", wants: ""},
+			"", "", "systemctl disable --now docker-tcp.socket"},
+		{"tcp only, not enabled", map[string]string{usrLibUnit: ceUnit, "/etc/systemd/system/docker-tcp.socket": "[Socket]\nListenStream=2375\nService=docker.service\n"},
+			"", "", ""},
+		{"another service's", map[string]string{usrLibUnit: ceUnit, "/etc/systemd/system/other.socket": "[Socket]\nListenStream=2375\n", "/etc/systemd/system/sockets.target.wants/other.socket": ""},
+			"", "", ""},
+		{"later drop-in", map[string]string{usrLibUnit: ceUnit, "/usr/lib/systemd/system/docker.socket": dockerSocket,
+			"/etc/systemd/system/docker.socket.d/zzz-tcp.conf": "[Socket]\nListenStream=2375\n"},
+			"", "", "sorts after /etc/systemd/system/docker.socket.d/zz-docker-tls.conf"},
+		{"reset by a drop-in", map[string]string{usrLibUnit: ceUnit, "/usr/lib/systemd/system/docker.socket": strings.Replace(dockerSocket, "ListenStream=/run/docker.sock", "ListenStream=2375", 1),
+			"/etc/systemd/system/docker.socket.d/unix.conf": "[Socket]\nListenStream=\nListenStream=/run/docker.sock\n"},
+			"", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := t.TempDir()
+			writeTree(t, root, tt.tree)
+			d, err := Detect(root)
+			if err != nil {
+				t.Fatal(err)
+			}
+			files, errs := d.socketFixes(testHost.Listen)
+			switch {
+			case tt.err == "" && len(errs) > 0:
+				t.Fatalf("refused: %v", errs)
+			case tt.err != "" && (len(errs) != 1 || !strings.Contains(errs[0].Error(), tt.err)):
+				t.Fatalf("got %v, want a refusal saying %q", errs, tt.err)
+			}
+			if tt.file == "" {
+				if len(files) > 0 {
+					t.Errorf("wrote %v", files)
+				}
+				return
+			}
+			data, ok := files[tt.file]
+			if len(files) != 1 || !ok || !strings.Contains(string(data), "\nListenStream=\n") || !strings.Contains(string(data), "\n"+tt.keeps) || strings.Contains(string(data), "\nListenStream=127") || strings.Contains(string(data), "\nListenStream=[") {
+				t.Errorf("files %v; want %s resetting ListenStream= and keeping %q:\n%s", files, tt.file, tt.keeps, data)
+			}
+		})
+	}
+}
