@@ -206,7 +206,8 @@ func (b *build) addSockets(files map[string][]byte) error {
 		if err := b.addConfig(p, files[p]); err != nil {
 			return err
 		}
-		b.c.Notes = append(b.c.Notes, fmt.Sprintf("%s resets ListenStream= of %s: systemd no longer holds its unencrypted TCP port; run systemctl daemon-reload && systemctl restart %s", p, strings.TrimSuffix(path.Base(path.Dir(p)), ".d"), strings.TrimSuffix(path.Base(path.Dir(p)), ".d")))
+		unit := strings.TrimSuffix(path.Base(path.Dir(p)), ".d")
+		b.c.Notes = append(b.c.Notes, fmt.Sprintf("%s resets ListenStream= of %s and keeps its unix sockets: systemd releases the unencrypted TCP port once %s restarts (systemctl daemon-reload && systemctl restart %s docker.service)", p, unit, unit, unit))
 	}
 	return nil
 }
