@@ -390,15 +390,17 @@ func textDiff(p string, old, new []byte) string {
 
 // keepLoopback returns host with the listen address Build uses: the
 // admin's, or (ListenDefault) the loopback address dockerd listens on now
-// when it listens on loopback only, on host's port.
+// when it listens on loopback only, on host's port. An address the admin
+// chose that opens such a host to the network gets a warning.
 func (b *build) keepLoopback(d *Detection, host *Host) *Host {
 	b.c.Listen = host.Listen
-	if !host.ListenDefault {
+	lh, ok := d.loopbackHost()
+	listenHost, port, err := net.SplitHostPort(host.Listen)
+	if !ok || err != nil || loopback(listenHost) {
 		return host
 	}
-	lh, ok := d.loopbackHost()
-	_, port, err := net.SplitHostPort(host.Listen)
-	if !ok || err != nil {
+	if !host.ListenDefault {
+		b.c.Warnings = append(b.c.Warnings, fmt.Sprintf("dockerd listens on TCP on loopback only now (%s); the TLS listener %s opens the API to the network (with client certificates): pass --listen %s to keep it on this machine", lh, host.Listen, net.JoinHostPort(lh, port)))
 		return host
 	}
 	if lh == "localhost" {
