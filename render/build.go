@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"os"
 	"path"
+	"sort"
 	"strings"
 
 	"github.com/docker-tls/docker-tls/hostfs"
@@ -64,6 +66,9 @@ type Changes struct {
 	Changes  []Change
 	Warnings []string // from merging and detection: each says what and what to do
 	Notes    []string // e.g. why no override is written
+	// Listen is the TLS address daemon.json gets: Host.Listen, or the
+	// loopback address kept when Host.ListenDefault says it was not chosen.
+	Listen string
 
 	// Set by the caller before Apply (see Changes.Apply):
 	Journal *Journal // keeps the run whole if the process is killed; nil for none
@@ -164,6 +169,7 @@ func (b *build) configure(host *Host) error {
 	if err != nil {
 		return err
 	}
+	host = b.keepLoopback(d, host)
 	fx := d.planFix(host.Listen)
 	b.c.Warnings = append(b.c.Warnings, fx.warnings...)
 	b.c.Notes = append(b.c.Notes, fx.notes...)
@@ -172,7 +178,8 @@ func (b *build) configure(host *Host) error {
 		return err
 	}
 	override, changed := b.override(d, fx)
-	if err := b.check(d, override, fx, host.Listen); err != nil {
+	sockets, err := b.check(d, override, fx, host.Listen)
+	if err != nil {
 		return err
 	}
 
@@ -192,6 +199,24 @@ func (b *build) configure(host *Host) error {
 				return err
 			}
 		}
+	}
+	return b.addSockets(sockets)
+}
+
+// addSockets adds the drop-ins that take TCP listeners off socket units,
+// in path order.
+func (b *build) addSockets(files map[string][]byte) error {
+	paths := make([]string, 0, len(files))
+	for p := range files {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		if err := b.addConfig(p, files[p]); err != nil {
+			return err
+		}
+		unit := strings.TrimSuffix(path.Base(path.Dir(p)), ".d")
+		b.c.Notes = append(b.c.Notes, fmt.Sprintf("%s resets ListenStream= of %s and keeps its unix sockets: systemd releases the unencrypted TCP port once %s restarts (systemctl daemon-reload && systemctl restart %s docker.service)", p, unit, unit, unit))
 	}
 	return nil
 }
@@ -231,6 +256,9 @@ func (b *build) mergeConfig(d *Detection, host *Host, fx *hostFix) ([]byte, bool
 		return nil, false, err
 	}
 	b.c.Warnings = append(b.c.Warnings, warnings...)
+	if cfgPath != "" {
+		b.c.Notes = append(b.c.Notes, configFileNotes(cfgPath, d.DaemonJSON)...)
+	}
 	// A file that has the settings already is left alone, trailing white
 	// space and all (NixOS's generated one, after the settings are pasted).
 	if cfgPath != "" && d.DaemonJSON != nil && bytes.Equal(bytes.TrimSpace(merged), bytes.TrimSpace(d.DaemonJSON)) {
@@ -269,16 +297,18 @@ func (b *build) override(d *Detection, fx *hostFix) ([]byte, bool) {
 }
 
 // check reads the result back as systemd and dockerd will read it: it must
-// start, and no socket unit may hold the port dockerd listens on.
-func (b *build) check(d *Detection, override []byte, fx *hostFix, listen string) error {
+// start, nothing may write over its configuration file at start, and no
+// socket unit may keep a TCP port for it. It returns the socket drop-ins
+// that take those ports off (see socketFixes).
+func (b *build) check(d *Detection, override []byte, fx *hostFix, listen string) (map[string][]byte, error) {
 	errs := append(d.preexisting(), d.verify(override, fx.files, d.ConfigFile)...)
-	sockErrs, sockWarnings := d.socketConflicts(listen)
+	errs = append(errs, d.startupWrites()...)
+	sockets, sockErrs := d.socketFixes(listen)
 	errs = append(errs, sockErrs...)
 	if len(errs) > 0 {
-		return errors.Join(errs...)
+		return nil, errors.Join(errs...)
 	}
-	b.c.Warnings = append(b.c.Warnings, sockWarnings...)
-	return nil
+	return sockets, nil
 }
 
 // keepStricterMode returns the mode of the existing config file at p when
@@ -365,4 +395,29 @@ func textDiff(p string, old, new []byte) string {
 		return ""
 	}
 	return Diff(p, old, new)
+}
+
+// keepLoopback returns host with the listen address Build uses: the
+// admin's, or (ListenDefault) the loopback address dockerd listens on now
+// when it listens on loopback only, on host's port. An address the admin
+// chose that opens such a host to the network gets a warning.
+func (b *build) keepLoopback(d *Detection, host *Host) *Host {
+	b.c.Listen = host.Listen
+	lh, ok := d.loopbackHost()
+	listenHost, port, err := net.SplitHostPort(host.Listen)
+	if !ok || err != nil || loopback(listenHost) {
+		return host
+	}
+	if !host.ListenDefault {
+		b.c.Warnings = append(b.c.Warnings, fmt.Sprintf("dockerd listens on TCP on loopback only now (%s); the TLS listener %s opens the API to the network (with client certificates): pass --listen %s to keep it on this machine", lh, host.Listen, net.JoinHostPort(lh, port)))
+		return host
+	}
+	if lh == "localhost" {
+		lh = "127.0.0.1" // an address: dockerd would bind whatever localhost resolves to first
+	}
+	h := *host
+	h.Listen = net.JoinHostPort(lh, port)
+	b.c.Listen = h.Listen
+	b.c.Notes = append(b.c.Notes, fmt.Sprintf("dockerd listens on TCP on loopback only now, so the TLS listener stays there: tcp://%s, reachable from this machine only; pass --listen 0.0.0.0:%s to open it to the network", h.Listen, port))
+	return &h
 }

@@ -23,10 +23,10 @@ type DaemonConfig struct {
 }
 
 // ParseDaemonConfig parses a daemon.json strictly (one object, no duplicate
-// keys). Empty input is an empty configuration. Errors are *MergeError with
+// keys), past a UTF-8 byte order mark. Empty input is an empty configuration. Errors are *MergeError with
 // the line and column, or the key whose value has the wrong type.
 func ParseDaemonConfig(data []byte) (*DaemonConfig, error) {
-	src := bytes.Trim(data, " \t\r\n")
+	src := bytes.Trim(stripBOM(data), " \t\r\n")
 	if len(src) == 0 {
 		return &DaemonConfig{}, nil
 	}

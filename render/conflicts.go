@@ -16,6 +16,7 @@ import (
 // null, [] and "" included. ok is false when data is no JSON object.
 func configKeys(data []byte) (keys map[string]bool, ok bool) {
 	keys = map[string]bool{}
+	data = stripBOM(data)
 	if len(bytes.TrimSpace(data)) == 0 {
 		return keys, true
 	}

@@ -273,7 +273,7 @@ func mergeDaemonJSON(old []byte, h Host, unitSockets []string) ([]byte, []string
 // values, and nothing else.
 func checkMerged(old, out []byte, h Host) error {
 	parse := func(b []byte) (map[string]json.RawMessage, []string, error) {
-		src := bytes.Trim(b, " \t\r\n")
+		src := bytes.Trim(stripBOM(b), " \t\r\n")
 		if len(src) == 0 {
 			return map[string]json.RawMessage{}, nil, nil
 		}
@@ -353,7 +353,7 @@ func merge(old []byte, h Host, unitSockets []string) (out []byte, warnings []str
 	if err := h.check(); err != nil {
 		return nil, nil, err
 	}
-	src := bytes.Trim(old, " \t\r\n") // JSON white space only: "\f" is an error
+	src := bytes.Trim(stripBOM(old), " \t\r\n") // JSON white space only: "\f" is an error
 	if len(src) == 0 {
 		src = []byte("{}")
 	}

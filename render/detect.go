@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"path"
 	"path/filepath"
 	"regexp"
@@ -98,7 +99,7 @@ func (d *Detection) readUnit() error {
 	if err != nil {
 		return err
 	}
-	if d.DropIns, err = findDropIns(d.fs); err != nil {
+	if d.DropIns, err = findDropIns(d.fs, "docker.service"); err != nil {
 		return err
 	}
 	d.files = []unitFile{{d.UnitPath, unit}}
@@ -204,6 +205,9 @@ func (d *Detection) Problems() []error {
 		return nil
 	}
 	errs := append([]error{}, d.launch.problems...)
+	if d.ConfigFile != "" {
+		errs = append(errs, configFileProblems(d.ConfigFile, d.DaemonJSON)...)
+	}
 	if d.launch.configFlag && d.ConfigFile != "" && d.DaemonJSON == nil {
 		errs = append(errs, fmt.Errorf("docker.service runs dockerd --config-file=%s, which does not exist: dockerd refuses to start without it (docker-tls init creates it)", d.ConfigFile))
 	}
@@ -364,13 +368,13 @@ func followUnit(fsys *hostfs.FS, start string) (string, error) {
 	}
 }
 
-// findDropIns returns docker.service.d/*.conf across the unit directories,
-// sorted by file name; a name in a higher-priority directory hides the same
-// name lower down (systemd.unit(5), "drop-in").
-func findDropIns(fsys *hostfs.FS) ([]string, error) {
+// findDropIns returns unit's drop-ins (UNIT.d/*.conf) across the unit
+// directories, sorted by file name; a name in a higher-priority directory
+// hides the same name lower down (systemd.unit(5), "drop-in").
+func findDropIns(fsys *hostfs.FS, unit string) ([]string, error) {
 	byName := map[string]string{}
 	for _, dir := range unitDirs {
-		dd := path.Join(dir, "docker.service.d")
+		dd := path.Join(dir, unit+".d")
 		ents, err := fsys.ReadDir(dd)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
@@ -464,4 +468,74 @@ func serviceList(files []unitFile, key string) []assignment {
 		}
 	}
 	return list
+}
+
+// LoopbackListen offers the TLS listen address that keeps what dockerd
+// listens on now: when it has TCP listeners (-H flags, daemon.json
+// "hosts", a socket unit of docker.service) and every one is on loopback
+// only, their address on port 2376, e.g. "127.0.0.1:2376"; ok is false
+// otherwise.
+func (d *Detection) LoopbackListen() (addr string, ok bool) {
+	host, ok := d.loopbackHost()
+	if !ok {
+		return "", false
+	}
+	return net.JoinHostPort(host, DefaultTLSPort), true
+}
+
+// DefaultTLSPort is the Docker API's TLS port.
+const DefaultTLSPort = "2376"
+
+// loopbackHost is the host of dockerd's TCP listeners when there are some
+// and all are on loopback: the first one's.
+func (d *Detection) loopbackHost() (string, bool) {
+	var hosts []string
+	for _, h := range d.HostFlags {
+		hosts = append(hosts, h)
+	}
+	if cfg, err := ParseDaemonConfig(d.DaemonJSON); err == nil && d.ConfigFile != "" {
+		hosts = append(hosts, cfg.Hosts...)
+	}
+	first := ""
+	for _, h := range hosts {
+		dh, err := ParseDockerHost(h)
+		if err != nil || dh.Proto != "tcp" {
+			continue
+		}
+		if dh.Host == "" {
+			dh.Host = "127.0.0.1" // dockerd's default for a tcp host without one
+		}
+		if !loopback(dh.Host) {
+			return "", false
+		}
+		if first == "" {
+			first = dh.Host
+		}
+	}
+	socks, _ := d.dockerSockets()
+	for _, s := range socks {
+		for _, a := range s.listens {
+			if tcpPort(a.value) == "" || !s.enabled {
+				continue
+			}
+			host, _, err := net.SplitHostPort(a.value)
+			if err != nil || !loopback(host) {
+				return "", false // a port alone listens on every address
+			}
+			if first == "" {
+				first = host
+			}
+		}
+	}
+	return first, first != ""
+}
+
+// loopback reports an address on the loopback interface only: 127.0.0.0/8,
+// ::1 or localhost.
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

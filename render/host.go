@@ -9,6 +9,11 @@ import (
 // validates the listen address and owns the layout of the TLS files.
 type Host struct {
 	Listen string // "HOST:PORT", normalized, e.g. "0.0.0.0:2376" or "[::]:2376"
+	// ListenDefault says that Listen is the default, not the admin's
+	// choice (no --listen): when every TCP listener dockerd has now is on
+	// loopback only, Build keeps that address on Listen's port instead
+	// (see Detection.LoopbackListen and Changes.Listen).
+	ListenDefault bool
 	// Real paths written into daemon.json.
 	CACert, Cert, Key string
 	// LiveRestore sets "live-restore": true, so that restarting dockerd

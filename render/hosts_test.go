@@ -107,7 +107,7 @@ func TestHosts(t *testing.T) {
 				}
 			}
 			if orig.Command != nil {
-				judgeDockerd(t, "before", orig, len(origProblems) == 0)
+				judgeDockerd(t, "before", orig, len(origProblems) == 0 || onlyBOM(origProblems) && dockerdSkipsBOM())
 			}
 
 			c, err := Build(root, nil, &testHost)
@@ -152,6 +152,14 @@ func TestHostsAfterAdvice(t *testing.T) {
 			if err := os.Remove(filepath.Join(root, "etc/systemd/system/sockets.target.wants/docker-tls-tcp.socket")); err != nil {
 				t.Fatal(err)
 			}
+		}},
+		{"flatcar-docker-tcp2375", "systemctl disable --now docker-tcp.socket", func(t *testing.T, root string, _ error) {
+			if err := os.Remove(filepath.Join(root, "etc/systemd/system/sockets.target.wants/docker-tcp.socket")); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"execstartpre-cp-daemonjson", "remove this ExecStartPre= line", func(t *testing.T, root string, _ error) {
+			writeTree(t, root, map[string]string{"/etc/systemd/system/docker.service.d/10-daemon-json.conf": "[Service]\n"})
 		}},
 		{"nixos-docker", "virtualisation.docker.daemon.settings", func(t *testing.T, root string, refusal error) {
 			// What pasting the settings and nixos-rebuild switch do: a new
@@ -311,6 +319,17 @@ func checkResult(t *testing.T, d *Detection) {
 	if !unix || !tcp {
 		t.Errorf("hosts %q: want a unix socket and tcp://%s", cfg.Hosts, testHost.Listen)
 	}
+	socks, err := d.dockerSockets()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range socks {
+		for _, a := range s.listens {
+			if s.enabled && tcpPort(a.value) != "" {
+				t.Errorf("%s still listens on TCP for docker.service: ListenStream=%s (%s:%d)", s.name, a.value, a.path, a.line)
+			}
+		}
+	}
 }
 
 // judgeDockerd runs the installed dockerd as an unprivileged user (uid and
@@ -384,6 +403,32 @@ func judgeArgs(args []string, cfgPath, conf string) []string {
 		}
 	}
 	return append(out, "--config-file="+conf)
+}
+
+// onlyBOM reports problems that are all a configuration file's byte order
+// mark, which only dockerd before 23.0 refuses.
+func onlyBOM(problems []error) bool {
+	for _, p := range problems {
+		var be *bomError
+		if !errors.As(p, &be) {
+			return false
+		}
+	}
+	return len(problems) > 0
+}
+
+// dockerdSkipsBOM reports an installed dockerd of 23.0 or later, which
+// reads past a UTF-8 byte order mark (moby #44770).
+func dockerdSkipsBOM() bool {
+	out, err := exec.Command("dockerd", "--version").Output()
+	if err != nil {
+		return false
+	}
+	var major int
+	if _, err := fmt.Sscanf(strings.TrimPrefix(string(out), "Docker version "), "%d.", &major); err != nil {
+		return false
+	}
+	return major >= 23
 }
 
 func judgeTools() (string, error) {

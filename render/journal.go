@@ -557,7 +557,7 @@ func undoMode(fsys *hostfs.FS, m dirMode) error {
 // Writable lists the host configuration files Build may write on this
 // host: the configuration file dockerd reads (daemon.json, or the one
 // --config-file names), override.conf, and the environment files docker-tls
-// may edit. With the caller's own files, they are what a journal or a run
+// may edit, the drop-ins that reset a socket unit's TCP listeners. With the caller's own files, they are what a journal or a run
 // record may name.
 func (d *Detection) Writable() []string {
 	out := []string{OverridePath, DaemonJSONPath}
@@ -568,6 +568,10 @@ func (d *Detection) Writable() []string {
 		if editable(d.files, p) {
 			out = append(out, p)
 		}
+	}
+	socks, _ := d.dockerSockets()
+	for _, s := range socks {
+		out = append(out, socketDropIn(s.name))
 	}
 	return out
 }

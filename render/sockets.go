@@ -14,7 +14,8 @@ import (
 // (dockerd takes them with -H fd://).
 type socketUnit struct {
 	name    string
-	path    string // real path of the unit file
+	path    string   // real path of the unit file
+	dropIns []string // real paths of its drop-ins, in order
 	listens []assignment
 	enabled bool // wanted or required by something, or by docker.service
 }
@@ -108,8 +109,8 @@ func (d *Detection) socketsIn(dir string, wanted, seen map[string]bool) ([]socke
 	return out, nil
 }
 
-// readSocket reads the socket unit p; ok when it hands its listeners to
-// docker.service.
+// readSocket reads the socket unit p and its drop-ins; ok when it hands
+// its listeners to docker.service.
 func (d *Detection) readSocket(p string) (socketUnit, bool) {
 	data, err := readFile(d.fs, p)
 	if err != nil || data == nil {
@@ -117,45 +118,110 @@ func (d *Detection) readSocket(p string) (socketUnit, bool) {
 	}
 	name := path.Base(p)
 	s := socketUnit{name: name, path: p}
+	s.dropIns, _ = findDropIns(d.fs, name)
+	files := []unitFile{{p, data}}
+	for _, dp := range s.dropIns {
+		if b, err := readFile(d.fs, dp); err == nil && b != nil {
+			files = append(files, unitFile{dp, b})
+		}
+	}
 	service := strings.TrimSuffix(name, ".socket") + ".service"
-	for _, l := range parseUnit(data) {
-		switch {
-		case l.section != "Socket":
-		case l.key == "Service":
-			service = l.value
-		case l.key == "ListenStream" && l.value == "":
-			s.listens = nil
-		case l.key == "ListenStream":
-			s.listens = append(s.listens, assignment{l.value, p, l.line})
+	for _, f := range files {
+		for _, l := range parseUnit(f.data) {
+			switch {
+			case l.section != "Socket":
+			case l.key == "Service":
+				service = l.value
+			case l.key == "ListenStream" && l.value == "":
+				s.listens = nil
+			case l.key == "ListenStream":
+				s.listens = append(s.listens, assignment{l.value, f.path, l.line})
+			}
 		}
 	}
 	return s, service == "docker.service"
 }
 
-// socketConflicts checks the socket units of docker.service once dockerd
-// listens on listen itself (without -H fd://, it takes none of their
-// sockets): an enabled one on the same TCP port keeps dockerd from binding
-// it, an error; one on another TCP port answers nothing any more, a
-// warning.
-func (d *Detection) socketConflicts(listen string) (errs []error, warnings []string) {
+// socketDropIn is the drop-in docker-tls writes for a socket unit of
+// docker.service that listens on TCP: it sorts after the usual drop-in
+// names (override.conf, as systemctl edit names it), so its reset wins.
+func socketDropIn(name string) string {
+	return "/etc/systemd/system/" + name + ".d/zz-docker-tls.conf"
+}
+
+// socketFixes plans what becomes of the TCP listeners of the enabled
+// socket units of docker.service once dockerd listens on listen itself
+// (without -H fd://, it takes none of their sockets, but systemd keeps
+// their ports bound, in plaintext for anyone who reverts the unit). A
+// unit that also listens on unix sockets gets a drop-in that resets
+// ListenStream= and keeps those (files, by path); one that listens on TCP
+// only, or whose TCP listener docker-tls cannot reset, is refused with the
+// edit to make.
+func (d *Detection) socketFixes(listen string) (files map[string][]byte, errs []error) {
 	socks, err := d.dockerSockets()
 	if err != nil {
-		return []error{err}, nil
+		return nil, []error{err}
 	}
+	files = map[string][]byte{}
 	_, port, _ := net.SplitHostPort(listen)
 	for _, s := range socks {
+		var tcp, other []assignment
 		for _, a := range s.listens {
-			p := tcpPort(a.value)
-			switch {
-			case p == "" || !s.enabled:
-			case p == port:
-				errs = append(errs, &ConflictError{Path: a.path, Line: a.line, Flags: []string{"ListenStream=" + a.value},
-					Reason: fmt.Sprintf("%s is enabled and holds TCP port %s for docker.service, so dockerd cannot listen on %s itself", s.name, p, listen),
-					Fix:    fmt.Sprintf("systemctl disable --now %s (dockerd serves TLS on that port itself now), or choose another --listen port", s.name)})
-			default:
-				warnings = append(warnings, fmt.Sprintf("%s:%d: %s is enabled and listens on TCP port %s for docker.service; dockerd takes no sockets from systemd any more (no -H fd://), so nothing answers there: systemctl disable --now %s", a.path, a.line, s.name, p, s.name))
+			if tcpPort(a.value) != "" {
+				tcp = append(tcp, a)
+			} else {
+				other = append(other, a)
 			}
 		}
+		if len(tcp) == 0 || !s.enabled {
+			continue
+		}
+		if data, err := d.socketDropIn(s, tcp, other, port); err != nil {
+			errs = append(errs, err)
+		} else {
+			files[socketDropIn(s.name)] = data
+		}
 	}
-	return errs, warnings
+	return files, errs
+}
+
+// socketDropIn renders the drop-in that takes the TCP listeners tcp off
+// socket unit s and keeps other, or says why it cannot.
+func (d *Detection) socketDropIn(s socketUnit, tcp, other []assignment, port string) ([]byte, error) {
+	a := tcp[0]
+	ports := make([]string, len(tcp))
+	for i, t := range tcp {
+		ports[i] = "ListenStream=" + t.value
+	}
+	ce := &ConflictError{Path: a.path, Line: a.line, Flags: ports}
+	held := fmt.Sprintf("%s is enabled and listens on TCP (%s) for docker.service, unencrypted; dockerd takes no sockets from systemd any more (no -H fd://), but systemd keeps the port bound", s.name, strings.Join(ports, ", "))
+	if p := tcpPort(a.value); p == port {
+		held = fmt.Sprintf("%s is enabled and holds TCP port %s for docker.service, so dockerd cannot listen on it itself", s.name, p)
+	}
+	mine := socketDropIn(s.name)
+	for _, dp := range s.dropIns {
+		if dp != mine && path.Base(dp) > path.Base(mine) {
+			ce.Reason = held + fmt.Sprintf(", and its drop-in %s sorts after %s, where docker-tls would reset ListenStream=", dp, mine)
+			ce.Fix = fmt.Sprintf("remove %s there (keep its unix socket lines), then run docker-tls again", strings.Join(ports, " and "))
+			return nil, ce
+		}
+	}
+	if len(other) == 0 {
+		ce.Reason = held + ", and it listens on nothing else"
+		ce.Fix = fmt.Sprintf("systemctl disable --now %s (dockerd serves TLS itself now), then run docker-tls again", s.name)
+		if s.name == "docker.socket" {
+			ce.Fix = fmt.Sprintf("in %s, replace %s by ListenStream=%s (the packaged docker.socket's), then systemctl daemon-reload and run docker-tls again", a.path, strings.Join(ports, " and "), "/run/docker.sock")
+		}
+		return nil, ce
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "[Socket]\n# Managed by docker-tls. dockerd serves the API itself now, with TLS\n# (daemon.json \"hosts\"), and takes no sockets from systemd: this\n# keeps systemd from holding the unencrypted TCP listener(s)\n")
+	for _, t := range tcp {
+		fmt.Fprintf(&b, "# ListenStream=%s (%s:%d)\n", t.value, t.path, t.line)
+	}
+	b.WriteString("# The empty ListenStream= resets the list; the unix sockets stay.\nListenStream=\n")
+	for _, o := range other {
+		fmt.Fprintf(&b, "ListenStream=%s\n", o.value)
+	}
+	return []byte(b.String()), nil
 }
