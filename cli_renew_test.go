@@ -97,3 +97,25 @@ func TestHintsCarryTheRoot(t *testing.T) {
 	r = mustRun(t, 1, "renew", "--client", "nobody", "--root", root)
 	wantContains(t, "renew --client nobody", r.stderr, `"docker-tls client list --root `+root+`"`)
 }
+
+// TestLoopbackListenerKept: a daemon.json that listens on 127.0.0.1:2375
+// only (the Docker docs' example) gets its TLS listener on 127.0.0.1:2376
+// when --listen is not given, not one open to the network (issue 25); an
+// explicit --listen is the admin's.
+func TestLoopbackListenerKept(t *testing.T) {
+	t.Setenv(setup.PassphraseEnv, testPass)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{nil, `"tcp://127.0.0.1:2376"`},
+		{[]string{"--listen", "0.0.0.0:2376"}, `"tcp://0.0.0.0:2376"`},
+	} {
+		root := fixtureRoot(t)
+		writeRootFile(t, root, "etc/docker/daemon.json", []byte(`{"hosts": ["unix:///var/run/docker.sock", "tcp://127.0.0.1:2375"]}`+"\n"), 0o644)
+		r := mustRun(t, 0, append([]string{"init", "--root", root, "--fqdn", testFQDN, "--no-auto-renew", "--yes"}, c.args...)...)
+		if got := string(readRootFile(t, root, "etc/docker/daemon.json")); !strings.Contains(got, c.want) {
+			t.Errorf("init %v: daemon.json does not listen on %s:\n%s\n%s", c.args, c.want, got, r.stdout)
+		}
+	}
+}

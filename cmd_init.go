@@ -26,6 +26,7 @@ type initFlags struct {
 	trust                string
 	slots                int
 	newRoot, noAutoRenew bool
+	listenDefault        bool // --listen not given
 	restart              restartFlags
 }
 
@@ -99,6 +100,8 @@ func (f *initFlags) input() setup.InitInput {
 		Trust:   pki.Trust(f.trust),
 		Slots:   f.slots,
 		NewRoot: f.newRoot,
+		// Set by the command when --listen was not given (see runInit).
+		ListenDefault: f.listenDefault,
 		// The timer renews the server certificate before it ends, with no
 		// passphrase (the host issuer signs).
 		AutoRenew: !f.noAutoRenew,
@@ -133,6 +136,7 @@ func newInitCmd(env *env) *cobra.Command {
 					return usageErr(err)
 				}
 			}
+			f.listenDefault = !cmd.Flags().Changed("listen")
 			in := f.input()
 			if err := in.Validate(); err != nil {
 				return err

@@ -55,6 +55,9 @@ func wizardOptions(e *env, h *setup.Host, f *initFlags, changed func(string) boo
 	if det.ExistingCA {
 		d.Server, d.Expiring = certEnds(h, e.now())
 	}
+	if d.Listen == "" {
+		d.Listen = det.Loopback // dockerd listens on loopback only: keep it so
+	}
 	given := func(name, v string) string {
 		if changed(name) {
 			return v

@@ -2,6 +2,7 @@ package main
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -37,5 +38,22 @@ func TestWizardCertEnds(t *testing.T) {
 	}
 	if soon[0] != *server {
 		t.Errorf("the server's entry %+v is not Server %+v", soon[0], *server)
+	}
+}
+
+// TestWizardKeepsALoopbackListener: the wizard pre-fills the listen
+// address with the loopback one when dockerd listens on loopback only.
+func TestWizardKeepsALoopbackListener(t *testing.T) {
+	root := fixtureRoot(t)
+	writeRootFile(t, root, "etc/docker/daemon.json", []byte(`{"hosts": ["unix:///var/run/docker.sock", "tcp://127.0.0.1:2375"]}`+"\n"), 0o644)
+	e := newEnv(nil, new(strings.Builder), new(strings.Builder))
+	h := e.host(root)
+	defer e.close()
+	opts, err := wizardOptions(e, h, &initFlags{}, func(string) bool { return false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opts.Detected.Listen != "127.0.0.1:2376" {
+		t.Errorf("the wizard offers to listen on %q, want 127.0.0.1:2376", opts.Detected.Listen)
 	}
 }

@@ -12,8 +12,12 @@ type Detection struct {
 	// NoUnit says why there is no docker.service to configure (Docker
 	// absent, a snap, rootless, another init system); nil with one. It is
 	// also among the Warnings.
-	NoUnit     error
-	ExecStart  string
+	NoUnit    error
+	ExecStart string
+	// Loopback is the TLS address that keeps dockerd's current TCP
+	// listeners' intent when every one is on loopback (127.0.0.1:2376): the
+	// wizard pre-fills it, init uses it when --listen is not given.
+	Loopback   string
 	DaemonJSON bool // daemon.json exists
 	ExistingCA bool
 	Warnings   []string
@@ -41,6 +45,7 @@ func (h *Host) Detect(force bool) (*Detection, error) {
 	d := &Detection{
 		UnitPath:   det.UnitPath,
 		ExecStart:  det.ExecStart,
+		Loopback:   loopback(det),
 		DaemonJSON: det.DaemonJSONExists,
 		ExistingCA: h.HasCA() && !force,
 		Warnings:   det.Warnings,
@@ -97,4 +102,12 @@ func (h *Host) currentPlan() *pki.Plan {
 		p.CADays = pki.LifetimeDays(ca)
 	}
 	return &p
+}
+
+// loopback is det's loopback-only listener address on the TLS port, or "".
+func loopback(det *render.Detection) string {
+	if addr, ok := det.LoopbackListen(); ok {
+		return addr
+	}
+	return ""
 }

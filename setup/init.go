@@ -34,6 +34,11 @@ type InitInput struct {
 	// NewRoot allows a switch to make a new root when the current one was
 	// made with pathlen:0 and cannot sign anchors.
 	NewRoot bool
+	// ListenDefault: Listen is the default, not the admin's choice; when
+	// dockerd listens only on loopback now, that address is kept on the TLS
+	// port (a listener from the Docker docs' tcp://127.0.0.1:2375 does not
+	// become one open to the network).
+	ListenDefault bool
 	// DryRun prepares a new setup without a passphrase, only to be shown:
 	// the CA key is encrypted with a random one nobody knows, and Write
 	// refuses the result.
@@ -536,9 +541,15 @@ func (h *Host) prepareInit(in InitInput, pass []byte, keepProfiles bool) (*Prepa
 		r.files = append(r.files, units...)
 	}
 	r.files = append(r.files, h.modeFixes(r.files)...)
-	changes, err := h.build(sortFiles(r.files), hostConfig(in.Listen, r.mode))
+	host := hostConfig(in.Listen, r.mode)
+	host.ListenDefault = in.ListenDefault
+	changes, err := h.build(sortFiles(r.files), host)
 	if err != nil {
 		return nil, err
+	}
+	if changes.Listen != "" {
+		// A loopback-only listener's address, kept (render says so in a note).
+		r.in.Listen, in.Listen = changes.Listen, changes.Listen
 	}
 	o := r.outline(serverDiff)
 	o.Timer = timer
