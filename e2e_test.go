@@ -992,7 +992,7 @@ func TestE2EApplyRestartsDockerAndRollsBack(t *testing.T) {
 		"systemctl restart docker",
 		"the previous files were restored and Docker was restarted with them",
 		"address already in use", // from the (stand-in) journal: dockerd's own words
-		`then run "docker-tls init --root ` + root + `" again`,
+		`then run "docker-tls init --root `+root+`" again`,
 	)
 	if !bytes.Equal(readRootFile(t, root, "etc/docker/daemon.json"), daemonJSON) {
 		t.Error("daemon.json was not rolled back")

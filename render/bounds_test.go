@@ -5,6 +5,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/docker-tls/docker-tls/hostfs"
 )
 
 // TestDaemonJSONBounds: a daemon.json nested deeper than MaxDepth or larger
@@ -60,7 +62,7 @@ func TestDaemonJSONBounds(t *testing.T) {
 func TestReadFileBound(t *testing.T) {
 	root := t.TempDir()
 	writeTree(t, root, map[string]string{usrLibUnit: ceUnit, DaemonJSONPath: `{"a": "` + strings.Repeat("x", 2<<20) + `"}`})
-	_, err := Build(root, nil, &testHost)
+	_, err := Build(hostfs.New(root), nil, &testHost)
 	if err == nil || !strings.Contains(err.Error(), DaemonJSONPath+" is larger than 1024 KiB") {
 		t.Fatalf("err = %v", err)
 	}

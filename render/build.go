@@ -95,13 +95,10 @@ func (c *Changes) Empty() bool { return len(c.Pending()) == 0 }
 // Build reads the current files under root and computes every change in
 // memory: files as given, plus daemon.json and override.conf when host is
 // not nil. It validates everything and writes nothing.
-func Build(root string, files []File, host *Host) (*Changes, error) {
-	return BuildIn(hostfs.New(root), files, host)
-}
-
-// BuildIn is Build through fsys, the caller's one file access for its run;
+//
+// fsys is the caller's one file access for its run (hostfs.New(root)):
 // Apply then writes through it too.
-func BuildIn(fsys *hostfs.FS, files []File, host *Host) (*Changes, error) {
+func Build(fsys *hostfs.FS, files []File, host *Host) (*Changes, error) {
 	root := fsys.Root()
 	b := &build{fs: fsys, c: &Changes{Root: root, fs: fsys}, seen: map[string]bool{}}
 	for _, f := range files {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/charmbracelet/x/exp/golden"
+	"github.com/docker-tls/docker-tls/hostfs"
 )
 
 // testFiles are what pki would hand over: opaque bytes.
@@ -52,7 +53,7 @@ func TestBuild(t *testing.T) {
 			root := t.TempDir()
 			writeTree(t, root, trees[name])
 			before := snapshot(t, root)
-			c, err := Build(root, testFiles(), &testHost)
+			c, err := Build(hostfs.New(root), testFiles(), &testHost)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -65,7 +66,7 @@ func TestBuild(t *testing.T) {
 			if _, err := c.Apply(nil); err != nil {
 				t.Fatal(err)
 			}
-			again, err := Build(root, testFiles()[2:], &testHost)
+			again, err := Build(hostfs.New(root), testFiles()[2:], &testHost)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -87,7 +88,7 @@ func TestDetect(t *testing.T) {
 		"/etc/systemd/system/docker.service.d/notes.txt":     "ignored",
 	}
 	writeTree(t, root, tree)
-	d, err := Detect(root)
+	d, err := Detect(hostfs.New(root))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +115,7 @@ func TestDetect(t *testing.T) {
 	root = t.TempDir()
 	writeTree(t, root, map[string]string{libUnit: debianUnit, DefaultDockerPath: defaultDocker2375,
 		DaemonJSONPath: "{\"hosts\": [\"unix:///var/run/docker.sock\"]}\n"})
-	d, err = Detect(root)
+	d, err = Detect(hostfs.New(root))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +168,7 @@ func TestBuildErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			root := t.TempDir()
 			writeTree(t, root, tt.tree)
-			_, err := Build(root, tt.files, tt.host)
+			_, err := Build(hostfs.New(root), tt.files, tt.host)
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) || tt.is != nil && !errors.Is(err, tt.is) {
 				t.Fatalf("err = %v; want %q (is %v)", err, tt.wantErr, tt.is)
 			}
@@ -182,7 +183,7 @@ func TestBuildModeFix(t *testing.T) {
 	if err := os.Chmod(Join(root, key.Path), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	c, err := Build(root, []File{key}, nil)
+	c, err := Build(hostfs.New(root), []File{key}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +206,7 @@ func TestBuildConfiguredHost(t *testing.T) {
 	override, _, _ := strings.Cut(string(rendered), "\n# diff\n")
 	root := t.TempDir()
 	writeTree(t, root, map[string]string{usrLibUnit: ceUnit, DaemonJSONPath: string(configured), OverridePath: override})
-	c, err := Build(root, nil, &testHost)
+	c, err := Build(hostfs.New(root), nil, &testHost)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -282,7 +283,7 @@ func TestBuildConflicts(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			root := t.TempDir()
 			writeTree(t, root, tt.tree)
-			c, err := Build(root, testFiles(), &testHost)
+			c, err := Build(hostfs.New(root), testFiles(), &testHost)
 			var ce *ConflictError
 			if c != nil || !errors.Is(err, ErrConflict) || !errors.As(err, &ce) {
 				t.Fatalf("Build = %v, %v; want a *ConflictError and no changes", c, err)
@@ -303,7 +304,7 @@ func TestBuildConflicts(t *testing.T) {
 		root := t.TempDir()
 		writeTree(t, root, map[string]string{libUnit: debianUnit, DaemonJSONPath: "{\"debug\": true}\n",
 			dropIns + "zz.conf": "[Service]\nExecStart=\nExecStart=/usr/sbin/dockerd -H fd:// --debug $DOCKER_OPTS\nEnvironment=DOCKER_OPTS=--tlsverify\n"})
-		_, err := Build(root, nil, &testHost)
+		_, err := Build(hostfs.New(root), nil, &testHost)
 		for _, w := range []string{dropIns + "zz.conf:3: its ExecStart= passes -H fd://", dropIns + "zz.conf:4: its Environment= sets DOCKER_OPTS with --tlsverify", `zz.conf:3: ExecStart= passes --debug while /etc/docker/daemon.json sets "debug"`} {
 			if !errors.Is(err, ErrConflict) || !strings.Contains(err.Error(), w) {
 				t.Errorf("err = %v; want %q", err, w)
@@ -329,7 +330,7 @@ func TestBuildDefaultDockerNoConflict(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			root := t.TempDir()
 			writeTree(t, root, map[string]string{libUnit: tt.unit, DefaultDockerPath: tt.defaults})
-			c, err := Build(root, nil, &testHost)
+			c, err := Build(hostfs.New(root), nil, &testHost)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -351,7 +352,7 @@ func TestBuildEnvFileMode(t *testing.T) {
 			if err := os.Chmod(Join(root, DefaultDockerPath), tt.old); err != nil {
 				t.Fatal(err)
 			}
-			c, err := Build(root, nil, &testHost)
+			c, err := Build(hostfs.New(root), nil, &testHost)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -394,7 +395,7 @@ func TestBuildKeepsStricterMode(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			c, err := Build(root, nil, &testHost)
+			c, err := Build(hostfs.New(root), nil, &testHost)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -411,7 +412,7 @@ func TestBuildKeepsStricterMode(t *testing.T) {
 			if modeNote != (tt.old != tt.want) {
 				t.Errorf("notes %q: mode change note %v, want %v", c.Notes, modeNote, tt.old != tt.want)
 			}
-			again, err := Build(root, nil, &testHost)
+			again, err := Build(hostfs.New(root), nil, &testHost)
 			if err != nil || !again.Empty() {
 				t.Fatalf("second Build not empty (err %v):\n%s", err, report(again))
 			}
@@ -434,7 +435,7 @@ func TestBuildReadOnlyConfig(t *testing.T) {
 	if err := syscall.Mount(dir, dir, "", syscall.MS_BIND|syscall.MS_REMOUNT|syscall.MS_RDONLY, ""); err != nil {
 		t.Skipf("cannot remount read-only: %v", err)
 	}
-	_, err := Build(root, nil, &testHost)
+	_, err := Build(hostfs.New(root), nil, &testHost)
 	if !errors.Is(err, ErrReadOnlyConfig) || !strings.Contains(err.Error(), "on a read-only file system") {
 		t.Fatalf("err = %v; want ErrReadOnlyConfig", err)
 	}

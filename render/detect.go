@@ -63,12 +63,9 @@ type unitFile struct {
 
 // Detect reads docker's configuration under root. Missing files are not
 // errors; unreadable ones and directories in place of files are.
-func Detect(root string) (*Detection, error) {
-	return detect(hostfs.New(root), root)
-}
-
-// DetectIn is Detect through fsys, the caller's one file access for its run.
-func DetectIn(fsys *hostfs.FS) (*Detection, error) { return detect(fsys, fsys.Root()) }
+//
+// fsys is the caller's one file access for its run (hostfs.New(root)).
+func Detect(fsys *hostfs.FS) (*Detection, error) { return detect(fsys, fsys.Root()) }
 
 // detect is Detect through fsys, the tree under root.
 func detect(fsys *hostfs.FS, root string) (*Detection, error) {

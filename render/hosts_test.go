@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/charmbracelet/x/exp/golden"
+	"github.com/docker-tls/docker-tls/hostfs"
 )
 
 // The host setups in testdata/hosts are rebuilt from public sources (each
@@ -89,7 +90,7 @@ func TestHosts(t *testing.T) {
 			before := snapshot(t, root)
 			var g strings.Builder
 
-			orig, err := Detect(root)
+			orig, err := Detect(hostfs.New(root))
 			if err != nil {
 				t.Fatalf("Detect: %v", err)
 			}
@@ -110,7 +111,7 @@ func TestHosts(t *testing.T) {
 				judgeDockerd(t, "before", orig, len(origProblems) == 0 || onlyBOM(origProblems) && dockerdSkipsBOM())
 			}
 
-			c, err := Build(root, nil, &testHost)
+			c, err := Build(hostfs.New(root), nil, &testHost)
 			if err != nil {
 				if after := snapshot(t, root); fmt.Sprint(after) != fmt.Sprint(before) {
 					t.Fatal("a refused Build changed the root")
@@ -129,7 +130,7 @@ func TestHosts(t *testing.T) {
 			g.WriteString("\n# init writes\n" + report(c))
 			applyAndJudge(t, root, c, &g)
 
-			again, err := Build(root, nil, &testHost)
+			again, err := Build(hostfs.New(root), nil, &testHost)
 			if err != nil || !again.Empty() {
 				t.Fatalf("second run (err %v) not empty:\n%s", err, report(again))
 			}
@@ -165,7 +166,7 @@ func TestHostsAfterAdvice(t *testing.T) {
 			// What pasting the settings and nixos-rebuild switch do: a new
 			// store file with the module's settings and these, sorted and
 			// indented as NixOS writes JSON, and the drop-in pointing at it.
-			d, err := Detect(root)
+			d, err := Detect(hostfs.New(root))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -200,13 +201,13 @@ func TestHostsAfterAdvice(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.host, func(t *testing.T) {
 			root := copyHost(t, tt.host)
-			_, refusal := Build(root, nil, &testHost)
+			_, refusal := Build(hostfs.New(root), nil, &testHost)
 			if refusal == nil || !strings.Contains(refusal.Error(), tt.advice) {
 				t.Fatalf("refusal %v does not say %q", refusal, tt.advice)
 			}
 			tt.follow(t, root, refusal)
 
-			c, err := Build(root, nil, &testHost)
+			c, err := Build(hostfs.New(root), nil, &testHost)
 			if err != nil {
 				t.Fatalf("refused again after following its advice: %v", err)
 			}
@@ -456,7 +457,7 @@ func BenchmarkBuildHost(b *testing.B) {
 	}
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := Build(root, nil, &testHost); err != nil {
+		if _, err := Build(hostfs.New(root), nil, &testHost); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -469,7 +470,7 @@ func applyAndJudge(t *testing.T, root string, c *Changes, g *strings.Builder) {
 	if _, err := c.Apply(nil); err != nil {
 		t.Fatal(err)
 	}
-	after, err := Detect(root)
+	after, err := Detect(hostfs.New(root))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -260,7 +260,7 @@ func TestJournaledRollback(t *testing.T) {
 	root := t.TempDir()
 	writeApplyTree(t, root)
 	before := snapshot(t, root)
-	c, err := Build(root, applyFiles(), &testHost)
+	c, err := Build(hostfs.New(root), applyFiles(), &testHost)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,7 +291,7 @@ func TestJournaledRollback(t *testing.T) {
 	// And the direct way.
 	root2 := t.TempDir()
 	writeApplyTree(t, root2)
-	c, _ = Build(root2, applyFiles(), &testHost)
+	c, _ = Build(hostfs.New(root2), applyFiles(), &testHost)
 	c.Journal = testJournal()
 	res, err = c.Apply(nil)
 	if err != nil {
@@ -311,7 +311,7 @@ func TestJournaledRollback(t *testing.T) {
 func TestApplyRefusesLinks(t *testing.T) {
 	root := t.TempDir()
 	writeApplyTree(t, root)
-	c, err := Build(root, applyFiles(), &testHost)
+	c, err := Build(hostfs.New(root), applyFiles(), &testHost)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -332,7 +332,7 @@ func TestApplyRefusesLinks(t *testing.T) {
 		t.Fatalf("written through the link:\n%s", d)
 	}
 	// And Build says so too.
-	if _, err := Build(root, applyFiles(), &testHost); !errors.As(err, &ue) {
+	if _, err := Build(hostfs.New(root), applyFiles(), &testHost); !errors.As(err, &ue) {
 		t.Fatalf("Build: %v", err)
 	}
 }
@@ -348,7 +348,7 @@ func TestApplyNarrowsPrivateDirs(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := snapshot(t, root)
-	c, err := Build(root, []File{{Path: tlsDir + "/ca/issued.json", Data: []byte("{\"issued\": []}\n"), Mode: 0o644, DirMode: 0o700}}, nil)
+	c, err := Build(hostfs.New(root), []File{{Path: tlsDir + "/ca/issued.json", Data: []byte("{\"issued\": []}\n"), Mode: 0o644, DirMode: 0o700}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -455,7 +455,7 @@ func journaledApply(t *testing.T) (string, *Changes) {
 	t.Helper()
 	root := t.TempDir()
 	writeApplyTree(t, root)
-	c, err := Build(root, applyFiles(), &testHost)
+	c, err := Build(hostfs.New(root), applyFiles(), &testHost)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/charmbracelet/x/exp/golden"
+	"github.com/docker-tls/docker-tls/hostfs"
 )
 
 // TestHostsDefaultListen runs init's host step on every setup of
@@ -20,12 +21,12 @@ func TestHostsDefaultListen(t *testing.T) {
 		root := copyHost(t, name)
 		h := testHost
 		h.ListenDefault = true
-		c, err := Build(root, nil, &h)
+		c, err := Build(hostfs.New(root), nil, &h)
 		if err != nil {
 			continue // refused: TestHosts shows why
 		}
 		offer := "-"
-		if d, err := Detect(root); err == nil {
+		if d, err := Detect(hostfs.New(root)); err == nil {
 			if a, ok := d.LoopbackListen(); ok {
 				offer = a
 			}
@@ -39,7 +40,7 @@ func TestHostsDefaultListen(t *testing.T) {
 		if _, err := c.Apply(nil); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		after, err := Detect(root)
+		after, err := Detect(hostfs.New(root))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -75,7 +76,7 @@ func TestLoopbackListen(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			root := t.TempDir()
 			writeTree(t, root, tt.tree)
-			d, err := Detect(root)
+			d, err := Detect(hostfs.New(root))
 			if err != nil {
 				t.Fatal(err)
 			}

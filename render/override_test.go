@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/charmbracelet/x/exp/golden"
+	"github.com/docker-tls/docker-tls/hostfs"
 )
 
 var overrideCases = []struct {
@@ -69,7 +70,7 @@ func buildOverrideNotes(t *testing.T, unit, existing string) ([]byte, []string) 
 	}
 	root := t.TempDir()
 	writeTree(t, root, tree)
-	c, err := Build(root, nil, &testHost)
+	c, err := Build(hostfs.New(root), nil, &testHost)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +177,7 @@ func TestBuildOverrideSystemdVerify(t *testing.T) {
 			}
 			root := t.TempDir()
 			writeTree(t, root, faked)
-			c, err := Build(root, nil, &testHost)
+			c, err := Build(hostfs.New(root), nil, &testHost)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -189,7 +190,7 @@ func TestBuildOverrideSystemdVerify(t *testing.T) {
 			if (override == nil) != noOverride[name] {
 				t.Fatalf("override written: %v, want %v", override != nil, !noOverride[name])
 			}
-			d, err := Detect(root)
+			d, err := Detect(hostfs.New(root))
 			if err != nil {
 				t.Fatal(err)
 			}

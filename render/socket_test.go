@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/docker-tls/docker-tls/hostfs"
 )
 
 // TestSocketDropInSystemdVerify runs systemd-analyze verify on each socket
@@ -22,7 +24,7 @@ func TestSocketDropInSystemdVerify(t *testing.T) {
 	checked := 0
 	for _, name := range hostNames(t) {
 		root := copyHost(t, name)
-		c, err := Build(root, nil, &testHost)
+		c, err := Build(hostfs.New(root), nil, &testHost)
 		if err != nil {
 			continue
 		}
@@ -145,7 +147,7 @@ func TestSocketFixes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			root := t.TempDir()
 			writeTree(t, root, tt.tree)
-			d, err := Detect(root)
+			d, err := Detect(hostfs.New(root))
 			if err != nil {
 				t.Fatal(err)
 			}

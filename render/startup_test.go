@@ -3,6 +3,8 @@ package render
 import (
 	"strings"
 	"testing"
+
+	"github.com/docker-tls/docker-tls/hostfs"
 )
 
 // TestWritesFile: the start-up commands that write daemon.json, and some
@@ -56,7 +58,7 @@ func TestStartupWrites(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			root := t.TempDir()
 			writeTree(t, root, tt.tree)
-			d, err := Detect(root)
+			d, err := Detect(hostfs.New(root))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -55,7 +55,7 @@ func TestApply(t *testing.T) {
 	if err := os.Chmod(Join(root, tlsDir+"/server-cert.pem"), 0o640); err != nil {
 		t.Fatal(err)
 	}
-	c, err := Build(root, applyFiles(), &testHost)
+	c, err := Build(hostfs.New(root), applyFiles(), &testHost)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +106,7 @@ func TestApply(t *testing.T) {
 			t.Errorf("temp file left: %s", p)
 		}
 	}
-	again, err := Build(root, applyFiles()[2:], &testHost)
+	again, err := Build(hostfs.New(root), applyFiles()[2:], &testHost)
 	if err != nil || !again.Empty() {
 		t.Fatalf("second Build not empty (err %v):\n%s", err, report(again))
 	}
@@ -121,7 +121,7 @@ func TestApplyRollback(t *testing.T) {
 	{
 		root := t.TempDir()
 		writeApplyTree(t, root)
-		c, err := Build(root, applyFiles(), &testHost)
+		c, err := Build(hostfs.New(root), applyFiles(), &testHost)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -140,7 +140,7 @@ func TestApplyRollback(t *testing.T) {
 			root := t.TempDir()
 			writeApplyTree(t, root)
 			before := snapshot(t, root)
-			c, err := Build(root, applyFiles(), &testHost)
+			c, err := Build(hostfs.New(root), applyFiles(), &testHost)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -191,7 +191,7 @@ func diffSnapshots(before, after map[string]string) string {
 func TestApplyRefusesStalePlan(t *testing.T) {
 	root := t.TempDir()
 	writeApplyTree(t, root)
-	c, err := Build(root, nil, &testHost)
+	c, err := Build(hostfs.New(root), nil, &testHost)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +210,7 @@ func TestApplyExclusiveRace(t *testing.T) {
 	// A CA key that appears between Build and Apply is never overwritten.
 	root := t.TempDir()
 	key := testFiles()[1]
-	c, err := Build(root, []File{key}, nil)
+	c, err := Build(hostfs.New(root), []File{key}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,7 +241,7 @@ func TestRollback(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := snapshot(t, root)
-	c, err := Build(root, applyFiles(), &testHost)
+	c, err := Build(hostfs.New(root), applyFiles(), &testHost)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,7 +267,7 @@ func TestBackupNameNotConf(t *testing.T) {
 	fixedNow(t)
 	root := t.TempDir()
 	writeTree(t, root, map[string]string{OverridePath: "[Service]\n", OverridePath + ".2026-11-22T183000Z.bak": "older"})
-	c, err := Build(root, []File{{Path: OverridePath, Data: []byte("[Service]\nX=1\n")}}, nil)
+	c, err := Build(hostfs.New(root), []File{{Path: OverridePath, Data: []byte("[Service]\nX=1\n")}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -300,7 +300,7 @@ func applied(t *testing.T) (string, *Result) {
 	t.Helper()
 	root := t.TempDir()
 	writeApplyTree(t, root)
-	c, err := Build(root, applyFiles(), &testHost)
+	c, err := Build(hostfs.New(root), applyFiles(), &testHost)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -404,7 +404,7 @@ func TestRollbackRefusesChanged(t *testing.T) {
 func TestRollbackAfterLaterRun(t *testing.T) {
 	fixedNow(t)
 	root, first := applied(t)
-	c, err := Build(root, applyFiles()[2:], &Host{Listen: "0.0.0.0:2377", CACert: testHost.CACert, Cert: testHost.Cert, Key: testHost.Key})
+	c, err := Build(hostfs.New(root), applyFiles()[2:], &Host{Listen: "0.0.0.0:2377", CACert: testHost.CACert, Cert: testHost.Cert, Key: testHost.Key})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -475,7 +475,7 @@ func TestRollbackCreatedGone(t *testing.T) {
 	root := t.TempDir()
 	writeApplyTree(t, root)
 	before := snapshot(t, root)
-	c, err := Build(root, applyFiles(), &testHost)
+	c, err := Build(hostfs.New(root), applyFiles(), &testHost)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -521,7 +521,7 @@ func TestModeOnlyChange(t *testing.T) {
 	cert := File{Path: tlsDir + "/server-cert.pem", Data: []byte("-----BEGIN CERTIFICATE-----\nSERVER\n-----END CERTIFICATE-----\n"), Mode: 0o444}
 	writeTree(t, root, map[string]string{cert.Path: string(cert.Data)})
 	before := snapshot(t, root)
-	c, err := Build(root, []File{cert}, nil)
+	c, err := Build(hostfs.New(root), []File{cert}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -539,7 +539,7 @@ func TestModeOnlyChange(t *testing.T) {
 	if fi, err := os.Stat(Join(root, cert.Path)); err != nil || fi.Mode().Perm() != 0o444 {
 		t.Fatalf("mode after Apply: %v, %v", fi.Mode(), err)
 	}
-	if again, err := Build(root, []File{cert}, nil); err != nil || !again.Empty() {
+	if again, err := Build(hostfs.New(root), []File{cert}, nil); err != nil || !again.Empty() {
 		t.Fatalf("second Build not empty (%v)", err)
 	}
 	if err := rollback(hostfs.New(root), res); err != nil {

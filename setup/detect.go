@@ -38,7 +38,7 @@ func (d *Detection) MemberSide() bool { return d.UnitPath == "" && !d.ExistingCA
 
 // Detect reads the host. force says that init will replace the CA.
 func (h *Host) Detect(force bool) (*Detection, error) {
-	det, err := render.DetectIn(h.fs)
+	det, err := render.Detect(h.fs)
 	if err != nil {
 		return nil, err
 	}

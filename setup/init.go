@@ -105,7 +105,7 @@ func (h *Host) CheckHost(listen string) error {
 	if err := h.checkPaths(); err != nil {
 		return err
 	}
-	_, err := render.BuildIn(h.fs, nil, hostConfig(listen, pki.TrustMember))
+	_, err := render.Build(h.fs, nil, hostConfig(listen, pki.TrustMember))
 	return err
 }
 

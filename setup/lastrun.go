@@ -40,7 +40,7 @@ func managed(p string, config []string) bool {
 // Only reading a record or an intent asks.
 func (h *Host) allowed() func(string) bool {
 	config := sync.OnceValue(func() []string {
-		if det, err := render.DetectIn(h.fs); err == nil {
+		if det, err := render.Detect(h.fs); err == nil {
 			return det.Writable()
 		}
 		return []string{render.DaemonJSONPath, render.OverridePath}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/docker-tls/docker-tls/hostfs"
 	"github.com/docker-tls/docker-tls/render"
 )
 
@@ -18,7 +19,7 @@ func TestJoinLastRun(t *testing.T) {
 	h := New(root)
 	write := func(files ...render.File) *render.Result {
 		t.Helper()
-		c, err := render.Build(root, files, nil)
+		c, err := render.Build(hostfs.New(root), files, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

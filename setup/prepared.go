@@ -199,7 +199,7 @@ func privateDirs(pending []render.Change) []string {
 // an interrupted run is said once: through WithNotify when set, else here,
 // in the notes.
 func (h *Host) build(files []render.File, host *render.Host) (*render.Changes, error) {
-	c, err := render.BuildIn(h.fs, files, host)
+	c, err := render.Build(h.fs, files, host)
 	if err != nil {
 		return nil, err
 	}

@@ -218,7 +218,7 @@ func (h *Host) newStatusRun(in StatusInput) *statusRun {
 		bundleDirs: map[string]fs.FileInfo{}, pathsDone: make(chan []error, 1),
 		r: &Report{Root: h.root, Certificates: []CertStatus{}, Findings: []Finding{}, Advice: []Finding{}}}
 	go func() { st.pathsDone <- h.pathProblems() }() // a walk of every bundle: on another CPU
-	st.det, st.detErr = render.DetectIn(h.fs)
+	st.det, st.detErr = render.Detect(h.fs)
 	if st.detErr == nil && st.det.ConfigFile != "" {
 		st.cfgPath = st.det.ConfigFile
 	}
@@ -393,7 +393,7 @@ func (st *statusRun) checkCIS() []Finding {
 // configPath is the daemon.json dockerd reads: the file --config-file
 // names on docker.service's command line, else /etc/docker/daemon.json.
 func (h *Host) configPath() string {
-	if det, err := render.DetectIn(h.fs); err == nil && det.ConfigFile != "" {
+	if det, err := render.Detect(h.fs); err == nil && det.ConfigFile != "" {
 		return det.ConfigFile
 	}
 	return render.DaemonJSONPath

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/docker-tls/docker-tls/hostfs"
 	"github.com/docker-tls/docker-tls/render"
 )
 
@@ -95,7 +96,7 @@ func TestStatusReportsWhatInitRefuses(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			h := New(root)
 			refusal := h.CheckHost("0.0.0.0:2376")
-			det, err := render.Detect(root)
+			det, err := render.Detect(hostfs.New(root))
 			if err != nil {
 				t.Fatal(err)
 			}
