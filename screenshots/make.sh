@@ -168,8 +168,8 @@ wait_for "Who is leaving?"
 key Down # bob
 shot remove
 key Enter
-wait_for "Cancel"
-key Left # "Remove"
+wait_for "Cancel: nothing is removed"
+key Down # "Remove bob"
 shot remove-confirm
 key Enter
 wait_for "Removed bob"
