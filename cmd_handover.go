@@ -82,7 +82,7 @@ func newClientArchiveCmd(env *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := member.WriteArchive(file, data, force); err != nil {
+			if err := member.WriteArchive(file, data, force, managedTrees(h)...); err != nil {
 				return err
 			}
 			fmt.Fprintf(env.stdout, "Archive: %s (0600) for %q, valid until %s, to connect to %s.\n\n", file, m.Name, m.NotAfter.Format("2006-01-02"), m.Endpoint)
@@ -91,6 +91,6 @@ func newClientArchiveCmd(env *env) *cobra.Command {
 		},
 	}
 	rootFlag(cmd, &root)
-	cmd.Flags().BoolVar(&force, "force", false, "replace FILE if it exists")
+	cmd.Flags().BoolVar(&force, "force", false, "replace FILE if it is a previous archive")
 	return cmd
 }
