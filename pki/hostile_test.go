@@ -54,7 +54,7 @@ func TestParseLedgerStrict(t *testing.T) {
 	if _, err := ParseLedger((&Ledger{}).Marshal()); err != nil {
 		t.Fatalf("an empty ledger as written: %v", err)
 	}
-	entry := good[strings.Index(good, "{\n      \"serial\""):strings.LastIndex(good, "}\n  ]")+1]
+	entry := good[strings.Index(good, "{\n      \"serial\"") : strings.LastIndex(good, "}\n  ]")+1]
 	for _, tt := range []struct{ name, in, want string }{
 		{"null", "null", "not a JSON object"},
 		{"array", "[]", "not a JSON object"},

@@ -3,8 +3,13 @@ package setup
 import (
 	"crypto/rand"
 	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
+
+	"github.com/docker-tls/docker-tls/member"
 )
 
 // addClient adds name on h and writes it.
@@ -72,5 +77,50 @@ func TestBrokenLedgerRefused(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), LedgerPath) {
 			t.Errorf("%q: %v", bad, err)
 		}
+	}
+}
+
+// TestNamesUniqueRegardlessOfCase: "Alice" beside "alice" is refused at
+// add and at sign.
+func TestNamesUniqueRegardlessOfCase(t *testing.T) {
+	h := New(newRoot(t))
+	defer h.Close()
+	mustInit(t, h, testInput())
+	addClient(t, h, "alice")
+	if _, err := h.PrepareClient(ClientInput{Name: "Alice"}, []byte(testPass)); err == nil || !strings.Contains(err.Error(), "only in case") {
+		t.Errorf("add Alice: %v", err)
+	}
+	r, err := member.Request(member.RequestInput{Host: "docker.example.com", Name: "ALICE", ConfigDir: t.TempDir(), Out: filepath.Join(t.TempDir(), "a.csr")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.PrepareSign(SignInput{CSR: r.CSR}, []byte(testPass)); err == nil || !strings.Contains(err.Error(), "only in case") {
+		t.Errorf("sign ALICE: %v", err)
+	}
+	// The same name is still re-issued with Reissue.
+	if _, err := h.PrepareClient(ClientInput{Name: "alice", Reissue: true}, []byte(testPass)); err != nil {
+		t.Errorf("re-issue alice: %v", err)
+	}
+}
+
+// TestReadRequestFIFO: a FIFO given as the request is refused at once
+// (it blocked forever, waiting for a writer).
+func TestReadRequestFIFO(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "req.csr")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("no FIFO: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := New(t.TempDir()).ReadRequest(fifo); done <- err }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "not a regular file") {
+			t.Fatalf("FIFO: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		if f, err := os.OpenFile(fifo, os.O_WRONLY, 0); err == nil {
+			f.Close()
+		}
+		t.Fatal("reading a FIFO as the request blocked")
 	}
 }
