@@ -275,6 +275,31 @@ func ParseAnchors(data []byte) ([]*Anchor, error) {
 	return out, nil
 }
 
+// ParseMembers reads members.pem (dockerd's tlscacert with per-member
+// trust) as docker-tls writes it: CERTIFICATE blocks only, nothing around
+// them. Anything else is an error, never read as fewer members.
+func ParseMembers(data []byte) ([]*x509.Certificate, error) {
+	blocks, err := strictPEM(data)
+	if err != nil {
+		return nil, fmt.Errorf("members: %w", err)
+	}
+	out := make([]*x509.Certificate, 0, len(blocks))
+	for i, b := range blocks {
+		if b.Type != "CERTIFICATE" {
+			return nil, fmt.Errorf("members: block %d: unexpected %q (only certificates)", i+1, b.Type)
+		}
+		c, err := x509.ParseCertificate(b.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("members: block %d: %w", i+1, err)
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// IsAnchor reports whether c is a member anchor (by its subject).
+func IsAnchor(c *x509.Certificate) bool { _, ok := anchorSlot(c); return ok }
+
 // strictPEM splits data into PEM blocks with nothing but line breaks and
 // spaces between them, and no headers: what docker-tls writes. Empty data
 // (or only white space) is no blocks.

@@ -75,3 +75,27 @@ func TestParseLedgerStrict(t *testing.T) {
 		}
 	}
 }
+
+// TestParseMembersStrict: members.pem holds certificates only, nothing
+// around them.
+func TestParseMembersStrict(t *testing.T) {
+	b := memberBundle(t, ECDSAP256)
+	var good []byte
+	for _, a := range b.Anchors {
+		good = append(good, a.CertPEM...)
+	}
+	if cs, err := ParseMembers(good); err != nil || len(cs) != len(b.Anchors) || !IsAnchor(cs[0]) {
+		t.Fatalf("%d certificates, %v", len(cs), err)
+	}
+	if IsAnchor(b.CA.Cert) {
+		t.Error("the root is read as an anchor")
+	}
+	for _, tt := range []struct{ name, in, want string }{
+		{"junk", string(good) + "junk\n", "not PEM text"},
+		{"a key", string(good) + string(b.Anchors[0].KeyPEM), "only certificates"},
+	} {
+		if _, err := ParseMembers([]byte(tt.in)); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: %v, want %q", tt.name, err, tt.want)
+		}
+	}
+}

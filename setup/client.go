@@ -135,6 +135,9 @@ func (h *Host) prepareMember(name string, ledger *pki.Ledger, pass []byte,
 	if err != nil {
 		return nil, err
 	}
+	if err := h.trustAgrees(anchors, ledger); err != nil {
+		return nil, err
+	}
 	root := h.currentCA()
 	if root == nil {
 		return nil, h.noCA()

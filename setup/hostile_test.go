@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/docker-tls/docker-tls/member"
+	"github.com/docker-tls/docker-tls/pki"
 )
 
 // addClient adds name on h and writes it.
@@ -122,5 +123,52 @@ func TestReadRequestFIFO(t *testing.T) {
 			f.Close()
 		}
 		t.Fatal("reading a FIFO as the request blocked")
+	}
+}
+
+// TestTrustFilesDisagree: when members.pem and anchors.pem disagree (one
+// restored from an older backup), add refuses rather than rebuild
+// members.pem from the anchors file; junk in members.pem names it.
+func TestTrustFilesDisagree(t *testing.T) {
+	h := New(newRoot(t))
+	defer h.Close()
+	mustInit(t, h, testInput())
+	addClient(t, h, "alice")
+	h.Close()
+	b, err := os.ReadFile(h.Path(AnchorsPath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	as, err := pki.ParseAnchors(b)
+	if err != nil || len(as) < 2 {
+		t.Fatalf("%d anchors, %v", len(as), err)
+	}
+	members, _ := os.ReadFile(h.Path(MembersPath))
+	try := func(what, want string) {
+		t.Helper()
+		h := New(h.root)
+		defer h.Close()
+		_, err := h.PrepareClient(ClientInput{Name: "carol"}, []byte(testPass))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", what, err, want)
+		}
+	}
+	if err := os.WriteFile(h.Path(AnchorsPath), pki.EncodeAnchors(as[:1]), 0o400); err != nil {
+		t.Fatal(err)
+	}
+	try("fewer anchors than members.pem trusts", "which "+AnchorsPath+" does not hold")
+	if err := os.WriteFile(h.Path(AnchorsPath), b, 0o400); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(h.Path(MembersPath), as[0].CertPEM, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	try("members.pem trusts fewer", "that "+MembersPath+" does not trust")
+	if err := os.WriteFile(h.Path(MembersPath), append(append([]byte{}, members...), "junk\n"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	try("junk in members.pem", MembersPath)
+	if got, _ := os.ReadFile(h.Path(MembersPath)); string(got) != string(members)+"junk\n" {
+		t.Error("members.pem was rewritten")
 	}
 }
