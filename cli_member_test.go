@@ -154,7 +154,7 @@ func TestRequestAndSign(t *testing.T) {
 	wantContains(t, "stderr", r.stderr, "already holds a key")
 
 	archive := filepath.Join(work, "carol.tar.gz")
-	r = mustRun(t, 0, "client", "sign", csr, "--archive", archive, "--root", root)
+	r = mustRun(t, 0, "client", "sign", csr, "--yes", "--archive", archive, "--root", root)
 	wantContains(t, "stdout", r.stdout, `Issued "carol"`, "it holds no private key", "docker-tls connect carol.tar.gz")
 	// The admin's tree never holds the member's key: no private key in any
 	// file under the root is hers.
@@ -254,7 +254,7 @@ func TestConnectListAndRequestRenew(t *testing.T) {
 	csr := filepath.Join(work, "carol.csr")
 	mustRun(t, 0, "request", "--host", "docker.example.com:2376", "--name", "carol", "--out", csr)
 	archive := filepath.Join(work, "carol.tar.gz")
-	mustRun(t, 0, "client", "sign", csr, "--days", "10", "--archive", archive, "--root", root)
+	mustRun(t, 0, "client", "sign", csr, "--yes", "--days", "10", "--archive", archive, "--root", root)
 	runCLI(t, "", "connect", archive) // no daemon answers: installed all the same
 
 	r := mustRun(t, 0, "connect", "--list")
@@ -279,7 +279,7 @@ func TestConnectListAndRequestRenew(t *testing.T) {
 	}
 
 	archive2 := filepath.Join(work, "carol2.tar.gz")
-	mustRun(t, 0, "client", "sign", csr2, "--force", "--archive", archive2, "--root", root)
+	mustRun(t, 0, "client", "sign", csr2, "--yes", "--force", "--archive", archive2, "--root", root)
 	runCLI(t, "", "connect", archive2)
 	k, err := os.ReadFile(filepath.Join(bundleDir, "key.pem"))
 	if err != nil || bytes.Equal(k, key0) {

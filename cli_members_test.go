@@ -466,7 +466,7 @@ func TestSignUnderAnAnchor(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := readRootFile(t, root, "etc/docker/tls/members.pem")
-	r := mustRun(t, 0, "client", "sign", path, "--root", root)
+	r := mustRun(t, 0, "client", "sign", path, "--yes", "--root", root)
 	wantContains(t, "stdout", r.stdout, `Issued "carol"`)
 	if !bytes.Equal(before, readRootFile(t, root, "etc/docker/tls/members.pem")) {
 		t.Error("members.pem changed for a member under a free slot")

@@ -77,13 +77,19 @@ func newClientAddCmd(env *env) *cobra.Command {
 	return cmd
 }
 
+// managedTrees are the directories an archive is never written in: the
+// managed tree under --root, and the host's own.
+func managedTrees(h *setup.Host) []string {
+	return []string{h.Path(setup.TLSDir), setup.TLSDir}
+}
+
 // writeClient writes a prepared client bundle (and its archive), then says
 // what to hand over.
 func writeClient(e *env, h *setup.Host, p *setup.Prepared, archive string, replace, dryRun bool) error {
 	var data []byte
 	if archive != "" {
 		// Checked before anything is written: nothing half-done.
-		if err := member.CheckArchivePath(archive, replace); err != nil {
+		if err := member.CheckArchivePath(archive, replace, managedTrees(h)...); err != nil {
 			return err
 		}
 		var err error
@@ -103,7 +109,7 @@ func writeClient(e *env, h *setup.Host, p *setup.Prepared, archive string, repla
 		return err
 	}
 	if archive != "" {
-		if err := member.WriteArchive(archive, data, replace); err != nil {
+		if err := member.WriteArchive(archive, data, replace, managedTrees(h)...); err != nil {
 			// Nothing half-done: take the bundle back out too.
 			if rerr := h.Undo(w); rerr != nil {
 				return fmt.Errorf("writing %s: %w (and rolling back: %v)", archive, err, rerr)

@@ -16,7 +16,7 @@ import (
 func newClientSignCmd(env *env) *cobra.Command {
 	var root, passFile, archive string
 	var days int
-	var force, dryRun bool
+	var force, dryRun, yes bool
 	cmd := &cobra.Command{
 		Use:   "sign FILE.csr [--archive OUT]",
 		Short: "Issue a client certificate for a member's request: their key stays on their machine",
@@ -37,6 +37,9 @@ func newClientSignCmd(env *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := confirmSign(env, req, yes || dryRun); err != nil {
+				return err
+			}
 			pass, err := caPassphrase(env, h, passFile)
 			if err != nil {
 				return err
@@ -55,7 +58,26 @@ func newClientSignCmd(env *env) *cobra.Command {
 	rootFlag(cmd, &root)
 	fl.BoolVar(&force, "force", false, "sign for a name already issued (the old files are backed up), and replace --archive")
 	fl.BoolVar(&dryRun, "dry-run", false, "show what would be written, write nothing")
+	fl.BoolVar(&yes, "yes", false, "sign without asking (compare the fingerprint first)")
 	return cmd
+}
+
+// confirmSign shows what the request asks for (the name, the key type and
+// the key's fingerprint, which the member's "docker-tls request" printed)
+// and asks before the passphrase is asked: a request swapped on the way
+// shows another fingerprint. Without a terminal only --yes signs.
+func confirmSign(e *env, req *setup.RequestFile, yes bool) error {
+	fmt.Fprintf(e.stdout, "Request from %q: %s key, fingerprint %s (SHA-256).\n", req.Name, req.KeyType, req.Fingerprint)
+	if yes {
+		return nil
+	}
+	if !e.interactive() {
+		return usagef("nothing was signed: compare the fingerprint with the one %s's \"docker-tls request\" printed, then add --yes to sign (or --dry-run to only look)", req.Name)
+	}
+	if !ask(e, fmt.Sprintf("Is this the fingerprint %s read out to you? Sign it? [y/N] ", req.Name), false) {
+		return errAborted
+	}
+	return nil
 }
 
 func newClientArchiveCmd(env *env) *cobra.Command {
@@ -82,7 +104,7 @@ func newClientArchiveCmd(env *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := member.WriteArchive(file, data, force); err != nil {
+			if err := member.WriteArchive(file, data, force, managedTrees(h)...); err != nil {
 				return err
 			}
 			fmt.Fprintf(env.stdout, "Archive: %s (0600) for %q, valid until %s, to connect to %s.\n\n", file, m.Name, m.NotAfter.Format("2006-01-02"), m.Endpoint)
@@ -91,6 +113,6 @@ func newClientArchiveCmd(env *env) *cobra.Command {
 		},
 	}
 	rootFlag(cmd, &root)
-	cmd.Flags().BoolVar(&force, "force", false, "replace FILE if it exists")
+	cmd.Flags().BoolVar(&force, "force", false, "replace FILE if it is a previous archive")
 	return cmd
 }

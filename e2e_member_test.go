@@ -64,7 +64,7 @@ func TestE2EMemberConnects(t *testing.T) {
 			t.Fatalf("request:\n%s", r)
 		}
 		archive := filepath.Join(work, "carol.tar.gz")
-		mustDockerTLS(t, "client", "sign", csr, "--archive", archive, "--root", root)
+		mustDockerTLS(t, "client", "sign", csr, "--yes", "--archive", archive, "--root", root)
 		r := runTool(t, env, dockerTLSBinary(t), "connect", archive)
 		if r.code != 0 {
 			t.Fatalf("connect:\n%s", r)

@@ -393,7 +393,7 @@ func TestWizardInTmuxLaptop(t *testing.T) {
 	wantMode(t, cfg, "tls/localhost/key.pem", 0o600)
 
 	archive := filepath.Join(work, "erin.tar.gz")
-	mustRun(t, 0, "client", "sign", filepath.Join(work, "erin.csr"), "--archive", archive, "--root", admin)
+	mustRun(t, 0, "client", "sign", filepath.Join(work, "erin.csr"), "--yes", "--archive", archive, "--root", admin)
 
 	s = startTmuxSize(t, 60, 20, command)
 	s.waitText("Connect to a Docker host")

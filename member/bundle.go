@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/docker-tls/docker-tls/internal/hint"
@@ -257,24 +258,98 @@ func (b *Bundle) Check(key []byte, now time.Time) (*x509.Certificate, error) {
 	return leaf, nil
 }
 
-// CheckArchivePath refuses an archive path that exists (unless replace) or
-// whose directory does not.
-func CheckArchivePath(path string, replace bool) error {
-	if _, err := os.Stat(path); err == nil && !replace {
-		return hint.With(fmt.Errorf("%s already exists", path), "Choose another archive path, or add --force to replace it.")
-	}
-	if st, err := os.Stat(filepath.Dir(path)); err != nil || !st.IsDir() {
-		return fmt.Errorf("archive %s: directory %s does not exist", path, filepath.Dir(path))
-	}
-	return nil
+// CheckArchivePath refuses an archive path whose directory does not exist,
+// that is (or whose directory really is, links resolved) inside one of the
+// managed trees, whose last part is a link, or that exists and is not a
+// previous archive: replace lets it replace only a regular file that
+// ReadBundle reads as a gzip'd bundle, never another file (a key, a
+// certificate). An existing archive is refused unless replace is set.
+func CheckArchivePath(path string, replace bool, managed ...string) error {
+	_, err := archiveTarget(path, replace, managed)
+	return err
 }
 
-// WriteArchive writes data to path (outside the managed tree) atomically,
-// mode 0600: temp file in the same directory, fsync, rename. An existing
-// file is replaced only when replace is set.
-func WriteArchive(path string, data []byte, replace bool) error {
-	if err := CheckArchivePath(path, replace); err != nil {
+// archiveTarget is where the archive at path is written: its directory's
+// real path (links resolved) and its name, after CheckArchivePath's checks.
+func archiveTarget(path string, replace bool, managed []string) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", fmt.Errorf("archive %s: %w", path, err)
+	}
+	dir, err := filepath.EvalSymlinks(filepath.Dir(abs))
+	if err != nil {
+		return "", fmt.Errorf("archive %s: directory %s does not exist", path, filepath.Dir(path))
+	}
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return "", fmt.Errorf("archive %s: directory %s does not exist", path, filepath.Dir(path))
+	}
+	target := filepath.Join(dir, filepath.Base(abs))
+	for _, m := range managed {
+		if within(target, m) {
+			return "", hint.With(fmt.Errorf("archive %s: it would be written inside %s, which docker-tls manages", path, m),
+				"Write the archive somewhere else, e.g. in your home directory.")
+		}
+	}
+	fi, err := os.Lstat(target)
+	if errors.Is(err, os.ErrNotExist) {
+		return target, nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("archive %s: %w", path, err)
+	}
+	if fi.Mode()&os.ModeSymlink != 0 {
+		return "", hint.With(fmt.Errorf("archive %s is a symbolic link: it is not followed", path), "Give the path of the archive itself, or another path.")
+	}
+	if !replace {
+		return "", hint.With(fmt.Errorf("%s already exists", path), "Choose another archive path, or add --force to replace it.")
+	}
+	if err := isArchive(target, fi); err != nil {
+		return "", hint.With(fmt.Errorf("%s exists and is not a previous docker-tls archive (%v): --force replaces only an archive", path, err),
+			"Choose another archive path, or move the file away first.")
+	}
+	return target, nil
+}
+
+// within reports whether p is dir or under it, comparing real paths where
+// dir exists.
+func within(p, dir string) bool {
+	if d, err := filepath.Abs(dir); err == nil {
+		dir = d
+	}
+	if d, err := filepath.EvalSymlinks(dir); err == nil {
+		dir = d
+	}
+	rel, err := filepath.Rel(dir, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, "../")
+}
+
+// isArchive checks that the regular file at path is a gzip'd bundle.
+func isArchive(path string, fi os.FileInfo) error {
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("not a regular file")
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
 		return err
 	}
-	return WriteFileAtomic(path, data, 0o600)
+	magic := make([]byte, 2)
+	_, err = io.ReadFull(f, magic)
+	f.Close()
+	if err != nil || magic[0] != 0x1f || magic[1] != 0x8b {
+		return fmt.Errorf("not gzip data")
+	}
+	_, err = ReadBundle(path)
+	return err
+}
+
+// WriteArchive writes data to path (outside the managed trees) atomically,
+// mode 0600: temp file in the same directory, fsync, rename. An existing
+// file is replaced only when replace is set and it is a previous archive
+// (CheckArchivePath).
+func WriteArchive(path string, data []byte, replace bool, managed ...string) error {
+	target, err := archiveTarget(path, replace, managed)
+	if err != nil {
+		return err
+	}
+	return WriteFileAtomic(target, data, 0o600)
 }

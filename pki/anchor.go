@@ -1,6 +1,7 @@
 package pki
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -224,17 +225,20 @@ func IssueMemberFor(anchor *Anchor, passphrase []byte, csr *x509.CertificateRequ
 }
 
 // ParseAnchors reads the CA side's anchor file: each anchor's CERTIFICATE
-// followed by its ENCRYPTED PRIVATE KEY.
+// followed by its ENCRYPTED PRIVATE KEY, as EncodeAnchors writes it.
+// Anything else (text around the blocks, PEM headers, another block type,
+// random bytes) is an error: the file is ours, and reading it as "no
+// anchors" would let a writer rebuild members.pem from nothing.
 func ParseAnchors(data []byte) ([]*Anchor, error) {
+	blocks, err := strictPEM(data)
+	if err != nil {
+		return nil, fmt.Errorf("anchors: %w", err)
+	}
 	var out []*Anchor
 	var cur *Anchor
 	seen := map[int]bool{}
-	for n := 1; ; n++ {
-		var b *pem.Block
-		b, data = pem.Decode(data)
-		if b == nil {
-			break
-		}
+	for i, b := range blocks {
+		n := i + 1
 		switch b.Type {
 		case "CERTIFICATE":
 			if cur != nil {
@@ -269,6 +273,56 @@ func ParseAnchors(data []byte) ([]*Anchor, error) {
 	}
 	slices.SortFunc(out, func(a, b *Anchor) int { return a.Slot - b.Slot })
 	return out, nil
+}
+
+// ParseMembers reads members.pem (dockerd's tlscacert with per-member
+// trust) as docker-tls writes it: CERTIFICATE blocks only, nothing around
+// them. Anything else is an error, never read as fewer members.
+func ParseMembers(data []byte) ([]*x509.Certificate, error) {
+	blocks, err := strictPEM(data)
+	if err != nil {
+		return nil, fmt.Errorf("members: %w", err)
+	}
+	out := make([]*x509.Certificate, 0, len(blocks))
+	for i, b := range blocks {
+		if b.Type != "CERTIFICATE" {
+			return nil, fmt.Errorf("members: block %d: unexpected %q (only certificates)", i+1, b.Type)
+		}
+		c, err := x509.ParseCertificate(b.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("members: block %d: %w", i+1, err)
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// IsAnchor reports whether c is a member anchor (by its subject).
+func IsAnchor(c *x509.Certificate) bool { _, ok := anchorSlot(c); return ok }
+
+// strictPEM splits data into PEM blocks with nothing but line breaks and
+// spaces between them, and no headers: what docker-tls writes. Empty data
+// (or only white space) is no blocks.
+func strictPEM(data []byte) ([]*pem.Block, error) {
+	var out []*pem.Block
+	for n := 1; ; n++ {
+		data = bytes.TrimLeft(data, " \t\r\n")
+		if len(data) == 0 {
+			return out, nil
+		}
+		if !bytes.HasPrefix(data, []byte("-----BEGIN ")) {
+			return nil, fmt.Errorf("block %d: not PEM text (%d bytes that docker-tls did not write)", n, len(data))
+		}
+		b, rest := pem.Decode(data)
+		if b == nil {
+			return nil, fmt.Errorf("block %d: a broken PEM block", n)
+		}
+		if len(b.Headers) != 0 {
+			return nil, fmt.Errorf("block %d: unexpected PEM headers", n)
+		}
+		out = append(out, b)
+		data = rest
+	}
 }
 
 // EncodeAnchors writes anchors for ParseAnchors, in slot order.

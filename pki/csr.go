@@ -7,8 +7,11 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/asn1"
+	"encoding/hex"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -49,8 +52,11 @@ func ParseCSR(pemBytes []byte) (*x509.CertificateRequest, error) {
 	if err != nil {
 		return nil, &ParseError{Want: "CERTIFICATE REQUEST", Err: err}
 	}
-	if err := csr.CheckSignature(); err != nil {
-		return nil, fmt.Errorf("the request's signature does not verify (it was not made with its key): %w", err)
+	if err := checkRequestSignature(csr); err != nil {
+		return nil, err
+	}
+	if err := checkOneCN(csr); err != nil {
+		return nil, err
 	}
 	if err := checkRequestKey(csr.PublicKey); err != nil {
 		return nil, err
@@ -60,6 +66,42 @@ func ParseCSR(pemBytes []byte) (*x509.CertificateRequest, error) {
 	}
 	return csr, nil
 }
+
+// weakSignatures are the request signatures refused: SHA-1 or weaker.
+var weakSignatures = map[x509.SignatureAlgorithm]bool{
+	x509.MD2WithRSA: true, x509.MD5WithRSA: true, x509.SHA1WithRSA: true,
+	x509.DSAWithSHA1: true, x509.DSAWithSHA256: true, x509.ECDSAWithSHA1: true,
+}
+
+// checkRequestSignature: the request is signed with SHA-256 or better, and
+// the signature verifies (the sender holds the key).
+func checkRequestSignature(csr *x509.CertificateRequest) error {
+	if weakSignatures[csr.SignatureAlgorithm] || csr.SignatureAlgorithm == x509.UnknownSignatureAlgorithm {
+		return fmt.Errorf("the request is signed with %s: only SHA-256 or better is accepted; make a new request with \"docker-tls request\"", csr.SignatureAlgorithm)
+	}
+	if err := csr.CheckSignature(); err != nil {
+		return fmt.Errorf("the request's signature does not verify (it was not made with its key): %w", err)
+	}
+	return nil
+}
+
+// checkOneCN: the subject holds at most one common name. With two, Go
+// reads the last and a person reading the request may see the first.
+func checkOneCN(csr *x509.CertificateRequest) error {
+	n := 0
+	for _, a := range csr.Subject.Names {
+		if a.Type.Equal(oidCommonName) {
+			n++
+		}
+	}
+	if n > 1 { // none: ValidateClientName says a name is required
+		return fmt.Errorf("the request's subject holds %d common names: exactly one (the member's name) is accepted", n)
+	}
+	return nil
+}
+
+// oidCommonName is the CN attribute of a subject.
+var oidCommonName = asn1.ObjectIdentifier{2, 5, 4, 3}
 
 // checkRequestKey accepts the key types a member's key may have.
 func checkRequestKey(pub crypto.PublicKey) error {
@@ -95,4 +137,20 @@ func IssueClientFor(ca *CA, csr *x509.CertificateRequest, days int, opts ...Opti
 	}
 	o := newOptions(opts)
 	return signLeafFor(ca, clientTemplate(name, csr.PublicKey, o.now(), days), KindClient, csr.PublicKey, o)
+}
+
+// KeyFingerprint is the short SHA-256 fingerprint of a public key (of its
+// SubjectPublicKeyInfo, as "openssl pkey -pubin -outform DER | sha256sum"
+// hashes it): the first 16 hex digits in groups of four, "3f2a 9c01 77be
+// 42d0". The member reads it out from "docker-tls request" and the admin
+// compares it before "client sign" signs: a request swapped on the way
+// shows another one. "" for a key that cannot be encoded.
+func KeyFingerprint(pub crypto.PublicKey) string {
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		return ""
+	}
+	sum := sha256.Sum256(der)
+	h := hex.EncodeToString(sum[:8])
+	return h[0:4] + " " + h[4:8] + " " + h[8:12] + " " + h[12:16]
 }

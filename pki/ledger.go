@@ -50,11 +50,16 @@ type Switch struct {
 }
 
 // ParseLedger reads issued.json. Empty input is an empty ledger. Unknown
-// fields, trailing data and unknown kinds are refused: the file is ours.
+// fields, trailing data, unknown kinds, a top level that is not an object,
+// null and keys given twice are refused: the file is ours, and what
+// docker-tls does not write is not read as something else.
 func ParseLedger(b []byte) (*Ledger, error) {
 	l := &Ledger{}
 	if len(bytes.TrimSpace(b)) == 0 {
 		return l, nil
+	}
+	if err := strictJSON(b); err != nil {
+		return nil, fmt.Errorf("parse ledger: %w", err)
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
@@ -75,6 +80,67 @@ func ParseLedger(b []byte) (*Ledger, error) {
 		}
 	}
 	return l, nil
+}
+
+// strictJSON checks what encoding/json lets through and Marshal never
+// writes: a top level that is not an object, null anywhere, and a key given
+// twice in one object (the decoder keeps the last).
+func strictJSON(b []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if t, err := dec.Token(); err != nil {
+		return err
+	} else if t != json.Delim('{') {
+		return fmt.Errorf("the top level is not a JSON object")
+	}
+	seen, err := strictObject(dec, "the top level")
+	if err == nil && !seen["issued"] {
+		err = fmt.Errorf(`no "issued" list`)
+	}
+	return err
+}
+
+// strictObject reads an object's members after its '{', up to its '}'.
+func strictObject(dec *json.Decoder, where string) (map[string]bool, error) {
+	seen := map[string]bool{}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		key, _ := t.(string)
+		if seen[key] {
+			return nil, fmt.Errorf("%s has the key %q twice", where, key)
+		}
+		seen[key] = true
+		if err := strictValue(dec, fmt.Sprintf("%q in %s", key, where)); err != nil {
+			return nil, err
+		}
+	}
+	_, err := dec.Token() // '}'
+	return seen, err
+}
+
+// strictValue reads one value, refusing null.
+func strictValue(dec *json.Decoder, where string) error {
+	t, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	switch t {
+	case nil:
+		return fmt.Errorf("%s is null", where)
+	case json.Delim('{'):
+		_, err = strictObject(dec, where)
+	case json.Delim('['):
+		for i := 0; dec.More(); i++ {
+			if err := strictValue(dec, fmt.Sprintf("item %d of %s", i, where)); err != nil {
+				return err
+			}
+		}
+		_, err = dec.Token() // ']'
+	}
+	return err
 }
 
 // Add records leaf, issued at now.

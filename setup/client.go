@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/docker-tls/docker-tls/internal/hint"
@@ -71,6 +72,9 @@ func (h *Host) PrepareClient(in ClientInput, pass []byte) (*Prepared, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := h.nameTakenOtherCase(ledger, in.Name); err != nil {
+		return nil, err
+	}
 	if !in.Reissue && (ledger.Active(in.Name) || h.exists(ClientDir(in.Name)+"/"+member.CertFile)) {
 		return nil, hint.With(fmt.Errorf("a client named %q was %w", in.Name, ErrIssued),
 			"Pick another name, or re-issue it with --force (the old files are backed up).")
@@ -82,6 +86,26 @@ func (h *Host) PrepareClient(in ClientInput, pass []byte) (*Prepared, error) {
 		return pki.IssueMember(a, pass, in.Name, in.Days, in.KeyType, pki.WithNow(h.now))
 	}
 	return h.prepareMember(in.Name, ledger, pass, issue, issueMember, false)
+}
+
+// nameTakenOtherCase refuses a name that differs only in case from an
+// active member's or a bundle's on disk: "Alice" and "alice" would be two
+// members nobody tells apart (and one directory on a case-insensitive
+// file system).
+func (h *Host) nameTakenOtherCase(ledger *pki.Ledger, name string) error {
+	names := ledger.Members()
+	if entries, err := h.fs.ReadDir(ClientsDir); err == nil {
+		for _, d := range entries {
+			names = append(names, d.Name())
+		}
+	}
+	for _, other := range names {
+		if other != name && strings.EqualFold(other, name) {
+			return hint.With(fmt.Errorf("%q differs only in case from the member %q: names are unique regardless of case", name, other),
+				fmt.Sprintf("Use %q (to re-issue it, with --force), or pick another name.", other))
+		}
+	}
+	return nil
 }
 
 // prepareMember issues a member's certificate (client add, renew --client,
@@ -109,6 +133,9 @@ func (h *Host) prepareMember(name string, ledger *pki.Ledger, pass []byte,
 	}
 	anchors, err := h.anchors()
 	if err != nil {
+		return nil, err
+	}
+	if err := h.trustAgrees(anchors, ledger); err != nil {
 		return nil, err
 	}
 	root := h.currentCA()

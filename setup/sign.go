@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"syscall"
 
 	"github.com/docker-tls/docker-tls/internal/hint"
 	"github.com/docker-tls/docker-tls/member"
@@ -16,6 +17,11 @@ type RequestFile struct {
 	Path string
 	CSR  []byte
 	Name string // the request's common name: the member's name
+	// KeyType names the request's key ("ecdsa-p256", "rsa-4096", ...).
+	KeyType string
+	// Fingerprint is pki.KeyFingerprint of the request's key: what the
+	// member's "docker-tls request" printed, for the admin to compare.
+	Fingerprint string
 }
 
 // ReadRequest reads the request a member sent (path is the admin's file,
@@ -33,12 +39,22 @@ func (h *Host) ReadRequest(path string) (*RequestFile, error) {
 	if err != nil {
 		return nil, hint.With(fmt.Errorf("%s: %w", path, err), "Ask the member to make a new request with \"docker-tls request --host HOST --name NAME\".")
 	}
-	return &RequestFile{Path: path, CSR: data, Name: csr.Subject.CommonName}, nil
+	return &RequestFile{Path: path, CSR: data, Name: csr.Subject.CommonName,
+		KeyType: pki.KeyTypeOf(csr.PublicKey), Fingerprint: pki.KeyFingerprint(csr.PublicKey)}, nil
 }
 
-// readSmall reads a regular file of at most limit bytes.
+// readSmall reads a regular file of at most limit bytes. A FIFO or a
+// device is refused before it is opened for reading (a FIFO with no writer
+// would block forever), and the open does not block.
 func readSmall(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -47,8 +63,8 @@ func readSmall(path string, limit int64) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", path)
+	if !fi.Mode().IsRegular() || !os.SameFile(st, fi) {
+		return nil, fmt.Errorf("%s changed while it was opened", path)
 	}
 	data, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
@@ -89,6 +105,9 @@ func (h *Host) PrepareSign(in SignInput, pass []byte) (*Prepared, error) {
 	}
 	ledger, err := h.ledger(false)
 	if err != nil {
+		return nil, err
+	}
+	if err := h.nameTakenOtherCase(ledger, name); err != nil {
 		return nil, err
 	}
 	dir := ClientDir(name)

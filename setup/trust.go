@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/docker-tls/docker-tls/internal/hint"
 	"github.com/docker-tls/docker-tls/member"
@@ -90,6 +91,49 @@ func (h *Host) anchors() ([]*pki.Anchor, error) {
 		return nil, hint.Errorf("Restore it from a backup (a .bak beside it); it holds the anchors dockerd trusts and their keys.", "%s: %w", AnchorsPath, err)
 	}
 	return as, nil
+}
+
+// trustAgrees checks, before a writer rebuilds members.pem from the
+// anchors file, that the two agree: the same anchors, and besides them only
+// the root of a switch in progress. When they disagree, rewriting one from
+// the other would change whom dockerd trusts without anyone asking.
+func (h *Host) trustAgrees(anchors []*pki.Anchor, ledger *pki.Ledger) error {
+	b, ok, err := h.read(MembersPath)
+	if err != nil || !ok {
+		return err // missing: written afresh, status says so until then
+	}
+	certs, err := pki.ParseMembers(b)
+	if err != nil {
+		return hint.Errorf("Restore it from a backup (a .bak beside it), or move it away: the next run writes it from "+AnchorsPath+".", "%s: %w", MembersPath, err)
+	}
+	want := map[string]bool{}
+	for _, a := range anchors {
+		want[a.Serial()] = true
+	}
+	others := 0
+	for _, c := range certs {
+		switch s := strings.ToLower(c.SerialNumber.Text(16)); {
+		case want[s]:
+			delete(want, s)
+		case pki.IsAnchor(c):
+			return disagree(fmt.Sprintf("%s trusts %s (serial %s), which %s does not hold", MembersPath, c.Subject.CommonName, s, AnchorsPath))
+		default:
+			others++
+		}
+	}
+	if len(want) > 0 {
+		return disagree(fmt.Sprintf("%s holds %d anchors that %s does not trust", AnchorsPath, len(want), MembersPath))
+	}
+	if others > 0 && (ledger.Switch == nil || others > 1) {
+		return disagree(fmt.Sprintf("%s trusts %d certificates that are not member anchors", MembersPath, others))
+	}
+	return nil
+}
+
+// disagree is the error of trustAgrees, with the way out.
+func disagree(what string) error {
+	return hint.With(fmt.Errorf("%s: the two files disagree, so neither is rewritten from the other", what),
+		"Restore both from the same backup (the .bak files beside them), then run the command again; \"docker-tls status\" shows what dockerd trusts.")
 }
 
 // freeAnchor is the first anchor that never issued a member's certificate
@@ -260,6 +304,9 @@ func (h *Host) PrepareFinalize(pass []byte) (*Prepared, error) {
 	}
 	anchors, err := h.anchors()
 	if err != nil {
+		return nil, err
+	}
+	if err := h.trustAgrees(anchors, ledger); err != nil {
 		return nil, err
 	}
 	sw := ledger.Switch
