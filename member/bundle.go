@@ -107,7 +107,7 @@ func ReadBundle(path string) (*Bundle, error) {
 	if fi.IsDir() {
 		return readBundleDir(path)
 	}
-	f, err := os.Open(path)
+	f, err := openRegular(path)
 	if err != nil {
 		return nil, err
 	}

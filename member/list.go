@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -91,7 +92,12 @@ func readSmall(p string) ([]byte, error) {
 	if !fi.Mode().IsRegular() || fi.Size() > maxBundleFile {
 		return nil, fmt.Errorf("%s is not a small regular file", p)
 	}
-	return os.ReadFile(p)
+	f, err := openRegular(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, maxBundleFile))
 }
 
 func readCert(p string) (*x509.Certificate, error) {

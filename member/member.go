@@ -9,8 +9,10 @@ package member
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"syscall"
 )
 
 // The files of a bundle, in the docker CLI's own names.
@@ -62,4 +64,25 @@ func WriteFileAtomic(path string, data []byte, mode os.FileMode) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// openRegular opens path for reading only if it is a regular file: without
+// blocking (O_NONBLOCK: a FIFO planted in its place would hang the open,
+// and then the read, forever), checked again on the open file, so that
+// nothing can be swapped in between.
+func openRegular(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("%s is not a regular file (%s)", path, fi.Mode().Type())
+	}
+	return f, nil
 }

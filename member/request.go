@@ -99,11 +99,15 @@ type RequestInput struct {
 
 // Requested is a request made: the CSR to send, and where the key waits.
 type Requested struct {
-	Name    string
-	CSR     []byte
-	KeyPath string
-	Context string
-	Out     string // where the request was written; "" when it was not
+	// Fingerprint is the SHA-256 fingerprint of the new key, short form
+	// (pki.KeyFingerprint): "client sign" shows the admin the same, so
+	// that a request swapped on the way is caught by reading it out.
+	Fingerprint string
+	Name        string
+	CSR         []byte
+	KeyPath     string
+	Context     string
+	Out         string // where the request was written; "" when it was not
 }
 
 // RequestFileName is the request's file when none is named: NAME.csr, in
@@ -145,7 +149,7 @@ func Request(in RequestInput) (*Requested, error) {
 			return nil, fmt.Errorf("writing the request %s: %w (the new key was removed)", in.Out, err)
 		}
 	}
-	r := &Requested{Name: in.Name, CSR: csr, KeyPath: keyPath, Context: in.Context, Out: in.Out}
+	r := &Requested{Name: in.Name, CSR: csr, KeyPath: keyPath, Context: in.Context, Out: in.Out, Fingerprint: pki.KeyFingerprint(key.Public())}
 	if in.renews != "" {
 		r.Context = in.renews
 	}

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -235,4 +236,23 @@ func TestConnectRefusesAnotherUsersTree(t *testing.T) {
 			t.Error("something was installed in another user's tree")
 		}
 	})
+}
+
+// TestConnectRefusesAFIFO: a FIFO given as the file (or planted in its
+// place) is refused at once, not waited on forever.
+func TestConnectRefusesAFIFO(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "alice.tar.gz")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := Connect(connectIn(t.TempDir(), fifo)); done <- err }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "not a regular file") {
+			t.Fatalf("err %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("connect is waiting on a FIFO")
+	}
 }
