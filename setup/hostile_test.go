@@ -152,6 +152,11 @@ func TestTrustFilesDisagree(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v, want %q", what, err, want)
 		}
+		// A removal rewrites members.pem from anchors.pem too.
+		_, err = h.PrepareRemove(RemoveInput{Name: "alice"})
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s, remove: %v, want %q", what, err, want)
+		}
 	}
 	if err := os.WriteFile(h.Path(AnchorsPath), pki.EncodeAnchors(as[:1]), 0o400); err != nil {
 		t.Fatal(err)

@@ -94,6 +94,11 @@ func (h *Host) PrepareRemove(in RemoveInput) (*Prepared, error) {
 	if err != nil {
 		return nil, err
 	}
+	// members.pem is rewritten from anchors.pem: never when the two
+	// disagree (someone else's anchors would go, or come back).
+	if err := h.trustAgrees(anchors, ledger); err != nil {
+		return nil, err
+	}
 	rm := &Removal{Name: in.Name}
 	var kept []*pki.Anchor
 	for _, a := range anchors {
