@@ -208,11 +208,8 @@ func printConnected(e *env, c *member.Connected) error {
 		fmt.Fprintf(w, "The daemon answers over mutual TLS: Docker %s.\n", c.Version)
 	}
 	fmt.Fprintf(w, "\nNext:\n%s", formatStepsWidth(say.ConnectSteps(c), "  ", e.width()))
-	if say.ProbeAnswered(c.ProbeError) {
-		return hint.With(fmt.Errorf("the daemon at %s answered, but its certificate is not one this bundle accepts: %w", c.Host, c.ProbeError), hint.Of(c.ProbeError))
-	}
 	if c.ProbeError != nil {
-		return hint.With(fmt.Errorf("the daemon at %s did not answer over TLS: %w", c.Host, c.ProbeError), hint.Of(c.ProbeError))
+		return hint.With(fmt.Errorf("%s: %w", say.ProbeOutcome(c), c.ProbeError), hint.Of(c.ProbeError))
 	}
 	return nil
 }

@@ -1,9 +1,13 @@
 package wizard
 
 import (
+	"crypto/x509"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
+	"github.com/docker-tls/docker-tls/internal/hint"
 	"github.com/docker-tls/docker-tls/member"
 )
 
@@ -31,5 +35,23 @@ func TestRequestHostField(t *testing.T) {
 	want := []member.RequestInput{{Host: "docker1.example.com:2376", Name: "alice"}}
 	if !slices.Equal(mf.requests, want) {
 		t.Errorf("Request calls = %+v", mf.requests)
+	}
+}
+
+// TestConnectDaemonOfAnotherCA: a daemon that answered with a certificate
+// the bundle refuses is not said to be silent, and the steps remove what
+// connect left rather than "try again".
+func TestConnectDaemonOfAnotherCA(t *testing.T) {
+	o := laptopOptions()
+	o.Member.(*memberFakes).probeErr = hint.With(fmt.Errorf("get: %w", x509.UnknownAuthorityError{}), "another CA")
+	d := newDriver(t, newFakes(), o)
+	d.key("enter")
+	d.wantStep(stepConnect)
+	d.typ("alice.tar.gz")
+	d.key("enter")
+	d.wantStep(stepConnectDone)
+	d.wantWords("answered, but its certificate is not one this bundle accepts", "docker context rm docker1.example.com")
+	if strings.Contains(d.screen(), "did not answer") || strings.Contains(d.screen(), "try again") {
+		t.Errorf("a daemon that answered:\n%s", d.screen())
 	}
 }

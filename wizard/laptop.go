@@ -245,7 +245,7 @@ func (f *connectFlow) newConnectDonePage() page {
 	m, c := f.c, f.connected
 	head := func(w int) string {
 		if c.ProbeError != nil {
-			return m.st.Warn.Render(hang("! ", fmt.Sprintf("Installed, but the daemon at %s did not answer over TLS.", c.Host), w))
+			return m.st.Warn.Render(hang("! ", "Installed, but "+say.ProbeOutcome(c)+".", w))
 		}
 		return m.okLine(fmt.Sprintf("Connected: the daemon at %s lets you in (Docker %s).", c.Host, c.Version), w)
 	}

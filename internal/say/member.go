@@ -39,6 +39,16 @@ func ConnectSteps(c *member.Connected) []Step {
 	}
 }
 
+// ProbeOutcome is what a failed probe says about the daemon, the same in
+// both front ends: it did not answer, or it answered with a certificate
+// the bundle refuses.
+func ProbeOutcome(c *member.Connected) string {
+	if ProbeAnswered(c.ProbeError) {
+		return fmt.Sprintf("the daemon at %s answered, but its certificate is not one this bundle accepts", c.Host)
+	}
+	return fmt.Sprintf("the daemon at %s did not answer over TLS", c.Host)
+}
+
 // ProbeAnswered reports a probe that reached the daemon and refused its
 // certificate: it does not name the host connected to, or it is from
 // another CA than the bundle's. Retrying the same connection cannot fix
