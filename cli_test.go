@@ -297,7 +297,7 @@ func TestInitWritesFilesWithModes(t *testing.T) {
 	t.Setenv(setup.PassphraseEnv, testPass)
 	root := fixtureRoot(t)
 	r := mustRun(t, 0, initArgs(root, "--san-dns", "docker", "--san-ip", "192.0.2.10", "--client", "alice", "--client", "bob", "--yes")...)
-	wantContains(t, "stdout", r.stdout, "Wrote ", "systemctl daemon-reload && systemctl restart docker",
+	wantContains(t, "stdout", r.stdout, "Wrote ", "docker-tls apply",
 		"/etc/docker/tls/clients/alice", "tcp://docker.example.com:2376", "docker-tls client archive alice alice.tar.gz", "docker-tls connect alice.tar.gz")
 
 	for rel, mode := range map[string]fs.FileMode{
@@ -885,7 +885,7 @@ func TestRenewServer(t *testing.T) {
 	old := inspect(t, root, cert)
 
 	r := mustRun(t, 0, "renew", "--yes", "--root", root)
-	wantContains(t, "stdout", r.stdout, "renewed", "systemctl restart docker")
+	wantContains(t, "stdout", r.stdout, "renewed", "Docker loads the new server certificate when it restarts", "docker-tls apply")
 	now := inspect(t, root, cert)
 	if now.Serial == old.Serial || bytes.Equal(readRootFile(t, root, key), oldKey) {
 		t.Error("renew kept the old certificate or key")

@@ -193,7 +193,7 @@ func reportWizardWrite(e *env, root string, res wizard.Result) {
 // the probe's hint.
 func printConnected(e *env, c *member.Connected) error {
 	w := e.stdout
-	fmt.Fprintf(w, "Checked the bundle of %q: valid until %s, from the daemon's CA.\n", c.Name, c.NotAfter.Format("2006-01-02"))
+	fmt.Fprintf(w, "Checked the bundle of %q: valid until %s, its certificate chains to the CA in the bundle.\n", c.Name, c.NotAfter.Format("2006-01-02"))
 	fmt.Fprintf(w, "Installed: %s/{ca.pem,cert.pem,key.pem}\n", c.Dir)
 	verb := "Made"
 	if c.Updated {
@@ -209,7 +209,7 @@ func printConnected(e *env, c *member.Connected) error {
 	}
 	fmt.Fprintf(w, "\nNext:\n%s", formatStepsWidth(say.ConnectSteps(c), "  ", e.width()))
 	if c.ProbeError != nil {
-		return hint.With(fmt.Errorf("the daemon at %s did not answer over TLS: %w", c.Host, c.ProbeError), hint.Of(c.ProbeError))
+		return hint.With(fmt.Errorf("%s: %w", say.ProbeOutcome(c), c.ProbeError), hint.Of(c.ProbeError))
 	}
 	return nil
 }

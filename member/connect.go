@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -59,7 +61,7 @@ func Connect(in ConnectInput) (*Connected, error) {
 	}
 	b, err := ReadBundle(in.File)
 	if err != nil {
-		return nil, hint.With(err, "Nothing was installed. Give the file your admin made with docker-tls (NAME.tar.gz).")
+		return nil, readErr(in.File, err)
 	}
 	t, err := in.target(b)
 	if err != nil {
@@ -80,6 +82,39 @@ func Connect(in ConnectInput) (*Connected, error) {
 	}
 	c.Version, c.ProbeError = probeDaemon(t.host, t.port, files, in.Timeout)
 	return c, nil
+}
+
+// readErr words why file is not a bundle: there is no such file, it is the
+// member's own request (to be sent, not connected), or it is not one.
+func readErr(file string, err error) error {
+	if errors.Is(err, os.ErrNotExist) {
+		return hint.With(fmt.Errorf("no file %s", file), "Nothing was installed. Check the name and the directory of the file your admin sent (NAME.tar.gz).")
+	}
+	if name, ok := requestName(file); ok {
+		base := filepath.Base(file)
+		return hint.With(fmt.Errorf("%s: this is your request: send it to your admin (docker-tls client sign %s --archive %s.tar.gz)", file, base, name),
+			fmt.Sprintf("Nothing was installed. Connect the archive they send back: docker-tls connect %s.tar.gz.", name))
+	}
+	return hint.With(err, "Nothing was installed. Give the file your admin made with docker-tls (NAME.tar.gz).")
+}
+
+// requestName is the name in file when it is a certificate request (what
+// "docker-tls request" writes), "NAME" when that cannot be read.
+func requestName(file string) (string, bool) {
+	f, err := os.Open(file)
+	if err != nil {
+		return "", false
+	}
+	defer f.Close()
+	b, _ := io.ReadAll(io.LimitReader(f, 64<<10))
+	blk, _ := pem.Decode(b)
+	if blk == nil || blk.Type != "CERTIFICATE REQUEST" {
+		return "", false
+	}
+	if csr, err := x509.ParseCertificateRequest(blk.Bytes); err == nil && pki.ValidateClientName(csr.Subject.CommonName) == nil {
+		return csr.Subject.CommonName, true
+	}
+	return "NAME", true
 }
 
 // target is where a bundle goes: the daemon, the context and its

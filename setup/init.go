@@ -224,11 +224,19 @@ func (r *initRun) caWideSetup(ca *pki.CA) (*pki.ServerDiff, error) {
 		return nil, err
 	}
 	for _, name := range plan.Clients {
-		cert, ok := h.leafUpToDate(ca, ClientDir(name)+"/"+member.CertFile, ClientDir(name)+"/"+member.KeyFile)
-		if ok && cert.Subject.CommonName == name && pki.SameProfile(cert, plan.KeyType, plan.Days) {
+		days, issue, err := r.listed(name, func() (*x509.Certificate, bool) {
+			cert, ok := h.leafUpToDate(ca, ClientDir(name)+"/"+member.CertFile, ClientDir(name)+"/"+member.KeyFile)
+			return cert, ok && cert.Subject.CommonName == name
+		}, func(certs []*x509.Certificate) bool {
+			return len(certs) == 1 && issuedByCert(certs[0], ca.Cert)
+		})
+		if err != nil || !issue {
+			if err != nil {
+				return nil, err
+			}
 			continue
 		}
-		leaf, err := pki.IssueClient(ca, name, plan.Days, plan.KeyType, r.opts...)
+		leaf, err := pki.IssueClient(ca, name, days, plan.KeyType, r.opts...)
 		if err != nil {
 			return nil, err
 		}
@@ -316,8 +324,16 @@ func (r *initRun) issueListed(ca *pki.CA) (map[string]bool, error) {
 	plan := r.in.Plan
 	taken := map[string]bool{}
 	for _, name := range plan.Clients {
-		cert, ok := r.h.memberUpToDate(ca.Cert, r.anchors, name)
-		if ok && pki.SameProfile(cert, plan.KeyType, plan.Days) {
+		days, issue, err := r.listed(name, func() (*x509.Certificate, bool) {
+			return r.h.memberUpToDate(ca.Cert, r.anchors, name)
+		}, func(certs []*x509.Certificate) bool {
+			a := anchorBySerial(r.anchors, r.ledger.AnchorOf(name))
+			return len(certs) == 2 && a != nil && a.Cert.Equal(certs[1]) && issuedByCert(certs[0], a.Cert) && issuedByCert(a.Cert, ca.Cert)
+		})
+		if err != nil {
+			return nil, err
+		}
+		if !issue {
 			continue
 		}
 		anchor := anchorBySerial(r.anchors, r.ledger.AnchorOf(name))
@@ -328,13 +344,67 @@ func (r *initRun) issueListed(ca *pki.CA) (map[string]bool, error) {
 			}
 		}
 		taken[anchor.Serial()] = true
-		leaf, err := pki.IssueMember(anchor, r.pass, name, plan.Days, plan.KeyType, r.opts...)
+		leaf, err := pki.IssueMember(anchor, r.pass, name, days, plan.KeyType, r.opts...)
 		if err != nil {
 			return nil, passErr(err, AnchorsPath)
 		}
 		r.issued = append(r.issued, leaf)
 	}
 	return taken, nil
+}
+
+// listed decides for a member a re-run lists: kept as they are when up to
+// date (upToDate: their bundle, key included, from this CA and not
+// expiring) with the plan's key type, whatever their lifetime (theirs, from
+// "client add --days"); else issued again with their own lifetime (days).
+// A member whose certificate was issued for their request (the ledger
+// says) is never issued here: their key is on their machine, and init
+// would make one on the host. signed checks their certificate chain
+// (leaf first) without a key.
+func (r *initRun) listed(name string, upToDate func() (*x509.Certificate, bool), signed func([]*x509.Certificate) bool) (days int, issue bool, err error) {
+	certPEM, ok, _ := r.h.read(ClientDir(name) + "/" + member.CertFile)
+	var certs []*x509.Certificate
+	if ok {
+		certs, _ = pki.ParseCerts(certPEM)
+	}
+	if e := r.ledger.Member(name); e != nil && e.FromCSR {
+		if r.current(name, certs, signed) {
+			return 0, false, nil
+		}
+		return 0, false, pki.FieldErrors{{Field: pki.FieldClients, Value: name, Reason: fmt.Sprintf(
+			"%s's certificate was issued for their request and needs renewing, but their key is on their machine: they run \"docker-tls request --renew %s\" and you sign it with \"docker-tls client sign FILE --force\"; or leave %s out", name, r.in.Plan.FQDN, name)}}
+	}
+	cert, ok := upToDate()
+	if !ok && r.current(name, certs, signed) && r.hasKey(name, certPEM) {
+		cert, ok = certs[0], true // short-lived: not due yet
+	}
+	if ok && pki.KeyTypeOf(cert.PublicKey) == string(r.in.Plan.KeyType) {
+		return 0, false, nil
+	}
+	days = r.in.Plan.Days
+	if len(certs) > 0 && certs[0].Subject.CommonName == name {
+		_, days = keepProfile(certs[0], r.in.Plan.KeyType, 0)
+	}
+	return days, true, nil
+}
+
+// current: certs (a member's bundle, leaf first) are name's, chain as
+// signed checks, and are not due: within renewBefore of their end, or, for
+// a certificate shorter-lived than three times that, in the last third of
+// its life (a member added with --days 10 is not due the day after).
+func (r *initRun) current(name string, certs []*x509.Certificate, signed func([]*x509.Certificate) bool) bool {
+	if len(certs) == 0 || certs[0].Subject.CommonName != name || !signed(certs) {
+		return false
+	}
+	c := certs[0]
+	window := min(renewBefore, c.NotAfter.Sub(c.NotBefore)/3)
+	return !r.h.now().Add(window).After(c.NotAfter)
+}
+
+// hasKey: name's bundle holds the key of certPEM.
+func (r *initRun) hasKey(name string, certPEM []byte) bool {
+	keyPEM, ok, _ := r.h.read(ClientDir(name) + "/" + member.KeyFile)
+	return ok && pki.CheckKeyPair(certPEM, keyPEM) == nil
 }
 
 // keepSlotsFree adds anchors until in.Slots are free (none taken).

@@ -218,7 +218,7 @@ func TestRealEngineRequestSignConnect(t *testing.T) {
 	d.typ(csr)
 	d.key("enter")
 	d.wantStep(stepConnect)
-	d.wantWords("✗", "is not a .tar.gz archive from docker-tls", "Nothing was installed")
+	d.wantWords("✗", "this is your request: send it to your admin", "Nothing was installed")
 	if after := treeOf(t, cfg); !maps.Equal(before, after) {
 		t.Errorf("a refused file changed %s:\nbefore %v\nafter  %v", cfg, before, after)
 	}

@@ -10,6 +10,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
@@ -181,8 +182,8 @@ func (f *connectFlow) newConnectPage() page {
 			"e.g. ~/Downloads/alice.tar.gz"),
 	}
 	if c.needHost {
-		fields = append(fields, placeholder(input(fieldConnectHost, "Docker host (HOST:PORT)", &c.Host,
-			notEmpty("enter the Docker host's address: ask your admin")), "e.g. docker.example.com:2376"))
+		fields = append(fields, placeholder(input(fieldConnectHost, "Docker host (HOST:PORT)", &c.Host, daemonAddress),
+			"e.g. docker.example.com:2376"))
 	}
 	p := f.newFormPage(head, nil, fields...)
 	if c.needHost && strings.TrimSpace(c.Host) == "" && strings.TrimSpace(c.File) != "" {
@@ -198,7 +199,7 @@ func (f *connectFlow) connect() tea.Cmd {
 	mem, gen := f.c.opts.Member, f.c.gen
 	in := member.ConnectInput{File: strings.TrimSpace(f.conn.File)}
 	if f.conn.needHost {
-		in.Host = strings.TrimSpace(f.conn.Host)
+		in.Host = hostOnly(f.conn.Host)
 	}
 	f.running = true
 	return tea.Batch(f.c.setBusy("Checking the file, installing it, asking the daemon…"), func() tea.Msg {
@@ -244,7 +245,7 @@ func (f *connectFlow) newConnectDonePage() page {
 	m, c := f.c, f.connected
 	head := func(w int) string {
 		if c.ProbeError != nil {
-			return m.st.Warn.Render(hang("! ", fmt.Sprintf("Installed, but the daemon at %s did not answer over TLS.", c.Host), w))
+			return m.st.Warn.Render(hang("! ", "Installed, but "+say.ProbeOutcome(c)+".", w))
 		}
 		return m.okLine(fmt.Sprintf("Connected: the daemon at %s lets you in (Docker %s).", c.Host, c.Version), w)
 	}
@@ -282,6 +283,29 @@ func (f *connectFlow) newConnectDonePage() page {
 		return b.String()
 	}
 	return newTextPage(m, head, body, m.printedAgain, m.km.Quit)
+}
+
+// daemonAddress checks a Docker host typed at a field as the commands do:
+// HOST, HOST:PORT or tcp://HOST:PORT; a web address (https://...) is
+// refused here, with the reason, rather than at the last step.
+func daemonAddress(s string) error {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return errors.New("enter the Docker host's address: ask your admin")
+	}
+	if scheme, _, ok := strings.Cut(s, "://"); ok && scheme != "tcp" {
+		return fmt.Errorf("%s:// is not how Docker is reached: enter HOST or HOST:PORT without it, e.g. docker.example.com:2376", scheme)
+	}
+	u, err := url.Parse("tcp://" + hostOnly(s))
+	if err != nil || u.Hostname() == "" || (u.Path != "" && u.Path != "/") {
+		return fmt.Errorf("%q is not a Docker host: enter HOST or HOST:PORT, e.g. docker.example.com:2376", s)
+	}
+	return nil
+}
+
+// hostOnly is a daemon address without tcp://, as the commands take it.
+func hostOnly(s string) string {
+	return strings.TrimPrefix(strings.TrimSpace(s), "tcp://")
 }
 
 // requestFlow is "I need a certificate": the host, the member's name and
@@ -356,7 +380,7 @@ func (f *requestFlow) newRequestPage() page {
 		return "default: " + member.RequestFileName(cmp.Or(strings.TrimSpace(r.Name), "NAME"))
 	}, &r.Name)
 	fields := []fieldRef{
-		placeholder(input(fieldReqHost, "Docker host (HOST[:PORT])", &r.Host, notEmpty("enter the Docker host's address: ask your admin")),
+		placeholder(input(fieldReqHost, "Docker host (HOST[:PORT])", &r.Host, daemonAddress),
 			"e.g. docker.example.com"),
 		placeholder(input(pki.FieldClients, "Your name, as your admin knows you", &r.Name, pki.ValidateClientName), "e.g. alice"),
 		out,
@@ -384,7 +408,7 @@ func (f *requestFlow) newRequestPage() page {
 func (f *requestFlow) request() tea.Cmd {
 	mem, gen, r := f.c.opts.Member, f.c.gen, f.req
 	name := strings.TrimSpace(r.Name)
-	in := member.RequestInput{Host: strings.TrimSpace(r.Host), Name: name,
+	in := member.RequestInput{Host: hostOnly(r.Host), Name: name,
 		Out:   strings.TrimSpace(r.Out), // "": the engine's default, NAME.csr
 		Force: r.askReplace && r.Replace}
 	f.running = true

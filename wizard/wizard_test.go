@@ -152,7 +152,7 @@ func TestEnterAllTheWay(t *testing.T) {
 		t.Errorf("plan =\n%+v\nwant\n%+v", plan, wantPlan)
 	}
 	res := fm.Result()
-	if !res.Written || res.Aborted || res.Err != nil || !stepsMention(res.NextSteps, "systemctl daemon-reload") {
+	if !res.Written || res.Aborted || res.Err != nil || !stepsMention(res.NextSteps, "docker-tls apply") {
 		t.Errorf("result = %+v", res)
 	}
 	if !fm.View().AltScreen {

@@ -28,7 +28,7 @@ func TestRestartStepsAreMarked(t *testing.T) {
 			marked = append(marked, s.Commands...)
 		}
 	}
-	if !slices.Equal(marked, []string{"systemctl daemon-reload && systemctl restart docker"}) {
+	if !slices.Equal(marked, []string{"docker-tls apply"}) {
 		t.Errorf("restart steps of init: %q", marked)
 	}
 	for _, r := range []setup.Restart{setup.RestartServer, setup.RestartRemoval, setup.RestartFinalize} {
@@ -52,7 +52,7 @@ func TestStepsCarryTheRoot(t *testing.T) {
 	if got := steps[2].Commands[0]; got != "docker-tls client archive alice alice.tar.gz --root /srv/root" {
 		t.Errorf("archive command: %q", got)
 	}
-	if last := steps[len(steps)-1]; last.Commands[0] != "docker-tls trust finalize" {
+	if last := steps[len(steps)-1]; last.Commands[0] != "docker-tls trust finalize --root /srv/root" {
 		t.Errorf("a switch ends with finalize, got %+v", last)
 	}
 	m := &setup.Member{Name: "bob", FQDN: "docker1", Endpoint: "tcp://docker1:2376", Dir: "/etc/docker/tls/clients/bob", Root: "/srv/root", Restart: true}

@@ -20,14 +20,26 @@ func NextSteps(p *setup.Prepared) []Step {
 	case setup.RestartConfig:
 		steps = initSteps(p)
 	case setup.RestartServer:
-		steps = []Step{{Text: "Restart Docker so that it loads the new certificate:", Commands: []string{"systemctl restart docker"}, Restart: true}}
+		steps = restartSteps("Docker loads the new server certificate when it restarts.", p.Root)
 	case setup.RestartRemoval:
 		steps = restartSteps(fmt.Sprintf("The removal takes effect when Docker restarts (until then %s still gets in).", p.Removal.Name), p.Root)
 	case setup.RestartFinalize:
 		steps = restartSteps("It takes effect when Docker restarts: from then on, members still on a bundle from before the switch are refused.", p.Root)
 	}
 	if p.Member != nil {
-		steps = Handover(p.Member, "") // it says the restart itself
+		steps = IssuedSteps(p, "") // it says the restart itself
+	}
+	return steps
+}
+
+// IssuedSteps are what to do once a member is issued (client add, client
+// sign; archive is the file made for them, "" when none): Handover, first
+// saying that no restart is needed when Docker already trusts what their
+// certificate chains to (p.Restart is NoRestart).
+func IssuedSteps(p *setup.Prepared, archive string) []Step {
+	steps := Handover(p.Member, archive)
+	if p.Restart == setup.NoRestart && !p.Member.Restart {
+		steps = append([]Step{noRestart(p.Member.Name)}, steps...)
 	}
 	return steps
 }
@@ -35,15 +47,8 @@ func NextSteps(p *setup.Prepared) []Step {
 // initSteps: restart, verify, hand out the bundles; and, during a switch
 // to per-member trust, finalize it.
 func initSteps(p *setup.Prepared) []Step {
-	restart := Step{Text: "Restart Docker with the new configuration:",
-		Commands: []string{"systemctl daemon-reload && systemctl restart docker"}, Restart: true}
-	if p.Outline.Timer != nil {
-		// The link init made starts the timer at boot; this starts it now.
-		restart.Commands[0] += " && systemctl start docker-tls-renew.timer"
-	}
-	if p.Root != "" {
-		restart.Text = fmt.Sprintf("Copy the files under %s to /, then restart Docker with the new configuration:", p.Root)
-	}
+	// apply reloads systemd and starts the renewal timer too.
+	restart := restartSteps("Docker runs with the new configuration once it restarts.", p.Root)[0]
 	first := p.Outline.Members[0].Name
 	steps := []Step{
 		restart,
@@ -56,19 +61,28 @@ func initSteps(p *setup.Prepared) []Step {
 	if t := p.Outline.Trust; t != nil && t.Switching {
 		steps = append(steps, Step{
 			Text:     "Once every member has installed their new bundle, stop trusting the old root as a whole (one more restart); members still on an old bundle are refused from then on:",
-			Commands: []string{"docker-tls trust finalize"}})
+			Commands: []string{Command(p.Root, "trust", "finalize")}})
 	}
 	return steps
 }
 
-// restartSteps: text (a sentence) then how to restart Docker with apply
-// (restart, probe with a member's bundle, roll back).
+// applies is how every action that needs a restart says it is done: the
+// same words whatever the action, in both front ends.
+const applies = "with docker-tls apply, which checks Docker with a member's bundle, rolls back if it does not come back, and asks before stopping running containers (live-restore off):"
+
+// restartSteps: text (a sentence: why Docker must restart) then how, with
+// apply (restart, probe with a member's bundle, roll back).
 func restartSteps(text, root string) []Step {
-	how := "Restart it with apply, which checks Docker with a member's bundle and rolls back if it does not come back:"
-	if root != "" {
-		how = fmt.Sprintf("Copy the files under %s to /, then restart Docker there with apply:", root)
+	how := "Restart it " + applies
+	if root != "" && root != "/" {
+		how = fmt.Sprintf("Copy the files under %s to /, then restart Docker there %s", root, applies)
 	}
 	return []Step{{Text: text + " " + how, Commands: []string{"docker-tls apply"}, Restart: true}}
+}
+
+// noRestart is said when an action needs no restart of Docker.
+func noRestart(name string) Step {
+	return Step{Text: fmt.Sprintf("No restart needed: Docker already trusts what %s's certificate chains to.", name)}
 }
 
 // archiveCommand packs a member's bundle into NAME.tar.gz (with --root for
