@@ -27,3 +27,11 @@ func TestRestartWordsAlike(t *testing.T) {
 		}
 	}
 }
+
+// TestClientAddSaysNoRestart: adding a member whose anchor dockerd already
+// trusts says that no restart is needed, in the command as in the wizard.
+func TestClientAddSaysNoRestart(t *testing.T) {
+	root := initRoot(t)
+	r := mustRun(t, 0, "client", "add", "carol", "--root", root)
+	wantContains(t, "client add carol", strings.Join(strings.Fields(r.stdout), " "), "No restart needed")
+}

@@ -126,7 +126,7 @@ func writeClient(e *env, h *setup.Host, p *setup.Prepared, archive string, repla
 	if archive != "" {
 		fmt.Fprintf(e.stdout, "Archive: %s (0600)\n", archive)
 	}
-	fmt.Fprintf(e.stdout, "\n%s", formatSteps(say.Handover(m, archive), ""))
+	fmt.Fprintf(e.stdout, "\n%s", formatSteps(say.IssuedSteps(p, archive), ""))
 	return nil
 }
 

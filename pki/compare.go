@@ -44,12 +44,6 @@ func CompareServer(cert *x509.Certificate, plan Plan) ServerDiff {
 	return d
 }
 
-// SameProfile reports that cert has the key type and lifetime asked for, so
-// that a changed key type or validity re-issues it rather than being ignored.
-func SameProfile(cert *x509.Certificate, kt KeyType, days int) bool {
-	return KeyTypeOf(cert.PublicKey) == string(kt) && LifetimeDays(cert) == days
-}
-
 // LifetimeDays is the validity a certificate was issued with, in whole days
 // (NotBefore is backdated a few minutes for clock skew).
 func LifetimeDays(cert *x509.Certificate) int {

@@ -486,10 +486,7 @@ const DefaultTLSPort = "2376"
 // loopbackHost is the host of dockerd's TCP listeners when there are some
 // and all are on loopback: the first one's.
 func (d *Detection) loopbackHost() (string, bool) {
-	var hosts []string
-	for _, h := range d.HostFlags {
-		hosts = append(hosts, h)
-	}
+	hosts := append([]string{}, d.HostFlags...)
 	if cfg, err := ParseDaemonConfig(d.DaemonJSON); err == nil && d.ConfigFile != "" {
 		hosts = append(hosts, cfg.Hosts...)
 	}
