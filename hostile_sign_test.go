@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -63,4 +64,19 @@ func TestSignShowsTheRequestFirst(t *testing.T) {
 	if strings.Index(r.stdout, fp) > strings.Index(r.stdout, "Issued") {
 		t.Error("the fingerprint is shown after signing")
 	}
+}
+
+// TestRequestAndSignShowOneFingerprint: the fingerprint request prints on
+// the member's machine is the one client sign shows the admin.
+func TestRequestAndSignShowOneFingerprint(t *testing.T) {
+	root := initRoot(t)
+	memberConfig(t)
+	csr := filepath.Join(t.TempDir(), "dora.csr")
+	r := mustRun(t, 0, "request", "--host", "docker.example.com", "--name", "dora", "--out", csr)
+	m := regexp.MustCompile(`Its fingerprint: ([0-9a-f]{4}( [0-9a-f]{4}){3})`).FindStringSubmatch(r.stdout)
+	if m == nil {
+		t.Fatalf("request prints no fingerprint:\n%s", r.stdout)
+	}
+	r = mustRun(t, 0, "client", "sign", csr, "--yes", "--root", root)
+	wantContains(t, "client sign", r.stdout, "fingerprint "+m[1])
 }

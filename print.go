@@ -216,7 +216,12 @@ func printConnected(e *env, c *member.Connected) error {
 
 // printRequested says where the member's key is kept and what to send.
 func printRequested(e *env, r *member.Requested) {
-	fmt.Fprintf(e.stdout, "Your key: %s (0600; it stays on this machine)\nYour request: %s\n\n", r.KeyPath, r.Out)
+	fmt.Fprintf(e.stdout, "Your key: %s (0600; it stays on this machine)\nYour request: %s\n", r.KeyPath, r.Out)
+	if r.Fingerprint != "" {
+		// client sign shows the admin the same before signing.
+		fmt.Fprintf(e.stdout, "Its fingerprint: %s (SHA-256): your admin sees the same before signing; compare them.\n", r.Fingerprint)
+	}
+	fmt.Fprintln(e.stdout)
 	fmt.Fprint(e.stdout, formatStepsWidth(say.RequestSteps(r), "", e.width()))
 }
 
