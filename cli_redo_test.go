@@ -19,7 +19,7 @@ func redoHost(t *testing.T) string {
 		memberConfig(t) // each on a machine of their own
 		csr := filepath.Join(work, name+".csr")
 		mustRun(t, 0, "request", "--host", testFQDN+":2376", "--name", name, "--out", csr)
-		mustRun(t, 0, "client", "sign", csr, "--root", root)
+		mustRun(t, 0, "client", "sign", csr, "--yes", "--root", root)
 	}
 	return root
 }

@@ -132,7 +132,7 @@ func readBundleDir(dir string) (*Bundle, error) {
 		if fi.Size() > maxBundleFile {
 			return nil, fmt.Errorf("%s is %d bytes, more than a bundle file can be", p, fi.Size())
 		}
-		if files[name], err = os.ReadFile(p); err != nil {
+		if files[name], err = readSmall(p); err != nil {
 			return nil, err
 		}
 	}

@@ -101,7 +101,7 @@ func readErr(file string, err error) error {
 // requestName is the name in file when it is a certificate request (what
 // "docker-tls request" writes), "NAME" when that cannot be read.
 func requestName(file string) (string, bool) {
-	f, err := os.Open(file)
+	f, err := openRegular(file) // a FIFO must not hang the explanation either
 	if err != nil {
 		return "", false
 	}
