@@ -202,6 +202,13 @@ var errProblems = errors.New("problems found")
 // errAborted: the user said no, or pressed ctrl+c.
 var errAborted = errors.New("aborted: nothing was written")
 
+// isAborted: the user said no or pressed ctrl+c at one of the prompts (y/N,
+// huh, Bubble Tea) before anything was written. Not an error: exit 130 and
+// "Aborted: nothing was written."
+func isAborted(err error) bool {
+	return errors.Is(err, errAborted) || errors.Is(err, huh.ErrUserAborted) || errors.Is(err, tea.ErrInterrupted)
+}
+
 func noArgs(cmd *cobra.Command, args []string) error {
 	if len(args) > 0 {
 		return usagef("%q takes no arguments, got %q (see %s --help)", cmd.CommandPath(), args[0], cmd.CommandPath())
@@ -218,7 +225,7 @@ func exitCode(err error) int {
 		// A FieldError is a bad flag value: the same answer is refused in
 		// the wizard next to its field.
 		return 2
-	case errors.Is(err, errAborted), errors.Is(err, huh.ErrUserAborted), errors.Is(err, tea.ErrInterrupted):
+	case isAborted(err):
 		return 130
 	default:
 		return 1
@@ -243,6 +250,10 @@ func isCobraUsage(err error) bool {
 func printError(w io.Writer, err error, root string) {
 	if errors.Is(err, errProblems) {
 		return // status already printed each finding
+	}
+	if isAborted(err) {
+		fmt.Fprintln(w, "Aborted: nothing was written.")
+		return
 	}
 	out := func(format, text string) { fmt.Fprintf(w, format, say.WithRoot(text, root)) }
 	if fe := pki.AsFieldErrors(err); fe != nil {
