@@ -223,8 +223,13 @@ func printClients(w io.Writer, rows []setup.ClientRow) error {
 			left = r.Problem
 		}
 		key := "in bundle"
-		if r.FromRequest {
+		switch {
+		case r.RemovedAt != nil:
+			key = "-" // their bundle was moved away with the key
+		case r.FromRequest:
 			key = "member's" // issued for their request: the key stayed with them
+		case r.Bundle == "":
+			key = "-" // the bundle's files are gone
 		}
 		bundle := r.Bundle
 		if bundle == "" {
