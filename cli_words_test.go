@@ -150,3 +150,20 @@ func TestWrongPassphraseHintFitsTheCommand(t *testing.T) {
 		}
 	}
 }
+
+// TestHelpPipedHasNoTrailingSpaces: help on a pipe or in a file is plain
+// text: no line padded with spaces to the width fang lays it out at.
+func TestHelpPipedHasNoTrailingSpaces(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"init", "--help"}, {"client", "add", "--help"}, {"status", "-h"}} {
+		r := mustRun(t, 0, args...)
+		if !strings.Contains(r.stdout, "USAGE") {
+			t.Fatalf("no help:\n%s", r)
+		}
+		for i, l := range strings.Split(r.stdout, "\n") {
+			if strings.HasSuffix(l, " ") {
+				t.Errorf("%v: line %d ends with spaces: %q", args, i+1, l)
+				break
+			}
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -42,6 +43,44 @@ func helpWidth(stdout any) int {
 		}
 	}
 	return helpMaxWidth
+}
+
+// helpOut is where cobra and fang write help: stdout, except that on a
+// pipe or in a file the lines lose the spaces fang pads them with to its
+// width. Commands write to env.stdout, never through this.
+func helpOut(stdout io.Writer) io.Writer {
+	if f, ok := stdout.(interface{ Fd() uintptr }); ok && term.IsTerminal(f.Fd()) {
+		return stdout
+	}
+	return &trimWriter{w: stdout}
+}
+
+// trimWriter drops the spaces at the end of each line. It holds back a run
+// of spaces until it knows whether text or a line end follows.
+type trimWriter struct {
+	w      io.Writer
+	spaces int
+}
+
+func (t *trimWriter) Write(p []byte) (int, error) {
+	out := make([]byte, 0, len(p))
+	for _, c := range p {
+		switch c {
+		case ' ':
+			t.spaces++
+			continue
+		case '\n':
+			t.spaces = 0
+		}
+		for ; t.spaces > 0; t.spaces-- {
+			out = append(out, ' ')
+		}
+		out = append(out, c)
+	}
+	if _, err := t.w.Write(out); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
 // wrapHelp wraps the flag texts and command summaries of c and its

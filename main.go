@@ -67,7 +67,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	wrapHelp(root, helpWidth(stdout))
 	root.SetArgs(args)
 	root.SetIn(stdin)
-	root.SetOut(stdout)
+	root.SetOut(helpOut(stdout))
 	root.SetErr(stderr)
 	err := fang.Execute(context.Background(), root,
 		fang.WithVersion(version()),
