@@ -61,9 +61,12 @@ func main() {
 // run executes the command line and returns the exit code: 0 success,
 // 1 failure, 2 usage error, 130 aborted.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	args = pluginArgs(args)
+	args, plugin := pluginArgs(args)
 	env := newEnv(stdin, stdout, stderr)
 	root := newRootCmd(env)
+	if plugin {
+		asPlugin(root)
+	}
 	wrapHelp(root, helpWidth(stdout))
 	root.SetArgs(args)
 	root.SetIn(stdin)
