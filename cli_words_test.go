@@ -167,3 +167,17 @@ func TestHelpPipedHasNoTrailingSpaces(t *testing.T) {
 		}
 	}
 }
+
+// TestBareHostNameNote: a host name without a dot is accepted, with a note
+// that clients elsewhere need a name they can resolve.
+func TestBareHostNameNote(t *testing.T) {
+	root := fixtureRoot(t)
+	r := mustRun(t, 0, "init", "--fqdn", "docker1", "--dry-run", "--root", root)
+	if !strings.Contains(r.stdout, `Note: "docker1" has no domain`) || !strings.Contains(r.stdout, "Dry run: nothing was written.") {
+		t.Errorf("no note for a bare host name:\n%s", r)
+	}
+	r = mustRun(t, 0, "init", "--fqdn", "docker1.lan", "--dry-run", "--root", root)
+	if strings.Contains(r.stdout, "Note:") {
+		t.Errorf("a note for a full name:\n%s", r)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"github.com/docker-tls/docker-tls/internal/say"
 	"github.com/docker-tls/docker-tls/pki"
 	"github.com/docker-tls/docker-tls/setup"
+	"github.com/docker-tls/docker-tls/wizard"
 	"github.com/spf13/cobra"
 )
 
@@ -153,6 +154,9 @@ func runInit(e *env, h *setup.Host, f *initFlags, in setup.InitInput) error {
 	// parse, a conflicting drop-in) are found before the passphrase is asked.
 	if err := h.CheckHost(in.Listen); err != nil {
 		return err
+	}
+	if n := wizard.BareHostNote(in.Plan.FQDN); n != "" {
+		fmt.Fprintf(e.stdout, "Note: %s\n", n)
 	}
 	newCA := h.NeedsNewCA(in.Force)
 	var pass []byte

@@ -6,6 +6,7 @@ import (
 	"github.com/docker-tls/docker-tls/internal/say"
 	"github.com/docker-tls/docker-tls/pki"
 	"github.com/docker-tls/docker-tls/setup"
+	"github.com/docker-tls/docker-tls/wizard"
 	"github.com/spf13/cobra"
 )
 
@@ -32,6 +33,9 @@ func newRenewCmd(env *env) *cobra.Command {
 				return runAuto(cmd, env, f.root, &f.autoFlags)
 			}
 			in := setup.RenewInput{Client: f.client, FQDN: f.fqdn, AddDNS: f.sanDNS, AddIPs: f.sanIP}
+			if n := wizard.BareHostNote(f.fqdn); n != "" {
+				fmt.Fprintf(env.stdout, "Note: %s\n", n)
+			}
 			// Unless asked otherwise, setup keeps the key type and lifetime
 			// of the certificate renewed.
 			if cmd.Flags().Changed("days") {
