@@ -67,9 +67,9 @@ func newClientAddCmd(env *env) *cobra.Command {
 		},
 	}
 	fl := cmd.Flags()
-	fl.IntVar(&f.days, "days", pki.DefaultDays, "how many days the certificate is valid")
+	fl.IntVar(&f.days, "days", pki.DefaultDays, "valid for `N` days")
 	fl.StringVar(&f.keyType, "key-type", string(pki.ECDSAP256), keyTypeUsage())
-	fl.StringVar(&f.archive, "archive", "", "also pack the bundle into FILE.tar.gz (mode 0600) to hand over")
+	fl.StringVar(&f.archive, "archive", "", "also pack the bundle into `FILE` (a .tar.gz, mode 0600) to hand over")
 	passFileFlag(cmd, &f.passFile)
 	rootFlag(cmd, &f.root)
 	fl.BoolVar(&f.force, "force", false, "re-issue a name that was already issued (the old files are backed up)")
@@ -188,7 +188,7 @@ func newClientListCmd(env *env) *cobra.Command {
 	}
 	rootFlag(cmd, &root)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	cmd.Flags().IntVar(&expiring, "expiring", -1, "only the members whose certificate ends within DAYS days (removed members left out)")
+	cmd.Flags().IntVar(&expiring, "expiring", -1, "only the members whose certificate ends within `N` days (removed members left out)")
 	return cmd
 }
 

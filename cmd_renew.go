@@ -85,12 +85,12 @@ func newRenewCmd(env *env) *cobra.Command {
 		},
 	}
 	fl := cmd.Flags()
-	fl.IntVar(&f.days, "days", pki.DefaultDays, "how many days the certificate is valid (default: as the one it replaces)")
-	fl.StringVar(&f.keyType, "key-type", string(pki.ECDSAP256), "key type of the new key (default: as the one it replaces)")
-	fl.StringVar(&f.client, "client", "", "renew this client's certificate instead of the server's")
-	fl.StringVar(&f.fqdn, "fqdn", "", "change the server's host name (default: keep it)")
-	fl.StringArrayVar(&f.sanDNS, "san-dns", nil, "add a DNS NAME (repeatable; the current names are kept)")
-	fl.StringArrayVar(&f.sanIP, "san-ip", nil, "add an IP (repeatable; the current IPs are kept)")
+	fl.IntVar(&f.days, "days", pki.DefaultDays, "valid for `N` days (default: as the one it replaces)")
+	fl.StringVar(&f.keyType, "key-type", string(pki.ECDSAP256), "key `TYPE` of the new key (default: as the one it replaces)")
+	fl.StringVar(&f.client, "client", "", "renew the certificate of the client `NAME` instead of the server's")
+	fl.StringVar(&f.fqdn, "fqdn", "", "change the server's host `NAME` (default: keep it)")
+	fl.StringArrayVar(&f.sanDNS, "san-dns", nil, "add a DNS `NAME` (repeatable; the current names are kept)")
+	fl.StringArrayVar(&f.sanIP, "san-ip", nil, "add an `IP` (repeatable; the current IPs are kept)")
 	passFileFlag(cmd, &f.passFile)
 	rootFlag(cmd, &f.root)
 	fl.BoolVar(&f.dryRun, "dry-run", false, "show what would be written, write nothing")

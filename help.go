@@ -83,6 +83,51 @@ func (t *trimWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// wantsHelp: the command line asks for help (-h, --help, "help CMD"), so
+// help is all this run prints.
+func wantsHelp(args []string) bool {
+	if len(args) > 0 && args[0] == "help" {
+		return true
+	}
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "--help":
+			return true
+		}
+	}
+	return false
+}
+
+// placeholders takes each flag's value placeholder from the backquotes of
+// its text, as pflag.UnquoteUsage does ("valid for `N` days" is
+// "--days N   valid for N days"). fang shows only a flag's name, so when
+// help is asked for the name carries the placeholder; a normalize func
+// keeps the flags parsing by their names meanwhile.
+func placeholders(c *cobra.Command, showNames bool) {
+	fs := c.Flags()
+	if showNames {
+		fs.SetNormalizeFunc(func(_ *pflag.FlagSet, name string) pflag.NormalizedName {
+			base, _, _ := strings.Cut(name, " ")
+			return pflag.NormalizedName(base)
+		})
+	}
+	fs.VisitAll(func(f *pflag.Flag) {
+		if !strings.Contains(f.Usage, "`") {
+			return
+		}
+		ph, usage := pflag.UnquoteUsage(f)
+		f.Usage = usage
+		if showNames && f.NoOptDefVal == "" && ph != "" {
+			f.Name += " " + ph
+		}
+	})
+	for _, sc := range c.Commands() {
+		placeholders(sc, showNames)
+	}
+}
+
 // wrapHelp wraps the flag texts and command summaries of c and its
 // subcommands for help drawn width columns wide.
 func wrapHelp(c *cobra.Command, width int) {

@@ -67,6 +67,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if plugin {
 		asPlugin(root)
 	}
+	placeholders(root, wantsHelp(args))
 	wrapHelp(root, helpWidth(stdout))
 	root.SetArgs(args)
 	root.SetIn(stdin)
@@ -161,7 +162,7 @@ func flagError(err error) error {
 	var ive *pflag.InvalidValueError
 	if errors.As(err, &ive) {
 		f, v := ive.GetFlag(), ive.GetValue()
-		name := "--" + f.Name
+		name := "--" + flagBase(f.Name)
 		var reason string
 		switch f.Value.Type() {
 		case "int", "int64", "uint", "uint64":
@@ -182,21 +183,28 @@ func flagError(err error) error {
 	}
 	var vre *pflag.ValueRequiredError
 	if errors.As(err, &vre) {
-		name := "--" + vre.GetFlag().Name
-		return fmt.Errorf("%s needs a value: %s %s", name, name, strings.ToUpper(strings.ReplaceAll(vre.GetFlag().Name, "-", "_")))
+		base := flagBase(vre.GetFlag().Name)
+		name := "--" + base
+		return fmt.Errorf("%s needs a value: %s %s", name, name, strings.ToUpper(strings.ReplaceAll(base, "-", "_")))
 	}
 	return err
 }
 
+// flagBase is a flag's name without the placeholder help adds to it.
+func flagBase(name string) string {
+	base, _, _ := strings.Cut(name, " ")
+	return base
+}
+
 // rootFlag is --root, which every command takes.
 func rootFlag(cmd *cobra.Command, p *string) {
-	cmd.Flags().StringVar(p, "root", "/", "treat DIR as the file system root (reading and writing), like DESTDIR")
+	cmd.Flags().StringVar(p, "root", "/", "treat `DIR` as the file system root (reading and writing), like DESTDIR")
 }
 
 // passFileFlag is --ca-passphrase-file. The passphrase itself is never a
 // flag value: argv is visible to every user in ps and in shell history.
 func passFileFlag(cmd *cobra.Command, p *string) {
-	cmd.Flags().StringVar(p, "ca-passphrase-file", "", "read the CA passphrase from FILE (- for stdin); else $"+setup.PassphraseEnv+", else a prompt")
+	cmd.Flags().StringVar(p, "ca-passphrase-file", "", "read the CA passphrase from `FILE` (- for stdin); else $"+setup.PassphraseEnv+", else a prompt")
 }
 
 // errProblems is returned by status when it found problems: exit 1, already reported.
