@@ -213,11 +213,15 @@ var errProblems = errors.New("problems found")
 // errAborted: the user said no, or pressed ctrl+c.
 var errAborted = errors.New("aborted: nothing was written")
 
+// errNotRestarted: the user said no to a restart that stops containers.
+// Files may have been written before it (init --apply): they stand.
+var errNotRestarted = errors.New("aborted: Docker was not restarted")
+
 // isAborted: the user said no or pressed ctrl+c at one of the prompts (y/N,
 // huh, Bubble Tea) before anything was written. Not an error: exit 130 and
 // "Aborted: nothing was written."
 func isAborted(err error) bool {
-	return errors.Is(err, errAborted) || errors.Is(err, huh.ErrUserAborted) || errors.Is(err, tea.ErrInterrupted)
+	return errors.Is(err, errAborted) || errors.Is(err, errNotRestarted) || errors.Is(err, huh.ErrUserAborted) || errors.Is(err, tea.ErrInterrupted)
 }
 
 func noArgs(cmd *cobra.Command, args []string) error {
@@ -262,7 +266,11 @@ func printError(w io.Writer, err error, root string) {
 	if errors.Is(err, errProblems) {
 		return // status already printed each finding
 	}
-	if isAborted(err) {
+	switch {
+	case errors.Is(err, errNotRestarted):
+		fmt.Fprintln(w, "Aborted: Docker was not restarted.")
+		return
+	case isAborted(err):
 		fmt.Fprintln(w, "Aborted: nothing was written.")
 		return
 	}

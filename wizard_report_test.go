@@ -119,4 +119,11 @@ func TestAbortMessage(t *testing.T) {
 			t.Errorf("%v: exit %d, want 130", err, code)
 		}
 	}
+	// No to a restart that stops containers: init --apply has written its
+	// files by then, so it must not say that nothing was.
+	var b bytes.Buffer
+	printError(&b, errNotRestarted, "/")
+	if got := b.String(); got != "Aborted: Docker was not restarted.\n" || exitCode(errNotRestarted) != 130 {
+		t.Errorf("no to the restart prints %q, exit %d", got, exitCode(errNotRestarted))
+	}
 }
