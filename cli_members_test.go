@@ -111,7 +111,7 @@ func TestClientRemove(t *testing.T) {
 	}
 
 	r = mustRun(t, 0, "client", "list", "--root", root)
-	if !regexp.MustCompile(`(?m)^bob\s+[0-9a-f]+\s+\S+\s+removed \d{4}-\d{2}-\d{2}\s+in bundle\s+2\s+-$`).MatchString(r.stdout) {
+	if !regexp.MustCompile(`(?m)^bob\s+[0-9a-f]+\s+\S+\s+removed \d{4}-\d{2}-\d{2}\s+-\s+2\s+-$`).MatchString(r.stdout) {
 		t.Errorf("client list:\n%s", r.stdout)
 	}
 	r = mustRun(t, 0, "client", "list", "--json", "--root", root)

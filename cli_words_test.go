@@ -46,6 +46,7 @@ func TestFlagValueErrors(t *testing.T) {
 func TestHelpAt80Columns(t *testing.T) {
 	bin := dockerTLSBinary(t)
 	root := newRootCmd(newEnv(nil, nil, nil))
+	placeholders(root, false) // the texts as help shows them: no backquotes
 	var texts []string
 	var paths [][]string
 	var walk func(c *cobra.Command)
@@ -148,5 +149,69 @@ func TestWrongPassphraseHintFitsTheCommand(t *testing.T) {
 			regexp.MustCompile(`(^|[^-\w])--force to make`).MatchString(r.stderr) {
 			t.Errorf("%v:\n%s", args, r)
 		}
+	}
+}
+
+// TestHelpPipedHasNoTrailingSpaces: help on a pipe or in a file is plain
+// text: no line padded with spaces to the width fang lays it out at.
+func TestHelpPipedHasNoTrailingSpaces(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"init", "--help"}, {"client", "add", "--help"}, {"status", "-h"}} {
+		r := mustRun(t, 0, args...)
+		if !strings.Contains(r.stdout, "USAGE") {
+			t.Fatalf("no help:\n%s", r)
+		}
+		for i, l := range strings.Split(r.stdout, "\n") {
+			if strings.HasSuffix(l, " ") {
+				t.Errorf("%v: line %d ends with spaces: %q", args, i+1, l)
+				break
+			}
+		}
+	}
+}
+
+// TestBareHostNameNote: a host name without a dot is accepted, with a note
+// that clients elsewhere need a name they can resolve.
+func TestBareHostNameNote(t *testing.T) {
+	root := fixtureRoot(t)
+	r := mustRun(t, 0, "init", "--fqdn", "docker1", "--dry-run", "--root", root)
+	if !strings.Contains(r.stdout, `Note: "docker1" has no domain`) || !strings.Contains(r.stdout, "Dry run: nothing was written.") {
+		t.Errorf("no note for a bare host name:\n%s", r)
+	}
+	r = mustRun(t, 0, "init", "--fqdn", "docker1.lan", "--dry-run", "--root", root)
+	if strings.Contains(r.stdout, "Note:") {
+		t.Errorf("a note for a full name:\n%s", r)
+	}
+}
+
+// TestHelpFlagPlaceholders: a flag that takes a value shows what value, as
+// pflag reads it from the backquotes of its text: "--days N",
+// "--listen HOST:PORT". The flags still parse, complete and report
+// errors by their names.
+func TestHelpFlagPlaceholders(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"init", "--help"}, []string{"--days N ", "--listen HOST:PORT ", "--root DIR ", "--fqdn NAME ", "--ca-passphrase-file FILE ", "--client NAME ", "--key-type TYPE "}},
+		{[]string{"client", "add", "--days", "30", "--help"}, []string{"--days N ", "--archive FILE "}},
+		{[]string{"status", "-h"}, []string{"--warn-days N ", "--metrics FILE "}},
+		{[]string{"help", "connect"}, []string{"--host HOST[:PORT] ", "--context NAME "}},
+	} {
+		r := mustRun(t, 0, tc.args...)
+		for _, w := range tc.want {
+			if !strings.Contains(r.stdout, w) {
+				t.Errorf("%v: no %q:\n%s", tc.args, w, r.stdout)
+			}
+		}
+		if strings.Contains(r.stdout, "`") || strings.Contains(r.stdout, "--dry-run ") && strings.Contains(r.stdout, "--dry-run BOOL") {
+			t.Errorf("%v: a backquote or a placeholder for a switch:\n%s", tc.args, r.stdout)
+		}
+	}
+	r := mustRun(t, 0, "__complete", "init", "--da")
+	if !strings.Contains(r.stdout, "--days\t") {
+		t.Errorf("completion of --da:\n%s", r.stdout)
+	}
+	if r := runCLI(t, "", "init", "--days", "x"); !strings.Contains(r.stderr, `ERROR: --days "x": must be a whole number`) {
+		t.Errorf("a bad value:\n%s", r)
 	}
 }

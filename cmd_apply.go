@@ -94,7 +94,7 @@ func beforeRestart(e *env, h *setup.Host, rf restartFlags) error {
 			return hint.With(fmt.Errorf("%s: %s", errStops, stop), drain)
 		}
 		if !ask(e, "Restart anyway? [y/N] ", false) {
-			return errAborted
+			return errNotRestarted
 		}
 		return nil
 	}
@@ -108,7 +108,7 @@ func beforeRestart(e *env, h *setup.Host, rf restartFlags) error {
 	default:
 		keep = ask(e, "Turn live-restore on first, so that they keep running? (daemon.json, then a reload, no restart) [Y/n] ", true)
 		if !keep && !ask(e, "Restart anyway, stopping them? [y/N] ", false) {
-			return errAborted
+			return errNotRestarted
 		}
 	}
 	if !keep {

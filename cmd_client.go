@@ -67,9 +67,9 @@ func newClientAddCmd(env *env) *cobra.Command {
 		},
 	}
 	fl := cmd.Flags()
-	fl.IntVar(&f.days, "days", pki.DefaultDays, "how many days the certificate is valid")
+	fl.IntVar(&f.days, "days", pki.DefaultDays, "valid for `N` days")
 	fl.StringVar(&f.keyType, "key-type", string(pki.ECDSAP256), keyTypeUsage())
-	fl.StringVar(&f.archive, "archive", "", "also pack the bundle into FILE.tar.gz (mode 0600) to hand over")
+	fl.StringVar(&f.archive, "archive", "", "also pack the bundle into `FILE` (a .tar.gz, mode 0600) to hand over")
 	passFileFlag(cmd, &f.passFile)
 	rootFlag(cmd, &f.root)
 	fl.BoolVar(&f.force, "force", false, "re-issue a name that was already issued (the old files are backed up)")
@@ -188,7 +188,7 @@ func newClientListCmd(env *env) *cobra.Command {
 	}
 	rootFlag(cmd, &root)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	cmd.Flags().IntVar(&expiring, "expiring", -1, "only the members whose certificate ends within DAYS days (removed members left out)")
+	cmd.Flags().IntVar(&expiring, "expiring", -1, "only the members whose certificate ends within `N` days (removed members left out)")
 	return cmd
 }
 
@@ -223,8 +223,13 @@ func printClients(w io.Writer, rows []setup.ClientRow) error {
 			left = r.Problem
 		}
 		key := "in bundle"
-		if r.FromRequest {
+		switch {
+		case r.RemovedAt != nil:
+			key = "-" // their bundle was moved away with the key
+		case r.FromRequest:
 			key = "member's" // issued for their request: the key stayed with them
+		case r.Bundle == "":
+			key = "-" // the bundle's files are gone
 		}
 		bundle := r.Bundle
 		if bundle == "" {

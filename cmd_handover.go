@@ -52,8 +52,8 @@ func newClientSignCmd(env *env) *cobra.Command {
 		},
 	}
 	fl := cmd.Flags()
-	fl.IntVar(&days, "days", pki.DefaultDays, "how many days the certificate is valid")
-	fl.StringVar(&archive, "archive", "", "also pack the bundle into FILE.tar.gz (mode 0600) to send back")
+	fl.IntVar(&days, "days", pki.DefaultDays, "valid for `N` days")
+	fl.StringVar(&archive, "archive", "", "also pack the bundle into `FILE` (a .tar.gz, mode 0600) to send back")
 	passFileFlag(cmd, &passFile)
 	rootFlag(cmd, &root)
 	fl.BoolVar(&force, "force", false, "sign for a name already issued (the old files are backed up), and replace --archive")

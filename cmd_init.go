@@ -7,6 +7,7 @@ import (
 	"github.com/docker-tls/docker-tls/internal/say"
 	"github.com/docker-tls/docker-tls/pki"
 	"github.com/docker-tls/docker-tls/setup"
+	"github.com/docker-tls/docker-tls/wizard"
 	"github.com/spf13/cobra"
 )
 
@@ -58,24 +59,24 @@ func flagName(f pki.Field) string {
 func addInitFlags(cmd *cobra.Command, f *initFlags) {
 	d := pki.DefaultPlan()
 	fl := cmd.Flags()
-	fl.StringVar(&f.fqdn, "fqdn", "", "the server's host name, as clients will type it (required)")
-	fl.StringArrayVar(&f.sanDNS, "san-dns", nil, "another DNS NAME for the server certificate (repeatable)")
-	fl.StringArrayVar(&f.sanIP, "san-ip", nil, "an IP (v4 or v6) clients may connect to (repeatable)")
-	fl.StringVar(&f.listen, "listen", "0.0.0.0:2376", "address dockerd listens on for TLS, HOST:PORT")
+	fl.StringVar(&f.fqdn, "fqdn", "", "the server's host `NAME`, as clients will type it (required)")
+	fl.StringArrayVar(&f.sanDNS, "san-dns", nil, "another DNS `NAME` for the server certificate (repeatable)")
+	fl.StringArrayVar(&f.sanIP, "san-ip", nil, "an `IP` (v4 or v6) clients may connect to (repeatable)")
+	fl.StringVar(&f.listen, "listen", "0.0.0.0:2376", "address dockerd listens on for TLS, `HOST:PORT`")
 	fl.StringVar(&f.keyType, "key-type", string(d.KeyType), keyTypeUsage())
-	fl.StringVar(&f.caCN, "ca-cn", d.CACommonName, "the CA's common name")
-	fl.StringVar(&f.caOrg, "ca-org", "", "the CA's organisation")
-	fl.IntVar(&f.caDays, "ca-days", d.CADays, "how many days the CA is valid")
-	fl.IntVar(&f.days, "days", d.Days, "how many days server and client certificates are valid")
-	fl.StringArrayVar(&f.clients, "client", []string{pki.DefaultClient}, "a client certificate to issue, by NAME (repeatable)")
+	fl.StringVar(&f.caCN, "ca-cn", d.CACommonName, "the CA's common `NAME`")
+	fl.StringVar(&f.caOrg, "ca-org", "", "the CA's organisation, `ORG`")
+	fl.IntVar(&f.caDays, "ca-days", d.CADays, "the CA is valid for `N` days")
+	fl.IntVar(&f.days, "days", d.Days, "server and client certificates are valid for `N` days")
+	fl.StringArrayVar(&f.clients, "client", []string{pki.DefaultClient}, "a client certificate to issue, by `NAME` (repeatable)")
 	passFileFlag(cmd, &f.passFile)
 	rootFlag(cmd, &f.root)
 	fl.BoolVar(&f.dryRun, "dry-run", false, "show the plan and the diffs, write nothing")
 	fl.BoolVar(&f.yes, "yes", false, "write without asking")
 	fl.BoolVar(&f.force, "force", false, "make a new CA even if one exists (the old one is backed up)")
 	fl.BoolVar(&f.apply, "apply", false, "after writing: daemon-reload, restart docker, probe TLS; roll back if it fails")
-	fl.StringVar(&f.trust, "trust", "", "what dockerd trusts: member (one anchor per member, removable one by one; the default for a new setup) or ca (the whole CA); member on a CA-wide setup switches it")
-	fl.IntVar(&f.slots, "slots", 0, fmt.Sprintf("free anchors to keep ready, so that adding a member needs no restart (default %d for a new setup)", pki.DefaultSlots))
+	fl.StringVar(&f.trust, "trust", "", "what dockerd trusts, `MODE`: member (one anchor per member, removable one by one; the default for a new setup) or ca (the whole CA); member on a CA-wide setup switches it")
+	fl.IntVar(&f.slots, "slots", 0, fmt.Sprintf("`N` free anchors to keep ready, so that adding a member needs no restart (default %d for a new setup)", pki.DefaultSlots))
 	fl.BoolVar(&f.newRoot, "new-root", false, "when switching to --trust member, make a new root if the CA (pathlen:0) cannot sign anchors")
 	fl.BoolVar(&f.noAutoRenew, "no-auto-renew", false, "do not install the daily renewal timer (docker-tls-renew.timer)")
 	f.restart.add(cmd)
@@ -154,6 +155,9 @@ func runInit(e *env, h *setup.Host, f *initFlags, in setup.InitInput) error {
 	if err := h.CheckHost(in.Listen); err != nil {
 		return err
 	}
+	if n := wizard.BareHostNote(in.Plan.FQDN); n != "" {
+		fmt.Fprintf(e.stdout, "Note: %s\n", n)
+	}
 	newCA := h.NeedsNewCA(in.Force)
 	var pass []byte
 	if newCA && f.dryRun && f.passFile == "" && e.getenv(setup.PassphraseEnv) == "" {
@@ -218,5 +222,5 @@ func keyTypeUsage() string {
 	for i, k := range pki.KeyTypes {
 		names[i] = string(k)
 	}
-	return "key type: " + strings.Join(names, ", ")
+	return "key `TYPE`: " + strings.Join(names, ", ")
 }

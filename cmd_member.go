@@ -56,8 +56,8 @@ directory. A key made by "docker-tls request" is found and paired by itself.`,
 			return printConnected(env, c)
 		},
 	}
-	cmd.Flags().StringVar(&host, "host", "", "the daemon's address, HOST[:PORT], when FILE does not say it")
-	cmd.Flags().StringVar(&context, "context", "", "name of the docker context (default: the daemon's host name)")
+	cmd.Flags().StringVar(&host, "host", "", "the daemon's address, `HOST[:PORT]`, when FILE does not say it")
+	cmd.Flags().StringVar(&context, "context", "", "`NAME` of the docker context (default: the daemon's host name)")
 	cmd.Flags().BoolVar(&force, "force", false, "update a docker context of that name that docker-tls did not make")
 	cmd.Flags().BoolVar(&list, "list", false, "list the bundles installed here: context, host, member, end date")
 	return cmd
@@ -118,13 +118,13 @@ send back a file for "docker-tls connect". Your key never leaves this machine.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&host, "host", "", "the Docker host to connect to, HOST[:PORT] (required)")
-	fl.StringVar(&name, "name", "", "your name, as your admin knows you (required)")
-	fl.StringVar(&out, "out", "", "where to write the request (default ./NAME.csr)")
+	fl.StringVar(&host, "host", "", "the Docker host to connect to, `HOST[:PORT]` (required)")
+	fl.StringVar(&name, "name", "", "your `NAME`, as your admin knows you (required)")
+	fl.StringVar(&out, "out", "", "the `FILE` to write the request to (default ./NAME.csr)")
 	fl.StringVar(&keyType, "key-type", string(pki.ECDSAP256), keyTypeUsage())
-	fl.StringVar(&context, "context", "", "name of the docker context (default: the host name)")
+	fl.StringVar(&context, "context", "", "`NAME` of the docker context (default: the host name)")
 	fl.BoolVar(&force, "force", false, "replace a key already waiting for this host, and an existing --out file")
-	fl.StringVar(&renew, "renew", "", "a new key and request for the bundle of this docker CONTEXT (same host and name); the bundle keeps working until you connect the new one")
+	fl.StringVar(&renew, "renew", "", "a new key and request for the bundle of this docker `CONTEXT` (same host and name); the bundle keeps working until you connect the new one")
 	return cmd
 }
 

@@ -6,6 +6,7 @@ import (
 	"github.com/docker-tls/docker-tls/internal/say"
 	"github.com/docker-tls/docker-tls/pki"
 	"github.com/docker-tls/docker-tls/setup"
+	"github.com/docker-tls/docker-tls/wizard"
 	"github.com/spf13/cobra"
 )
 
@@ -32,6 +33,9 @@ func newRenewCmd(env *env) *cobra.Command {
 				return runAuto(cmd, env, f.root, &f.autoFlags)
 			}
 			in := setup.RenewInput{Client: f.client, FQDN: f.fqdn, AddDNS: f.sanDNS, AddIPs: f.sanIP}
+			if n := wizard.BareHostNote(f.fqdn); n != "" {
+				fmt.Fprintf(env.stdout, "Note: %s\n", n)
+			}
 			// Unless asked otherwise, setup keeps the key type and lifetime
 			// of the certificate renewed.
 			if cmd.Flags().Changed("days") {
@@ -81,12 +85,12 @@ func newRenewCmd(env *env) *cobra.Command {
 		},
 	}
 	fl := cmd.Flags()
-	fl.IntVar(&f.days, "days", pki.DefaultDays, "how many days the certificate is valid (default: as the one it replaces)")
-	fl.StringVar(&f.keyType, "key-type", string(pki.ECDSAP256), "key type of the new key (default: as the one it replaces)")
-	fl.StringVar(&f.client, "client", "", "renew this client's certificate instead of the server's")
-	fl.StringVar(&f.fqdn, "fqdn", "", "change the server's host name (default: keep it)")
-	fl.StringArrayVar(&f.sanDNS, "san-dns", nil, "add a DNS NAME (repeatable; the current names are kept)")
-	fl.StringArrayVar(&f.sanIP, "san-ip", nil, "add an IP (repeatable; the current IPs are kept)")
+	fl.IntVar(&f.days, "days", pki.DefaultDays, "valid for `N` days (default: as the one it replaces)")
+	fl.StringVar(&f.keyType, "key-type", string(pki.ECDSAP256), "key `TYPE` of the new key (default: as the one it replaces)")
+	fl.StringVar(&f.client, "client", "", "renew the certificate of the client `NAME` instead of the server's")
+	fl.StringVar(&f.fqdn, "fqdn", "", "change the server's host `NAME` (default: keep it)")
+	fl.StringArrayVar(&f.sanDNS, "san-dns", nil, "add a DNS `NAME` (repeatable; the current names are kept)")
+	fl.StringArrayVar(&f.sanIP, "san-ip", nil, "add an `IP` (repeatable; the current IPs are kept)")
 	passFileFlag(cmd, &f.passFile)
 	rootFlag(cmd, &f.root)
 	fl.BoolVar(&f.dryRun, "dry-run", false, "show what would be written, write nothing")

@@ -25,9 +25,9 @@ var flagsOnlyWithoutAuto = []string{"client", "fqdn", "san-dns", "san-ip", "days
 
 func addAutoFlags(cmd *cobra.Command, a *autoFlags) {
 	fl := cmd.Flags()
-	fl.IntVar(&a.before, "before", 0, "with --auto: renew when fewer than DAYS days are left (default: a third of the certificate's life)")
-	fl.StringVar(&a.restart, "restart", "safe", "with --auto: restart Docker to load the new certificate: never, safe (only with live-restore on and no swarm), always")
-	fl.StringVar(&a.metrics, "metrics", "", "with --auto: then write Prometheus metrics to FILE (node_exporter's textfile collector), as status --probe --metrics")
+	fl.IntVar(&a.before, "before", 0, "with --auto: renew when fewer than `N` days are left (default: a third of the certificate's life)")
+	fl.StringVar(&a.restart, "restart", "safe", "with --auto: restart Docker to load the new certificate, `WHEN`: never, safe (only with live-restore on and no swarm), always")
+	fl.StringVar(&a.metrics, "metrics", "", "with --auto: then write Prometheus metrics to `FILE` (node_exporter's textfile collector), as status --probe --metrics")
 }
 
 // runAuto is renew --auto: no passphrase, no prompt, no terminal. It exits 0

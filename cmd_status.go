@@ -57,10 +57,10 @@ func newStatusCmd(env *env) *cobra.Command {
 	}
 	fl := cmd.Flags()
 	rootFlag(cmd, &root)
-	fl.IntVar(&warnDays, "warn-days", 30, "report certificates that expire within N days")
+	fl.IntVar(&warnDays, "warn-days", 30, "report certificates that expire within `N` days")
 	fl.BoolVar(&probe, "probe", false, "connect to the TLS endpoint with a client bundle")
 	fl.BoolVar(&asJSON, "json", false, "print JSON")
-	fl.StringVar(&metrics, "metrics", "", "also write Prometheus metrics to FILE (node_exporter's textfile collector)")
+	fl.StringVar(&metrics, "metrics", "", "also write Prometheus metrics to `FILE` (node_exporter's textfile collector)")
 	return cmd
 }
 

@@ -192,7 +192,7 @@ func TestE2ERemoveMember(t *testing.T) {
 	}
 	wantContains(t, "status", r.stdout, "per member: 16 anchors, 2 members, 14 free slots")
 	r = mustDockerTLS(t, "client", "list", "--root", m.root)
-	if !regexp.MustCompile(`(?m)^bob\s+[0-9a-f]+\s+\S+\s+removed \d{4}-\d{2}-\d{2}\s+in bundle\s+2\s+-$`).MatchString(r.stdout) {
+	if !regexp.MustCompile(`(?m)^bob\s+[0-9a-f]+\s+\S+\s+removed \d{4}-\d{2}-\d{2}\s+-\s+2\s+-$`).MatchString(r.stdout) {
 		t.Errorf("client list does not show bob removed:\n%s", r.stdout)
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -42,6 +43,89 @@ func helpWidth(stdout any) int {
 		}
 	}
 	return helpMaxWidth
+}
+
+// helpOut is where cobra and fang write help: stdout, except that on a
+// pipe or in a file the lines lose the spaces fang pads them with to its
+// width. Commands write to env.stdout, never through this.
+func helpOut(stdout io.Writer) io.Writer {
+	if f, ok := stdout.(interface{ Fd() uintptr }); ok && term.IsTerminal(f.Fd()) {
+		return stdout
+	}
+	return &trimWriter{w: stdout}
+}
+
+// trimWriter drops the spaces at the end of each line. It holds back a run
+// of spaces until it knows whether text or a line end follows.
+type trimWriter struct {
+	w      io.Writer
+	spaces int
+}
+
+func (t *trimWriter) Write(p []byte) (int, error) {
+	out := make([]byte, 0, len(p))
+	for _, c := range p {
+		switch c {
+		case ' ':
+			t.spaces++
+			continue
+		case '\n':
+			t.spaces = 0
+		}
+		for ; t.spaces > 0; t.spaces-- {
+			out = append(out, ' ')
+		}
+		out = append(out, c)
+	}
+	if _, err := t.w.Write(out); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// wantsHelp: the command line asks for help (-h, --help, "help CMD"), so
+// help is all this run prints.
+func wantsHelp(args []string) bool {
+	if len(args) > 0 && args[0] == "help" {
+		return true
+	}
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "--help":
+			return true
+		}
+	}
+	return false
+}
+
+// placeholders takes each flag's value placeholder from the backquotes of
+// its text, as pflag.UnquoteUsage does ("valid for `N` days" is
+// "--days N   valid for N days"). fang shows only a flag's name, so when
+// help is asked for the name carries the placeholder; a normalize func
+// keeps the flags parsing by their names meanwhile.
+func placeholders(c *cobra.Command, showNames bool) {
+	fs := c.Flags()
+	if showNames {
+		fs.SetNormalizeFunc(func(_ *pflag.FlagSet, name string) pflag.NormalizedName {
+			base, _, _ := strings.Cut(name, " ")
+			return pflag.NormalizedName(base)
+		})
+	}
+	fs.VisitAll(func(f *pflag.Flag) {
+		if !strings.Contains(f.Usage, "`") {
+			return
+		}
+		ph, usage := pflag.UnquoteUsage(f)
+		f.Usage = usage
+		if showNames && f.NoOptDefVal == "" && ph != "" {
+			f.Name += " " + ph
+		}
+	})
+	for _, sc := range c.Commands() {
+		placeholders(sc, showNames)
+	}
 }
 
 // wrapHelp wraps the flag texts and command summaries of c and its

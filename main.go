@@ -61,13 +61,17 @@ func main() {
 // run executes the command line and returns the exit code: 0 success,
 // 1 failure, 2 usage error, 130 aborted.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	args = pluginArgs(args)
+	args, plugin := pluginArgs(args)
 	env := newEnv(stdin, stdout, stderr)
 	root := newRootCmd(env)
+	if plugin {
+		asPlugin(root)
+	}
+	placeholders(root, wantsHelp(args))
 	wrapHelp(root, helpWidth(stdout))
 	root.SetArgs(args)
 	root.SetIn(stdin)
-	root.SetOut(stdout)
+	root.SetOut(helpOut(stdout))
 	root.SetErr(stderr)
 	err := fang.Execute(context.Background(), root,
 		fang.WithVersion(version()),
@@ -158,7 +162,7 @@ func flagError(err error) error {
 	var ive *pflag.InvalidValueError
 	if errors.As(err, &ive) {
 		f, v := ive.GetFlag(), ive.GetValue()
-		name := "--" + f.Name
+		name := "--" + flagBase(f.Name)
 		var reason string
 		switch f.Value.Type() {
 		case "int", "int64", "uint", "uint64":
@@ -179,21 +183,28 @@ func flagError(err error) error {
 	}
 	var vre *pflag.ValueRequiredError
 	if errors.As(err, &vre) {
-		name := "--" + vre.GetFlag().Name
-		return fmt.Errorf("%s needs a value: %s %s", name, name, strings.ToUpper(strings.ReplaceAll(vre.GetFlag().Name, "-", "_")))
+		base := flagBase(vre.GetFlag().Name)
+		name := "--" + base
+		return fmt.Errorf("%s needs a value: %s %s", name, name, strings.ToUpper(strings.ReplaceAll(base, "-", "_")))
 	}
 	return err
 }
 
+// flagBase is a flag's name without the placeholder help adds to it.
+func flagBase(name string) string {
+	base, _, _ := strings.Cut(name, " ")
+	return base
+}
+
 // rootFlag is --root, which every command takes.
 func rootFlag(cmd *cobra.Command, p *string) {
-	cmd.Flags().StringVar(p, "root", "/", "treat DIR as the file system root (reading and writing), like DESTDIR")
+	cmd.Flags().StringVar(p, "root", "/", "treat `DIR` as the file system root (reading and writing), like DESTDIR")
 }
 
 // passFileFlag is --ca-passphrase-file. The passphrase itself is never a
 // flag value: argv is visible to every user in ps and in shell history.
 func passFileFlag(cmd *cobra.Command, p *string) {
-	cmd.Flags().StringVar(p, "ca-passphrase-file", "", "read the CA passphrase from FILE (- for stdin); else $"+setup.PassphraseEnv+", else a prompt")
+	cmd.Flags().StringVar(p, "ca-passphrase-file", "", "read the CA passphrase from `FILE` (- for stdin); else $"+setup.PassphraseEnv+", else a prompt")
 }
 
 // errProblems is returned by status when it found problems: exit 1, already reported.
@@ -201,6 +212,17 @@ var errProblems = errors.New("problems found")
 
 // errAborted: the user said no, or pressed ctrl+c.
 var errAborted = errors.New("aborted: nothing was written")
+
+// errNotRestarted: the user said no to a restart that stops containers.
+// Files may have been written before it (init --apply): they stand.
+var errNotRestarted = errors.New("aborted: Docker was not restarted")
+
+// isAborted: the user said no or pressed ctrl+c at one of the prompts (y/N,
+// huh, Bubble Tea) before anything was written. Not an error: exit 130 and
+// "Aborted: nothing was written."
+func isAborted(err error) bool {
+	return errors.Is(err, errAborted) || errors.Is(err, errNotRestarted) || errors.Is(err, huh.ErrUserAborted) || errors.Is(err, tea.ErrInterrupted)
+}
 
 func noArgs(cmd *cobra.Command, args []string) error {
 	if len(args) > 0 {
@@ -218,7 +240,7 @@ func exitCode(err error) int {
 		// A FieldError is a bad flag value: the same answer is refused in
 		// the wizard next to its field.
 		return 2
-	case errors.Is(err, errAborted), errors.Is(err, huh.ErrUserAborted), errors.Is(err, tea.ErrInterrupted):
+	case isAborted(err):
 		return 130
 	default:
 		return 1
@@ -243,6 +265,14 @@ func isCobraUsage(err error) bool {
 func printError(w io.Writer, err error, root string) {
 	if errors.Is(err, errProblems) {
 		return // status already printed each finding
+	}
+	switch {
+	case errors.Is(err, errNotRestarted):
+		fmt.Fprintln(w, "Aborted: Docker was not restarted.")
+		return
+	case isAborted(err):
+		fmt.Fprintln(w, "Aborted: nothing was written.")
+		return
 	}
 	out := func(format, text string) { fmt.Fprintf(w, format, say.WithRoot(text, root)) }
 	if fe := pki.AsFieldErrors(err); fe != nil {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -11,11 +12,29 @@ import (
 // The Docker CLI runs a plugin as `docker-tls tls ARGS...` (plugin name
 // first) and asks for its metadata with `docker-tls docker-cli-plugin-metadata`.
 // See https://github.com/docker/cli/blob/master/docs/extend/cli_plugins.md.
-func pluginArgs(args []string) []string {
+// pluginArgs also says whether it runs as a plugin.
+func pluginArgs(args []string) ([]string, bool) {
 	if len(args) > 0 && args[0] == "tls" && runAsPlugin() {
-		return args[1:]
+		return args[1:], true
 	}
-	return args
+	return args, false
+}
+
+// asPlugin makes help name the commands as the user types them through the
+// Docker CLI: "docker tls client add", not "docker-tls client add".
+func asPlugin(root *cobra.Command) {
+	if root.Annotations == nil {
+		root.Annotations = map[string]string{}
+	}
+	root.Annotations[cobra.CommandDisplayNameAnnotation] = "docker tls"
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		c.Example = strings.ReplaceAll(c.Example, "docker-tls ", "docker tls ")
+		for _, sc := range c.Commands() {
+			walk(sc)
+		}
+	}
+	walk(root)
 }
 
 // runAsPlugin: the Docker CLI sets DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND, and

@@ -104,3 +104,30 @@ func TestE2EDockerCLIPlugin(t *testing.T) {
 		t.Errorf("docker tls init without --fqdn: want exit 2:\n%s", r)
 	}
 }
+
+// TestPluginHelpSaysDockerTLS: run as a Docker CLI plugin, help shows the
+// commands as the user types them, "docker tls ...", in the usage line and
+// the examples.
+func TestPluginHelpSaysDockerTLS(t *testing.T) {
+	t.Setenv("DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND", "tls")
+	for _, args := range [][]string{{"tls", "--help"}, {"tls", "client", "add", "--help"}, {"tls", "help", "status"}} {
+		r := mustRun(t, 0, args...)
+		want := "docker tls " + strings.Join(args[1:len(args)-1], " ")
+		if args[1] == "help" {
+			want = "docker tls status"
+		}
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("%v: help lacks %q:\n%s", args, want, r.stdout)
+		}
+		for _, l := range strings.Split(r.stdout, "\n") {
+			if strings.HasPrefix(l, "    docker-tls ") { // usage and examples
+				t.Errorf("%v: a command line says docker-tls: %q", args, l)
+			}
+		}
+	}
+	// Run as itself, it is docker-tls.
+	t.Setenv("DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND", "")
+	if r := mustRun(t, 0, "client", "add", "--help"); !strings.Contains(r.stdout, "docker-tls client add") || strings.Contains(r.stdout, "docker tls") {
+		t.Errorf("docker-tls client add --help:\n%s", r.stdout)
+	}
+}

@@ -3,9 +3,13 @@ package main
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/huh/v2"
 
 	"github.com/docker-tls/docker-tls/internal/hint"
 	"github.com/docker-tls/docker-tls/internal/say"
@@ -42,7 +46,7 @@ func TestReportWizard(t *testing.T) {
 			[]string{"Stopped with ctrl+c after writing: what was written stands.", "Wrote 2 files:", "Next steps:"},
 			[]string{"ERROR", "nothing was written"}},
 		{"ctrlCBeforeWrite", wizard.Result{Aborted: true}, 130,
-			[]string{"ERROR: aborted: nothing was written\n"}, []string{"Wrote", "Next steps"}},
+			[]string{"Aborted: nothing was written.\n"}, []string{"ERROR", "Wrote", "Next steps"}},
 		{"member", wizard.Result{Written: true, Task: wizard.TaskMember, Member: alice, Files: files[:1], NextSteps: steps}, 0,
 			[]string{`Issued "alice": serial 1f, valid until 2027-11-22.`, "Bundle:  /etc/docker/tls/clients/alice/{ca.pem,cert.pem,key.pem}", "Next steps:"}, nil},
 		{"renew", wizard.Result{Written: true, Task: wizard.TaskRenew, Files: files[:1]}, 0,
@@ -98,5 +102,28 @@ func TestReportWizard(t *testing.T) {
 				t.Errorf("more than one message:\n%s", all)
 			}
 		})
+	}
+}
+
+// TestAbortMessage: a deliberate no or ctrl+c before writing is not an
+// error: one line, "Aborted: nothing was written.", and exit 130, whichever
+// prompt (y/N, huh, Bubble Tea) saw it.
+func TestAbortMessage(t *testing.T) {
+	for _, err := range []error{errAborted, huh.ErrUserAborted, tea.ErrInterrupted, fmt.Errorf("passphrase: %w", huh.ErrUserAborted)} {
+		var b bytes.Buffer
+		printError(&b, err, "/")
+		if got := b.String(); got != "Aborted: nothing was written.\n" {
+			t.Errorf("%v prints %q, want %q", err, got, "Aborted: nothing was written.\n")
+		}
+		if code := exitCode(err); code != 130 {
+			t.Errorf("%v: exit %d, want 130", err, code)
+		}
+	}
+	// No to a restart that stops containers: init --apply has written its
+	// files by then, so it must not say that nothing was.
+	var b bytes.Buffer
+	printError(&b, errNotRestarted, "/")
+	if got := b.String(); got != "Aborted: Docker was not restarted.\n" || exitCode(errNotRestarted) != 130 {
+		t.Errorf("no to the restart prints %q, exit %d", got, exitCode(errNotRestarted))
 	}
 }

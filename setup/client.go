@@ -267,7 +267,7 @@ func (h *Host) memberOf(cert *x509.Certificate, b *member.Bundle) *Member {
 	name := cert.Subject.CommonName
 	b.Meta = &member.Meta{Version: 1, Host: ep, ServerNames: h.serverNames(), Name: name, NotAfter: cert.NotAfter.UTC()}
 	return &Member{
-		Name: name, Serial: cert.SerialNumber.Text(16), NotAfter: cert.NotAfter,
+		Name: name, Serial: printedSerial(cert.SerialNumber.Text(16)), NotAfter: cert.NotAfter,
 		Dir: ClientDir(name), Endpoint: ep, FQDN: fqdn, Files: b, Root: h.sandboxRoot(),
 	}
 }
@@ -300,6 +300,16 @@ type ClientRow struct {
 	// RemovedAt: the member was removed (kept for the record).
 	RemovedAt *time.Time `json:"removed_at,omitempty"`
 	Problem   string     `json:"problem,omitempty"`
+}
+
+// printedSerial is a serial as the ledger keeps it (big.Int.Text(16), which
+// drops a leading zero) as people read it: two hex digits a byte, the way
+// openssl prints it ("0a1b2c3d", not "a1b2c3d").
+func printedSerial(hex string) string {
+	if len(hex)%2 == 1 {
+		return "0" + hex
+	}
+	return hex
 }
 
 // hasKey: the bundle here can connect (it has the member's key).
@@ -372,7 +382,7 @@ func (v *clientView) bundleRow(name string, certPEM []byte) ClientRow {
 	if err != nil {
 		return ClientRow{Name: name, Bundle: ClientDir(name), Problem: "unreadable cert.pem"}
 	}
-	r := ClientRow{Name: name, Serial: info.Serial, NotAfter: info.NotAfter, DaysLeft: info.DaysLeft(v.now), Bundle: ClientDir(name)}
+	r := ClientRow{Name: name, Serial: printedSerial(info.Serial), NotAfter: info.NotAfter, DaysLeft: info.DaysLeft(v.now), Bundle: ClientDir(name)}
 	if e := v.ledger.Entry(info.Serial); e != nil {
 		r.FromRequest = e.FromCSR
 	}
@@ -400,7 +410,7 @@ func (v *clientView) bundleRow(name string, certPEM []byte) ClientRow {
 // gone: removed, or missing.
 func (v *clientView) ledgerRow(name string) ClientRow {
 	last := v.ledger.Member(name)
-	r := ClientRow{Name: last.CommonName, Serial: last.Serial, NotAfter: last.NotAfter,
+	r := ClientRow{Name: last.CommonName, Serial: printedSerial(last.Serial), NotAfter: last.NotAfter,
 		DaysLeft: int(last.NotAfter.Sub(v.now).Hours() / 24), FromRequest: last.FromCSR, Problem: "bundle missing"}
 	if ae := v.ledger.Anchor(last.Anchor); ae != nil {
 		r.Slot = ae.Slot

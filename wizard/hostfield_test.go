@@ -55,3 +55,25 @@ func TestConnectDaemonOfAnotherCA(t *testing.T) {
 		t.Errorf("a daemon that answered:\n%s", d.screen())
 	}
 }
+
+// TestBareHostNameHint: a host name without a dot is accepted, and the
+// server page says under its fields that clients elsewhere need a name
+// they can resolve; a full name shows no such line.
+func TestBareHostNameHint(t *testing.T) {
+	d := newDriver(t, newFakes(), testOptions())
+	d.key("enter", "enter", "enter")
+	d.wantStep(stepServer)
+	if strings.Contains(d.screen(), "has no domain") {
+		t.Fatalf("a hint for docker1.example.com:\n%s", d.screen())
+	}
+	d.clearAndType("docker1")
+	d.wantWords(`"docker1" has no domain`)
+	d.key("enter")
+	d.wantWords(`"docker1" has no domain`) // accepted: the focus moved on
+	if d.m.answers().FQDN != "docker1" {
+		t.Errorf("FQDN %q", d.m.answers().FQDN)
+	}
+	if BareHostNote("docker1.lan") != "" || BareHostNote("") != "" {
+		t.Error("a note for a name with a domain, or for none")
+	}
+}

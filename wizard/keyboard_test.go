@@ -139,6 +139,31 @@ func TestCtrlCAfterWrite(t *testing.T) {
 	}
 }
 
+// TestCtrlCQuitsOnceWritten: before the write the key hint says ctrl+c
+// aborts; once the files are written it quits, and the write stands.
+func TestCtrlCQuitsOnceWritten(t *testing.T) {
+	f := newFakes()
+	d := newDriver(t, f, testOptions())
+	walkToReview(d)
+	d.wantText("ctrl+c abort")
+	d.key("enter")
+	d.wantStep(stepDone)
+	if s := d.screen(); strings.Contains(s, "abort") || !strings.Contains(s, "ctrl+c quit") {
+		t.Errorf("done screen after the write: want \"ctrl+c quit\", no \"abort\":\n%s", s)
+	}
+
+	d = newDriver(t, newFakes(), existingOptions())
+	d.key("enter")
+	d.typ("alice")
+	d.key("enter", "enter")
+	d.typ(newFakes().rightPass)
+	d.key("enter")
+	d.wantStep(stepMemberDone)
+	if s := d.screen(); strings.Contains(s, "abort") || !strings.Contains(s, "ctrl+c quit") {
+		t.Errorf("member done screen: want \"ctrl+c quit\", no \"abort\":\n%s", s)
+	}
+}
+
 // TestCtrlCAfterAddingMember: the same after adding a member; the result
 // carries the member for the hand-over.
 func TestCtrlCAfterAddingMember(t *testing.T) {

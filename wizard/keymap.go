@@ -23,6 +23,7 @@ type keyMap struct {
 	Back      key.Binding
 	Help      key.Binding
 	Abort     key.Binding
+	Stop      key.Binding // ctrl+c once the work is done: it quits, the work stands
 }
 
 func newKeyMap() keyMap {
@@ -43,6 +44,7 @@ func newKeyMap() keyMap {
 		Back:      b([]string{"esc"}, "esc", "back"),
 		Help:      b([]string{"?"}, "?", "keys"),
 		Abort:     b([]string{"ctrl+c"}, "ctrl+c", "abort"),
+		Stop:      b([]string{"ctrl+c"}, "ctrl+c", "quit"),
 	}
 }
 

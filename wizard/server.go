@@ -1,6 +1,10 @@
 package wizard
 
 import (
+	"fmt"
+	"net"
+	"strings"
+
 	"charm.land/huh/v2"
 
 	"github.com/docker-tls/docker-tls/pki"
@@ -48,7 +52,25 @@ func (f *setupFlow) newServerPage() page {
 		}), "e.g. 203.0.113.7"),
 		input(pki.FieldListen, "Listen on (HOST:PORT)", &a.Listen, validateListen),
 	)
-	p := f.newFormPage(head, nil, fields...)
+	foot := func(w int) string {
+		if n := BareHostNote(a.FQDN); n != "" {
+			return m.st.Dim.Render(wrap("Note: "+n, w))
+		}
+		return ""
+	}
+	p := f.newFormPage(head, foot, fields...)
 	f.focusFirstErr(p, pki.FieldFQDN, pki.FieldDNSNames, pki.FieldIPs, pki.FieldListen)
 	return p
+}
+
+// BareHostNote is a note for a server host name without a domain
+// ("docker1"): accepted, but only clients that resolve it (a search
+// domain, /etc/hosts) reach the daemon by it. "" for any other name.
+func BareHostNote(fqdn string) string {
+	fqdn = strings.TrimSpace(fqdn)
+	if fqdn == "" || strings.Contains(fqdn, ".") || net.ParseIP(fqdn) != nil {
+		return ""
+	}
+	return fmt.Sprintf("%q has no domain: only clients that resolve it (a search domain, /etc/hosts) reach Docker by that name. "+
+		"Give the full name (e.g. %s.example.com), or add the IP address clients use.", fqdn, fqdn)
 }

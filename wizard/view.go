@@ -118,7 +118,11 @@ func (m *Model) footer() string {
 // fit from the least important: the help key, then the page's own keys
 // from the last, then the rest. The first page key and ctrl+c stay.
 func (m *Model) hints(page, more []key.Binding) string {
-	ks := append(append(append([]key.Binding{}, page...), more...), m.km.Abort)
+	ctrlC := m.km.Abort
+	if m.res.Written || m.res.Connected != nil || m.res.Requested != nil {
+		ctrlC = m.km.Stop // the work is done and stands: ctrl+c only quits
+	}
+	ks := append(append(append([]key.Binding{}, page...), more...), ctrlC)
 	render := func() string { return m.help.ShortHelpView(ks) }
 	drop := func(i int) { ks = append(ks[:i], ks[i+1:]...) }
 	for lipgloss.Width(render()) > m.w && len(ks) > 2 {
