@@ -110,7 +110,14 @@ func formatStepsWidth(steps []say.Step, indent string, width int) string {
 		}
 		fmt.Fprintf(&b, "%s\n", text)
 		for _, c := range s.Commands {
-			fmt.Fprintf(&b, "%s%s%s\n", indent, strings.Repeat(" ", len(prefix)+2), c)
+			pad := indent + strings.Repeat(" ", len(prefix)+2)
+			if width > 0 {
+				// Whole words, each line but the last ending in " \": the
+				// command still runs when copied (the done screen's wrapping).
+				fmt.Fprintf(&b, "%s\n", wordwrap.Shell(c, width, pad))
+				continue
+			}
+			fmt.Fprintf(&b, "%s%s\n", pad, c)
 		}
 	}
 	return b.String()

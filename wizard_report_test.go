@@ -127,3 +127,19 @@ func TestAbortMessage(t *testing.T) {
 		t.Errorf("no to the restart prints %q, exit %d", got, exitCode(errNotRestarted))
 	}
 }
+
+// TestReportWrapsCommandsWhole: the summary printed once the wizard ends
+// wraps a long command as the done screen does, at spaces with " \", never
+// inside a word (issue 24).
+func TestReportWrapsCommandsWhole(t *testing.T) {
+	steps := []say.Step{{Text: "Check it:", Commands: []string{"DOCKER_CERT_PATH=/etc/docker/tls/clients/client DOCKER_TLS_VERIFY=1 docker -H tcp://docker1.example.com:2376 version"}}}
+	out := formatStepsWidth(steps, "  ", 60)
+	for _, l := range strings.Split(strings.TrimRight(out, "\n"), "\n")[1:] {
+		if len(l) > 60 {
+			t.Errorf("line wider than 60: %q", l)
+		}
+	}
+	if !strings.Contains(out, " \\\n") || !strings.Contains(out, "docker -H") {
+		t.Errorf("not wrapped at a space with a continuation:\n%s", out)
+	}
+}
