@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"slices"
 	"strconv"
@@ -140,16 +139,4 @@ func certEnds(h *setup.Host, now time.Time) (*wizard.Cert, []wizard.Cert) {
 }
 
 // interfaceIPs lists the host's global unicast addresses as suggestions.
-func interfaceIPs() []string {
-	addrs, err := net.InterfaceAddrs()
-	if err != nil {
-		return nil
-	}
-	var out []string
-	for _, a := range addrs {
-		if n, ok := a.(*net.IPNet); ok && n.IP.IsGlobalUnicast() {
-			out = append(out, n.IP.String())
-		}
-	}
-	return out
-}
+func interfaceIPs() []string { return setup.HostAddrs() }

@@ -130,6 +130,30 @@ func (st *statusRun) hostAddrs() []string {
 	return addrs
 }
 
+// DockerInterface reports an interface Docker itself makes (its bridges,
+// a swarm's gateway bridge, containers' veth ends): no member connects to
+// the daemon by their addresses, so they are neither offered as names of
+// the server certificate nor checked for SAN drift.
+func DockerInterface(name string) bool {
+	return name == "docker0" || name == "docker_gwbridge" || strings.HasPrefix(name, "br-") || strings.HasPrefix(name, "veth")
+}
+
+// HostAddrs are this host's global unicast addresses, those of Docker's own
+// interfaces left out: what the wizard offers as the server's IPs.
+func HostAddrs() []string {
+	addrs, err := interfaceAddrs()
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, a := range addrs {
+		if ip := net.ParseIP(a); ip != nil && ip.IsGlobalUnicast() {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
 func interfaceAddrs() ([]string, error) {
 	ifs, err := net.Interfaces()
 	if err != nil {
@@ -137,7 +161,7 @@ func interfaceAddrs() ([]string, error) {
 	}
 	var out []string
 	for _, i := range ifs {
-		if i.Flags&net.FlagUp == 0 || i.Name == "docker0" || i.Name == "docker_gwbridge" || strings.HasPrefix(i.Name, "br-") || strings.HasPrefix(i.Name, "veth") {
+		if i.Flags&net.FlagUp == 0 || DockerInterface(i.Name) {
 			continue
 		}
 		as, err := i.Addrs()

@@ -282,3 +282,13 @@ func TestStatusProbeOtherCA(t *testing.T) {
 		t.Errorf("served another certificate than the file: %q", lines(r.Findings))
 	}
 }
+
+// TestDockerInterface: Docker's own bridges are not this host's names for
+// members (issue 24: 172.17.0.1 was offered, pre-ticked).
+func TestDockerInterface(t *testing.T) {
+	for name, want := range map[string]bool{"docker0": true, "docker_gwbridge": true, "br-1a2b3c": true, "veth12ab": true, "eth0": false, "ens3": false, "bridge0": false} {
+		if DockerInterface(name) != want {
+			t.Errorf("DockerInterface(%q) = %v", name, !want)
+		}
+	}
+}

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"charm.land/huh/v2"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 )
 
@@ -268,5 +270,19 @@ func TestCtrlCWhileApplyingNow(t *testing.T) {
 	res := d.m.Result()
 	if !d.quit || !res.Written || !res.Aborted || res.Applied == nil {
 		t.Errorf("quit=%v result=%+v", d.quit, res)
+	}
+}
+
+// TestUntickedLooksEmpty: an unticked IP must not read as ticked, with or
+// without colour (issue 24: ThemeCharm draws it as "•").
+func TestUntickedLooksEmpty(t *testing.T) {
+	for _, dark := range []bool{true, false} {
+		th := formTheme(dark)
+		for _, f := range []huh.FieldStyles{th.Focused, th.Blurred} {
+			un, sel := ansi.Strip(f.UnselectedPrefix.String()), ansi.Strip(f.SelectedPrefix.String())
+			if strings.TrimSpace(un) != "" || un == sel {
+				t.Errorf("unticked %q, ticked %q", un, sel)
+			}
+		}
 	}
 }

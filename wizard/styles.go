@@ -74,6 +74,8 @@ func newStyles(isDark bool) styles {
 //     options nearly invisible;
 //   - fields are separated by a line break, not a blank line, so that the
 //     server step (five fields) fits in 80x24;
+//   - an unticked choice of a multi-select shows no mark (ThemeCharm's "•"
+//     reads as ticked);
 //   - placeholders are italic as well as grey: with NO_COLOR the grey goes,
 //     and a placeholder must still not look like a typed value (the
 //     placeholders also start with "e.g.").
@@ -85,6 +87,9 @@ func formTheme(isDark bool) *huh.Styles {
 		f.Option = f.Option.Foreground(fg)
 		f.UnselectedOption = f.UnselectedOption.Foreground(fg)
 		f.TextInput.Placeholder = f.TextInput.Placeholder.Italic(true).Faint(true)
+		// An unticked choice is clearly empty: ThemeCharm's "•" reads as
+		// a tick, the more so without colour.
+		f.UnselectedPrefix = f.UnselectedPrefix.SetString("  ")
 	}
 	t.FieldSeparator = lipgloss.NewStyle().SetString("\n")
 	return t
