@@ -119,3 +119,26 @@ func TestLoopbackListenerKept(t *testing.T) {
 		}
 	}
 }
+
+// TestTimerRefusesALinkedBinaryDir: a link on the way to the binary the
+// timer runs is not written through; the units stay unenabled and the
+// warning says how to finish, for this root.
+func TestTimerRefusesALinkedBinaryDir(t *testing.T) {
+	t.Setenv(setup.PassphraseEnv, testPass)
+	root := fixtureRoot(t)
+	elsewhere := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "usr/local"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(elsewhere, filepath.Join(root, "usr/local/sbin")); err != nil {
+		t.Fatal(err)
+	}
+	r := mustRun(t, 0, "init", "--root", root, "--fqdn", testFQDN, "--yes")
+	wantContains(t, "init with a linked /usr/local/sbin", r.stderr, "renewal timer is not installed", "symbolic link", `"docker-tls init --root `+root+`"`)
+	if ents, _ := os.ReadDir(elsewhere); len(ents) != 0 {
+		t.Errorf("written through the link: %v", ents)
+	}
+	if _, err := os.Lstat(filepath.Join(root, "etc/systemd/system/timers.target.wants/docker-tls-renew.timer")); !os.IsNotExist(err) {
+		t.Errorf("the timer was enabled without its binary: %v", err)
+	}
+}

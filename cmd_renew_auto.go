@@ -96,7 +96,7 @@ func pendingWhy(r *setup.AutoResult) string {
 		return "--restart never"
 	case setup.PendingStops:
 		if r.Running > 0 {
-			return fmt.Sprintf("live-restore is off, so a restart would stop the %d running %s (turn it on: \"docker-tls apply\" offers to)", r.Running, map[bool]string{true: "container", false: "containers"}[r.Running == 1])
+			return fmt.Sprintf("live-restore is off, so a restart would stop the %d running %s (turn it on: \"docker-tls apply\" offers to)", r.Running, containers(r.Running))
 		}
 		return "live-restore is off, so a restart would stop any container that runs (--restart always restarts all the same)"
 	case setup.PendingSwarm:
@@ -117,4 +117,11 @@ func daysLeft(t, now time.Time) string {
 		return "1 day"
 	}
 	return fmt.Sprintf("%d days", n)
+}
+
+func containers(n int) string {
+	if n == 1 {
+		return "container"
+	}
+	return "containers"
 }

@@ -84,7 +84,7 @@ func reportWritten(e *env, w *setup.Written) {
 		fmt.Fprintf(e.stdout, "  backup: %s\n", b)
 	}
 	if w.TimerErr != nil {
-		fmt.Fprintf(e.stderr, "warning: the renewal timer is not installed: %v; run \"docker-tls init\" again to install it\n", w.TimerErr)
+		fmt.Fprintln(e.stderr, say.WithRoot(fmt.Sprintf("warning: the renewal timer is not installed: %v; run \"docker-tls init\" again to install it", w.TimerErr), e.root))
 	}
 	if w.RecordErr != nil {
 		fmt.Fprintf(e.stderr, "warning: cannot record this run for \"docker-tls apply\": %v\n", w.RecordErr)

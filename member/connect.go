@@ -234,17 +234,7 @@ func makeContext(in ConnectInput, name, hostURL, description, dir string, files 
 	endpoint := strings.Join([]string{csvField("host=" + hostURL), csvField("ca=" + filepath.Join(dir, CAFile)),
 		csvField("cert=" + filepath.Join(dir, CertFile)), csvField("key=" + filepath.Join(dir, KeyFile))}, ",")
 	if in.Docker == "" {
-		exists := false
-		sumDir := filepath.Join(in.ConfigDir, "contexts", "meta")
-		if ents, err := os.ReadDir(sumDir); err == nil {
-			for _, e := range ents {
-				b, err := os.ReadFile(filepath.Join(sumDir, e.Name(), "meta.json"))
-				var m contextMeta
-				if err == nil && json.Unmarshal(b, &m) == nil && m.Name == name {
-					exists = true
-				}
-			}
-		}
+		exists := readContext(in.ConfigDir, name) != nil
 		return exists, false, writeContextStore(in.ConfigDir, name, hostURL, description, files)
 	}
 	docker := func(args ...string) (string, error) {

@@ -1,10 +1,7 @@
 package member
 
 import (
-	"crypto/sha256"
 	"crypto/x509"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -70,16 +67,10 @@ func List(configDir string) ([]Installed, error) {
 // contextHost is the docker endpoint of the context name, from the docker
 // CLI's store; "" when there is none.
 func contextHost(configDir, name string) string {
-	sum := sha256.Sum256([]byte(name))
-	b, err := readSmall(filepath.Join(configDir, "contexts", "meta", hex.EncodeToString(sum[:]), "meta.json"))
-	if err != nil {
-		return ""
+	if m := readContext(configDir, name); m != nil {
+		return m.Endpoints["docker"].Host
 	}
-	var m contextMeta
-	if json.Unmarshal(b, &m) != nil || m.Name != name {
-		return ""
-	}
-	return m.Endpoints["docker"].Host
+	return ""
 }
 
 // readSmall reads a regular file of at most maxBundleFile bytes, following

@@ -270,6 +270,27 @@ func waitingKey(configDir string, certPEM []byte) ([]byte, string) {
 	return nil, ""
 }
 
+// contextID is the directory the docker CLI keeps context name under in its
+// store: the hex SHA-256 of the name.
+func contextID(name string) string {
+	sum := sha256.Sum256([]byte(name))
+	return hex.EncodeToString(sum[:])
+}
+
+// readContext reads context name from the docker CLI's store
+// (contexts/meta/ID/meta.json); nil when there is none of that name.
+func readContext(configDir, name string) *contextMeta {
+	b, err := readSmall(filepath.Join(configDir, "contexts", "meta", contextID(name), "meta.json"))
+	if err != nil {
+		return nil
+	}
+	var m contextMeta
+	if json.Unmarshal(b, &m) != nil || m.Name != name {
+		return nil
+	}
+	return &m
+}
+
 // contextMeta is the docker CLI's context store entry
 // (contexts/meta/<sha256 of the name>/meta.json).
 type contextMeta struct {
@@ -287,8 +308,7 @@ type contextEndpoint struct {
 // CLI stores one, for machines without the CLI (it is read when the CLI is
 // installed later): meta.json, and the TLS files under contexts/tls.
 func writeContextStore(configDir, name, host, description string, files map[string][]byte) error {
-	sum := sha256.Sum256([]byte(name))
-	id := hex.EncodeToString(sum[:])
+	id := contextID(name)
 	meta, err := json.Marshal(contextMeta{Name: name, Metadata: map[string]string{"Description": description},
 		Endpoints: map[string]contextEndpoint{"docker": {Host: host}}})
 	if err != nil {

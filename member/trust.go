@@ -1,10 +1,7 @@
 package member
 
 import (
-	"crypto/sha256"
 	"crypto/x509"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -174,14 +171,8 @@ func checkContext(in ConnectInput, name string) error {
 // contextDescription reads a docker context's description from the CLI's
 // store (where the CLI keeps it too).
 func contextDescription(in ConnectInput, name string) (string, bool) {
-	sum := sha256.Sum256([]byte(name))
-	b, err := readSmall(filepath.Join(in.ConfigDir, "contexts", "meta", hex.EncodeToString(sum[:]), "meta.json"))
-	if err != nil {
-		return "", false
+	if m := readContext(in.ConfigDir, name); m != nil {
+		return m.Metadata["Description"], true
 	}
-	var m contextMeta
-	if json.Unmarshal(b, &m) != nil || m.Name != name {
-		return "", false
-	}
-	return m.Metadata["Description"], true
+	return "", false
 }

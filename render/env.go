@@ -201,11 +201,7 @@ func (p *envParser) key(i int, c byte) {
 		p.state, p.valStart, p.style, p.pieces, p.lastSpace = envPreValue, i+1, 0, 0, -1
 		p.v.Reset()
 	default:
-		if !envSpace(c) {
-			p.keySpace = -1
-		} else if p.keySpace < 0 {
-			p.keySpace = p.k.Len()
-		}
+		markSpace(&p.keySpace, c, p.k.Len())
 		p.k.WriteByte(c)
 	}
 }
@@ -239,12 +235,20 @@ func (p *envParser) value(i int, c byte) {
 	case c == '\\':
 		p.state, p.lastSpace = envValueEscape, -1
 	default:
-		if !envSpace(c) {
-			p.lastSpace = -1
-		} else if p.lastSpace < 0 {
-			p.lastSpace = p.v.Len()
-		}
+		markSpace(&p.lastSpace, c, p.v.Len())
 		p.v.WriteByte(c)
+	}
+}
+
+// markSpace keeps *mark at the offset (n, the length written before c)
+// where the run of spaces that ends the text began: -1 after any other
+// byte. The trailing run is then cut in one place.
+func markSpace(mark *int, c byte, n int) {
+	switch {
+	case !envSpace(c):
+		*mark = -1
+	case *mark < 0:
+		*mark = n
 	}
 }
 

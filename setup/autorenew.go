@@ -126,7 +126,7 @@ func (h *Host) autoIssue(cur *x509.Certificate, res *AutoResult) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", h.Path(CACert), err)
 	}
-	if !canSignIssuer(root) {
+	if !pki.CanSignAnchors(root) {
 		return hint.With(fmt.Errorf("the CA %s was made with pathlen:0: it cannot sign a host issuer, so renewing needs the CA passphrase", h.Path(CACert)),
 			"Renew by hand (\"docker-tls renew\"), or give the setup a new root that can (\"docker-tls init --trust member --new-root\"); then --auto works.")
 	}

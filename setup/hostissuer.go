@@ -99,7 +99,7 @@ func hostIssuerFiles(hi *pki.HostIssuer) []render.File {
 // signs the server certificate itself, as before, and renew --auto says
 // what to do.
 func (h *Host) issueServer(root *pki.CA, plan pki.Plan, opts ...pki.Option) (*pki.Leaf, []render.File, error) {
-	if !canSignIssuer(root.Cert) {
+	if !pki.CanSignAnchors(root.Cert) {
 		leaf, err := pki.IssueServer(root, plan, opts...)
 		return leaf, nil, err
 	}
@@ -114,18 +114,13 @@ func (h *Host) issueServer(root *pki.CA, plan pki.Plan, opts ...pki.Option) (*pk
 	return leaf, files, nil
 }
 
-// canSignIssuer: a root with pathlen:0 may sign leaves only.
-func canSignIssuer(root *x509.Certificate) bool {
-	return !(root.BasicConstraintsValid && root.MaxPathLen == 0 && root.MaxPathLenZero)
-}
-
 // currentServer returns the server certificate when it is from root,
 // directly or through the host issuer on disk, with its key, and not due.
 // keep says it may stay as it is: it came through a host issuer that names
 // exactly plan's names, or the root could not make one anyway (canIssue
 // false: during a switch, or a pathlen:0 root).
 func (h *Host) currentServer(root *x509.Certificate, plan pki.Plan, canIssue bool) (cert *x509.Certificate, ok, keep bool) {
-	canIssue = canIssue && canSignIssuer(root)
+	canIssue = canIssue && pki.CanSignAnchors(root)
 	if cert, ok := h.leafUpToDate(&pki.CA{Cert: root}, ServerCert, ServerKey); ok {
 		return cert, true, !canIssue
 	}

@@ -58,7 +58,7 @@ func (h *Host) installTimer(o *TimerOutline) error {
 	if o == nil {
 		return nil
 	}
-	if o.From != "" && !h.binaryInstalled() {
+	if o.From != "" {
 		if err := h.installBinary(); err != nil {
 			return err
 		}
@@ -70,9 +70,11 @@ func (h *Host) installTimer(o *TimerOutline) error {
 // running binary, byte for byte, with mode 0755.
 func (h *Host) binaryInstalled() bool {
 	self, err := os.ReadFile(selfExe)
-	if err != nil {
-		return false
-	}
+	return err == nil && h.installedIs(self)
+}
+
+// installedIs reports whether render.InstalledBinary holds self, 0755.
+func (h *Host) installedIs(self []byte) bool {
 	dir, err := h.fs.OpenDir(path.Dir(render.InstalledBinary))
 	if err != nil {
 		return false
@@ -88,6 +90,9 @@ func (h *Host) installBinary() error {
 	data, err := os.ReadFile(selfExe)
 	if err != nil {
 		return fmt.Errorf("read the running docker-tls: %w", err)
+	}
+	if h.installedIs(data) {
+		return nil // a re-run, or one killed after the rename
 	}
 	dir, _, err := h.fs.MkdirAll(path.Dir(render.InstalledBinary), 0o755)
 	if err != nil {
